@@ -1,0 +1,1 @@
+"""The kiosk terminal: transaction flow, center client, devices, journal, config and Kivy UI."""

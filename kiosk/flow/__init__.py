@@ -1,0 +1,1 @@
+"""The transaction flow: a pure, table-driven state machine (no Kivy, no I/O)."""

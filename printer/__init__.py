@@ -1,0 +1,1 @@
+"""Certificate and receipt printing: ESC/POS codec, transports, layout, security printing."""
