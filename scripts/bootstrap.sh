@@ -26,6 +26,6 @@ fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing pinned Python dependencies into $VENV"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[dev]'
+  "$VENV/bin/python" -m pip install -q -c constraints.txt -e '.[dev]' --config-settings editable_mode=compat
   echo "$want" > "$stamp"
 fi
