@@ -56,7 +56,8 @@ def test_response_roundtrip_or_typed_error(raw: bytes) -> None:
 
 # The documented APDUs of jpki-card.md §4 and §7, byte for byte.
 DOCUMENTED = [
-    ("00A4040C0AD392F000260100000001", CommandAPDU(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("D392F000260100000001"))),
+    ("00A4040C0AD392F000260100000001",
+     CommandAPDU(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("D392F000260100000001"))),
     ("00A4020C02000A", CommandAPDU(0x00, 0xA4, 0x02, 0x0C, b"\x00\x0a")),
     ("00A4020C020018", CommandAPDU(0x00, 0xA4, 0x02, 0x0C, b"\x00\x18")),
     ("00A4020C02001B", CommandAPDU(0x00, 0xA4, 0x02, 0x0C, b"\x00\x1b")),

@@ -60,7 +60,8 @@ def test_61xx_loop_is_bounded() -> None:
 
 def test_61xx_size_is_bounded() -> None:
     with pytest.raises(CardProtocolError):
-        ChainingTransport(lambda a: b"x" * 256 + b"\x61\x00", max_bytes=1000).transmit(b"\x00\xb0\x00\x00\x00")
+        chain = ChainingTransport(lambda a: b"x" * 256 + b"\x61\x00", max_bytes=1000)
+        chain.transmit(b"\x00\xb0\x00\x00\x00")
 
 
 def test_short_reads_continue_at_new_offset() -> None:

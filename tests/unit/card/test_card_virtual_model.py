@@ -181,7 +181,8 @@ def test_sign_requires_pin_then_verifies(selected: VirtualJpkiCard, card_profile
     card_profile.auth.cert().public_key().verify(  # type: ignore[call-arg, union-attr]
         sig, b"konbini", padding.PKCS1v15(), hashes.SHA256())
     # The raw PKCS#1 type-1 signing gives exactly what cryptography's own signer gives.
-    expected = card_profile.auth.private_key().sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+    key = card_profile.auth.private_key()
+    expected = key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
     assert sig == expected
 
 
@@ -199,7 +200,7 @@ def test_sign_modes_and_errors(selected: VirtualJpkiCard, card_profile: CardProf
     sig3, s3 = tx(selected, "802A039703616263" + "00")  # P1=03: card hashes too
     assert s2 == s3 == 0x9000 and sig2 == sig3
     pub.verify(sig2, b"abc", padding.PKCS1v15(), hashes.SHA256())  # type: ignore[call-arg, union-attr]
-    sig4, s4 = tx(selected, "802A049720" + digest.hex() + "00")  # P1=04: PSS over the prehash
+    sig4, _s4 = tx(selected, "802A049720" + digest.hex() + "00")  # P1=04: PSS over the prehash
     pub.verify(sig4, b"abc", padding.PSS(padding.MGF1(hashes.SHA256()), 32),  # type: ignore[call-arg, union-attr]
                hashes.SHA256())
     assert sw(selected, "802A069703616263") == 0x6A86  # no such P1
@@ -275,7 +276,8 @@ def shared_card(card_profile: CardProfile) -> VirtualJpkiCard:
 apdu_like = st.one_of(
     st.binary(max_size=300),
     st.builds(lambda cla, ins, p1p2, body: bytes([cla, ins]) + p1p2 + body,
-              st.sampled_from([0x00, 0x80, 0x0C, 0x01]), st.sampled_from([0xA4, 0xB0, 0x20, 0x24, 0x2A, 0xC0]),
+              st.sampled_from([0x00, 0x80, 0x0C, 0x01]),
+              st.sampled_from([0xA4, 0xB0, 0x20, 0x24, 0x2A, 0xC0]),
               st.binary(min_size=2, max_size=2), st.binary(max_size=40)),
 )
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
 import pytest
+from fixtures.pcsc import FakeVpcd, recv_exact
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,39 +58,6 @@ def test_helpers() -> None:
     assert Throttle(212, 10).delay(53) == pytest.approx(0.010 + 53 * 8 / 212000)
 
 
-class FakeVpcd:
-    """The driver side: listens, accepts one card, sends frames and reads answers."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.server = socket.create_server(("127.0.0.1", port))
-        self.port = self.server.getsockname()[1]
-        self.server.settimeout(10)
-
-    def accept(self) -> socket.socket:
-        conn, _ = self.server.accept()
-        conn.settimeout(10)
-        return conn
-
-    @staticmethod
-    def ask(conn: socket.socket, payload: bytes) -> bytes:
-        conn.sendall(encode_frame(payload))
-        head = _recv_exact(conn, 2)
-        return _recv_exact(conn, int.from_bytes(head, "big"))
-
-    def close(self) -> None:
-        self.server.close()
-
-
-def _recv_exact(conn: socket.socket, n: int) -> bytes:
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("closed")
-        buf += chunk
-    return buf
-
-
 @pytest.fixture
 def driver() -> Iterator[FakeVpcd]:
     d = FakeVpcd()
@@ -109,7 +76,7 @@ def test_link_serves_atr_and_apdus(driver: FakeVpcd, card_profile: CardProfile) 
         frame = encode_frame(bytes.fromhex("00A4020C02000A"))
         for i in range(len(frame)):
             conn.sendall(frame[i : i + 1])
-        assert _recv_exact(conn, 4) == b"\x00\x02\x90\x00"
+        assert recv_exact(conn, 4) == b"\x00\x02\x90\x00"
         conn.close()
 
 
