@@ -83,6 +83,9 @@ def _pkcs1_type1(t: bytes, k: int) -> int:
 
 def _raw_sign(key: rsa.RSAPrivateKey, t: bytes) -> bytes:
     """RSASP1 over the type-1 padded ``t`` using CRT (what the card's chip does for P1=00)."""
+    if len(t) == 51 and t.startswith(SHA256_DIGEST_INFO_PREFIX):
+        # Same bytes (PKCS#1 v1.5 is deterministic; a unit test checks it), ~10x faster than pow().
+        return key.sign(t[19:], padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
     n = key.private_numbers()
     k = (n.public_numbers.n.bit_length() + 7) // 8
     m = _pkcs1_type1(t, k)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,10 +180,20 @@ def test_sign_requires_pin_then_verifies(selected: VirtualJpkiCard, card_profile
     assert status == 0x9000 and len(sig) == 256
     card_profile.auth.cert().public_key().verify(  # type: ignore[call-arg, union-attr]
         sig, b"konbini", padding.PKCS1v15(), hashes.SHA256())
-    # The raw PKCS#1 type-1 signing gives exactly what cryptography's own signer gives.
-    key = card_profile.auth.private_key()
-    expected = key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
-    assert sig == expected
+    # Any DigestInfo goes through the card's own RSASP1 (here SHA-384, 67 bytes); check it against
+    # cryptography's verifier, and the bare type-1 block (P1=01) against the public key by hand.
+    d384 = hashlib.sha384(b"konbini").digest()
+    info384 = bytes.fromhex("3041300d060960864801650304020205000430") + d384
+    sig384, status = tx(selected, f"802A0080{len(info384):02X}{info384.hex()}00")
+    assert status == 0x9000
+    pub = card_profile.auth.cert().public_key()
+    pub.verify(sig384, b"konbini", padding.PKCS1v15(), hashes.SHA384())  # type: ignore[call-arg, union-attr]
+    bare, status = tx(selected, "802A019707" + b"konbini".hex() + "00")
+    nums = pub.public_numbers()  # type: ignore[union-attr]
+    block = pow(int.from_bytes(bare, "big"), nums.e, nums.n).to_bytes(256, "big")
+    assert block == b"\x00\x01" + b"\xff" * (256 - 3 - 32) + b"\x00" + digest
+    block = pow(int.from_bytes(sig, "big"), nums.e, nums.n).to_bytes(256, "big")  # the SHA-256 path
+    assert block == b"\x00\x01" + b"\xff" * (256 - 3 - 51) + b"\x00" + bytes.fromhex(DIGEST_INFO) + digest
 
 
 def test_sign_key_needs_the_sign_password(selected: VirtualJpkiCard) -> None:
