@@ -33,6 +33,7 @@ __all__ = [
     "ReaderState",
     "find_reader",
     "list_readers",
+    "wait_for_card",
 ]
 
 log = logging.getLogger(__name__)
@@ -254,6 +255,17 @@ class CardMonitor:
         self.close()
 
 
+def wait_for_card(reader: str, timeout: float) -> ReaderState:
+    """Block until a card is present in ``reader`` (returns at once if one is).
+
+    :raises CardTimeoutError: no card within ``timeout`` seconds.
+    :raises ReaderUnavailableError: the reader is gone.
+    :raises PcscServiceError: pcscd is not running.
+    """
+    with CardMonitor(reader) as monitor:
+        return monitor.wait_for(True, timeout)
+
+
 class PcscTransport:
     """A connected card (T=1, shared) in ``reader``; ``transmit(bytes) -> bytes``.
 
@@ -270,17 +282,17 @@ class PcscTransport:
         self._ctx = PcscContext()
         self._reset_on_close = reset_on_close
         self._lock = threading.Lock()
+        self._card: Any = None
         try:
             hresult, hcard, active = scard.SCardConnect(
                 self._ctx.handle, reader, scard.SCARD_SHARE_SHARED, protocol)
             if hresult != OK:
                 raise _error(hresult, f"cannot connect to the card in {reader!r}")
+            self._card, self._protocol = hcard, active
+            self.atr = self._status()[1]
         except BaseException:
-            self._ctx.release()
+            self.close()
             raise
-        self._card: Any = hcard
-        self._protocol = active
-        self.atr = self._status()[1]
 
     def _status(self) -> tuple[int, bytes]:
         hresult, _reader, state, _protocol, atr = scard.SCardStatus(self._card)

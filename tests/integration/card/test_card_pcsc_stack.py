@@ -14,6 +14,7 @@ from fixtures.pcsc import PcscdHandle, VirtualCardHandle
 
 from card.errors import (
     CardRemovedError,
+    CardTimeoutError,
     NoCardError,
     PinBlockedError,
     PinIncorrectError,
@@ -21,7 +22,7 @@ from card.errors import (
     SecurityStatusError,
 )
 from card.jpki import JpkiClient
-from card.pcsc import CardMonitor, PcscTransport, find_reader, list_readers
+from card.pcsc import CardMonitor, PcscTransport, find_reader, list_readers, wait_for_card
 from card.profile import CardProfile
 
 pytestmark = pytest.mark.pcsc
@@ -146,3 +147,12 @@ def test_monitor_wait_can_be_cancelled_and_times_out(virtual_card: VirtualCardHa
 def test_unknown_reader_is_typed(pcscd: PcscdHandle) -> None:
     with pytest.raises(ReaderUnavailableError):
         PcscTransport("No Such Reader 99")
+
+
+def test_wait_for_card(virtual_card: VirtualCardHandle) -> None:
+    virtual_card.remove()
+    with pytest.raises(CardTimeoutError):
+        wait_for_card(virtual_card.reader, 0.3)
+    threading.Timer(0.3, virtual_card.link.insert).start()
+    state = wait_for_card(virtual_card.reader, 10)
+    assert state.present and state.reader == virtual_card.reader
