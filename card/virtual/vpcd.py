@@ -300,6 +300,6 @@ class VpcdLink:
                     continue
                 if self.throttle is not None and len(frame) > 1:
                     self._sleep(self.throttle.delay(len(frame) + len(answer)))
-                sock.setblocking(True)
+                sock.settimeout(FRAME_TIMEOUT)  # bounded: a stuck driver ends the link, not the thread
                 sock.sendall(encode_frame(answer))
                 sock.setblocking(False)

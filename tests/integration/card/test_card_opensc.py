@@ -67,3 +67,29 @@ def test_pkcs11_wrong_pin_counts_down(virtual_card: VirtualCardHandle) -> None:
                 "--list-objects")
     assert run.returncode != 0 and "CKR_PIN_INCORRECT" in run.stderr
     assert virtual_card.card.state.auth_tries_left == 2
+
+
+def test_pkcs11_signs_with_the_signing_key(virtual_card: VirtualCardHandle, card_profile: CardProfile,
+                                           tmp_path: Path) -> None:
+    # Slot index 1 is the second PIN of the same card: the signing password (one slot per PIN, §7).
+    message = tmp_path / "doc.bin"
+    message.write_bytes("電子署名のテスト".encode())
+    signature = tmp_path / "sig.bin"
+    run = _tool("pkcs11-tool", "--module", PKCS11_MODULE, "--slot-index", "1", "-l", "--pin",
+                card_profile.sign_password, "--sign", "-m", "SHA256-RSA-PKCS", "--id", "02",
+                "-i", str(message), "-o", str(signature))
+    assert run.returncode == 0, run.stderr
+    card_profile.sign.cert().public_key().verify(  # type: ignore[call-arg, union-attr]
+        signature.read_bytes(), message.read_bytes(), padding.PKCS1v15(), hashes.SHA256())
+
+
+def test_blocked_pin_still_binds(virtual_card: VirtualCardHandle) -> None:
+    # OpenSC aborts its bind when an empty VERIFY answers SW1 != 63; a blocked card must still list.
+    card = virtual_card.card
+    card.execute(bytes.fromhex("00A4040C0AD392F000260100000001"))
+    for _ in range(3):
+        card.execute(bytes.fromhex("002000980439393939"))
+    pins = _tool("pkcs15-tool", "--reader", virtual_card.reader, "--list-pins")
+    assert pins.returncode == 0, pins.stderr
+    auth_block = pins.stdout.split("PIN [Digital Signature PIN]")[0]
+    assert "User Authentication PIN" in auth_block and "Tries left     : 0" in auth_block
