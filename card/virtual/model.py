@@ -175,6 +175,10 @@ class VirtualJpkiCard:
                 data, sw = b"", exc.sw
             return self._respond(cmd, data, sw)
 
+    def transmit(self, apdu: bytes) -> bytes:
+        """``execute`` under the ``CardTransport`` name: the card is usable in-process without PC/SC."""
+        return self.execute(apdu)
+
     def _dispatch(self, cmd: CommandAPDU) -> tuple[bytes, int]:
         if cmd.cla & 0x0C:  # secure messaging indicated; the JPKI AP has none ([MC])
             raise SwError(SW.SM_NOT_SUPPORTED)

@@ -235,3 +235,26 @@ def test_random_card_answers_only_typed_errors(answers: list[bytes]) -> None:
                lambda: client.verify_pin("1234"), lambda: client.sign_sha256(b"\x00" * 32)):
         with contextlib.suppress(CardError):
             op()
+
+
+def test_virtual_card_is_a_card_transport(card_profile: CardProfile) -> None:
+    client = JpkiClient(VirtualJpkiCard(card_profile))  # the object itself, via CardTransport.transmit
+    client.select_ap()
+    assert client.token_label() == "JPKIAPICCTOKEN2"
+
+
+
+def test_cert_summary_fields(card_profile: CardProfile) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from card.cli import cert_summary
+
+    cert = card_profile.auth.cert()
+    der = cert.public_bytes(serialization.Encoding.DER)
+    summary = cert_summary(der)
+    assert summary["serial"] == f"{cert.serial_number:X}"
+    assert summary["sha256"] == hashlib.sha256(der).hexdigest()
+    assert summary["not_before"].endswith("+00:00") and "T" in summary["not_before"]
+    assert "O=JPKI-TEST" in summary["issuer"]
+    with pytest.raises(CertificateFormatError):
+        cert_summary(b"\x30\x82\x00\x01\x00")
