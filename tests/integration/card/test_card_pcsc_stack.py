@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from fixtures.pcsc import PcscdHandle, VirtualCardHandle
+from fixtures.pcsc import PcscdHandle, VirtualCardHandle, serve_virtual_card
 
 from card.errors import (
     CardRemovedError,
@@ -156,3 +156,13 @@ def test_wait_for_card(virtual_card: VirtualCardHandle) -> None:
     threading.Timer(0.3, virtual_card.link.insert).start()
     state = wait_for_card(virtual_card.reader, 10)
     assert state.present and state.reader == virtual_card.reader
+
+
+def test_get_response_chaining_through_pcscd(pcscd: PcscdHandle, card_profile: CardProfile) -> None:
+    # A card that answers in 64-byte pieces with 61xx (T=0 style): ChainingTransport reassembles.
+    with serve_virtual_card(card_profile, max_response=64) as handle, PcscTransport(handle.reader) as t:
+        client = JpkiClient(t)
+        client.select_ap()
+        assert x509.load_der_x509_certificate(client.read_auth_certificate()) == card_profile.auth.cert()
+        client.verify_pin("1234")
+        assert len(client.sign_sha256(bytes(32))) == 256
