@@ -161,8 +161,8 @@ class JpkiClient:
         :raises CardProtocolError: when the card returns more than asked.
         """
         out = bytearray()
-        # Bound the loop by the number of chunks a full read needs, plus slack for short reads.
-        for _ in range(2 * (length // READ_CHUNK + 2)):
+        # Bounded: enough rounds for a card that answers in chunks as small as 32 bytes.
+        for _ in range(length // 32 + 8):
             remaining = length - len(out)
             if remaining <= 0:
                 break

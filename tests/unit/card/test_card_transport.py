@@ -88,3 +88,22 @@ def test_metering_counts_and_redacts() -> None:
     assert redact_apdu(bytes.fromhex("002000800431323334")) == "00 20 00 80 Lc=4 <4 bytes redacted>"
     assert redact_apdu(bytes.fromhex("00A4020C02000A")) == "00 A4 02 0C 02 00 0A"
     assert "31" not in redact_apdu(bytes.fromhex("0020008004313233"))  # malformed: data hidden too
+
+
+def test_dribbling_card_is_bounded() -> None:
+    from card.errors import CertificateFormatError
+
+    content = b"\x30\x82\x03\xe4" + bytes(1000)
+    reads = 0
+
+    def transmit(apdu: bytes) -> bytes:
+        nonlocal reads
+        if apdu[1] == 0xA4:
+            return b"\x90\x00"
+        reads += 1
+        off = (apdu[2] << 8) | apdu[3]
+        return content[off : off + 1] + b"\x90\x00"  # one byte per READ BINARY, forever
+
+    with pytest.raises(CertificateFormatError):
+        JpkiClient(transmit).read_auth_certificate()
+    assert reads <= 2 * (1004 // 32 + 8)
