@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -87,8 +88,6 @@ def test_info_json(virtual_card: VirtualCardHandle, card_profile: CardProfile) -
     assert set(info) == {"atr", "token_label", "auth_cert", "pin_tries_left"}
     cert = card_profile.auth.cert()
     der = cert.public_bytes(serialization.Encoding.DER)
-    import hashlib
-
     assert info == {
         "atr": "3BE000FF8131FE4514",
         "token_label": "JPKIAPICCTOKEN2",
