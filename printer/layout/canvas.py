@@ -15,9 +15,19 @@ from typing import Literal
 
 from PIL import Image
 
+from printer.errors import PrinterError
 from printer.layout.fonts import Face, string_width_mm
 
-__all__ = ["Bitmap", "Box", "Composer", "PageLayout", "Rule", "Text", "fit_size", "wrap"]
+__all__ = ["MIN_SIZE", "Bitmap", "Box", "Composer", "LayoutError", "PageLayout", "Rule", "Text", "fit_size", "wrap"]
+
+MIN_SIZE = 5.0  # points; 14 dots at 203 dpi, the smallest size at which kanji stay legible
+
+
+class LayoutError(PrinterError, ValueError):
+    """The document cannot be laid out (a value too long for its field, a block taller than a page,
+    or the wrong paper).  Kiosks refuse such a certificate rather than print it cut (certificates.md §7)."""
+
+    code = "layout_error"
 
 Align = Literal["l", "r", "c"]
 # Kinsoku shori (JIS X 4051 §9.1): these may not start a line.
@@ -81,13 +91,19 @@ class PageLayout:
         return [i for i in self.items if isinstance(i, Text) and (role is None or i.role == role)]
 
 
-def fit_size(text: str, face: Face, size: float, width: float, minimum: float = 6.0) -> float:
+def fit_size(text: str, face: Face, size: float, width: float, minimum: float = MIN_SIZE) -> float:
     """The largest size <= ``size`` at which ``text`` fits ``width`` mm (certificates.md §7: overflow →
-    smaller font), not below ``minimum``."""
+    smaller font).
+
+    :raises LayoutError: when even ``minimum`` points do not fit (the value is too long to print).
+    """
     w = string_width_mm(text, face, size)
     if w <= width:
         return size
-    return max(minimum, size * width / w * 0.999)
+    fitted = size * width / w * 0.999
+    if fitted < minimum:
+        raise LayoutError(f"a value of {len(text)} characters does not fit its {width:.0f} mm field")
+    return fitted
 
 
 def wrap(text: str, face: Face, size: float, width: float) -> list[str]:

@@ -17,8 +17,7 @@ from functools import lru_cache
 from PIL import Image
 
 from printer.document import Document
-from printer.errors import PrinterError
-from printer.layout.canvas import Composer, PageLayout, wrap
+from printer.layout.canvas import Composer, LayoutError, PageLayout, wrap
 from printer.layout.fonts import string_width_mm
 
 __all__ = ["Block", "LayoutError", "compose", "seal_renderer"]
@@ -37,12 +36,6 @@ SEAL_MM = 21.0  # the 公印 is printed black and at most 25 mm (j1050)
 QR_BOX = (LEFT - 1.0, 250.0, 31.0)  # x, y, side: the seal QR with its 4-module quiet zone
 ISSUE_Y = 281.0
 END_MARK_H = 6.0
-
-
-class LayoutError(PrinterError, ValueError):
-    """The document cannot be laid out (e.g. a block taller than a page, or the wrong paper)."""
-
-    code = "layout_error"
 
 
 @dataclass(frozen=True)
