@@ -10,6 +10,7 @@ PDF output is for the page printer (vector text) and only for ``kind == "page"``
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -57,7 +58,10 @@ def _render(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if out.suffix.lower() == ".pdf":
         if profile.kind != "page" and not args.force_pdf:
-            print(f"error: {profile.name} is an ESC/POS raster printer; write PNG (or --force-pdf)", file=sys.stderr)
+            print(
+                f"error: {profile.name} is an ESC/POS raster printer; write PNG (or --force-pdf)",
+                file=sys.stderr,
+            )
             return 2
         n = render_pdf(issued.document, issued.seal, profile, out)
         written = [out]
@@ -71,8 +75,17 @@ def _render(args: argparse.Namespace) -> int:
         print("error: --out must end in .png or .pdf", file=sys.stderr)
         return 2
     ms = (time.perf_counter() - t0) * 1000
-    print(json.dumps({"pages": n, "files": [str(p) for p in written], "profile": profile.name,
-                      "ms_per_page": round(ms / n, 1)}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "pages": n,
+                "files": [str(p) for p in written],
+                "profile": profile.name,
+                "ms_per_page": round(ms / n, 1),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -80,21 +93,27 @@ def _copytest(args: argparse.Namespace) -> int:
     profile = get_profile(args.profile)
     report = copytest(profile)
     data = report.to_json()
-    data["capabilities"] = {"microtext": capabilities(profile).microtext, "limits": capabilities(profile).limits}
+    data["capabilities"] = {
+        "microtext": capabilities(profile).microtext,
+        "limits": capabilities(profile).limits,
+    }
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:
         o = data["original"]
-        print(f"{profile.name} ({profile.dpi} dpi): hidden on original: {o['hidden']} "
-              f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']})")
+        print(
+            f"{profile.name} ({profile.dpi} dpi): hidden on original: {o['hidden']} "
+            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']})"
+        )
         for dpi, frac in data["copy"]["shows_fraction_by_copier_dpi"].items():
             print(f"  copier {dpi} dpi: 「複写」 shows in {frac:.0%} of settings")
         print(f"  copy-evident: {data['copy_evident']}")
     return 0
 
 
-def build_parser(register_print: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-                 | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    register_print: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None,
+) -> argparse.ArgumentParser:
     """The argument parser; ``register_print`` adds the ``print`` subcommand (printer/job.py)."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
@@ -121,10 +140,16 @@ def build_parser(register_print: Callable[[argparse._SubParsersAction[argparse.A
 
 
 def _print_registrar() -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None:
-    """printer.job.register_cli(subparsers) when printer/job.py exists (it sets its own ``func``)."""
+    """``printer.job.register_cli(subparsers)`` once printer/job.py exists.
+
+    The hook adds the ``print`` sub-parser and sets its ``func`` (``args -> int`` exit status), like
+    ``render`` and ``copytest`` below.  Until then ``python -m printer print`` is simply unknown.
+    """
     try:
-        from printer import job
-    except ImportError:
+        job = importlib.import_module("printer.job")
+    except ModuleNotFoundError as e:
+        if e.name != "printer.job":
+            raise
         return None
     reg = getattr(job, "register_cli", None)
     return reg if callable(reg) else None

@@ -30,8 +30,17 @@ from PIL import Image
 from printer.profiles import PrinterProfile
 from printer.security.ground import GroundParams, params_for_dpi, word_patch
 
-__all__ = ["DEFAULT_GRID", "TYPICAL_COPIER", "CopierSetting", "CopyReport", "EyeResult", "GridPoint", "copytest",
-           "gaussian", "photocopy"]
+__all__ = [
+    "DEFAULT_GRID",
+    "TYPICAL_COPIER",
+    "CopierSetting",
+    "CopyReport",
+    "EyeResult",
+    "GridPoint",
+    "copytest",
+    "gaussian",
+    "photocopy",
+]
 
 F = npt.NDArray[np.float64]
 EYE_SIGMA_MM = 0.2
@@ -85,22 +94,37 @@ class CopyReport:
         return {
             "profile": self.profile,
             "dpi": self.dpi,
-            "pattern": {"pitch_dots": self.params.pitch, "cluster_dots": self.params.cluster,
-                        "coverage": round(self.params.coverage, 4), "word": self.params.word},
+            "pattern": {
+                "pitch_dots": self.params.pitch,
+                "cluster_dots": self.params.cluster,
+                "coverage": round(self.params.coverage, 4),
+                "word": self.params.word,
+            },
             "model": {"eye_sigma_mm": EYE_SIGMA_MM, "note": "software model; verify once on a real copier"},
-            "original": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self.original).items()},
+            "original": {
+                k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self.original).items()
+            },
             "copy": {"shows_fraction": round(self.shows_fraction, 3), "shows_fraction_by_copier_dpi": by_dpi},
             "copy_evident": self.original.hidden and self.shows_fraction >= 0.5,
-            "grid": [{**asdict(p.setting), "word_tone": round(p.word_tone, 4),
-                      "background_tone": round(p.background_tone, 4), "contrast": round(p.contrast, 3),
-                      "correlation": round(p.correlation, 3), "shows": p.shows} for p in self.points],
+            "grid": [
+                {
+                    **asdict(p.setting),
+                    "word_tone": round(p.word_tone, 4),
+                    "background_tone": round(p.background_tone, 4),
+                    "contrast": round(p.contrast, 3),
+                    "correlation": round(p.correlation, 3),
+                    "shows": p.shows,
+                }
+                for p in self.points
+            ],
         }
 
 
 DEFAULT_GRID: tuple[CopierSetting, ...] = tuple(
     CopierSetting(dpi, mtf, rot, 0.03, thr)
-    for dpi, mtf, rot, thr in itertools.product((200, 300, 400, 600), (0.04, 0.06, 0.08), (0.0, 0.5, 1.0),
-                                                (0.25, 0.4))
+    for dpi, mtf, rot, thr in itertools.product(
+        (200, 300, 400, 600), (0.04, 0.06, 0.08), (0.0, 0.5, 1.0), (0.25, 0.4)
+    )
 )
 
 
@@ -124,7 +148,7 @@ def gaussian(img: F, sigma_px: float) -> F:
         n = out.shape[axis]
         acc = np.zeros(out.shape, dtype=np.float64)
         for i, w in enumerate(k):
-            acc += w * (padded[i:i + n] if axis == 0 else padded[:, i:i + n])
+            acc += w * (padded[i : i + n] if axis == 0 else padded[:, i : i + n])
         out = acc
     return out
 
@@ -157,7 +181,7 @@ def _eye_grid(a: F, dpi: int) -> F:
     if f == 1:
         return a
     h, w = a.shape[0] // f * f, a.shape[1] // f * f
-    return a[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
+    return np.asarray(a[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3)), dtype=np.float64)
 
 
 def _regions(word: npt.NDArray[np.bool_], dpi: int) -> _Regions:
@@ -188,8 +212,9 @@ def _transform(a: F, src_dpi: int, dpi: int, rotation: float) -> F:
     return np.asarray(im.resize(size, Image.Resampling.BOX), dtype=np.float64)
 
 
-def _copier_grid(ink: F, word: npt.NDArray[np.bool_], dpi: int, grid: tuple[CopierSetting, ...],
-                 rng: np.random.Generator) -> tuple[GridPoint, ...]:
+def _copier_grid(
+    ink: F, word: npt.NDArray[np.bool_], dpi: int, grid: tuple[CopierSetting, ...], rng: np.random.Generator
+) -> tuple[GridPoint, ...]:
     """Each distinct optics blur, skew and resolution is computed once and shared by the grid points."""
     optics: dict[float, F] = {}
     scans: dict[tuple[float, float, int], F] = {}
@@ -223,8 +248,12 @@ def photocopy(page: Image.Image, src_dpi: int, s: CopierSetting, seed: int = 0) 
     return Image.fromarray(scan < s.threshold)
 
 
-def copytest(profile: PrinterProfile, grid: tuple[CopierSetting, ...] = DEFAULT_GRID, seed: int = 0,
-             params: GroundParams | None = None) -> CopyReport:
+def copytest(
+    profile: PrinterProfile,
+    grid: tuple[CopierSetting, ...] = DEFAULT_GRID,
+    seed: int = 0,
+    params: GroundParams | None = None,
+) -> CopyReport:
     """Run the eye and the copier grid over the profile's 地紋 (deterministic for a given seed)."""
     params = params or params_for_dpi(profile.dpi)
     ink_b, word = word_patch(profile.dpi, params)

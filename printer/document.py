@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
@@ -318,16 +318,29 @@ def _nonempty(values: Sequence[object], key: str) -> None:
 
 
 def _foreign(o: _Obj) -> Foreign:
-    f = Foreign(*(o.text(k) for k in ("nationality", "section", "status", "period", "period_expires",
-                                       "card_number")))
+    f = Foreign(
+        *(o.text(k) for k in ("nationality", "section", "status", "period", "period_expires", "card_number"))
+    )
     o.done()
     return f
 
 
 def _person(o: _Obj) -> Person:
-    names = ("furigana", "old_name_furigana", "old_name", "birth_date", "sex", "relationship", "my_number",
-             "became_resident_on", "address_set_on", "notified_on", "honseki", "hittosha",
-             "previous_address")
+    names = (
+        "furigana",
+        "old_name_furigana",
+        "old_name",
+        "birth_date",
+        "sex",
+        "relationship",
+        "my_number",
+        "became_resident_on",
+        "address_set_on",
+        "notified_on",
+        "honseki",
+        "hittosha",
+        "previous_address",
+    )
     opts = {k: o.opt_text(k) for k in names}
     foreign = _foreign(o.obj("foreign")) if "foreign" in o.d else None
     o.read.add("foreign")
@@ -364,21 +377,35 @@ def _impression(o: _Obj) -> Impression:
 
 
 def _inkan(o: _Obj) -> InkanBody:
-    b = InkanBody(name=o.text("name"), alias=o.opt_text("alias"), birth_date=o.text("birth_date"),
-                  address=o.text("address"), remarks=o.texts("remarks"),
-                  impression=_impression(o.obj("impression")),
-                  certificate_number=o.text("certificate_number"))
+    b = InkanBody(
+        name=o.text("name"),
+        alias=o.opt_text("alias"),
+        birth_date=o.text("birth_date"),
+        address=o.text("address"),
+        remarks=o.texts("remarks"),
+        impression=_impression(o.obj("impression")),
+        certificate_number=o.text("certificate_number"),
+    )
     o.done()
     return b
 
 
 def _kazei(o: _Obj) -> KazeiBody:
     b = KazeiBody(
-        fiscal_year=o.text("fiscal_year"), income_year=o.text("income_year"), address=o.text("address"),
-        name=o.text("name"), birth_date=o.text("birth_date"), sex=o.text("sex"), income=o.pairs("income"),
-        total_income=o.text("total_income"), deductions=o.pairs("deductions"),
-        deductions_total=o.text("deductions_total"), dependents=o.pairs("dependents"),
-        taxable=o.pairs("taxable"), tax=o.pairs("tax"), annual_tax=o.text("annual_tax"),
+        fiscal_year=o.text("fiscal_year"),
+        income_year=o.text("income_year"),
+        address=o.text("address"),
+        name=o.text("name"),
+        birth_date=o.text("birth_date"),
+        sex=o.text("sex"),
+        income=o.pairs("income"),
+        total_income=o.text("total_income"),
+        deductions=o.pairs("deductions"),
+        deductions_total=o.text("deductions_total"),
+        dependents=o.pairs("dependents"),
+        taxable=o.pairs("taxable"),
+        tax=o.pairs("tax"),
+        annual_tax=o.text("annual_tax"),
         remarks=o.texts("remarks"),
     )
     o.done()
@@ -399,9 +426,16 @@ def _koseki_person(o: _Obj) -> KosekiPerson:
     removed = o.raw("removed", False)
     if removed is not None and not isinstance(removed, bool):
         raise DocumentError(o.key("removed"), "expected true or false")
-    p = KosekiPerson(name=o.text("name"), birth_date=o.text("birth_date"), spouse_role=o.opt_text("spouse_role"),
-                     father=o.opt_text("father"), mother=o.opt_text("mother"),
-                     relationship=o.text("relationship"), removed=bool(removed), events=_events(o, "events"))
+    p = KosekiPerson(
+        name=o.text("name"),
+        birth_date=o.text("birth_date"),
+        spouse_role=o.opt_text("spouse_role"),
+        father=o.opt_text("father"),
+        mother=o.opt_text("mother"),
+        relationship=o.text("relationship"),
+        removed=bool(removed),
+        events=_events(o, "events"),
+    )
     o.done()
     return p
 
@@ -412,9 +446,13 @@ def _koseki(o: _Obj) -> KosekiBody:
         raise DocumentError(o.key("kind"), "expected 'zenbu' or 'kojin'")
     raw = o.items("persons")
     _nonempty(raw, o.key("persons"))
-    b = KosekiBody(kind="zenbu" if kind == "zenbu" else "kojin", honseki=o.text("honseki"),
-                   hittosha=o.text("hittosha"), koseki_events=_events(o, "koseki_events"),
-                   persons=tuple(_koseki_person(_Obj(v, f"{o.key('persons')}[{i}]")) for i, v in enumerate(raw)))
+    b = KosekiBody(
+        kind="zenbu" if kind == "zenbu" else "kojin",
+        honseki=o.text("honseki"),
+        hittosha=o.text("hittosha"),
+        koseki_events=_events(o, "koseki_events"),
+        persons=tuple(_koseki_person(_Obj(v, f"{o.key('persons')}[{i}]")) for i, v in enumerate(raw)),
+    )
     o.done()
     return b
 
@@ -427,8 +465,9 @@ def _fuhyo_person(o: _Obj) -> FuhyoPerson:
         a = _Obj(v, f"{o.key('addresses')}[{i}]")
         addrs.append(FuhyoAddress(address=a.text("address"), since=a.text("since")))
         a.done()
-    p = FuhyoPerson(name=o.text("name"), birth_date=o.text("birth_date"), sex=o.text("sex"),
-                    addresses=tuple(addrs))
+    p = FuhyoPerson(
+        name=o.text("name"), birth_date=o.text("birth_date"), sex=o.text("sex"), addresses=tuple(addrs)
+    )
     o.done()
     return p
 
@@ -436,14 +475,23 @@ def _fuhyo_person(o: _Obj) -> FuhyoPerson:
 def _fuhyo(o: _Obj) -> FuhyoBody:
     raw = o.items("persons")
     _nonempty(raw, o.key("persons"))
-    b = FuhyoBody(honseki=o.opt_text("honseki"), hittosha=o.opt_text("hittosha"),
-                  persons=tuple(_fuhyo_person(_Obj(v, f"{o.key('persons')}[{i}]")) for i, v in enumerate(raw)))
+    b = FuhyoBody(
+        honseki=o.opt_text("honseki"),
+        hittosha=o.opt_text("hittosha"),
+        persons=tuple(_fuhyo_person(_Obj(v, f"{o.key('persons')}[{i}]")) for i, v in enumerate(raw)),
+    )
     o.done()
     return b
 
 
-_BODIES = {"juminhyo": _juminhyo, "kisaijiko": _juminhyo, "inkan": _inkan, "kazei": _kazei,
-           "koseki": _koseki, "fuhyo": _fuhyo}
+_BODIES: dict[str, Callable[[_Obj], Body]] = {
+    "juminhyo": _juminhyo,
+    "kisaijiko": _juminhyo,
+    "inkan": _inkan,
+    "kazei": _kazei,
+    "koseki": _koseki,
+    "fuhyo": _fuhyo,
+}
 
 
 # --- common keys --------------------------------------------------------------------------------
@@ -470,8 +518,9 @@ def _official_seal(o: _Obj) -> OfficialSeal:
 
 
 def _municipality(o: _Obj) -> Municipality:
-    m = Municipality(code=o.text("code"), prefecture=o.text("prefecture"), name=o.text("name"),
-                     mayor=o.text("mayor"))
+    m = Municipality(
+        code=o.text("code"), prefecture=o.text("prefecture"), name=o.text("name"), mayor=o.text("mayor")
+    )
     o.done()
     return m
 
@@ -491,10 +540,16 @@ def parse_document(data: object) -> Document:
     body = _BODIES[doc_type](o.obj("body"))
     doc = Document(
         type=doc_type,  # type: ignore[arg-type]  # checked against DOC_TYPES just above
-        title=o.text("title"), municipality=_municipality(o.obj("municipality")),
-        official_seal=_official_seal(o.obj("official_seal")), issued_on=o.text("issued_on"),
-        issued_date=o.text("issued_date"), issue_number=o.text("issue_number"),
-        certification=o.text("certification"), seal_id=o.text("seal_id"), body=body, notes=o.texts("notes"),
+        title=o.text("title"),
+        municipality=_municipality(o.obj("municipality")),
+        official_seal=_official_seal(o.obj("official_seal")),
+        issued_on=o.text("issued_on"),
+        issued_date=o.text("issued_date"),
+        issue_number=o.text("issue_number"),
+        certification=o.text("certification"),
+        seal_id=o.text("seal_id"),
+        body=body,
+        notes=o.texts("notes"),
     )
     o.done()
     return doc

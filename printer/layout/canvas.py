@@ -18,7 +18,18 @@ from PIL import Image
 from printer.errors import PrinterError
 from printer.layout.fonts import Face, string_width_mm
 
-__all__ = ["MIN_SIZE", "Bitmap", "Box", "Composer", "LayoutError", "PageLayout", "Rule", "Text", "fit_size", "wrap"]
+__all__ = [
+    "MIN_SIZE",
+    "Bitmap",
+    "Box",
+    "Composer",
+    "LayoutError",
+    "PageLayout",
+    "Rule",
+    "Text",
+    "fit_size",
+    "wrap",
+]
 
 MIN_SIZE = 5.0  # points; 14 dots at 203 dpi, the smallest size at which kanji stay legible
 
@@ -28,6 +39,7 @@ class LayoutError(PrinterError, ValueError):
     or the wrong paper).  Kiosks refuse such a certificate rather than print it cut (certificates.md §7)."""
 
     code = "layout_error"
+
 
 Align = Literal["l", "r", "c"]
 # Kinsoku shori (JIS X 4051 §9.1): these may not start a line.
@@ -127,8 +139,18 @@ class Composer:
     def __init__(self, page: PageLayout) -> None:
         self.page = page
 
-    def text(self, x: float, y: float, s: str, face: Face = "mincho", size: float = 10.0, align: Align = "l",
-             role: str = "", width: float | None = None) -> float:
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        face: Face = "mincho",
+        size: float = 10.0,
+        *,
+        align: Align = "l",
+        role: str = "",
+        width: float | None = None,
+    ) -> float:
         """Draw ``s``; when ``width`` is given, shrink to fit it.  Returns the width used (mm)."""
         if width is not None:
             size = fit_size(s, face, size, width)
@@ -144,12 +166,30 @@ class Composer:
     def box(self, x: float, y: float, w: float, h: float, stroke: float = 0.25) -> None:
         self.page.items.append(Box(x, y, w, h, stroke))
 
-    def bitmap(self, x: float, y: float, w: float, h: float, render: Callable[[int, int], Image.Image],
-               role: str = "") -> None:
+    def bitmap(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        render: Callable[[int, int], Image.Image],
+        *,
+        role: str = "",
+    ) -> None:
         self.page.items.append(Bitmap(x, y, w, h, render, role))
 
-    def label_value(self, x: float, y: float, label: str, value: str, label_w: float, value_w: float,
-                    size: float = 9.5, role: str = "") -> None:
+    def label_value(
+        self,
+        x: float,
+        y: float,
+        label: str,
+        value: str,
+        *,
+        label_w: float,
+        value_w: float,
+        size: float = 9.5,
+        role: str = "",
+    ) -> None:
         """A Gothic item label followed by its Mincho value on the same baseline."""
         self.text(x, y, label, "gothic", 7.5, width=label_w - 1)
         self.text(x + label_w, y, value, "mincho", size, width=value_w, role=role)

@@ -12,7 +12,15 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 from printer.errors import PrinterError
 
-__all__ = ["GOTHIC_PATH", "MINCHO_PATH", "Face", "FontMissingError", "pil_font", "register", "string_width_mm"]
+__all__ = [
+    "GOTHIC_PATH",
+    "MINCHO_PATH",
+    "Face",
+    "FontMissingError",
+    "pil_font",
+    "register",
+    "string_width_mm",
+]
 
 MINCHO_PATH = Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
 GOTHIC_PATH = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")

@@ -52,7 +52,7 @@ TitleFn = Callable[[Composer, Document, int, int], None]
 
 
 def default_title(c: Composer, doc: Document, number: int, total: int) -> None:
-    c.text(PAGE_W / 2, TITLE_Y, doc.title, "mincho", 18, "c", role="title", width=WIDTH - 40)
+    c.text(PAGE_W / 2, TITLE_Y, doc.title, "mincho", 18, align="c", role="title", width=WIDTH - 40)
 
 
 @lru_cache(maxsize=8)
@@ -93,8 +93,15 @@ def _paginate(blocks: Sequence[Block], top: float, max_persons: int) -> list[lis
 def _footer(c: Composer, doc: Document, number: int, total: int) -> None:
     c.page.qr_box = QR_BOX
     x = QR_BOX[0] + QR_BOX[2] + 3
-    c.text(x, ISSUE_Y, f"発行番号　{doc.issue_number}　{number}/{total}", "gothic", 8, role="issue_number",
-           width=RIGHT - x)
+    c.text(
+        x,
+        ISSUE_Y,
+        f"発行番号　{doc.issue_number}　{number}/{total}",
+        "gothic",
+        8,
+        role="issue_number",
+        width=RIGHT - x,
+    )
 
 
 def _certification(c: Composer, doc: Document, reference: str | None) -> None:
@@ -108,19 +115,32 @@ def _certification(c: Composer, doc: Document, reference: str | None) -> None:
         c.text(QR_BOX[0] + QR_BOX[2] + 6, date_y + 6, reference, "mincho", 10.5, role="reference")
     mayor = doc.municipality.mayor
     size = 12.0
-    c.text(MAYOR_END_X, MAYOR_Y, mayor, "mincho", size, "r", role="mayor", width=MAYOR_END_X - 80)
+    c.text(MAYOR_END_X, MAYOR_Y, mayor, "mincho", size, align="r", role="mayor", width=MAYOR_END_X - 80)
     # j1050: the 公印 overlaps the end of the issuer line (its left fifth covers the last character).
     x0 = MAYOR_END_X - SEAL_MM / 5
-    c.bitmap(x0, MAYOR_Y - 1.5 - SEAL_MM / 2, SEAL_MM, SEAL_MM, seal_renderer(doc.official_seal.png),
-             role="official_seal")
+    c.bitmap(
+        x0,
+        MAYOR_Y - 1.5 - SEAL_MM / 2,
+        SEAL_MM,
+        SEAL_MM,
+        seal_renderer(doc.official_seal.png),
+        role="official_seal",
+    )
     ny = MAYOR_Y + SEAL_MM / 2 + 1.5
     for note in doc.notes:
-        c.text(RIGHT, ny, note, "gothic", 7.5, "r", role="note")
+        c.text(RIGHT, ny, note, "gothic", 7.5, align="r", role="note")
         ny += 3.5
 
 
-def compose(doc: Document, blocks: Sequence[Block], header: HeaderFn | None = None, max_persons: int = 4,
-            title: TitleFn = default_title, reference: str | None = None) -> list[PageLayout]:
+def compose(
+    doc: Document,
+    blocks: Sequence[Block],
+    *,
+    header: HeaderFn | None = None,
+    max_persons: int = 4,
+    title: TitleFn = default_title,
+    reference: str | None = None,
+) -> list[PageLayout]:
     """Lay ``blocks`` out on as many pages as needed, with the shared frame.
 
     :raises LayoutError: when a single block is taller than a page.
@@ -140,10 +160,10 @@ def compose(doc: Document, blocks: Sequence[Block], header: HeaderFn | None = No
             b.draw(c, y)
             y += b.height
         if n == len(groups):
-            c.text(RIGHT, y + 4.5, "以下余白", "mincho", 9.5, "r", role="end_mark")
+            c.text(RIGHT, y + 4.5, "以下余白", "mincho", 9.5, align="r", role="end_mark")
             _certification(c, doc, reference)
         else:
-            c.text(RIGHT, y + 4.5, "（次葉に続く）", "mincho", 9, "r", role="continued")
+            c.text(RIGHT, y + 4.5, "（次葉に続く）", "mincho", 9, align="r", role="continued")
         _footer(c, doc, n, len(groups))
         pages.append(page)
     return pages

@@ -30,8 +30,10 @@ def _header(body: FuhyoBody) -> Callable[[Composer, float], float]:
             ry = y + i * ROW
             if i:
                 c.hline(LEFT, RIGHT, ry, 0.15)
-            c.text(LEFT + LABEL_W / 2, ry + 5, label, "gothic", 9, "c")
-            c.text(LEFT + LABEL_W + 2, ry + 5.1, value, "mincho", 11, role="header", width=WIDTH - LABEL_W - 4)
+            c.text(LEFT + LABEL_W / 2, ry + 5, label, "gothic", 9, align="c")
+            c.text(
+                LEFT + LABEL_W + 2, ry + 5.1, value, "mincho", 11, role="header", width=WIDTH - LABEL_W - 4
+            )
         return y + h + 3.0
 
     return draw
@@ -44,20 +46,22 @@ def _person_block(p: FuhyoPerson) -> Block:
         h = height - 2.0
         c.box(LEFT, y, WIDTH, h)
         c.vline(LEFT + LABEL_W, y, y + h)
-        c.text(LEFT + LABEL_W / 2, y + 5, "氏　名", "gothic", 9, "c")
+        c.text(LEFT + LABEL_W / 2, y + 5, "氏　名", "gothic", 9, align="c")
         c.text(LEFT + LABEL_W + 2, y + 5.3, p.name, "mincho", 12, role="name", width=70)
-        c.text(LEFT + 96, y + 5, "生年月日", "gothic", 8, "l")
+        c.text(LEFT + 96, y + 5, "生年月日", "gothic", 8, align="l")
         c.text(LEFT + 110, y + 5.1, p.birth_date, "mincho", 10.5, width=42)
-        c.text(RIGHT - 20, y + 5, "性別", "gothic", 8, "l")
+        c.text(RIGHT - 20, y + 5, "性別", "gothic", 8, align="l")
         c.text(RIGHT - 11, y + 5.1, p.sex, "mincho", 10.5)
         for i, a in enumerate(p.addresses):
             ry = y + ROW * (i + 1)
             c.hline(LEFT, RIGHT, ry, 0.15)
-            c.text(LEFT + LABEL_W / 2, ry + 5, "住　所", "gothic", 9, "c")
-            c.text(LEFT + LABEL_W + 2, ry + 5.1, a.address, "mincho", 10.5, width=SINCE_X - LEFT - LABEL_W - 4)
+            c.text(LEFT + LABEL_W / 2, ry + 5, "住　所", "gothic", 9, align="c")
+            c.text(
+                LEFT + LABEL_W + 2, ry + 5.1, a.address, "mincho", 10.5, width=SINCE_X - LEFT - LABEL_W - 4
+            )
             c.vline(SINCE_X, ry, ry + ROW)
             c.text(SINCE_X + 1.5, ry + 5, "住所を定めた年月日", "gothic", 7.5)
-            c.text(RIGHT - 2, ry + 5.1, a.since, "mincho", 10.5, "r", width=33)
+            c.text(RIGHT - 2, ry + 5.1, a.since, "mincho", 10.5, align="r", width=33)
 
     return Block(height, draw, person=True)
 

@@ -74,11 +74,13 @@ def _imprint_block(b: InkanBody) -> Block:
     def draw(c: Composer, y: float) -> None:
         c.box(LEFT, y, WIDTH, IMPRINT_H)
         c.vline(LEFT + LABEL_W, y, y + IMPRINT_H)
-        c.text(LEFT + LABEL_W / 2, y + IMPRINT_H / 2 - 2, "印", "gothic", 11, "c")
-        c.text(LEFT + LABEL_W / 2, y + IMPRINT_H / 2 + 6, "影", "gothic", 11, "c")
+        c.text(LEFT + LABEL_W / 2, y + IMPRINT_H / 2 - 2, "印", "gothic", 11, align="c")
+        c.text(LEFT + LABEL_W / 2, y + IMPRINT_H / 2 + 6, "影", "gothic", 11, align="c")
         s = b.impression.size_mm
         cx = LEFT + LABEL_W + (WIDTH - LABEL_W) / 2
-        c.bitmap(cx - s / 2, y + (IMPRINT_H - s) / 2, s, s, impression_renderer(b.impression), role="impression")
+        c.bitmap(
+            cx - s / 2, y + (IMPRINT_H - s) / 2, s, s, impression_renderer(b.impression), role="impression"
+        )
 
     return Block(IMPRINT_H, draw)
 
@@ -97,14 +99,16 @@ def _rows_block(b: InkanBody) -> Block:
         mid = LEFT + 110
         c.vline(mid, y, y + ROW)
         c.vline(mid + 22, y, y + ROW)
-        c.text(LEFT + LABEL_W / 2, y + 5.6, "氏　名", "gothic", 9.5, "c")
-        c.text(LEFT + LABEL_W + 3, y + 5.8, b.name, "mincho", 12.5, role="name", width=mid - LEFT - LABEL_W - 5)
-        c.text(mid + 11, y + 5.6, "生年月日", "gothic", 9.5, "c")
+        c.text(LEFT + LABEL_W / 2, y + 5.6, "氏　名", "gothic", 9.5, align="c")
+        c.text(
+            LEFT + LABEL_W + 3, y + 5.8, b.name, "mincho", 12.5, role="name", width=mid - LEFT - LABEL_W - 5
+        )
+        c.text(mid + 11, y + 5.6, "生年月日", "gothic", 9.5, align="c")
         c.text(mid + 25, y + 5.8, b.birth_date, "mincho", 11, width=RIGHT - mid - 27)
         ry = y + ROW
         for label, value in rows + [("備　考" if i == 0 else "", r) for i, r in enumerate(remarks)]:
             c.hline(LEFT if label else LEFT + LABEL_W, RIGHT, ry, 0.15)
-            c.text(LEFT + LABEL_W / 2, ry + 5.6, label, "gothic", 9.5, "c")
+            c.text(LEFT + LABEL_W / 2, ry + 5.6, label, "gothic", 9.5, align="c")
             if value:
                 c.text(LEFT + LABEL_W + 3, ry + 5.8, value, "mincho", 11, width=WIDTH - LABEL_W - 5)
             ry += ROW

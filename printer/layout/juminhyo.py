@@ -27,13 +27,15 @@ RowFn = Callable[[Composer, float, float, float], None]  # c, x, y_baseline, wid
 
 def _lv(label: str, value: str, label_w: float, size: float = 9.5) -> RowFn:
     def draw(c: Composer, x: float, y: float, w: float) -> None:
-        c.label_value(x + 1.5, y, label, value, label_w, w - label_w - 3, size)
+        c.label_value(x + 1.5, y, label, value, label_w=label_w, value_w=w - label_w - 3, size=size)
 
     return draw
 
 
 def _birth_row(p: Person) -> RowFn | None:
-    parts = [(lbl, v) for lbl, v in (("生年月日", p.birth_date), ("性別", p.sex), ("続柄", p.relationship)) if v]
+    parts = [
+        (lbl, v) for lbl, v in (("生年月日", p.birth_date), ("性別", p.sex), ("続柄", p.relationship)) if v
+    ]
     if not parts:
         return None
 
@@ -43,8 +45,9 @@ def _birth_row(p: Person) -> RowFn | None:
         for label, value in parts:
             lw = 13.0 if label == "生年月日" else 7.5
             seg = widths[label] or (x + w - cx)
-            c.label_value(cx, y, label, value, lw, seg - lw - 1, 9.5)
+            c.label_value(cx, y, label, value, label_w=lw, value_w=seg - lw - 1)
             cx += seg
+
     return draw
 
 
@@ -64,8 +67,13 @@ def _left(p: Person) -> list[tuple[float, RowFn]]:
 
 
 def _right(p: Person) -> list[tuple[float, RowFn]]:
-    items = [("個人番号", p.my_number), ("住民となった年月日", p.became_resident_on),
-             ("住所を定めた年月日", p.address_set_on), ("届出日", p.notified_on), ("筆頭者", p.hittosha)]
+    items = [
+        ("個人番号", p.my_number),
+        ("住民となった年月日", p.became_resident_on),
+        ("住所を定めた年月日", p.address_set_on),
+        ("届出日", p.notified_on),
+        ("筆頭者", p.hittosha),
+    ]
     return [(ROW, _lv(label, v, 27)) for label, v in items if v]
 
 
@@ -91,8 +99,9 @@ def _full(p: Person) -> list[tuple[float, RowFn]]:
 def _pair(a: str, av: str, b: str, bv: str) -> RowFn:
     def draw(c: Composer, x: float, y: float, w: float) -> None:
         half = SPLIT - INDEX_W
-        c.label_value(x + 1.5, y, a, av, 24, half - 27, 9.5)
-        c.label_value(x + half + 1.5, y, b, bv, 34, w - half - 37, 9.5)
+        c.label_value(x + 1.5, y, a, av, label_w=24, value_w=half - 27)
+        c.label_value(x + half + 1.5, y, b, bv, label_w=34, value_w=w - half - 37)
+
     return draw
 
 
@@ -105,7 +114,7 @@ def _person_block(index: int, p: Person) -> Block:
         x = LEFT + INDEX_W
         c.box(LEFT, y, WIDTH, height - 1.0)
         c.vline(x, y, y + height - 1.0)
-        c.text(LEFT + INDEX_W / 2, y + 5.0, str(index), "gothic", 9, "c", role="person_index")
+        c.text(LEFT + INDEX_W / 2, y + 5.0, str(index), "gothic", 9, align="c", role="person_index")
         split = LEFT + SPLIT
         c.vline(split, y, y + top_h)
         for col_x, col_w, rows in ((x, split - x, left), (split, RIGHT - split, right)):
@@ -135,9 +144,16 @@ def _header(body: JuminhyoBody) -> Callable[[Composer, float], float]:
             ry = y + i * HEADER_ROW
             if i:
                 c.hline(LEFT, RIGHT, ry, 0.15)
-            c.text(LEFT + HEADER_LABEL_W / 2, ry + 5, label, "gothic", 9, "c")
-            c.text(LEFT + HEADER_LABEL_W + 2, ry + 5.1, value, "mincho", 11, role="header",
-                   width=WIDTH - HEADER_LABEL_W - 4)
+            c.text(LEFT + HEADER_LABEL_W / 2, ry + 5, label, "gothic", 9, align="c")
+            c.text(
+                LEFT + HEADER_LABEL_W + 2,
+                ry + 5.1,
+                value,
+                "mincho",
+                11,
+                role="header",
+                width=WIDTH - HEADER_LABEL_W - 4,
+            )
         return y + h + 3.0
 
     return draw

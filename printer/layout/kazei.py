@@ -18,20 +18,20 @@ HEAD_ROW = 7.0
 
 
 def _title(c: Composer, doc: Document, number: int, total: int) -> None:
-    c.text(PAGE_W / 2, TITLE_Y, doc.title, "mincho", 16, "c", role="title", width=WIDTH - 10)
+    c.text(PAGE_W / 2, TITLE_Y, doc.title, "mincho", 16, align="c", role="title", width=WIDTH - 10)
 
 
 def _header(b: KazeiBody) -> Callable[[Composer, float], float]:
     def draw(c: Composer, y: float) -> float:
-        c.text(RIGHT, y - 1.5, "（単位：円）", "gothic", 7.5, "r")
+        c.text(RIGHT, y - 1.5, "（単位：円）", "gothic", 7.5, align="r")
         h = HEAD_ROW * 2
         c.box(LEFT, y, WIDTH, h)
         c.hline(LEFT, RIGHT, y + HEAD_ROW, 0.15)
         c.vline(LEFT + 20, y, y + h)
-        c.text(LEFT + 10, y + 5, "住　所", "gothic", 9, "c")
+        c.text(LEFT + 10, y + 5, "住　所", "gothic", 9, align="c")
         c.text(LEFT + 22, y + 5.1, b.address, "mincho", 11, role="header", width=WIDTH - 24)
         ry = y + HEAD_ROW
-        c.text(LEFT + 10, ry + 5, "氏　名", "gothic", 9, "c")
+        c.text(LEFT + 10, ry + 5, "氏　名", "gothic", 9, align="c")
         c.text(LEFT + 22, ry + 5.2, b.name, "mincho", 12, role="name", width=58)
         for x, label, value, w in ((LEFT + 84, "生年月日", b.birth_date, 40), (RIGHT - 22, "性別", b.sex, 8)):
             c.vline(x, ry, ry + HEAD_ROW)
@@ -52,23 +52,30 @@ def _section(caption: str, pairs: Pairs, total: tuple[str, str] | None = None) -
         c.box(LEFT, y, WIDTH, h)
         x0 = LEFT + CAP_W
         c.vline(x0, y, y + h)
-        lines = [caption[i:i + 7] for i in range(0, len(caption), 7)]
+        lines = [caption[i : i + 7] for i in range(0, len(caption), 7)]
         for i, line in enumerate(lines):
-            c.text(LEFT + CAP_W / 2, y + h / 2 + 1.2 + (i - (len(lines) - 1) / 2) * 4, line, "gothic", 8.5, "c")
+            c.text(
+                LEFT + CAP_W / 2,
+                y + h / 2 + 1.2 + (i - (len(lines) - 1) / 2) * 4,
+                line,
+                "gothic",
+                8.5,
+                align="c",
+            )
         col_w = (RIGHT - x0) / 2
         c.vline(x0 + col_w, y, y + h - (ROW if total else 0), 0.15)
         for i, (label, value) in enumerate(cells):
             row, col = divmod(i, 2)
             cx, cy = x0 + col * col_w, y + row * ROW + ROW - 1.6
             c.text(cx + 2, cy, label, "gothic", 8, width=col_w * 0.55)
-            c.text(cx + col_w - 2.5, cy, value, "mincho", 10, "r", role="amount", width=col_w * 0.4)
+            c.text(cx + col_w - 2.5, cy, value, "mincho", 10, align="r", role="amount", width=col_w * 0.4)
         for r in range(1, rows):
             c.hline(x0, RIGHT, y + r * ROW, 0.1)
         if total:
             ty = y + h - ROW
             c.hline(x0, RIGHT, ty, 0.25)
             c.text(x0 + 2, ty + ROW - 1.6, total[0], "gothic", 8.5)
-            c.text(RIGHT - 2.5, ty + ROW - 1.6, total[1], "mincho", 10.5, "r", role="amount")
+            c.text(RIGHT - 2.5, ty + ROW - 1.6, total[1], "mincho", 10.5, align="r", role="amount")
 
     return Block(height, draw)
 
@@ -81,7 +88,7 @@ def _remarks(remarks: tuple[str, ...]) -> Block:
         h = height - 2.0
         c.box(LEFT, y, WIDTH, h)
         c.vline(LEFT + CAP_W, y, y + h)
-        c.text(LEFT + CAP_W / 2, y + 4.2, "備　考", "gothic", 8.5, "c")
+        c.text(LEFT + CAP_W / 2, y + 4.2, "備　考", "gothic", 8.5, align="c")
         for i, r in enumerate(lines):
             if r:
                 c.text(LEFT + CAP_W + 2, y + i * ROW + ROW - 1.6, r, "mincho", 9.5, width=WIDTH - CAP_W - 4)

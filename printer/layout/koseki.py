@@ -21,8 +21,8 @@ SIZE = 10.0
 
 
 def _title(c: Composer, doc: Document, number: int, total: int) -> None:
-    w = c.text(RIGHT, TITLE_Y, doc.title, "mincho", 14, "r", role="title")
-    c.text(RIGHT - w - 6, TITLE_Y, f"（{number}の{total}）", "mincho", 10.5, "r", role="sheet")
+    w = c.text(RIGHT, TITLE_Y, doc.title, "mincho", 14, align="r", role="title")
+    c.text(RIGHT - w - 6, TITLE_Y, f"（{number}の{total}）", "mincho", 10.5, align="r", role="sheet")
 
 
 def _pack(items: tuple[tuple[str, str], ...], width: float) -> list[str]:
@@ -74,8 +74,14 @@ def _head_block(b: KosekiBody) -> Block:
 def _draw_events(c: Composer, y: float, ev: list[tuple[str, list[str]]]) -> float:
     x2 = LEFT + COL1 + COL2
     for name, lines in ev:
-        c.text(LEFT + COL1 + 1.5, y + LINE - 1.2, label_spaced(name, 3) if len(name) == 2 else name, "mincho",
-               SIZE, width=COL2 - 2)
+        c.text(
+            LEFT + COL1 + 1.5,
+            y + LINE - 1.2,
+            label_spaced(name, 3) if len(name) == 2 else name,
+            "mincho",
+            SIZE,
+            width=COL2 - 2,
+        )
         for ln in lines:
             y += LINE
             c.text(x2 + 1.5, y - 1.2, ln, "mincho", SIZE, role="item")
@@ -83,7 +89,10 @@ def _draw_events(c: Composer, y: float, ev: list[tuple[str, list[str]]]) -> floa
 
 
 def _person_block(p: KosekiPerson) -> Block:
-    ids = [f"【名】{p.name}", f"【生年月日】{p.birth_date}" + (f"　【配偶者区分】{p.spouse_role}" if p.spouse_role else "")]
+    ids = [
+        f"【名】{p.name}",
+        f"【生年月日】{p.birth_date}" + (f"　【配偶者区分】{p.spouse_role}" if p.spouse_role else ""),
+    ]
     parents = "　".join(f"【{k}】{v}" for k, v in (("父", p.father), ("母", p.mother)) if v)
     if parents:
         ids.append(parents)
@@ -96,7 +105,7 @@ def _person_block(p: KosekiPerson) -> Block:
         c.text(LEFT + 1, y + LINE - 1.2, "戸籍に記録されている者", "mincho", 8.5, width=COL1 - 2)
         if p.removed:
             c.box(LEFT + 6, y + LINE + 0.8, 14, 6.0, 0.3)
-            c.text(LEFT + 13, y + LINE + 5.4, "除　籍", "mincho", 9.5, "c", role="removed")
+            c.text(LEFT + 13, y + LINE + 5.4, "除　籍", "mincho", 9.5, align="c", role="removed")
         for i, s in enumerate(ids):
             c.text(x1 + 2, y + (i + 1) * LINE - 1.2, s, "mincho", SIZE + (1 if i == 0 else 0), role="item")
         ry = y + len(ids) * LINE + 0.8

@@ -47,12 +47,14 @@ class _Stencil(pdfdoc.PDFImageXObject):  # type: ignore[misc]  # reportlab is un
         return s.format(document)  # type: ignore[no-any-return]
 
 
-def _draw_stencil(c: Canvas, image: Image.Image, x: float, y: float, w: float, h: float) -> None:
+def _draw_stencil(c: Canvas, image: Image.Image, box: tuple[float, float, float, float]) -> None:
     """Place ``image`` as a stencil with its top-left corner at (x, y) mm from the page's top-left.
 
-    reportlab has no public API for ImageMask images, so the XObject is registered the way
-    ``Canvas.drawImage`` does it internally (reportlab 4/5: _setXObjects, addForm, _formsinuse).
+    ``box`` is (x, y, w, h) in mm.  reportlab has no public API for ImageMask images, so the XObject
+    is registered the way ``Canvas.drawImage`` does it internally (reportlab 4/5: _setXObjects,
+    addForm, _formsinuse).
     """
+    x, y, w, h = box
     name = f"stencil{id(image):x}"
     reg = c._doc.getXObjectName(name)
     if reg not in c._doc.idToObject:
@@ -81,15 +83,23 @@ def _draw_page(c: Canvas, page: PageLayout, dpi: int) -> None:
             else:
                 c.drawCentredString(it.x * MM, y, it.text)
         elif isinstance(it, Rule):
-            c.rect(it.x0 * MM, PAGE[1] - it.y1 * MM, (it.x1 - it.x0) * MM, (it.y1 - it.y0) * MM, stroke=0, fill=1)
+            c.rect(
+                it.x0 * MM, PAGE[1] - it.y1 * MM, (it.x1 - it.x0) * MM, (it.y1 - it.y0) * MM, stroke=0, fill=1
+            )
         elif isinstance(it, Box):
             c.setLineWidth(it.stroke * MM)
             s = it.stroke / 2
-            c.rect((it.x + s) * MM, PAGE[1] - (it.y + it.h - s) * MM, (it.w - 2 * s) * MM, (it.h - 2 * s) * MM,
-                   stroke=1, fill=0)
+            c.rect(
+                (it.x + s) * MM,
+                PAGE[1] - (it.y + it.h - s) * MM,
+                (it.w - 2 * s) * MM,
+                (it.h - 2 * s) * MM,
+                stroke=1,
+                fill=0,
+            )
         elif isinstance(it, Bitmap):
             wd, hd = max(1, round(it.w * dpi / 25.4)), max(1, round(it.h * dpi / 25.4))
-            _draw_stencil(c, it.render(wd, hd), it.x, it.y, it.w, it.h)
+            _draw_stencil(c, it.render(wd, hd), (it.x, it.y, it.w, it.h))
 
 
 def write_pdf(layouts: list[PageLayout], layers: list[Image.Image], dpi: int, path: Path, title: str) -> None:
@@ -100,7 +110,7 @@ def write_pdf(layouts: list[PageLayout], layers: list[Image.Image], dpi: int, pa
     c.setCreator("konbini-kiosk printer")
     for layout, layer in zip(layouts, layers, strict=True):
         w_mm, h_mm = layer.width * 25.4 / dpi, layer.height * 25.4 / dpi
-        _draw_stencil(c, layer, 0.0, 0.0, w_mm, h_mm)
+        _draw_stencil(c, layer, (0.0, 0.0, w_mm, h_mm))
         _draw_page(c, layout, dpi)
         c.showPage()
     c.save()

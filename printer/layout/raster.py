@@ -27,7 +27,8 @@ def or_ink(page: Image.Image, ink: Image.Image, x: int = 0, y: int = 0) -> None:
     page.paste(ImageChops.logical_and(page.crop(box), ink), box)
 
 
-def _rule(d: ImageDraw.ImageDraw, x0: float, y0: float, x1: float, y1: float, dpi: int) -> None:
+def _rule(d: ImageDraw.ImageDraw, box: tuple[float, float, float, float], dpi: int) -> None:
+    x0, y0, x1, y1 = box
     a, b = _dots(x0, dpi), _dots(y0, dpi)
     c, e = max(a + 1, _dots(x1, dpi)), max(b + 1, _dots(y1, dpi))
     d.rectangle((a, b, c - 1, e - 1), fill=0)
@@ -41,15 +42,21 @@ def draw_layout(page: PageLayout, width_dots: int, height_dots: int, dpi: int) -
     for it in page.items:
         if isinstance(it, Text):
             font = pil_font(it.face, it.size / 72 * dpi)
-            d.text((it.x * dpi / 25.4, it.y * dpi / 25.4), it.text, font=font, fill=0, anchor=_ANCHOR[it.align])
+            d.text(
+                (it.x * dpi / 25.4, it.y * dpi / 25.4), it.text, font=font, fill=0, anchor=_ANCHOR[it.align]
+            )
         elif isinstance(it, Rule):
-            _rule(d, it.x0, it.y0, it.x1, it.y1, dpi)
+            _rule(d, (it.x0, it.y0, it.x1, it.y1), dpi)
         elif isinstance(it, Box):
             s = it.stroke
-            _rule(d, it.x, it.y, it.x + it.w, it.y + s, dpi)
-            _rule(d, it.x, it.y + it.h - s, it.x + it.w, it.y + it.h, dpi)
-            _rule(d, it.x, it.y, it.x + s, it.y + it.h, dpi)
-            _rule(d, it.x + it.w - s, it.y, it.x + it.w, it.y + it.h, dpi)
+            x, y, w, h = it.x, it.y, it.w, it.h
+            for edge in (
+                (x, y, x + w, y + s),
+                (x, y + h - s, x + w, y + h),
+                (x, y, x + s, y + h),
+                (x + w - s, y, x + w, y + h),
+            ):
+                _rule(d, edge, dpi)
         elif isinstance(it, Bitmap):
             w, h = max(1, _dots(it.w, dpi)), max(1, _dots(it.h, dpi))
             or_ink(im, it.render(w, h), _dots(it.x, dpi), _dots(it.y, dpi))

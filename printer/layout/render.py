@@ -27,7 +27,15 @@ from printer.layout.raster import draw_layout, or_ink
 from printer.profiles import PrinterProfile
 from printer.security.layer import security_layer
 
-__all__ = ["LAYOUTS", "Page", "layout_document", "micro_text_for", "page_size_dots", "render_pages", "render_pdf"]
+__all__ = [
+    "LAYOUTS",
+    "Page",
+    "layout_document",
+    "micro_text_for",
+    "page_size_dots",
+    "render_pages",
+    "render_pdf",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +95,20 @@ def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list
     for layout in layout_document(document):
         t0 = time.perf_counter()
         im = draw_layout(layout, width, height, profile.dpi)
-        or_ink(im, security_layer(width, height, profile.dpi, layout.qr_box, seal, micro_text_for(document)))
+        or_ink(
+            im,
+            security_layer(
+                width, height, profile.dpi, layout.qr_box, seal, micro_text=micro_text_for(document)
+            ),
+        )
         pages.append(Page(im, layout.number, layout.total, profile.dpi))
-        log.debug("rendered page %d/%d at %d dpi in %.0f ms", layout.number, layout.total, profile.dpi,
-                  (time.perf_counter() - t0) * 1000)
+        log.debug(
+            "rendered page %d/%d at %d dpi in %.0f ms",
+            layout.number,
+            layout.total,
+            profile.dpi,
+            (time.perf_counter() - t0) * 1000,
+        )
     return pages
 
 
@@ -105,7 +123,9 @@ def render_pdf(document: Document, seal: str, profile: PrinterProfile, path: Pat
     parse_seal(seal)
     width, height = page_size_dots(profile)
     layouts = layout_document(document)
-    layers = [security_layer(width, height, profile.dpi, lay.qr_box, seal, micro_text_for(document))
-              for lay in layouts]
+    layers = [
+        security_layer(width, height, profile.dpi, lay.qr_box, seal, micro_text=micro_text_for(document))
+        for lay in layouts
+    ]
     write_pdf(layouts, layers, profile.dpi, Path(path), title=document.title)
     return len(layouts)

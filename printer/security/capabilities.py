@@ -44,18 +44,31 @@ def capabilities(profile: PrinterProfile) -> Capabilities:
     if profile.paper != "a4":
         limits.append("receipt roll: no certificates (A4 only); the pattern can still be test-printed")
     if not supports_microtext(profile.dpi):
-        limits.append(f"no microtext: a legible 5x7-dot glyph is {GLYPH_H * dot:.2f} mm tall here, "
-                      "above the 0.3 mm microtext limit (needs >= 593 dpi)")
+        limits.append(
+            f"no microtext: a legible 5x7-dot glyph is {GLYPH_H * dot:.2f} mm tall here, "
+            "above the 0.3 mm microtext limit (needs >= 593 dpi)"
+        )
     if dot > 0.1:
-        limits.append(f"single dots are {dot * 1000:.0f} um, as large as a 600-dpi copier resolves: "
-                      "the 地紋 background survives copying, so 「複写」 shows weakly or not at all")
+        limits.append(
+            f"single dots are {dot * 1000:.0f} um, as large as a 600-dpi copier resolves: "
+            "the 地紋 background survives copying, so 「複写」 shows weakly or not at all"
+        )
     if profile.kind == "escpos":
         limits.append("thermal head: dot gain varies with head temperature and paper; tune on real sheets")
     return Capabilities(
-        profile=profile.name, dpi=profile.dpi, dot_mm=dot, certificates=profile.paper == "a4",
-        ground_pitch_dots=g.pitch, ground_cluster_dots=g.cluster, ground_coverage=g.coverage,
-        single_dot_um=dot * 1000, microtext=supports_microtext(profile.dpi),
-        microtext_height_mm=GLYPH_H * dot, qr_module_dots=module_dots(profile.dpi),
-        qr_module_mm=module_dots(profile.dpi) * dot, guilloche_line_mm=line_width_dots(profile.dpi) * dot,
-        output="pdf+raster" if profile.kind == "page" else "raster", limits=tuple(limits),
+        profile=profile.name,
+        dpi=profile.dpi,
+        dot_mm=dot,
+        certificates=profile.paper == "a4",
+        ground_pitch_dots=g.pitch,
+        ground_cluster_dots=g.cluster,
+        ground_coverage=g.coverage,
+        single_dot_um=dot * 1000,
+        microtext=supports_microtext(profile.dpi),
+        microtext_height_mm=GLYPH_H * dot,
+        qr_module_dots=module_dots(profile.dpi),
+        qr_module_mm=module_dots(profile.dpi) * dot,
+        guilloche_line_mm=line_width_dots(profile.dpi) * dot,
+        output="pdf+raster" if profile.kind == "page" else "raster",
+        limits=tuple(limits),
     )

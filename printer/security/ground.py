@@ -20,7 +20,14 @@ from PIL import Image, ImageDraw
 
 from printer.layout.fonts import pil_font
 
-__all__ = ["GroundParams", "cell_word_mask", "ground_pattern", "params_for_dpi", "pattern_from_mask", "word_patch"]
+__all__ = [
+    "GroundParams",
+    "cell_word_mask",
+    "ground_pattern",
+    "params_for_dpi",
+    "pattern_from_mask",
+    "word_patch",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -64,8 +71,9 @@ def _word_tile(word: str, cell_mm: float, word_mm: float, angle: float) -> BoolA
     w = int(font.getlength(word)) + 4
     im = Image.new("L", (w, int(px * 1.3) + 4), 0)
     # At coarse cell grids (203/300 dpi) a 1-cell stroke keeps thin strokes from dropping out.
-    ImageDraw.Draw(im).text((2, 2), word, font=font, fill=255, stroke_width=1 if px < 30 else 0,
-                            stroke_fill=255)
+    ImageDraw.Draw(im).text(
+        (2, 2), word, font=font, fill=255, stroke_width=1 if px < 30 else 0, stroke_fill=255
+    )
     im = im.rotate(angle, resample=Image.Resampling.NEAREST, expand=True)
     return np.asarray(im) > 127
 
@@ -82,7 +90,7 @@ def cell_word_mask(cells_x: int, cells_y: int, params: GroundParams, dpi: int) -
             y0, x0 = max(0, y), max(0, x)
             y1, x1 = min(cells_y, y + th), min(cells_x, x + tw)
             if y1 > y0 and x1 > x0:
-                mask[y0:y1, x0:x1] |= tile[y0 - y:y1 - y, x0 - x:x1 - x]
+                mask[y0:y1, x0:x1] |= tile[y0 - y : y1 - y, x0 - x : x1 - x]
     return mask
 
 
@@ -90,17 +98,18 @@ def pattern_from_mask(mask: BoolArray, params: GroundParams) -> BoolArray:
     """Ink (True) for a cell-level word mask: clusters inside the word, single dots outside."""
     p, k, c = params.pitch, params.cluster, params.cell
     bg = np.zeros((c, c), dtype=bool)
-    bg[p // 2::p, p // 2::p] = True
+    bg[p // 2 :: p, p // 2 :: p] = True
     word = np.zeros((c, c), dtype=bool)
     o = (c - k) // 2
-    word[o:o + k, o:o + k] = True
+    word[o : o + k, o : o + k] = True
     assert bg.sum() == word.sum()  # the invariant the whole method rests on: same dots per cell
     big = np.repeat(np.repeat(mask, c, axis=0), c, axis=1)
     return np.where(big, np.tile(word, mask.shape), np.tile(bg, mask.shape))
 
 
-def ground_pattern(width: int, height: int, dpi: int, params: GroundParams | None = None
-                   ) -> tuple[BoolArray, BoolArray]:
+def ground_pattern(
+    width: int, height: int, dpi: int, params: GroundParams | None = None
+) -> tuple[BoolArray, BoolArray]:
     """(ink, word_mask) for a ``width × height`` dot area; both arrays are ``height × width``."""
     params = params or params_for_dpi(dpi)
     c = params.cell
@@ -111,14 +120,16 @@ def ground_pattern(width: int, height: int, dpi: int, params: GroundParams | Non
     return ink, word
 
 
-def word_patch(dpi: int, params: GroundParams | None = None, margin_mm: float = 4.0) -> tuple[BoolArray, BoolArray]:
+def word_patch(
+    dpi: int, params: GroundParams | None = None, margin_mm: float = 4.0
+) -> tuple[BoolArray, BoolArray]:
     """(ink, word_mask) of a test patch holding one whole latent word with a background margin."""
     params = params or params_for_dpi(dpi)
     c = params.cell
     tile = _word_tile(params.word, round(c * 25.4 / dpi, 6), params.word_mm, params.angle)
     m = max(1, round(margin_mm / (c * 25.4 / dpi)))
     cells = np.zeros((tile.shape[0] + 2 * m, tile.shape[1] + 2 * m), dtype=bool)
-    cells[m:m + tile.shape[0], m:m + tile.shape[1]] = tile
+    cells[m : m + tile.shape[0], m : m + tile.shape[1]] = tile
     ink = pattern_from_mask(cells, params)
     word = np.repeat(np.repeat(cells, c, axis=0), c, axis=1)
     return ink, word

@@ -33,8 +33,18 @@ def line_width_dots(dpi: int) -> int:
     return max(1, round(0.08 / (25.4 / dpi)))
 
 
-def rosette(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float, dpi: int,
-            copies: int = 5, big_r: int = 13, small_r: int = 5, d: float = 4.0) -> None:
+def rosette(
+    draw: ImageDraw.ImageDraw,
+    cx: float,
+    cy: float,
+    radius: float,
+    dpi: int,
+    *,
+    copies: int = 5,
+    big_r: int = 13,
+    small_r: int = 5,
+    d: float = 4.0,
+) -> None:
     """Draw a rosette of ``copies`` rotated hypotrochoids, centre and radius in device dots."""
     pts = hypotrochoid(big_r, small_r, d)
     scale = radius / (big_r - small_r + d)
@@ -60,8 +70,9 @@ def _side(length: float, amp: float, wavelength: float, families: int) -> list[l
     return curves
 
 
-def border(draw: ImageDraw.ImageDraw, x0: float, y0: float, x1: float, y1: float, band: float, dpi: int) -> None:
-    """A guilloche band of width ``band`` centred on the rectangle (x0, y0)–(x1, y1), device dots."""
+def border(draw: ImageDraw.ImageDraw, rect: tuple[float, float, float, float], band: float, dpi: int) -> None:
+    """A guilloche band of width ``band`` centred on the rectangle ``rect`` = (x0, y0, x1, y1), in dots."""
+    x0, y0, x1, y1 = rect
     amp, wave, width = band * 0.3, band * 2.2, line_width_dots(dpi)
     sides = (
         ((x0, y0), (1.0, 0.0), x1 - x0),

@@ -37,13 +37,14 @@ def _d(mm: float, dpi: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def static_layer(width: int, height: int, dpi: int, clear: tuple[int, int, int, int] | None,
-                 micro_text: str) -> npt.NDArray[np.bool_]:
+def static_layer(
+    width: int, height: int, dpi: int, clear: tuple[int, int, int, int] | None, micro_text: str
+) -> npt.NDArray[np.bool_]:
     """The page-invariant ink (True = ink): ground pattern, border band, rosette, microtext."""
     ink = np.zeros((height, width), dtype=bool)
     m = _d(INNER_MM, dpi)
     g, _ = ground_pattern(width - 2 * m, height - 2 * m, dpi)
-    ink[m:height - m, m:width - m] = g
+    ink[m : height - m, m : width - m] = g
     if clear is not None:
         x0, y0, x1, y1 = clear
         ink[y0:y1, x0:x1] = False
@@ -51,7 +52,7 @@ def static_layer(width: int, height: int, dpi: int, clear: tuple[int, int, int, 
     d = ImageDraw.Draw(im)
     b0, b1 = _d(BAND_MM[0], dpi), _d(BAND_MM[1], dpi)
     mid = (b0 + b1) / 2
-    border(d, mid, mid, width - mid, height - mid, b1 - b0, dpi)
+    border(d, (mid, mid, width - mid, height - mid), b1 - b0, dpi)
     rx, ry, rr = ROSETTE
     rosette(d, _d(rx, dpi), _d(ry, dpi), _d(rr, dpi), dpi)
     ink |= ~np.asarray(im, dtype=bool)
@@ -59,17 +60,24 @@ def static_layer(width: int, height: int, dpi: int, clear: tuple[int, int, int, 
         # Two microtext rules frame the 地紋 just inside the band (printing.md §4: ≤0.3 mm, capitals).
         top, bottom = b1 + 2, height - b1 - 2 - GLYPH_H
         line = microtext(micro_text, width - 2 * (b1 + 2))
-        ink[top:top + GLYPH_H, b1 + 2:width - b1 - 2] |= line
-        ink[bottom:bottom + GLYPH_H, b1 + 2:width - b1 - 2] |= line
+        ink[top : top + GLYPH_H, b1 + 2 : width - b1 - 2] |= line
+        ink[bottom : bottom + GLYPH_H, b1 + 2 : width - b1 - 2] |= line
         col = np.rot90(microtext(micro_text, height - 2 * (b1 + 2)), k=-1)
-        ink[b1 + 2:height - b1 - 2, b1 + 2:b1 + 2 + GLYPH_H] |= col
-        ink[b1 + 2:height - b1 - 2, width - b1 - 2 - GLYPH_H:width - b1 - 2] |= col
+        ink[b1 + 2 : height - b1 - 2, b1 + 2 : b1 + 2 + GLYPH_H] |= col
+        ink[b1 + 2 : height - b1 - 2, width - b1 - 2 - GLYPH_H : width - b1 - 2] |= col
     ink.setflags(write=False)
     return ink
 
 
-def security_layer(width: int, height: int, dpi: int, qr_box_mm: tuple[float, float, float] | None,
-                   seal: str | None, micro_text: str = "KONBINIKOFU") -> Image.Image:
+def security_layer(
+    width: int,
+    height: int,
+    dpi: int,
+    qr_box_mm: tuple[float, float, float] | None,
+    seal: str | None,
+    *,
+    micro_text: str = "KONBINIKOFU",
+) -> Image.Image:
     """The full security layer as a mode-"1" image (black = ink) of ``width × height`` dots.
 
     :raises QrDoesNotFitError: if the QR is larger than ``qr_box_mm``.
@@ -85,5 +93,5 @@ def security_layer(width: int, height: int, dpi: int, qr_box_mm: tuple[float, fl
     # The 地紋 is cleared under the QR and its quiet zone only (the quiet zone must be blank paper).
     x0, y0 = _d(x, dpi), _d(y, dpi) + side - qr.shape[0]
     ink = static_layer(width, height, dpi, (x0, y0, x0 + qr.shape[1], y0 + qr.shape[0]), micro_text).copy()
-    ink[y0:y0 + qr.shape[0], x0:x0 + qr.shape[1]] |= qr
+    ink[y0 : y0 + qr.shape[0], x0 : x0 + qr.shape[1]] |= qr
     return Image.fromarray(~ink)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from printer.layout.render import Page, render_pages
@@ -19,7 +19,7 @@ def sample_json(name: str) -> dict[str, Any]:
     return copy.deepcopy(data)
 
 
-@lru_cache(maxsize=None)
+@cache
 def rendered(name: str, profile: str) -> tuple[Page, ...]:
     issued = load_sample(name)
     return tuple(render_pages(issued.document, issued.seal, get_profile(profile)))

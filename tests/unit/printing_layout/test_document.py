@@ -24,8 +24,14 @@ from printer.errors import PrinterError
 from printer.samples import SAMPLES
 from printing_layout._helpers import sample_json
 
-BODY_TYPES = {"juminhyo": JuminhyoBody, "kisaijiko": JuminhyoBody, "inkan": InkanBody, "kazei": KazeiBody,
-              "koseki": KosekiBody, "fuhyo": FuhyoBody}
+BODY_TYPES = {
+    "juminhyo": JuminhyoBody,
+    "kisaijiko": JuminhyoBody,
+    "inkan": InkanBody,
+    "kazei": KazeiBody,
+    "koseki": KosekiBody,
+    "fuhyo": FuhyoBody,
+}
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -136,8 +142,14 @@ def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 CONTENTS = {n: sample_json(n)["content"] for n in SAMPLES}
-JUNK = st.one_of(st.none(), st.integers(), st.booleans(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
-                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+JUNK = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
 
 
 @settings(max_examples=150, deadline=None)

@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from printer.document import DocumentError
-from printer.layout.frame import LayoutError, QR_BOX, TITLE_Y
+from printer.layout.frame import QR_BOX, TITLE_Y, LayoutError
 from printer.layout.render import micro_text_for, render_pages
 from printer.profiles import PROFILES, get_profile
 from printer.samples import SAMPLES, load_sample
@@ -45,15 +45,22 @@ def test_pages_are_one_bit_and_exactly_the_profile_width(name: str, profile: str
         assert page.image.size == (prof.width_dots, prof.page_height_dots)
         assert (page.number, page.total, page.dpi) == (i, len(pages), prof.dpi)
         ink = _ink(page.image)
-        layer = _ink(security_layer(*page.image.size, prof.dpi, QR_BOX, load_sample(name).seal,
-                                    micro_text_for(load_sample(name).document)))
+        layer = _ink(
+            security_layer(
+                *page.image.size,
+                prof.dpi,
+                QR_BOX,
+                load_sample(name).seal,
+                micro_text=micro_text_for(load_sample(name).document),
+            )
+        )
         assert not (layer & ~ink).any()  # the security layer is entirely on the page (OR-ed)
         content = ink & ~layer
         k = prof.dpi / 25.4
-        title = content[round((TITLE_Y - 8) * k):round((TITLE_Y + 1) * k), round(40 * k):round(196 * k)]
+        title = content[round((TITLE_Y - 8) * k) : round((TITLE_Y + 1) * k), round(40 * k) : round(196 * k)]
         cols = np.nonzero(title.any(axis=0))[0]
         assert title.mean() > 0.005 and cols.max() - cols.min() > 25 * k  # the title band carries text
-        assert content[round(40 * k):round(220 * k)].mean() > 0.004  # the body carries text
+        assert content[round(40 * k) : round(220 * k)].mean() > 0.004  # the body carries text
         assert 0.08 < ink.mean() < 0.30  # ground tint + content; neither blank nor black
 
 
@@ -87,9 +94,9 @@ def test_qr_modules_are_whole_dots_with_a_blank_quiet_zone(profile: str) -> None
     run = ink[top, left:]
     assert run[: 7 * m].all() and not run[7 * m]
     # Quiet zone: 4 modules of blank paper on the left and top of the symbol (地紋 cleared there).
-    assert not ink[top - 4 * m:top, left - 4 * m:left + 7 * m].any()
-    assert not ink[top:top + 7 * m, left - 4 * m:left].any()
-    assert ink[top:top + 7 * m, left].all()
+    assert not ink[top - 4 * m : top, left - 4 * m : left + 7 * m].any()
+    assert not ink[top : top + 7 * m, left - 4 * m : left].any()
+    assert ink[top : top + 7 * m, left].all()
 
 
 def test_receipt_roll_cannot_carry_a_certificate() -> None:
@@ -114,8 +121,12 @@ def test_raster_snapshots() -> None:
     A change here means the printed output changed: look at the PNGs (python -m printer render) and
     regenerate with UPDATE_SNAPSHOTS=1 if the change is intended.
     """
-    got = {f"{n}/{p}/{page.number}": _digest(page.image) for n in SAMPLES for p in A4_PROFILES
-           for page in rendered(n, p)}
+    got = {
+        f"{n}/{p}/{page.number}": _digest(page.image)
+        for n in SAMPLES
+        for p in A4_PROFILES
+        for page in rendered(n, p)
+    }
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOTS.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     want = json.loads(SNAPSHOTS.read_text(encoding="utf-8"))
