@@ -9,7 +9,6 @@ The printer has no domain logic: all values are display strings already formatte
 from __future__ import annotations
 
 import base64
-import binascii
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -505,13 +504,15 @@ def _official_seal(o: _Obj) -> OfficialSeal:
     try:
         png = base64.b64decode(b64, validate=True)
         with Image.open(io.BytesIO(png)) as im:
-            if im.format != "PNG":
-                raise DocumentError(key, f"expected a PNG, got {im.format}")
-            if im.width * im.height > MAX_SEAL_PNG_PIXELS:
-                raise DocumentError(key, "image too large")
-            im.load()
-    except (binascii.Error, UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+            fmt, pixels = im.format, im.width * im.height
+            if fmt == "PNG" and pixels <= MAX_SEAL_PNG_PIXELS:
+                im.load()  # decode fully now: a truncated image must fail here, not mid-print
+    except (ValueError, UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
         raise DocumentError(key, "not a readable base64 PNG") from e
+    if fmt != "PNG":
+        raise DocumentError(key, f"expected a PNG, got {fmt}")
+    if pixels > MAX_SEAL_PNG_PIXELS:
+        raise DocumentError(key, "image too large")
     seal = OfficialSeal(text=o.text("text"), png=png)
     o.done()
     return seal

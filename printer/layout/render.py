@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from printer.document import Document, parse_seal
@@ -83,6 +84,35 @@ def micro_text_for(document: Document) -> str:
     return f"KONBINIKOFU {document.municipality.code}"
 
 
+HALO_MM = 0.09  # the 地紋 is knocked out this far around content strokes
+
+
+def _layer_for(
+    content: Image.Image, layout: PageLayout, document: Document, seal: str, dpi: int
+) -> Image.Image:
+    """The page's security layer with the 地紋 knocked out in a thin halo around the content.
+
+    Without the halo, word clusters (2×2 dots = 0.25 mm at 203 dpi) touching thin kana strokes make
+    small text hard to read; the halo is the same in word and background areas, so it neither shows
+    nor hides the latent word.
+    """
+    layer = security_layer(
+        content.width, content.height, dpi, layout.qr_box, seal, micro_text=micro_text_for(document)
+    )
+    r = max(1, round(HALO_MM / (25.4 / dpi)))
+    ink = ~np.asarray(content, dtype=bool)
+    halo = ink.copy()
+    for i in range(1, r + 1):  # separable square dilation by r dots
+        halo[:, i:] |= ink[:, :-i]
+        halo[:, :-i] |= ink[:, i:]
+    rows = halo.copy()
+    for i in range(1, r + 1):
+        halo[i:] |= rows[:-i]
+        halo[:-i] |= rows[i:]
+    keep = ~np.asarray(layer, dtype=bool) & ~halo
+    return Image.fromarray(~keep)
+
+
 def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list[Page]:
     """Raster pages of ``document`` for ``profile``, security layer included.
 
@@ -95,12 +125,7 @@ def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list
     for layout in layout_document(document):
         t0 = time.perf_counter()
         im = draw_layout(layout, width, height, profile.dpi)
-        or_ink(
-            im,
-            security_layer(
-                width, height, profile.dpi, layout.qr_box, seal, micro_text=micro_text_for(document)
-            ),
-        )
+        or_ink(im, _layer_for(im, layout, document, seal, profile.dpi))
         pages.append(Page(im, layout.number, layout.total, profile.dpi))
         log.debug(
             "rendered page %d/%d at %d dpi in %.0f ms",
@@ -115,6 +140,9 @@ def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list
 def render_pdf(document: Document, seal: str, profile: PrinterProfile, path: Path | str) -> int:
     """Write ``document`` as a PDF for the page printer; returns the page count.
 
+    The content is drawn as vectors; it is also rasterized at the device resolution once, only to
+    knock the 地紋 out around it exactly as on the raster pages.
+
     :raises LayoutError: if the profile has no A4 paper or the content does not fit.
     :raises DocumentError: if ``seal`` is not a valid seal string.
     """
@@ -124,7 +152,7 @@ def render_pdf(document: Document, seal: str, profile: PrinterProfile, path: Pat
     width, height = page_size_dots(profile)
     layouts = layout_document(document)
     layers = [
-        security_layer(width, height, profile.dpi, lay.qr_box, seal, micro_text=micro_text_for(document))
+        _layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile.dpi)
         for lay in layouts
     ]
     write_pdf(layouts, layers, profile.dpi, Path(path), title=document.title)

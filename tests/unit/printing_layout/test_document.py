@@ -74,6 +74,7 @@ BAD = [
     ("juminhyo", ["municipality", "city"], "x", "municipality.city"),
     ("juminhyo", ["official_seal", "png_b64"], "bm90IGEgcG5n", "official_seal.png_b64"),
     ("juminhyo", ["official_seal", "png_b64"], "***", "official_seal.png_b64"),
+    ("juminhyo", ["official_seal", "png_b64"], "\x80", "official_seal.png_b64"),
     ("juminhyo", ["issue_number"], None, "issue_number"),
     ("juminhyo", ["notes"], "この印は黒色です", "notes"),
     ("juminhyo", ["notes", 0], 3, "notes[0]"),

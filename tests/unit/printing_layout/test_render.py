@@ -14,7 +14,8 @@ from PIL import Image
 
 from printer.document import DocumentError
 from printer.layout.frame import QR_BOX, TITLE_Y, LayoutError
-from printer.layout.render import micro_text_for, render_pages
+from printer.layout.raster import draw_layout
+from printer.layout.render import layout_document, micro_text_for, render_pages
 from printer.profiles import PROFILES, get_profile
 from printer.samples import SAMPLES, load_sample
 from printer.security.layer import security_layer
@@ -45,17 +46,22 @@ def test_pages_are_one_bit_and_exactly_the_profile_width(name: str, profile: str
         assert page.image.size == (prof.width_dots, prof.page_height_dots)
         assert (page.number, page.total, page.dpi) == (i, len(pages), prof.dpi)
         ink = _ink(page.image)
+        issued = load_sample(name)
+        layout = layout_document(issued.document)[i - 1]
+        content = _ink(draw_layout(layout, prof.width_dots, prof.page_height_dots, prof.dpi))
         layer = _ink(
             security_layer(
-                *page.image.size,
-                prof.dpi,
-                QR_BOX,
-                load_sample(name).seal,
-                micro_text=micro_text_for(load_sample(name).document),
+                *page.image.size, prof.dpi, QR_BOX, issued.seal, micro_text=micro_text_for(issued.document)
             )
         )
-        assert not (layer & ~ink).any()  # the security layer is entirely on the page (OR-ed)
-        content = ink & ~layer
+        assert not (content & ~ink).any()  # all content is printed ...
+        assert not (ink & ~(content | layer)).any()  # ... and nothing but content and security ink
+        # The 地紋 is knocked out right next to the strokes (a 1-dot ring around all content).
+        ring = np.zeros_like(content)
+        ring[:, 1:] |= content[:, :-1]
+        ring[:, :-1] |= content[:, 1:]
+        ring &= ~content
+        assert not (ink & ring).any()
         k = prof.dpi / 25.4
         title = content[round((TITLE_Y - 8) * k) : round((TITLE_Y + 1) * k), round(40 * k) : round(196 * k)]
         cols = np.nonzero(title.any(axis=0))[0]
