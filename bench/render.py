@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 from printer.copytest import TYPICAL_COPIER, gaussian, photocopy
-from printer.layout.render import render_pages, render_pdf
+from printer.layout.raster import draw_layout
+from printer.layout.render import layout_document, render_pages, render_pdf
 from printer.profiles import get_profile
 from printer.samples import SAMPLES, load_sample
 
@@ -58,32 +59,49 @@ def eye_view(im: Image.Image, dpi: int, target_dpi: int = 100) -> Image.Image:
     ink = ~np.asarray(im.convert("1"), dtype=bool)
     blurred = gaussian(ink.astype(np.float64), 0.2 / (25.4 / dpi))
     g = Image.fromarray((255 * (1 - blurred)).clip(0, 255).astype(np.uint8), mode="L")
-    return g.resize(
+    small = g.resize(
         (round(g.width * target_dpi / dpi), round(g.height * target_dpi / dpi)), Image.Resampling.LANCZOS
     )
+    return small.quantize(colors=16)  # 16 greys keep the docs' PNGs small
+
+
+def preview(document_name: str, dpi_out: int = 60) -> list[Image.Image]:
+    """Readable page previews at 300 dpi: the content downsampled as a picture (crisp text) multiplied
+    with the security layer as the eye sees it (blurred, so the 地紋 shows as its even tint)."""
+    prof = get_profile("a4-thermal-300")
+    doc = load_sample(document_name)
+    out = []
+    for layout, page in zip(layout_document(doc.document), render_pages(doc.document, doc.seal, prof), strict=True):
+        size = (round(page.image.width * dpi_out / 300), round(page.image.height * dpi_out / 300))
+        content = draw_layout(layout, page.image.width, page.image.height, 300).convert("L")
+        content = content.resize(size, Image.Resampling.LANCZOS)
+        tint = eye_view(page.image, 300, dpi_out).convert("L").resize(size)
+        out.append(ImageChops.multiply(content, tint).quantize(colors=16))
+    return out
 
 
 def images(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    p300 = get_profile("a4-thermal-300")
-    for sample in SAMPLES:
-        doc = load_sample(sample)
-        for page in render_pages(doc.document, doc.seal, p300):
-            suffix = f"-{page.number}" if page.total > 1 else ""
-            eye_view(page.image, 300, 80).save(out / f"{sample}{suffix}.png", optimize=True)
+    for sample in ("juminhyo", "kazei", "koseki", "fuhyo"):
+        pages = preview(sample)
+        for i, im in enumerate(pages, start=1):
+            suffix = f"-{i}" if len(pages) > 1 else ""
+            im.save(out / f"{sample}{suffix}.png", optimize=True)
     p600 = get_profile("a4-laser-600")
     doc = load_sample("inkan")
     page = render_pages(doc.document, doc.seal, p600)[0].image
-    eye_view(page, 600, 80).save(out / "inkan-600-original.png", optimize=True)
+    eye_view(page, 600, 60).save(out / "inkan-600-original.png", optimize=True)
     copy = photocopy(page, 600, TYPICAL_COPIER)
-    eye_view(copy, 600, 80).save(out / "inkan-600-photocopy.png", optimize=True)
+    eye_view(copy, 600, 60).save(out / "inkan-600-photocopy.png", optimize=True)
     k = 600 / 25.4
     # 100 % crops (1 px = 1 device dot): corner with guilloche + microtext, a word edge in the 地紋.
-    page.crop((0, 0, round(40 * k), round(30 * k))).save(out / "crop-600-corner.png", optimize=True)
-    page.crop((round(90 * k), round(150 * k), round(120 * k), round(170 * k))).save(
+    page.crop((round(5 * k), round(5 * k), round(40 * k), round(30 * k))).save(
+        out / "crop-600-corner.png", optimize=True
+    )
+    page.crop((round(60 * k), round(95 * k), round(85 * k), round(110 * k))).save(
         out / "crop-600-ground.png", optimize=True
     )
-    copy.crop((round(90 * k), round(150 * k), round(120 * k), round(170 * k))).save(
+    copy.crop((round(60 * k), round(95 * k), round(85 * k), round(110 * k))).save(
         out / "crop-600-ground-copy.png", optimize=True
     )
 
