@@ -71,7 +71,9 @@ def preview(document_name: str, dpi_out: int = 60) -> list[Image.Image]:
     prof = get_profile("a4-thermal-300")
     doc = load_sample(document_name)
     out = []
-    for layout, page in zip(layout_document(doc.document), render_pages(doc.document, doc.seal, prof), strict=True):
+    for layout, page in zip(
+        layout_document(doc.document), render_pages(doc.document, doc.seal, prof), strict=True
+    ):
         size = (round(page.image.width * dpi_out / 300), round(page.image.height * dpi_out / 300))
         content = draw_layout(layout, page.image.width, page.image.height, 300).convert("L")
         content = content.resize(size, Image.Resampling.LANCZOS)
