@@ -18,7 +18,7 @@ from printer.layout.raster import draw_layout
 from printer.layout.render import layout_document, micro_text_for, render_pages
 from printer.profiles import PROFILES, get_profile
 from printer.samples import SAMPLES, load_sample
-from printer.security.layer import security_layer
+from printer.security.layer import QrDoesNotFitError, security_layer
 from printer.security.qr import module_dots, qr_image
 from printing_layout._helpers import A4_PROFILES, rendered
 
@@ -144,3 +144,14 @@ def test_rendering_is_deterministic() -> None:
     a = render_pages(issued.document, issued.seal, get_profile("a4-thermal-300"))
     b = render_pages(issued.document, issued.seal, get_profile("a4-thermal-300"))
     assert [_digest(p.image) for p in a] == [_digest(p.image) for p in b]
+
+
+def test_a_seal_too_long_for_the_qr_box_is_a_typed_error() -> None:
+    """The box holds version 12 at 300 dpi (5-dot modules): about 400 alphanumeric characters.  A longer
+    (still well-formed) seal must be refused with a typed error, never printed scaled down."""
+    issued = load_sample("inkan")
+    prof = get_profile("a4-thermal-300")
+    render_pages(issued.document, "KJ1:" + "A" * 390, prof)  # fits
+    with pytest.raises(QrDoesNotFitError) as ei:
+        render_pages(issued.document, "KJ1:" + "A" * 1000, prof)
+    assert ei.value.code == "layout_qr_too_large"
