@@ -1,0 +1,128 @@
+"""Layout structure, read from the display lists (no OCR needed): what goes on which page."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import pytest
+
+from printer.document import JuminhyoBody, Person, parse_issued
+from printer.layout.canvas import Bitmap, PageLayout, wrap
+from printer.layout.fonts import string_width_mm
+from printer.layout.frame import LayoutError
+from printer.layout.render import layout_document
+from printer.samples import SAMPLES, load_sample
+from printing_layout._helpers import sample_json
+
+
+def _household(n: int) -> list[PageLayout]:
+    doc = load_sample("juminhyo").document
+    body = doc.body
+    assert isinstance(body, JuminhyoBody)
+    persons = tuple(dataclasses.replace(body.persons[i % 4], name=f"見本　{i + 1}郎") for i in range(n))
+    return layout_document(dataclasses.replace(doc, body=dataclasses.replace(body, persons=persons)))
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_frame_of_every_certificate(name: str) -> None:
+    doc = load_sample(name).document
+    pages = layout_document(doc)
+    m = len(pages)
+    for p in pages:
+        assert [t.text for t in p.texts("title")] == [doc.title]
+        (issue,) = p.texts("issue_number")
+        assert issue.text.endswith(f"{doc.issue_number}　{p.number}/{m}")
+        assert p.qr_box is not None
+        last = p.number == m
+        # 認証文, date, issuer line, 公印 and 以下余白: once, on the last page only (j1000).
+        assert bool(p.texts("certification")) == last
+        assert bool(p.texts("end_mark")) == last and bool(p.texts("continued")) != last
+        assert [t.text for t in p.texts("mayor")] == ([doc.municipality.mayor] if last else [])
+        assert len([i for i in p.items if isinstance(i, Bitmap) and i.role == "official_seal"]) == int(last)
+    cert = "".join(t.text for t in pages[-1].texts("certification"))
+    assert cert == doc.certification
+    assert [t.text for t in pages[-1].texts("date")] == [doc.issued_on]
+
+
+def test_official_seal_overlaps_the_end_of_the_issuer_line() -> None:
+    page = layout_document(load_sample("kazei").document)[-1]
+    (mayor,) = page.texts("mayor")
+    (seal,) = [i for i in page.items if isinstance(i, Bitmap) and i.role == "official_seal"]
+    assert mayor.align == "r"
+    assert seal.x < mayor.x < seal.x + seal.w  # covers the last character
+    assert seal.y < mayor.y < seal.y + seal.h
+    assert seal.w <= 25.0  # the 公印 is at most 25 mm (j1050)
+
+
+@pytest.mark.parametrize(("persons", "pages"), [(1, 1), (4, 1), (5, 2), (6, 2), (8, 2), (9, 3)])
+def test_household_paginates_at_most_four_persons_per_page(persons: int, pages: int) -> None:
+    layouts = _household(persons)
+    assert len(layouts) == pages
+    seen = [[t.text for t in p.texts("person_index")] for p in layouts]
+    assert all(len(s) <= 4 for s in seen)
+    assert [x for s in seen for x in s] == [str(i) for i in range(1, persons + 1)]
+
+
+def test_the_six_person_sample_is_two_pages_with_the_foreign_resident_items() -> None:
+    layouts = layout_document(load_sample("juminhyo").document)
+    assert len(layouts) == 2
+    texts = {t.text for t in layouts[1].items if hasattr(t, "text")}
+    assert {"MILLER EMMA", "カナダ", "在留カード等の番号", "AB12345678CD", "2029年9月30日"} <= texts
+
+
+def test_absent_keys_are_not_printed_and_options_are() -> None:
+    data = sample_json("juminhyo")
+    for p in data["content"]["body"]["persons"]:
+        p.pop("relationship", None)
+    data["content"]["body"]["persons"][0]["my_number"] = "123456789018"
+    layouts = layout_document(parse_issued(data).document)
+    texts = [t.text for p in layouts for t in p.texts()]
+    assert "続柄" not in texts and "世帯主" in texts  # 世帯主 still heads the household header
+    assert "個人番号" in texts and "123456789018" in texts
+
+
+def test_long_values_shrink_to_fit_their_cell_or_are_refused() -> None:
+    data = sample_json("inkan")
+    data["content"]["body"]["address"] = "東京都見本市さくら町一丁目2番3号" + "見本ハイツ" * 20
+    with pytest.raises(LayoutError, match="does not fit"):
+        layout_document(parse_issued(data).document)
+    data["content"]["body"]["address"] = "東京都見本市さくら町一丁目2番3号" + "見本ハイツ" * 6
+    page = layout_document(parse_issued(data).document)[0]
+    (addr,) = [t for t in page.texts() if t.text.startswith("東京都見本市さくら町一丁目2番3号見本")]
+    assert addr.size < 11
+    assert string_width_mm(addr.text, addr.face, addr.size) <= 195 - addr.x + 0.1
+
+
+def test_block_taller_than_a_page_is_a_layout_error() -> None:
+    doc = load_sample("juminhyo").document
+    body = doc.body
+    assert isinstance(body, JuminhyoBody)
+    p: Person = dataclasses.replace(body.persons[0], remarks=tuple(f"備考{i}" for i in range(60)))
+    with pytest.raises(LayoutError):
+        layout_document(dataclasses.replace(doc, body=dataclasses.replace(body, persons=(p,))))
+
+
+def test_koseki_marks_sheets_and_removed_persons() -> None:
+    data = sample_json("koseki")
+    data["content"]["body"]["persons"][1]["removed"] = True
+    pages = layout_document(parse_issued(data).document)
+    assert [t.text for t in pages[0].texts("sheet")] == [f"（1の{len(pages)}）"]
+    assert [t.text for p in pages for t in p.texts("removed")] == ["除　籍"]
+    items = [t.text for p in pages for t in p.texts("item")]
+    assert "【名】太郎" in items and any(i.startswith("【出生日】昭和60年5月5日") for i in items)
+
+
+def test_wrap_keeps_closing_punctuation_off_line_starts() -> None:
+    text = "この写しは、世帯全員の住民票の原本と相違ないことを証明する。" * 2
+    for width in (20.0, 33.0, 47.0):
+        lines = wrap(text, "mincho", 10.5, width)
+        assert "".join(lines) == text
+        assert not any(line[0] in "、。" for line in lines[1:])
+
+
+def test_layouts_do_not_mutate_documents() -> None:
+    doc = load_sample("juminhyo").document
+    before = copy.deepcopy(doc)
+    layout_document(doc)
+    assert doc == before

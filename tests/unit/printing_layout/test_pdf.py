@@ -1,0 +1,90 @@
+"""The page printer's PDF: vector text, exact-resolution stencils, same page as the raster.
+
+The PDF is rasterized back with poppler's pdftoppm (apt poppler-utils, in scripts/bootstrap.sh) at the
+device resolution, the way a RIP would, and compared with the raster backend dot for dot.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image
+
+from printer.layout.frame import QR_BOX
+from printer.layout.render import render_pdf
+from printer.profiles import get_profile
+from printer.samples import load_sample
+from printing_layout._helpers import rendered
+
+PROFILE = "a4-laser-600"
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    issued = load_sample("juminhyo")
+    path = tmp_path_factory.mktemp("pdf") / "juminhyo.pdf"
+    assert render_pdf(issued.document, issued.seal, get_profile(PROFILE), path) == 2
+    return path
+
+
+def _raster(pdf: Path, page: int, tmp: Path) -> np.ndarray:
+    subprocess.run(
+        ["pdftoppm", "-mono", "-r", "600", "-f", str(page), "-l", str(page), str(pdf), str(tmp / "p")],
+        check=True,
+        timeout=60,
+        capture_output=True,
+    )
+    (out,) = tmp.glob("p-*.pbm")
+    with Image.open(out) as im:
+        ink = ~np.asarray(im.convert("1"), dtype=bool)
+    out.unlink()
+    return ink
+
+
+def test_pdf_structure_vector_fonts_and_stencils(pdf: Path) -> None:
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type /Page\b", data)) == 2
+    assert b"IPAexMincho" in data and b"IPAexGothic" in data  # embedded TrueType subsets: vector text
+    # One full-page stencil per page at exactly the device resolution (A4 at 600 dpi = 4960 x 7016).
+    stencils = re.findall(
+        rb"/BitsPerComponent 1 /Filter \[ /FlateDecode \] /Height (\d+) /ImageMask true", data
+    )
+    assert stencils.count(b"7016") == 2
+    assert re.search(rb"/Width 4960", data)
+    assert 50_000 < len(data) < 3_000_000
+
+
+@pytest.mark.parametrize("page", [1, 2])
+def test_pdf_rasterizes_to_the_same_page_as_the_raster_backend(pdf: Path, page: int, tmp_path: Path) -> None:
+    ink_pdf = _raster(pdf, page, tmp_path)
+    ink_ras = ~np.asarray(rendered("juminhyo", PROFILE)[page - 1].image, dtype=bool)
+    h, w = ink_ras.shape
+    ink_pdf = ink_pdf[:h, :w]
+    assert ink_pdf.shape == (h, w)
+    inter = (ink_pdf & ink_ras).sum()
+    union = (ink_pdf | ink_ras).sum()
+    # Same stencil dots, same layout; only glyph edges differ between poppler and FreeType.
+    assert inter / union > 0.93
+    # The security layer lands on the exact dots: in the strip between the border band and the content
+    # (ground pattern only) the two rasters agree dot for dot.
+    k = 600 / 25.4
+    region = (slice(round(40 * k), round(230 * k)), slice(round(11.2 * k), round(14.5 * k)))
+    assert ink_ras[region].mean() > 0.05
+    assert (ink_pdf[region] == ink_ras[region]).mean() > 0.999
+
+
+def test_qr_decodes_from_the_rasterized_pdf(pdf: Path, tmp_path: Path) -> None:
+    ink = _raster(pdf, 2, tmp_path)
+    k = 600 / 25.4
+    x, y, s = QR_BOX
+    crop = Image.fromarray(
+        ~ink[round((y - 1) * k) : round((y + s + 1) * k), round((x - 1) * k) : round((x + s + 1) * k)]
+    )
+    (res,) = zxingcpp.read_barcodes(crop.convert("L"))
+    assert res.text == load_sample("juminhyo").seal
