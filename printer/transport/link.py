@@ -1,0 +1,307 @@
+"""The driver's side of an ESC/POS link: flow control, fences and status polling over a transport.
+
+Flow control is credit-based so that status always gets through (docs/printing-driver.md):
+
+* Data goes out in chunks of ``chunk`` bytes, each followed by ``GS r 1``.  GS r is queued behind
+  the data and answered only once the printer has *processed* everything before it, so each reply
+  is an acknowledgement.  At most ``window`` chunks are unacknowledged; with the defaults (2 × 1 KB)
+  the printer's 4 KB receive buffer never fills, so a DLE EOT can always be received, even when
+  the printer stopped mid-page.
+* XON/XOFF from the printer pauses data (not DLE EOT, which Epson serial models execute even with a
+  full buffer); the replies' fixed bits keep them apart (:class:`~printer.escpos.status.InboundDecoder`).
+* While waiting for an acknowledgement the link asks DLE EOT 1 every ``poll_interval``; offline
+  means DLE EOT 1–4 and a typed fault error.  No reply within ``status_timeout``, or no progress
+  while online for ``progress_timeout``, is a :class:`PrinterTimeoutError`.  Any byte that is not a
+  valid, expected reply is a :class:`StatusProtocolError`: a link that carries garbage is not trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from printer.escpos.commands import Initialize, RealtimeClearBuffers
+from printer.escpos.encoder import encode, fence, job_prologue, status_requests
+from printer.escpos.status import (
+    AsbReply,
+    Fault,
+    FlowControl,
+    GarbageByte,
+    InboundDecoder,
+    InboundEvent,
+    InvalidStatus,
+    PrinterStatus,
+    RealtimeReply,
+    TransmitReply,
+    decode_asb,
+    decode_realtime,
+    decode_transmit_status,
+)
+from printer.transport.base import PrinterTransport
+from printer.transport.errors import (
+    CoverOpenError,
+    CutterError,
+    PaperEndError,
+    PrinterHardwareError,
+    PrinterOfflineError,
+    PrinterTimeoutError,
+    PrintJobError,
+    StatusProtocolError,
+    TransportError,
+)
+
+__all__ = ["LinkConfig", "PrinterLink", "fault_error"]
+
+log = logging.getLogger(__name__)
+_READ = 256
+
+_FAULT_ERRORS: dict[Fault, tuple[type[PrintJobError], str]] = {
+    Fault.COVER_OPEN: (CoverOpenError, "printer cover is open"),
+    Fault.PAPER_END: (PaperEndError, "printer is out of paper"),
+    Fault.CUTTER_ERROR: (CutterError, "printer cutter error"),
+    Fault.UNRECOVERABLE: (PrinterHardwareError, "printer reports an unrecoverable error"),
+    Fault.AUTO_RECOVERABLE: (PrinterHardwareError, "printer reports an auto-recoverable error"),
+    Fault.OFFLINE: (PrinterOfflineError, "printer is offline"),
+}
+
+
+def fault_error(status: PrinterStatus) -> PrintJobError | None:
+    """The typed error for a status that stops printing, or None."""
+    fault = status.fault
+    if fault is None:
+        return None
+    cls, message = _FAULT_ERRORS[fault]
+    return cls(message, status=status)
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    chunk: int = 1024
+    window: int = 2
+    piece: int = 256  # write granularity: XOFF is obeyed within this many bytes
+    status_timeout: float = 2.0
+    poll_interval: float = 0.25
+    progress_timeout: float = 30.0
+    quiet: float = 0.05  # silence that ends the discarding of stale input at job start
+
+
+class PrinterLink:
+    """One job's conversation with an ESC/POS printer over a :class:`PrinterTransport`."""
+
+    def __init__(
+        self,
+        transport: PrinterTransport,
+        config: LinkConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.transport = transport
+        self.config = config or LinkConfig()
+        self._clock = clock
+        self._decoder = InboundDecoder()
+        self._realtime: deque[int] = deque()
+        self._expect_realtime = 0
+        self._fences = 0
+        self._xoff = False
+        self.status = PrinterStatus()
+        self.bytes_sent = 0
+        self.blind = not transport.bidirectional
+
+    # --- job framing ------------------------------------------------------------------------
+
+    def start(self, dpi: int) -> PrinterStatus:
+        """Clear what an earlier job may have left in the printer, discard stale replies, check status.
+
+        :raises PrintJobError: typed by the fault when the printer cannot print.
+        """
+        self._write_raw(RealtimeClearBuffers().encode())
+        self._discard_input()
+        status = self.check()
+        self.send(encode(job_prologue(dpi)[1:]))
+        return status
+
+    def abort(self) -> None:
+        """Best effort: make the printer drop the rest of this job (DLE DC4 8, then ESC @).
+
+        The clear is real-time, so it acts even while the printer is offline with our data still in
+        its buffer; without it the rest of the page would print after recovery, for the next customer.
+        """
+        try:
+            self._write_raw(RealtimeClearBuffers().encode() + Initialize().encode())
+        except TransportError as e:
+            log.warning("could not send the abort clear to the printer: %s", e)
+        self._fences = 0
+        self._expect_realtime = 0
+        self._realtime.clear()
+
+    # --- status -----------------------------------------------------------------------------
+
+    def query(self, ns: Sequence[int] = (1, 2, 3, 4)) -> PrinterStatus:
+        """Ask DLE EOT n for each n; return what they say (merged into :attr:`status`).
+
+        :raises PrinterTimeoutError: when a reply does not come within ``status_timeout``.
+        :raises StatusProtocolError: when a reply's fixed bits are wrong.
+        """
+        if self.blind:
+            return PrinterStatus()
+        self._expect_realtime += len(ns)
+        self._write_raw(encode(status_requests(ns)))
+        replies = self._await_realtime(len(ns))
+        fresh = PrinterStatus()
+        for n, byte in zip(ns, replies, strict=True):
+            decoded = decode_realtime(n, byte)
+            if isinstance(decoded, InvalidStatus):
+                raise StatusProtocolError(
+                    f"garbage reply 0x{byte:02x} to {decoded.request}: {decoded.reason}", status=self.status
+                )
+            fresh = fresh.merge(decoded)
+        self.status = self.status.merge(fresh)
+        return fresh
+
+    def check(self) -> PrinterStatus:
+        """Full status (DLE EOT 1–4).
+
+        :raises PrintJobError: the typed fault when the printer cannot print.
+        """
+        status = self.query()
+        error = fault_error(status)
+        if error is not None:
+            raise error
+        return status
+
+    def poll(self) -> None:
+        """Cheap check between bands: DLE EOT 1, and the full status when it says offline.
+
+        :raises PrintJobError: the typed fault.
+        """
+        if self.blind:
+            return
+        if self.query((1,)).online is False:
+            status = self.query()
+            raise fault_error(status) or PrinterOfflineError("printer is offline", status=status)
+
+    # --- data -------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Send data with flow control (fenced chunks, XON/XOFF).
+
+        :raises PrintJobError: a fault seen while waiting, a timeout or garbage on the link.
+        """
+        cfg = self.config
+        for off in range(0, len(data), cfg.chunk):
+            self._wait_fences(cfg.window - 1)
+            piece = data[off : off + cfg.chunk]
+            if self.blind:
+                self._write_flow(piece)
+                continue
+            self._write_flow(piece + fence().encode())
+            self._fences += 1
+
+    def drain(self) -> None:
+        """Wait until the printer has processed everything sent so far.
+
+        :raises PrintJobError: a fault seen while waiting, a timeout or garbage on the link.
+        """
+        self._wait_fences(0)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _write_raw(self, data: bytes) -> None:
+        self.transport.write(data)
+        self.bytes_sent += len(data)
+
+    def _write_flow(self, data: bytes) -> None:
+        cfg = self.config
+        for off in range(0, len(data), cfg.piece):
+            self._pump(0)
+            if self._xoff:
+                self._wait_xon()
+            self._write_raw(data[off : off + cfg.piece])
+
+    def _wait_xon(self) -> None:
+        cfg = self.config
+        start = last_poll = self._clock()
+        while self._xoff:
+            self._pump(cfg.poll_interval)
+            now = self._clock()
+            if self._xoff and now - last_poll >= cfg.poll_interval:
+                self.poll()
+                last_poll = now
+            if now - start > cfg.progress_timeout:
+                raise PrinterTimeoutError(
+                    f"printer held XOFF for {cfg.progress_timeout} s", status=self.status
+                )
+
+    def _wait_fences(self, max_pending: int) -> None:
+        if self.blind:
+            return
+        cfg = self.config
+        last_progress = last_poll = self._clock()
+        while self._fences > max_pending:
+            before = self._fences
+            self._pump(cfg.poll_interval)
+            now = self._clock()
+            if self._fences < before:
+                last_progress = now
+                continue
+            if now - last_poll >= cfg.poll_interval:
+                self.poll()
+                last_poll = now
+            if now - last_progress > cfg.progress_timeout:
+                raise PrinterTimeoutError(
+                    f"printer online but made no progress for {cfg.progress_timeout} s", status=self.status
+                )
+
+    def _await_realtime(self, count: int) -> list[int]:
+        deadline = self._clock() + self.config.status_timeout
+        while len(self._realtime) < count:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                self._expect_realtime = 0
+                self._realtime.clear()
+                raise PrinterTimeoutError(
+                    f"no status reply within {self.config.status_timeout} s", status=self.status
+                )
+            self._pump(remaining)
+        return [self._realtime.popleft() for _ in range(count)]
+
+    def _discard_input(self) -> None:
+        while self.transport.read(_READ, self.config.quiet):
+            pass
+        self._decoder = InboundDecoder()
+        self._xoff = False
+
+    def _pump(self, timeout: float) -> None:
+        data = self.transport.read(_READ, timeout)
+        for event in self._decoder.feed(data):
+            self._handle(event)
+
+    def _handle(self, event: InboundEvent) -> None:
+        if isinstance(event, FlowControl):
+            self._xoff = event.xoff
+        elif isinstance(event, RealtimeReply):
+            if self._expect_realtime <= 0:
+                raise StatusProtocolError(f"unsolicited status byte 0x{event.byte:02x}", status=self.status)
+            self._expect_realtime -= 1
+            self._realtime.append(event.byte)
+        elif isinstance(event, TransmitReply):
+            if self._fences <= 0:
+                raise StatusProtocolError(
+                    f"unexpected byte 0x{event.byte:02x} on the link", status=self.status
+                )
+            self._fences -= 1
+            self._merge(decode_transmit_status(1, event.byte))
+        elif isinstance(event, AsbReply):
+            self._merge(decode_asb(event.data))
+        elif isinstance(event, GarbageByte):
+            raise StatusProtocolError(f"garbage byte 0x{event.byte:02x} from the printer", status=self.status)
+
+    def _merge(self, decoded: PrinterStatus | InvalidStatus) -> None:
+        if isinstance(decoded, InvalidStatus):
+            raise StatusProtocolError(
+                f"invalid {decoded.request} reply {decoded.data.hex()}", status=self.status
+            )
+        self.status = self.status.merge(decoded)
