@@ -232,11 +232,18 @@ class PrinterModel:
             self._out += data
 
     def _accept(self, data: bytes) -> None:
-        room = self.buffer_size - len(self._buffer)
-        if len(data) > room:
-            self.counters["bytes_lost"] += len(data) - room
-            log.warning("receive buffer full: %d bytes lost", len(data) - room)
-        self._buffer += data[:room]
+        view = memoryview(data)
+        while view:
+            room = self.buffer_size - len(self._buffer)
+            if room == 0 and self.speed_mm_s == 0 and self.online:
+                self._run(len(self._buffer))  # an infinitely fast printer empties its buffer at once
+                room = self.buffer_size - len(self._buffer)
+            if room == 0:
+                self.counters["bytes_lost"] += len(view)
+                log.warning("receive buffer full: %d bytes lost", len(view))
+                return
+            self._buffer += view[:room]
+            view = view[room:]
 
     def _reply(self, data: bytes) -> None:
         if not self.mute:

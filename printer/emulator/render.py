@@ -72,8 +72,11 @@ def _render_run(text: str, size_w: int, size_h: int) -> Bits:
     draw = ImageDraw.Draw(img)
     x = 0
     for ch, cell in zip(text, cells, strict=True):
-        draw.text((x, GLYPH - 3), ch, font=font, fill=255, anchor="ls")
-        x += cell * GLYPH // 2
+        box = cell * GLYPH // 2
+        # Proportional Latin glyphs are centred in their 12-dot cell, as a fixed-pitch head prints them.
+        offset = max(0.0, (box - font.getlength(ch)) / 2)
+        draw.text((x + offset, GLYPH - 3), ch, font=font, fill=255, anchor="ls")
+        x += box
     if size_w > 1 or size_h > 1:
         img = img.resize((img.width * size_w, img.height * size_h), Image.Resampling.NEAREST)
     return np.asarray(img) >= 128
