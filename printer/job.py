@@ -30,16 +30,16 @@ from typing import Any, TextIO
 from PIL import Image
 
 from printer.errors import PrinterError
-from printer.escpos.commands import Command
+from printer.escpos.commands import Command, Graphics, PrintAndFeed, RasterImage
 from printer.escpos.encoder import (
     Band,
     RasterForm,
     band_commands,
     cut,
-    encode,
     feed_unit_dots,
     pack_image,
     plan_page,
+    split_band,
 )
 from printer.escpos.status import PrinterStatus
 from printer.profiles import PrinterProfile, get_profile
@@ -114,22 +114,25 @@ class PrintReport:
 def _run_job(
     transport: PrinterTransport,
     profile: PrinterProfile,
-    pages: Sequence[Callable[[], list[list[Command]]]],
+    pages: Sequence[Callable[[PrinterLink], list[list[Command]]]],
     options: JobOptions,
     on_progress: Progress | None,
 ) -> PrintReport:
-    """Send pages given as callables producing segments (lists of commands); see the module doc."""
+    """Send pages given as callables producing segments (lists of commands); see the module doc.
+
+    Between segments the link polls DLE EOT 1; a segment is sent in fenced blocks of whole commands.
+    """
     started = time.monotonic()
-    link = PrinterLink(transport, options.link)
+    link = PrinterLink(transport, options.link, buffer_size=profile.receive_buffer)
     done = bands = feeds = 0
     try:
         link.start(profile.dpi)
         for make_page in pages:
-            for segment in make_page():
-                link.send(encode(segment))
+            for segment in make_page(link):
+                link.send(segment)
                 link.poll()
-                bands += any(type(c).__name__ in ("RasterImage", "Graphics") for c in segment)
-                feeds += all(type(c).__name__ == "PrintAndFeed" for c in segment)
+                bands += any(isinstance(c, RasterImage | Graphics) for c in segment)
+                feeds += all(isinstance(c, PrintAndFeed) for c in segment)
             link.drain()  # the printer has processed the cut
             link.check()
             done += 1
@@ -172,15 +175,21 @@ def print_pages(
     band_rows = opts.band_rows or profile.band_rows
     unit = feed_unit_dots(profile.dpi)
 
-    def page_maker(index: int) -> Callable[[], list[list[Command]]]:
-        def make() -> list[list[Command]]:
+    def page_maker(index: int) -> Callable[[PrinterLink], list[list[Command]]]:
+        def make(link: PrinterLink) -> list[list[Command]]:
             img = packed[index]
             plan = (
                 plan_page(img, band_rows, feed_unit=unit, min_blank=opts.min_blank_rows)
                 if opts.skip_blank
                 else [Band(s, min(s + band_rows, img.height)) for s in range(0, img.height, band_rows)]
             )
-            segments = [band_commands(img, seg, opts.raster, unit) for seg in plan]
+            # A fence can only go between commands, so with status each band is cut into blocks that
+            # fit the link's credit (a quarter of the printer's buffer); a blind link sends whole bands.
+            rows = band_rows if link.blind else max(1, (link.chunk - 32) // img.width_bytes)
+            segments = [
+                [c for piece in split_band(seg, rows) for c in band_commands(img, piece, opts.raster, unit)]
+                for seg in plan
+            ]
             return [*segments, [cut(opts.cut_feed)]]
 
         return make
@@ -199,7 +208,7 @@ def print_commands(
 
     :raises PrintJobError: as :func:`print_pages`.
     """
-    return _run_job(transport, profile, [lambda: [list(commands)]], options or JobOptions(), None)
+    return _run_job(transport, profile, [lambda link: [list(commands)]], options or JobOptions(), None)
 
 
 def _print_pdf(

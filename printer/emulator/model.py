@@ -202,6 +202,11 @@ class PrinterModel:
 
     # --- receive path -----------------------------------------------------------------------
 
+    def buffered(self) -> bytes:
+        """A copy of what waits in the receive buffer (tests check nothing of an aborted job is left)."""
+        with self.lock:
+            return bytes(self._buffer)
+
     def buffer_free(self) -> int:
         with self.lock:
             return self.buffer_size - len(self._buffer)

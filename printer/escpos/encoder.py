@@ -58,6 +58,7 @@ __all__ = [
     "plan_page",
     "raster_commands",
     "size",
+    "split_band",
     "status_requests",
     "text",
     "text_line",
@@ -206,6 +207,14 @@ def plan_page(
 def _bands(out: list[Segment], start: int, stop: int, band_rows: int) -> None:
     for s in range(start, stop, band_rows):
         out.append(Band(s, min(s + band_rows, stop)))
+
+
+def split_band(segment: Segment, rows: int) -> list[Segment]:
+    """A band cut into bands of at most ``rows`` rows (feeds are returned unchanged)."""
+    if isinstance(segment, Feed):
+        return [segment]
+    step = max(1, rows)
+    return [Band(s, min(s + step, segment.stop)) for s in range(segment.start, segment.stop, step)]
 
 
 def feed_commands(rows: int, feed_unit: int = 1) -> list[Command]:

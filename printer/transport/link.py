@@ -2,11 +2,13 @@
 
 Flow control is credit-based so that status always gets through (docs/printing-driver.md):
 
-* Data goes out in chunks of ``chunk`` bytes, each followed by ``GS r 1``.  GS r is queued behind
-  the data and answered only once the printer has *processed* everything before it, so each reply
-  is an acknowledgement.  At most ``window`` chunks are unacknowledged; with the defaults (2 × 1 KB)
-  the printer's 4 KB receive buffer never fills, so a DLE EOT can always be received, even when
-  the printer stopped mid-page.
+* Data goes out in blocks of whole commands of at most ``chunk`` bytes (a quarter of the printer's
+  receive buffer unless configured), each followed by ``GS r 1``.  GS r is queued behind the data and
+  answered only once the printer has *processed* everything before it, so each reply is an
+  acknowledgement.  At most ``window`` blocks are unacknowledged; with the defaults (2 × 1 KB for a
+  4 KB buffer) the buffer never fills, so a DLE EOT can always be received, even when the printer
+  stopped mid-page.  Fences and status requests only ever go *between* commands: inside raster data
+  they would be image bits.  Callers therefore split raster bands into blocks (:mod:`printer.job`).
 * XON/XOFF from the printer pauses data (not DLE EOT, which Epson serial models execute even with a
   full buffer); the replies' fixed bits keep them apart (:class:`~printer.escpos.status.InboundDecoder`).
 * While waiting for an acknowledgement the link asks DLE EOT 1 every ``poll_interval``; offline
@@ -23,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from printer.escpos.commands import Initialize, RealtimeClearBuffers
+from printer.escpos.commands import Command, Initialize, RealtimeClearBuffers
 from printer.escpos.encoder import encode, fence, job_prologue, status_requests
 from printer.escpos.status import (
     AsbReply,
@@ -79,7 +81,7 @@ def fault_error(status: PrinterStatus) -> PrintJobError | None:
 
 @dataclass(frozen=True)
 class LinkConfig:
-    chunk: int = 1024
+    chunk: int | None = None  # bytes per fenced block; None = a quarter of the receive buffer
     window: int = 2
     piece: int = 256  # write granularity: XOFF is obeyed within this many bytes
     status_timeout: float = 2.0
@@ -96,10 +98,12 @@ class PrinterLink:
         transport: PrinterTransport,
         config: LinkConfig | None = None,
         *,
+        buffer_size: int = 4096,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.transport = transport
         self.config = config or LinkConfig()
+        self.buffer_size = buffer_size
         self._clock = clock
         self._decoder = InboundDecoder()
         self._realtime: deque[int] = deque()
@@ -120,7 +124,7 @@ class PrinterLink:
         self._write_raw(RealtimeClearBuffers().encode())
         self._discard_input()
         status = self.check()
-        self.send(encode(job_prologue(dpi)[1:]))
+        self.send(job_prologue(dpi)[1:])
         return status
 
     def abort(self) -> None:
@@ -185,20 +189,39 @@ class PrinterLink:
 
     # --- data -------------------------------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        """Send data with flow control (fenced chunks, XON/XOFF).
+    @property
+    def chunk(self) -> int:
+        """Bytes per fenced block."""
+        return self.config.chunk or max(256, self.buffer_size // 4)
+
+    def send(self, commands: Sequence[Command]) -> None:
+        """Send commands with flow control: blocks of whole commands, each fenced (see the module doc).
+
+        A single command larger than :attr:`chunk` goes out as a block of its own.
 
         :raises PrintJobError: a fault seen while waiting, a timeout or garbage on the link.
         """
-        cfg = self.config
-        for off in range(0, len(data), cfg.chunk):
-            self._wait_fences(cfg.window - 1)
-            piece = data[off : off + cfg.chunk]
-            if self.blind:
-                self._write_flow(piece)
-                continue
-            self._write_flow(piece + fence().encode())
-            self._fences += 1
+        block = bytearray()
+        for cmd in commands:
+            data = cmd.encode()
+            if block and len(block) + len(data) > self.chunk:
+                self.send_block(bytes(block))
+                block.clear()
+            block += data
+        if block:
+            self.send_block(bytes(block))
+
+    def send_block(self, data: bytes) -> None:
+        """Send one block of whole commands followed by a fence (no fence on a blind link).
+
+        :raises PrintJobError: a fault seen while waiting, a timeout or garbage on the link.
+        """
+        self._wait_fences(self.config.window - 1)
+        if self.blind:
+            self._write_flow(data)
+            return
+        self._write_flow(data + fence().encode())
+        self._fences += 1
 
     def drain(self) -> None:
         """Wait until the printer has processed everything sent so far.

@@ -1,0 +1,168 @@
+"""The driver against the emulator over a real pty and a real TCP socket, with faults mid-page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fixtures.emulator import running_emulator
+from fixtures.pages import text_page
+from PIL import Image
+
+from printer.emulator import Emulator
+from printer.escpos.commands import Initialize
+from printer.escpos.parser import parse
+from printer.job import (
+    CoverOpenError,
+    JobOptions,
+    PaperEndError,
+    PrinterTimeoutError,
+    StatusProtocolError,
+    print_pages,
+)
+from printer.profiles import get_profile
+from printer.receipt import print_receipt, receipt_lines, sample_receipt
+from printer.transport.base import PrinterTransport
+from printer.transport.link import LinkConfig
+from printer.transport.serial_port import SerialTransport
+from printer.transport.tcp import TcpTransport
+
+RECEIPT = get_profile("receipt-80-203")
+FAST = JobOptions(link=LinkConfig(status_timeout=0.5, poll_interval=0.05, progress_timeout=2.0))
+Connect = Callable[[], PrinterTransport]
+
+
+def _pixels(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("1"), dtype=bool)
+
+
+def _assert_same(printed: Image.Image | None, page: Image.Image) -> None:
+    assert printed is not None
+    assert printed.size == page.size
+    assert np.array_equal(_pixels(printed), _pixels(page))
+
+
+@pytest.fixture(params=["tcp", "pty"])
+def link(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Emulator, Connect]]:
+    """An emulator and a way to open a transport to it, over TCP or over a pty (unthrottled: fast tests)."""
+    if request.param == "tcp":
+        with running_emulator(tmp_path / "prints", tcp=True) as emu:
+            assert emu.tcp_address is not None
+            address = emu.tcp_address
+            yield emu, lambda: TcpTransport(*address)
+    else:
+        with running_emulator(tmp_path / "prints", tcp=False, pty=True) as emu:
+            assert emu.pty_path is not None
+            path = emu.pty_path
+            yield emu, lambda: SerialTransport(path, baud=115200)
+
+
+def _eventually(check: Callable[[], bool], timeout: float = 3.0) -> bool:
+    """The abort's clear travels behind the data already on the link: give it time to arrive."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _pages(n: int, height: int = 600) -> list[Image.Image]:
+    return [text_page(RECEIPT, seed, height=height, lines=8) for seed in range(n)]
+
+
+def test_pages_print_dot_for_dot(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    pages = _pages(2)
+    progress: list[tuple[int, int]] = []
+    with connect() as t:  # type: ignore[attr-defined]
+        report = print_pages(pages, RECEIPT, t, on_progress=lambda d, n: progress.append((d, n)))
+    assert report.pages_printed == 2 and progress == [(1, 2), (2, 2)]
+    printed = emu.wait_pages(2)
+    assert len(printed) == 2 and emu.aborted() == []
+    for record, page in zip(printed, pages, strict=True):
+        _assert_same(record.image, page)
+    assert (emu.out_dir / "0001.png").exists() and (emu.out_dir / "0002.json").exists()
+
+
+def test_paper_end_mid_page_then_the_next_job_prints_clean(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    pages = _pages(3)
+
+    def after_page(done: int, total: int) -> None:
+        if done == 1:
+            emu.inject(after_bands=2, paper_end=True)  # two bands into page 2
+
+    with connect() as t, pytest.raises(PaperEndError) as info:  # type: ignore[attr-defined]
+        print_pages(pages, RECEIPT, t, options=FAST, on_progress=after_page)
+    assert info.value.pages_completed == 1
+    assert info.value.code == "printer_paper_end"
+    assert [p.status for p in emu.model.pages] == ["printed", "aborted"]
+    # The abort's DLE DC4 8 emptied the buffer; only its ESC @ waits there for the printer to recover.
+    assert _eventually(lambda: parse(emu.model.buffered()) == [Initialize()])
+    assert not list((emu.out_dir).glob("0002.png"))  # the partial page is not a finished print
+
+    emu.set_state(paper_end=False)
+    fresh = text_page(RECEIPT, 99, height=600, lines=8)
+    with connect() as t:  # type: ignore[attr-defined]
+        assert print_pages([fresh], RECEIPT, t).pages_printed == 1
+    printed = emu.wait_pages(2)
+    assert len(printed) == 2
+    _assert_same(printed[0].image, pages[0])
+    _assert_same(printed[1].image, fresh)  # nothing of the aborted job on it
+    assert [p.status for p in emu.model.pages] == ["printed", "aborted", "printed"]
+
+
+def test_cover_open_before_the_job_prints_nothing(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    emu.set_state(cover_open=True)
+    with connect() as t, pytest.raises(CoverOpenError) as info:  # type: ignore[attr-defined]
+        print_pages(_pages(1), RECEIPT, t, options=FAST)
+    assert info.value.pages_completed == 0
+    assert info.value.status is not None and info.value.status.cover_open is True
+    assert emu.model.pages == [] and emu.state()["bytes_processed"] == 0
+
+
+def test_garbage_status_reply_is_a_typed_error(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    emu.model.garbage_status = True
+    with connect() as t, pytest.raises(StatusProtocolError) as info:  # type: ignore[attr-defined]
+        print_pages(_pages(1), RECEIPT, t, options=FAST)
+    assert "0xff" in str(info.value)
+
+
+def test_garbage_mid_job_stops_the_job(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+
+    def after_page(done: int, total: int) -> None:
+        emu.model.send_raw(b"\xe7")
+
+    with connect() as t, pytest.raises(StatusProtocolError) as info:  # type: ignore[attr-defined]
+        print_pages(_pages(2), RECEIPT, t, options=FAST, on_progress=after_page)
+    assert info.value.pages_completed == 1
+
+
+def test_timeout_when_the_printer_stops_answering(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+
+    def after_page(done: int, total: int) -> None:
+        emu.model.mute = True
+
+    with connect() as t, pytest.raises(PrinterTimeoutError) as info:  # type: ignore[attr-defined]
+        print_pages(_pages(3), RECEIPT, t, options=FAST, on_progress=after_page)
+    assert info.value.pages_completed == 1
+    assert info.value.code == "printer_timeout"
+
+
+def test_receipt_renders_and_reads_back(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    data = sample_receipt()
+    with connect() as t:  # type: ignore[attr-defined]
+        print_receipt(data, t)
+    (record,) = emu.wait_pages(1)
+    title, body = receipt_lines(data)
+    assert record.text == [title, *body]
+    assert record.image is not None and record.image.width == 576
