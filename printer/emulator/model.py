@@ -110,6 +110,10 @@ class PrinterModel:
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
+        # Thresholds scale down with a small buffer (tests use 1 KB to provoke XOFF); XOFF leaves room
+        # for what the host sends before it sees the XOFF (one write of up to 256 bytes).
+        self.xoff_free = min(self.xoff_free, self.buffer_size // 2)
+        self.xon_free = min(self.xon_free, self.buffer_size * 3 // 4)
         self._framer = Framer()
         self._parser = Parser()
         self._buffer = bytearray()

@@ -234,21 +234,35 @@ class Emulator:
 
     def _pty_loop(self, master: int) -> None:
         throttle = _Throttle(self.baud)
+        full_since: float | None = None
         while not self._stop.is_set():
             out = self.model.take_outbound()
             if out:
                 os.write(master, out)
+            free = self.model.buffer_free()
+            if free > 0:
+                size, full_since = min(throttle.chunk(), free), None
+            else:
+                # Full: a serial printer still takes bytes off the line, to execute real-time commands
+                # (Epson: DLE EOT works with a full buffer); data among them is lost.  Wait a little
+                # first so that bytes the host sent before it saw our XOFF find room once we print.
+                full_since = full_since or time.monotonic()
+                if time.monotonic() - full_since < 0.05:
+                    time.sleep(_TICK)
+                    continue
+                size = 16
             ready, _, _ = select.select([master], [], [], _TICK)
             if not ready:
                 continue
             try:
-                data = os.read(master, throttle.chunk())
+                data = os.read(master, size)
             except OSError:
                 time.sleep(_TICK)  # no reader on the slave side yet
                 continue
             throttle.took(len(data))
-            # A serial printer cannot refuse bytes: it signals XOFF and loses what overflows.
-            os.write(master, self.model.receive(data)) if data else None
+            reply = self.model.receive(data)
+            if reply:
+                os.write(master, reply)
 
     # --- output -----------------------------------------------------------------------------
 

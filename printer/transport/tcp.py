@@ -21,7 +21,7 @@ def parse_hostport(text: str, default_port: int = 9100) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep:
         return text, default_port
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not port.isdigit() or not 0 <= int(port) < 65536:  # 0 = any free port (servers)
         raise ValueError(f"bad port in {text!r}")
     return host.strip("[]") or "127.0.0.1", int(port)
 

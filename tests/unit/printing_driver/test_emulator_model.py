@@ -7,7 +7,16 @@ from PIL import Image, ImageDraw
 
 from printer.emulator.model import Injection, PrinterModel
 from printer.escpos import commands as c
-from printer.escpos.encoder import Band, cut, encode, job_prologue, kanji_setup, pack_image, raster_commands, text
+from printer.escpos.encoder import (
+    Band,
+    cut,
+    encode,
+    job_prologue,
+    kanji_setup,
+    pack_image,
+    raster_commands,
+    text,
+)
 from printer.profiles import get_profile
 
 PROFILE = get_profile("receipt-80-203")
@@ -23,9 +32,8 @@ def _page(seed: int, height: int = 200) -> Image.Image:
 
 def _raster(img: Image.Image, rows: int = 50) -> bytes:
     packed = pack_image(img, PROFILE.width_dots)
-    return b"".join(
-        encode(raster_commands(packed, Band(s, min(s + rows, img.height)))) for s in range(0, img.height, rows)
-    )
+    bands = [Band(s, min(s + rows, img.height)) for s in range(0, img.height, rows)]
+    return b"".join(encode(raster_commands(packed, band)) for band in bands)
 
 
 def _same(a: Image.Image, b: Image.Image) -> bool:
@@ -65,7 +73,8 @@ def test_offline_answers_dle_eot_but_not_gs_r_and_aborts_the_partial_page() -> N
     model.receive(_raster(_page(3))[:3608])  # one band of 50 rows: mid-page, at a command boundary
     model.set_state(paper_end=True)
     assert model.pages[-1].status == "aborted" and model.pages[-1].reason == "paper_end"
-    assert model.receive(encode([c.TransmitStatus(1), c.RealtimeStatus(1), c.RealtimeStatus(4)])) == b"\x1a\x7e"
+    asked = encode([c.TransmitStatus(1), c.RealtimeStatus(1), c.RealtimeStatus(4)])
+    assert model.receive(asked) == b"\x1a\x7e"  # GS r is not answered offline, DLE EOT is
 
 
 def test_leftover_of_an_aborted_page_prints_after_recovery_unless_cleared() -> None:

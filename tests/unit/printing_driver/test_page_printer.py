@@ -49,7 +49,8 @@ def _fake_lp(tmp_path: Path, exit_code: int = 0) -> Path:
         "#!/bin/sh\n"
         f"echo \"$@\" > {tmp_path}/argv\n"
         f"cat > {spool}\n"
-        f"[ {exit_code} -eq 0 ] || {{ echo 'lp: The printer or class does not exist.' >&2; exit {exit_code}; }}\n"
+        f"[ {exit_code} -eq 0 ] || "
+        f"{{ echo 'lp: The printer or class does not exist.' >&2; exit {exit_code}; }}\n"
         "echo 'request id is kiosk-42 (1 file(s))'\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
