@@ -241,16 +241,17 @@ class PrinterLink:
         for off in range(0, len(data), cfg.piece):
             self._pump(0)
             if self._xoff:
-                self._wait_xon()
+                # Between blocks we may ask DLE EOT; inside one it would land in the command's data.
+                self._wait_xon(may_poll=off == 0)
             self._write_raw(data[off : off + cfg.piece])
 
-    def _wait_xon(self) -> None:
+    def _wait_xon(self, *, may_poll: bool) -> None:
         cfg = self.config
         start = last_poll = self._clock()
         while self._xoff:
             self._pump(cfg.poll_interval)
             now = self._clock()
-            if self._xoff and now - last_poll >= cfg.poll_interval:
+            if may_poll and self._xoff and now - last_poll >= cfg.poll_interval:
                 self.poll()
                 last_poll = now
             if now - start > cfg.progress_timeout:
