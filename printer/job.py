@@ -48,6 +48,7 @@ from printer.transport.errors import (
     CoverOpenError,
     CutterError,
     PaperEndError,
+    PrintCancelledError,
     PrinterHardwareError,
     PrinterLinkError,
     PrinterOfflineError,
@@ -67,6 +68,7 @@ __all__ = [
     "CutterError",
     "JobOptions",
     "PaperEndError",
+    "PrintCancelledError",
     "PrintJobError",
     "PrintReport",
     "PrinterHardwareError",
@@ -111,12 +113,13 @@ class PrintReport:
         }
 
 
-def _run_job(
+def _run_job(  # noqa: PLR0917 - private; one call site per public entry point
     transport: PrinterTransport,
     profile: PrinterProfile,
     pages: Sequence[Callable[[PrinterLink], list[list[Command]]]],
     options: JobOptions,
     on_progress: Progress | None,
+    cancel: Callable[[], bool] | None,
 ) -> PrintReport:
     """Send pages given as callables producing segments (lists of commands); see the module doc.
 
@@ -129,6 +132,8 @@ def _run_job(
         link.start(profile.dpi)
         for make_page in pages:
             for segment in make_page(link):
+                if cancel is not None and cancel():
+                    raise PrintCancelledError("print job cancelled", status=link.status)
                 link.send(segment)
                 link.poll()
                 bands += any(isinstance(c, RasterImage | Graphics) for c in segment)
@@ -157,14 +162,19 @@ def print_pages(
     *,
     on_progress: Progress | None = None,
     options: JobOptions | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> PrintReport:
     """Print 1-bit pages at the profile's width; return a report when every page is cut and no fault.
 
     :raises printer.escpos.errors.RasterError: a page is not 1-bit or not the profile's width
         (checked for every page before anything is sent).
+    ``cancel`` is asked between bands; when it returns True the job is aborted like a fault (the
+    kiosk cancels a job whose transaction ended: a job never outlives its transaction).
+
     :raises PrintJobError: :class:`PaperEndError`, :class:`CoverOpenError`, :class:`CutterError`,
         :class:`PrinterHardwareError`, :class:`PrinterOfflineError`, :class:`PrinterTimeoutError`,
-        :class:`StatusProtocolError` or :class:`PrinterLinkError`, with ``pages_completed``.
+        :class:`StatusProtocolError`, :class:`PrintCancelledError` or :class:`PrinterLinkError`,
+        with ``pages_completed``.
     """
     opts = options or JobOptions()
     if profile.kind == "page":
@@ -194,7 +204,8 @@ def print_pages(
 
         return make
 
-    return _run_job(transport, profile, [page_maker(i) for i in range(len(packed))], opts, on_progress)
+    makers = [page_maker(i) for i in range(len(packed))]
+    return _run_job(transport, profile, makers, opts, on_progress, cancel)
 
 
 def print_commands(
@@ -208,7 +219,7 @@ def print_commands(
 
     :raises PrintJobError: as :func:`print_pages`.
     """
-    return _run_job(transport, profile, [lambda link: [list(commands)]], options or JobOptions(), None)
+    return _run_job(transport, profile, [lambda link: [list(commands)]], options or JobOptions(), None, None)
 
 
 def _print_pdf(

@@ -20,6 +20,7 @@ __all__ = [
     "CoverOpenError",
     "CutterError",
     "PaperEndError",
+    "PrintCancelledError",
     "PrintJobError",
     "PrinterHardwareError",
     "PrinterLinkError",
@@ -107,6 +108,12 @@ class StatusProtocolError(PrintJobError):
     """The printer sent bytes that are not a valid reply (garbage on the link)."""
 
     code = "printer_status_garbage"
+
+
+class PrintCancelledError(PrintJobError):
+    """The caller cancelled the job (its transaction ended); the printer was told to drop the rest."""
+
+    code = "print_cancelled"
 
 
 class PrinterLinkError(PrintJobError):

@@ -19,6 +19,7 @@ from printer.job import (
     CoverOpenError,
     JobOptions,
     PaperEndError,
+    PrintCancelledError,
     PrinterTimeoutError,
     StatusProtocolError,
     print_pages,
@@ -166,3 +167,19 @@ def test_receipt_renders_and_reads_back(link: tuple[Emulator, Connect]) -> None:
     title, body = receipt_lines(data)
     assert record.text == [title, *body]
     assert record.image is not None and record.image.width == 576
+
+
+def test_cancel_mid_job_leaves_nothing_behind(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    asked_after_page_1: list[int] = []
+
+    def cancel() -> bool:
+        if emu.printed():
+            asked_after_page_1.append(1)
+        return len(asked_after_page_1) > 3  # a few bands into page 2
+
+    with connect() as t, pytest.raises(PrintCancelledError) as info:  # type: ignore[attr-defined]
+        print_pages(_pages(3), RECEIPT, t, options=FAST, cancel=cancel)
+    assert info.value.pages_completed == 1
+    assert _eventually(lambda: emu.state()["buffer_used"] == 0 and emu.state()["pages_aborted"] == 1)
+    assert len(emu.printed()) == 1
