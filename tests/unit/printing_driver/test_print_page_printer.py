@@ -71,3 +71,17 @@ def test_lp_refusal_and_missing_lp_are_typed(tmp_path: Path) -> None:
     assert "does not exist" in str(info.value) and info.value.pages_completed == 0
     with pytest.raises(TransportConnectError):
         LpSink(lp=os.fspath(tmp_path / "no-such-lp")).submit(b"%PDF", title="t")
+
+
+def test_open_transport_from_a_config_string(tmp_path: Path) -> None:
+    from printer.transport import open_transport
+    from printer.transport.file import FileTransport
+
+    t = open_transport(f"file://{tmp_path}/cap.bin")
+    assert isinstance(t, FileTransport)
+    t.write(b"\x1b@")
+    t.close()
+    assert (tmp_path / "cap.bin").read_bytes() == b"\x1b@"
+    for bad in ("lpt1:", "serial:///dev/null?flow=magic", "serial:///dev/null?baud=fast"):
+        with pytest.raises(TransportConnectError):
+            open_transport(bad)
