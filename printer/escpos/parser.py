@@ -10,7 +10,10 @@ length field cannot make the parser swallow the rest of the stream.
 
 :class:`Framer` uses the same measurements to split a stream at command boundaries without holding
 payloads: the emulator's receive path uses it to execute real-time commands on reception (so that a
-``10 04 01`` inside raster data is not mistaken for a status request).
+``10 04 01`` inside raster data is not mistaken for a status request).  The one exception is the
+10-byte DLE DC4 8 (clear buffers): it is recognised anywhere, even inside a payload, because it is
+how a host recovers a printer left waiting for the rest of a command cut short (a crashed host, a
+write timeout); ten fixed bytes do not occur in image data by chance.
 """
 
 from __future__ import annotations
@@ -409,12 +412,28 @@ class Framer:
     def __init__(self) -> None:
         self._head = bytearray()
         self._skip = 0
+        self._carry = b""  # the last bytes seen, to find a clear split across two feeds
 
     def reset(self) -> None:
         self._head.clear()
         self._skip = 0
+        self._carry = b""
 
     def feed(self, data: bytes) -> list[bytes | Command]:
+        clear = RealtimeClearBuffers().encode()
+        window = self._carry + data
+        at = window.find(clear)
+        if at < 0:
+            self._carry = window[-(len(clear) - 1) :]
+            return self._frame(data)
+        # Bytes before the clear are framed as usual (whatever they add is wiped by the clear), then
+        # the framing state restarts after it, as the printer's does.
+        out = self._frame(data[: max(0, at - len(self._carry))])
+        self.reset()
+        out.append(RealtimeClearBuffers())
+        return out + self.feed(data[at + len(clear) - (len(window) - len(data)) :])
+
+    def _frame(self, data: bytes) -> list[bytes | Command]:
         out: list[bytes | Command] = []
         pos = 0
         while pos < len(data):

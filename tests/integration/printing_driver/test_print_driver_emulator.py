@@ -13,6 +13,7 @@ from fixtures.pages import text_page
 from PIL import Image
 
 from printer.emulator import Emulator
+from printer.escpos import commands as c
 from printer.escpos.commands import Initialize
 from printer.escpos.parser import parse
 from printer.job import (
@@ -183,3 +184,21 @@ def test_cancel_mid_job_leaves_nothing_behind(link: tuple[Emulator, Connect]) ->
     assert info.value.pages_completed == 1
     assert _eventually(lambda: emu.state()["buffer_used"] == 0 and emu.state()["pages_aborted"] == 1)
     assert len(emu.printed()) == 1
+
+
+def test_a_host_that_died_mid_command_and_garbage_do_not_stop_the_next_job(
+    link: tuple[Emulator, Connect],
+) -> None:
+    emu, connect = link
+    rng = np.random.default_rng(7)
+    junk = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    half_band = c.RasterImage(0, 72, 200, b"").encode() + b"\xff" * 500  # 14400 bytes announced
+    with connect() as t:  # type: ignore[attr-defined]
+        t.write(junk + half_band)  # then the "host" vanishes mid-command
+    assert _eventually(lambda: emu.state()["bytes_received"] >= len(junk) + len(half_band))
+    page = text_page(RECEIPT, 42, height=300, lines=4)
+    with connect() as t:  # type: ignore[attr-defined]
+        assert print_pages([page], RECEIPT, t, options=FAST).pages_printed == 1
+    printed = emu.wait_pages(1)
+    _assert_same(printed[-1].image, page)  # the leftover half band was cleared, not printed
+    assert emu.state()["skipped"] > 0  # the garbage was parsed, logged and skipped

@@ -120,3 +120,16 @@ def test_status_request_bytes_inside_raster_data_are_not_realtime() -> None:
     raster = c.RasterImage(0, 3, 1, b"\x10\x04\x01")
     items = Framer().feed(raster.encode())
     assert all(isinstance(i, bytes) for i in items)
+
+
+@given(st.binary(max_size=30), st.integers(1, 11))
+def test_clear_buffers_is_found_even_inside_a_payload(junk: bytes, step: int) -> None:
+    """A command cut short leaves the printer waiting for data; DLE DC4 8 must still get through."""
+    truncated = c.RasterImage(0, 100, 100, b"").encode()  # header only: 10000 bytes still expected
+    data = truncated + junk + c.RealtimeClearBuffers().encode() + c.RealtimeStatus(1).encode()
+    framer = Framer()
+    items: list[bytes | c.Command] = []
+    for i in range(0, len(data), step):
+        items += framer.feed(data[i : i + step])
+    commands = [i for i in items if not isinstance(i, bytes)]
+    assert commands[-2:] == [c.RealtimeClearBuffers(), c.RealtimeStatus(1)]
