@@ -79,6 +79,7 @@ __all__ = [
     "print_commands",
     "print_main",
     "print_pages",
+    "printer_status",
 ]
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,22 @@ def print_pages(
 
     makers = [page_maker(i) for i in range(len(packed))]
     return _run_job(transport, profile, makers, opts, on_progress, cancel)
+
+
+def printer_status(transport: PrinterTransport, *, config: LinkConfig | None = None) -> PrinterStatus:
+    """Ask the printer for its full status (DLE EOT 1–4) without printing (service menu, pre-flight).
+
+    :raises PrinterTimeoutError: when the printer does not answer.
+    :raises StatusProtocolError: when it answers garbage.
+    :raises PrinterLinkError: when the link is broken.
+    """
+    link = PrinterLink(transport, config)
+    try:
+        link.discard_input()
+        return link.query()
+    except TransportError as e:
+        cls = PrinterTimeoutError if isinstance(e, TransportTimeoutError) else PrinterLinkError
+        raise cls(str(e), status=link.status) from e
 
 
 def print_commands(

@@ -235,6 +235,12 @@ class PrinterModel:
             self._out.clear()
             return out
 
+    @property
+    def outbound_pending(self) -> int:
+        """Bytes the printer has yet to put on the link."""
+        with self.lock:
+            return len(self._out)
+
     def send_raw(self, data: bytes) -> None:
         """Test hook: put arbitrary bytes (garbage) on the link."""
         with self.lock:

@@ -85,7 +85,10 @@ class Emulator:
     # --- test / control API -----------------------------------------------------------------
 
     def set_state(self, **flags: bool) -> None:
-        """Set faults now (``paper_end``, ``paper_near_end``, ``cover_open``, ``cutter_error``, ...)."""
+        """Set faults now (``paper_end``, ``paper_near_end``, ``cover_open``, ``cutter_error``, ...).
+
+        :raises KeyError: on an unknown flag.
+        """
         self.model.set_state(**flags)
 
     def inject(

@@ -180,6 +180,8 @@ def plan_page(
     Blank runs of at least ``min_blank`` rows are fed (ESC J) instead of sent as white raster: a
     real saving on certificates, which are mostly white.  A feed is a whole number of motion units;
     any remainder rows stay in the next band so the page keeps its exact height.
+
+    :raises RasterError: when ``band_rows`` is outside 1..4095.
     """
     if not 1 <= band_rows <= GS_V0_MAX_ROWS:
         raise RasterError(f"band_rows={band_rows} outside 1..{GS_V0_MAX_ROWS}")

@@ -292,6 +292,10 @@ class PrinterLink:
             self._pump(remaining)
         return [self._realtime.popleft() for _ in range(count)]
 
+    def discard_input(self) -> None:
+        """Drop whatever the printer sent before we asked anything (stale replies, ASB)."""
+        self._discard_input()
+
     def _discard_input(self) -> None:
         while self.transport.read(_READ, self.config.quiet):
             pass

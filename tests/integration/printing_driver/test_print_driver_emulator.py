@@ -24,6 +24,7 @@ from printer.job import (
     PrinterTimeoutError,
     StatusProtocolError,
     print_pages,
+    printer_status,
 )
 from printer.profiles import get_profile
 from printer.receipt import print_receipt, receipt_lines, sample_receipt
@@ -141,6 +142,7 @@ def test_garbage_mid_job_stops_the_job(link: tuple[Emulator, Connect]) -> None:
 
     def after_page(done: int, total: int) -> None:
         emu.model.send_raw(b"\xe7")
+        assert _eventually(lambda: emu.model.outbound_pending == 0)  # on the wire before page 2
 
     with connect() as t, pytest.raises(StatusProtocolError) as info:  # type: ignore[attr-defined]
         print_pages(_pages(2), RECEIPT, t, options=FAST, on_progress=after_page)
@@ -202,3 +204,15 @@ def test_a_host_that_died_mid_command_and_garbage_do_not_stop_the_next_job(
     printed = emu.wait_pages(1)
     _assert_same(printed[-1].image, page)  # the leftover half band was cleared, not printed
     assert emu.state()["skipped"] > 0  # the garbage was parsed, logged and skipped
+
+
+def test_status_without_printing(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    emu.set_state(paper_near_end=True)
+    with connect() as t:  # type: ignore[attr-defined]
+        status = printer_status(t)
+    assert status.online is True and status.paper_near_end is True and status.paper_end is False
+    assert status.fault is None
+    emu.model.mute = True
+    with connect() as t, pytest.raises(PrinterTimeoutError):  # type: ignore[attr-defined]
+        printer_status(t, config=LinkConfig(status_timeout=0.3))
