@@ -6,8 +6,8 @@ A job (docs/printing-driver.md "Job semantics"):
    stale replies, and checks DLE EOT 1–4: a fault raises before anything is printed;
 2. for each page streams raster bands (GS v 0 or GS ( L / GS 8 L) and feeds over blank stretches,
    with credit flow control, polling DLE EOT 1 between bands;
-3. cuts, waits until the printer acknowledges it has processed the cut, checks DLE EOT 1–4, and only
-   then counts the page as completed;
+3. cuts and waits until the printer acknowledges it has processed the cut (GS r is only answered
+   online, so the page was cut whole): the page counts as completed; then checks DLE EOT 1–4;
 4. on any fault, timeout or garbage: sends DLE DC4 8 + ESC @ so the printer drops the rest of the job
    (nothing of it can print for the next customer), and raises a typed :class:`PrintJobError`
    carrying ``pages_completed``.
@@ -139,11 +139,11 @@ def _run_job(  # noqa: PLR0917 - private; one call site per public entry point
                 link.poll()
                 bands += any(isinstance(c, RasterImage | Graphics) for c in segment)
                 feeds += all(isinstance(c, PrintAndFeed) for c in segment)
-            link.drain()  # the printer has processed the cut
-            link.check()
+            link.drain()  # acknowledged behind the cut: the printer cut this page while online
             done += 1
             if on_progress is not None:
                 on_progress(done, len(pages))
+            link.check()  # a fault now stops the next page (or, after the last, fails the job)
     except PrintJobError as e:
         link.abort()
         e.pages_completed = done
@@ -167,11 +167,13 @@ def print_pages(
 ) -> PrintReport:
     """Print 1-bit pages at the profile's width; return a report when every page is cut and no fault.
 
+    A fault reported after the last page's cut still raises (the printer needs attention), with
+    ``pages_completed`` equal to the number of pages.  ``cancel`` is asked between bands; when it
+    returns True the job is aborted like a fault: the kiosk cancels a job whose transaction ended
+    (a job never outlives its transaction).
+
     :raises printer.escpos.errors.RasterError: a page is not 1-bit or not the profile's width
         (checked for every page before anything is sent).
-    ``cancel`` is asked between bands; when it returns True the job is aborted like a fault (the
-    kiosk cancels a job whose transaction ended: a job never outlives its transaction).
-
     :raises PrintJobError: :class:`PaperEndError`, :class:`CoverOpenError`, :class:`CutterError`,
         :class:`PrinterHardwareError`, :class:`PrinterOfflineError`, :class:`PrinterTimeoutError`,
         :class:`StatusProtocolError`, :class:`PrintCancelledError` or :class:`PrinterLinkError`,

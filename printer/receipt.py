@@ -153,8 +153,8 @@ def build_receipt(data: ReceiptData, profile: PrinterProfile | None = None) -> l
     cmds += [*text_line(title), size(1, 1), *text_line(body[0]), justify("left")]
     for line in body[1:]:
         cmds += text_line(line)
-    # ~15 mm of feed so the cut leaves the last line clear of the tear bar.
-    cmds += [LineFeed(), cut(feed=prof.mm_to_dots(15) // 2)]
+    # GS V 65 n feeds to the cutter and n units (7.5 mm) more, so the last line clears the blade.
+    cmds += [LineFeed(), cut(feed=prof.mm_to_dots(7.5))]
     return cmds
 
 

@@ -216,3 +216,17 @@ def test_status_without_printing(link: tuple[Emulator, Connect]) -> None:
     emu.model.mute = True
     with connect() as t, pytest.raises(PrinterTimeoutError):  # type: ignore[attr-defined]
         printer_status(t, config=LinkConfig(status_timeout=0.3))
+
+
+def test_paper_end_right_after_a_cut_counts_the_cut_page(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+    pages = _pages(2)
+
+    def after_page(done: int, total: int) -> None:
+        if done == 1:
+            emu.set_state(paper_end=True)  # the roll ends between the pages
+
+    with connect() as t, pytest.raises(PaperEndError) as info:  # type: ignore[attr-defined]
+        print_pages(pages, RECEIPT, t, options=FAST, on_progress=after_page)
+    assert info.value.pages_completed == 1
+    assert [p.status for p in emu.model.pages] == ["printed"]  # nothing of page 2 started
