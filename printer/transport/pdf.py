@@ -22,7 +22,7 @@ from PIL import Image
 
 from printer.transport.errors import TransportClosedError, TransportConnectError, TransportTimeoutError
 
-__all__ = ["LpSink", "PageSink", "PdfFileSink", "pages_to_pdf"]
+__all__ = ["LpSink", "LpTransport", "PageSink", "PdfFileSink", "PdfFileTransport", "pages_to_pdf"]
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +93,8 @@ class LpSink:
             raise TransportConnectError(f"lp refused the job (exit {done.returncode}): {err}")
         match = re.search(r"request id is (\S+)", out)
         return match.group(1) if match else out.strip()
+
+
+# The names the issue uses for these adapters.
+PdfFileTransport = PdfFileSink
+LpTransport = LpSink

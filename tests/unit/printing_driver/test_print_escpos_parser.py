@@ -122,6 +122,7 @@ def test_status_request_bytes_inside_raster_data_are_not_realtime() -> None:
     assert all(isinstance(i, bytes) for i in items)
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=30), st.integers(1, 11))
 def test_clear_buffers_is_found_even_inside_a_payload(junk: bytes, step: int) -> None:
     """A command cut short leaves the printer waiting for data; DLE DC4 8 must still get through."""

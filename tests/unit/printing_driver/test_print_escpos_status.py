@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from printer.emulator.model import FAULT_FLAGS, PrinterModel
@@ -90,6 +90,7 @@ def test_broken_asb_is_garbage() -> None:
     ]
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=200))
 def test_decoder_never_crashes_and_accounts_for_every_byte(data: bytes) -> None:
     decoder = InboundDecoder()
@@ -98,6 +99,7 @@ def test_decoder_never_crashes_and_accounts_for_every_byte(data: bytes) -> None:
     assert counted + len(decoder._asb) == len(data)
 
 
+@settings(deadline=None)
 @given(st.lists(st.booleans(), min_size=len(FAULT_FLAGS) + 1, max_size=len(FAULT_FLAGS) + 1))
 def test_emulator_replies_always_keep_their_fixed_bits(flags: list[bool]) -> None:
     model = PrinterModel(get_profile("receipt-80-203"))
