@@ -26,6 +26,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--baud", type=int, default=None, help="throttle reception to this line rate")
     p.add_argument("--control", metavar="HOST:PORT", help="JSON/HTTP control port")
     p.add_argument("--speed-mm-s", type=float, default=0.0, help="print speed; 0 = infinitely fast")
+    p.add_argument(
+        "--structured-realtime", action="store_true",
+        help="answer DLE EOT only between commands (default: also where 10 04 n occurs in image data)",
+    )
     p.add_argument("--verbose", "-v", action="store_true")
     return p.parse_args(argv)
 
@@ -41,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        emu = Emulator(args.out, args.profile, speed_mm_s=args.speed_mm_s, baud=args.baud)
+        emu = Emulator(
+            args.out, args.profile, speed_mm_s=args.speed_mm_s, baud=args.baud,
+            realtime_in_data=not args.structured_realtime,
+        )
         with emu:
             if args.tcp:
                 host, port = emu.serve_tcp(*parse_hostport(args.tcp))

@@ -4,7 +4,9 @@ Structure follows docs/printing.md §3:
 
 1. :meth:`PrinterModel.receive` is the receive path.  A :class:`~printer.escpos.parser.Framer`
    splits the stream at command boundaries; real-time commands (DLE EOT, DLE ENQ, DLE DC4) are
-   executed at once — also while offline and while the buffer holds image data — and everything
+   executed at once — also while offline and while the buffer holds image data.  By default DLE EOT
+   is also answered where ``10 04 n`` occurs *inside* image data, as byte-scanning printers do
+   (HPRT809; ``realtime_in_data=False`` models a printer that parses first).  Everything
    else goes into a receive buffer of ``buffer_size`` bytes (4 KB).  On a serial link the printer
    sends XOFF when fewer than ``xoff_free`` bytes are free and XON at ``xon_free``; data arriving
    into a full buffer is lost (T88), as on a real printer.
@@ -20,6 +22,7 @@ Structure follows docs/printing.md §3:
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -38,6 +41,7 @@ __all__ = ["FAULT_FLAGS", "Injection", "PageRecord", "PrinterModel"]
 
 log = logging.getLogger(__name__)
 XON, XOFF = b"\x11", b"\x13"
+_STATUS_REQUEST = re.compile(rb"\x10\x04[\x01-\x04]")
 FAULT_FLAGS = (
     "paper_end", "paper_near_end", "cover_open", "cutter_error", "unrecoverable", "auto_recoverable",
 )
@@ -88,6 +92,7 @@ class PrinterModel:
     profile: PrinterProfile
     speed_mm_s: float = 0.0
     serial: bool = False
+    realtime_in_data: bool = True
     buffer_size: int = 4096
     xoff_free: int = 512
     xon_free: int = 2048
@@ -104,7 +109,7 @@ class PrinterModel:
     mute: bool = False
     garbage_status: bool = False
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("bytes_received", "bytes_processed", "bytes_lost", "realtime", "skipped", "bands",
+        ("bytes_received", "bytes_processed", "bytes_lost", "realtime", "status_answered", "skipped", "bands",
          "pages_printed", "pages_aborted", "xoff_sent"), 0))
     pages: list[PageRecord] = field(default_factory=list)
 
@@ -128,6 +133,7 @@ class PrinterModel:
         self._injections: list[Injection] = []
         self._budget = 0.0
         self._page_no = 0
+        self._scan_carry = b""
 
     # --- status -----------------------------------------------------------------------------
 
@@ -219,6 +225,8 @@ class PrinterModel:
         """Bytes from the host; returns what the printer sends back now (replies, XOFF, ASB)."""
         with self.lock:
             self.counters["bytes_received"] += len(data)
+            if self.realtime_in_data:
+                self._scan_status_requests(data)
             for item in self._framer.feed(data):
                 if isinstance(item, bytes):
                     self._accept(item)
@@ -246,6 +254,18 @@ class PrinterModel:
         with self.lock:
             self._out += data
 
+    def _scan_status_requests(self, data: bytes) -> None:
+        """Answer every ``10 04 n`` in the raw bytes, wherever it is (the bytes stay in the stream)."""
+        window = self._scan_carry + data
+        for match in _STATUS_REQUEST.finditer(window):
+            if match.end() > len(self._scan_carry):
+                self._answer_status(window[match.end() - 1])
+        self._scan_carry = window[-2:]
+
+    def _answer_status(self, n: int) -> None:
+        self.counters["status_answered"] += 1
+        self._reply(bytes([0xFF if self.garbage_status else self.realtime_byte(n)]))
+
     def _accept(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
@@ -267,8 +287,8 @@ class PrinterModel:
     def _realtime(self, cmd: c.Command) -> None:
         self.counters["realtime"] += 1
         if isinstance(cmd, c.RealtimeStatus):
-            byte = 0xFF if self.garbage_status else self.realtime_byte(cmd.n)
-            self._reply(bytes([byte]))
+            if not self.realtime_in_data:  # otherwise the byte scan has answered it already
+                self._answer_status(cmd.n)
         elif isinstance(cmd, c.RealtimeClearBuffers):
             self._clear_buffers("cleared by DLE DC4 8")
         elif isinstance(cmd, c.RealtimeRequest):

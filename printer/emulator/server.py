@@ -58,6 +58,7 @@ class Emulator:
         speed_mm_s: float = 0.0,
         baud: int | None = None,
         buffer_size: int | None = None,
+        realtime_in_data: bool = True,
     ) -> None:
         """:raises printer.profiles.UnknownProfileError: for an unknown profile name."""
         prof = get_profile(profile)
@@ -68,6 +69,7 @@ class Emulator:
             speed_mm_s=speed_mm_s,
             buffer_size=buffer_size or prof.receive_buffer,
             on_page=self._write_page,
+            realtime_in_data=realtime_in_data,
         )
         self.baud = baud
         self.jobs: list[dict[str, Any]] = []

@@ -15,11 +15,16 @@ Flow control is credit-based so that status always gets through (docs/printing-d
   means DLE EOT 1–4 and a typed fault error.  No reply within ``status_timeout``, or no progress
   while online for ``progress_timeout``, is a :class:`PrinterTimeoutError`.  Any byte that is not a
   valid, expected reply is a :class:`StatusProtocolError`: a link that carries garbage is not trusted.
+* Printers that scan for DLE EOT in raw bytes answer ``10 04 n`` even inside image data (HPRT809,
+  docs/printing.md §1).  The link counts such sequences in every block it sends and absorbs up to that
+  many unrequested replies; before asking a status of its own it lets them arrive (the block's fence,
+  or a quiet spell when the printer has stopped), so a reply is never mistaken for another.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -59,6 +64,8 @@ __all__ = ["LinkConfig", "PrinterLink", "fault_error"]
 
 log = logging.getLogger(__name__)
 _READ = 256
+# What a byte-scanning printer takes for DLE EOT n (same non-overlapping scan as the emulator's).
+_STATUS_REQUEST = re.compile(rb"\x10\x04[\x01-\x04]")
 
 _FAULT_ERRORS: dict[Fault, tuple[type[PrintJobError], str]] = {
     Fault.COVER_OPEN: (CoverOpenError, "printer cover is open"),
@@ -108,7 +115,8 @@ class PrinterLink:
         self._decoder = InboundDecoder()
         self._realtime: deque[int] = deque()
         self._expect_realtime = 0
-        self._fences = 0
+        # One entry per fenced block not yet acknowledged: how many DLE EOT look-alikes it carried.
+        self._blocks: deque[int] = deque()
         self._xoff = False
         self.status = PrinterStatus()
         self.bytes_sent = 0
@@ -137,20 +145,23 @@ class PrinterLink:
             self._write_raw(RealtimeClearBuffers().encode() + Initialize().encode())
         except TransportError as e:
             log.warning("could not send the abort clear to the printer: %s", e)
-        self._fences = 0
+        self._blocks.clear()
         self._expect_realtime = 0
         self._realtime.clear()
 
     # --- status -----------------------------------------------------------------------------
 
-    def query(self, ns: Sequence[int] = (1, 2, 3, 4)) -> PrinterStatus:
+    def query(self, ns: Sequence[int] = (1, 2, 3, 4), *, stalled: bool = False) -> PrinterStatus:
         """Ask DLE EOT n for each n; return what they say (merged into :attr:`status`).
+
+        ``stalled``: the printer has stopped acknowledging (see :meth:`_settle`).
 
         :raises PrinterTimeoutError: when a reply does not come within ``status_timeout``.
         :raises StatusProtocolError: when a reply's fixed bits are wrong.
         """
         if self.blind:
             return PrinterStatus()
+        self._settle(stalled)
         self._expect_realtime += len(ns)
         self._write_raw(encode(status_requests(ns)))
         replies = self._await_realtime(len(ns))
@@ -176,15 +187,15 @@ class PrinterLink:
             raise error
         return status
 
-    def poll(self) -> None:
+    def poll(self, *, stalled: bool = False) -> None:
         """Cheap check between bands: DLE EOT 1, and the full status when it says offline.
 
         :raises PrintJobError: the typed fault.
         """
         if self.blind:
             return
-        if self.query((1,)).online is False:
-            status = self.query()
+        if self.query((1,), stalled=stalled).online is False:
+            status = self.query(stalled=True)
             raise fault_error(status) or PrinterOfflineError("printer is offline", status=status)
 
     # --- data -------------------------------------------------------------------------------
@@ -220,8 +231,9 @@ class PrinterLink:
         if self.blind:
             self._write_flow(data)
             return
+        # Registered before the first byte leaves: its look-alikes may be answered mid-write.
+        self._blocks.append(len(_STATUS_REQUEST.findall(data)))
         self._write_flow(data + fence().encode())
-        self._fences += 1
 
     def drain(self) -> None:
         """Wait until the printer has processed everything sent so far.
@@ -252,12 +264,32 @@ class PrinterLink:
             self._pump(cfg.poll_interval)
             now = self._clock()
             if may_poll and self._xoff and now - last_poll >= cfg.poll_interval:
-                self.poll()
+                self.poll(stalled=True)
                 last_poll = now
             if now - start > cfg.progress_timeout:
                 raise PrinterTimeoutError(
                     f"printer held XOFF for {cfg.progress_timeout} s", status=self.status
                 )
+
+    @property
+    def _fences(self) -> int:
+        return len(self._blocks)
+
+    def _settle(self, stalled: bool) -> None:
+        """Let replies a byte-scanning printer makes to look-alikes in our data arrive before we ask.
+
+        A block's look-alikes are answered on reception, before its fence, so a progressing printer
+        settles when those fences are in.  A stalled one sends no fences; then a quiet spell means it
+        has received, and answered, all we sent (the credit window leaves it room to receive).
+        """
+        deadline = self._clock() + self.config.status_timeout
+        while any(self._blocks) and self._clock() < deadline:
+            before = (len(self._blocks), sum(self._blocks))
+            self._pump(self.config.quiet)
+            if stalled and (len(self._blocks), sum(self._blocks)) == before:
+                break
+        for i in range(len(self._blocks)):
+            self._blocks[i] = 0
 
     def _wait_fences(self, max_pending: int) -> None:
         if self.blind:
@@ -272,7 +304,7 @@ class PrinterLink:
                 last_progress = now
                 continue
             if now - last_poll >= cfg.poll_interval:
-                self.poll()
+                self.poll(stalled=True)
                 last_poll = now
             if now - last_progress > cfg.progress_timeout:
                 raise PrinterTimeoutError(
@@ -311,21 +343,30 @@ class PrinterLink:
         if isinstance(event, FlowControl):
             self._xoff = event.xoff
         elif isinstance(event, RealtimeReply):
-            if self._expect_realtime <= 0:
+            if self._expect_realtime > 0:
+                self._expect_realtime -= 1
+                self._realtime.append(event.byte)
+            elif any(self._blocks):
+                self._absorb_lookalike_reply()
+            else:
                 raise StatusProtocolError(f"unsolicited status byte 0x{event.byte:02x}", status=self.status)
-            self._expect_realtime -= 1
-            self._realtime.append(event.byte)
         elif isinstance(event, TransmitReply):
-            if self._fences <= 0:
+            if not self._blocks:
                 raise StatusProtocolError(
                     f"unexpected byte 0x{event.byte:02x} on the link", status=self.status
                 )
-            self._fences -= 1
+            self._blocks.popleft()  # acknowledged: any look-alike replies of it came before
             self._merge(decode_transmit_status(1, event.byte))
         elif isinstance(event, AsbReply):
             self._merge(decode_asb(event.data))
         elif isinstance(event, GarbageByte):
             raise StatusProtocolError(f"garbage byte 0x{event.byte:02x} from the printer", status=self.status)
+
+    def _absorb_lookalike_reply(self) -> None:
+        for i, count in enumerate(self._blocks):
+            if count:
+                self._blocks[i] = count - 1
+                return
 
     def _merge(self, decoded: PrinterStatus | InvalidStatus) -> None:
         if isinstance(decoded, InvalidStatus):

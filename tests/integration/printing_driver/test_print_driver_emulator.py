@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from PIL import Image
 from printer.emulator import Emulator
 from printer.escpos import commands as c
 from printer.escpos.commands import Initialize
+from printer.escpos.encoder import pack_image
 from printer.escpos.parser import parse
 from printer.job import (
     CoverOpenError,
@@ -230,3 +232,36 @@ def test_paper_end_right_after_a_cut_counts_the_cut_page(link: tuple[Emulator, C
         print_pages(pages, RECEIPT, t, options=FAST, on_progress=after_page)
     assert info.value.pages_completed == 1
     assert [p.status for p in emu.model.pages] == ["printed"]  # nothing of page 2 started
+
+
+def _lookalike_page(height: int = 400) -> Image.Image:
+    """Raster whose bytes hold many ``10 04 n`` (DLE EOT look-alikes), inside rows and across rows."""
+    rng = np.random.default_rng(3)
+    rows = (rng.random((height, RECEIPT.width_bytes)) < 0.02).astype(np.uint8) * 0x55
+    for r in range(0, height, 7):
+        x = int(rng.integers(0, RECEIPT.width_bytes - 3))
+        rows[r, x : x + 3] = (0x10, 0x04, 1 + r % 4)
+    for r in range(3, height - 1, 50):
+        rows[r, -1], rows[r + 1, 0], rows[r + 1, 1] = 0x10, 0x04, 0x02
+    black = np.unpackbits(rows, axis=1).astype(bool)
+    return Image.fromarray(~black)
+
+
+@pytest.mark.parametrize("byte_scanning", [True, False])
+def test_status_lookalikes_in_image_data(tmp_path: Path, byte_scanning: bool) -> None:
+    """A printer that answers 10 04 n inside images must not confuse the driver, nor one that does not."""
+    page = _lookalike_page()
+    lookalikes = len(re.findall(rb"\x10\x04[\x01-\x04]", pack_image(page, RECEIPT.width_dots).rows.tobytes()))
+    assert lookalikes > 50
+    with running_emulator(tmp_path / "p", tcp=True, pty=True, realtime_in_data=byte_scanning) as emu:
+        assert emu.tcp_address is not None and emu.pty_path is not None
+        for transport in (TcpTransport(*emu.tcp_address), SerialTransport(emu.pty_path)):
+            with transport:
+                assert print_pages([page], RECEIPT, transport, options=FAST).pages_printed == 1
+        printed = emu.wait_pages(2)
+        assert len(printed) == 2
+        for record in printed:
+            _assert_same(record.image, page)
+        answered = emu.state()["status_answered"]
+        # byte scanning answers every look-alike too; parsing first answers only the driver's requests
+        assert (answered >= 2 * lookalikes) == byte_scanning

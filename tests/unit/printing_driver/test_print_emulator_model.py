@@ -62,10 +62,15 @@ def test_garbage_is_skipped_counted_and_printing_continues() -> None:
     assert model.pages[0].status == "printed"
 
 
-def test_status_is_answered_at_once_but_not_inside_image_data() -> None:
+def test_status_is_answered_at_once_and_inside_image_data_when_byte_scanning() -> None:
+    data = c.RasterImage(0, 3, 1, b"\x10\x04\x01").encode() + c.RealtimeStatus(4).encode()
+    assert PrinterModel(PROFILE).receive(data) == b"\x12\x12"  # the image's 10 04 01, then ours
+    assert PrinterModel(PROFILE, realtime_in_data=False).receive(data) == b"\x12"
+    split = PrinterModel(PROFILE)  # a request split across two reads is still seen once
+    assert split.receive(data[:9]) + split.receive(data[9:]) == b"\x12\x12"
     model = PrinterModel(PROFILE)
-    data = c.RasterImage(0, 3, 1, b"\x10\x04\x01").encode() + c.RealtimeStatus(1).encode()
-    assert model.receive(data) == b"\x12"
+    model.receive(data)
+    assert model.pages == [] and model._renderer.height == 1  # the bytes stayed image data
 
 
 def test_offline_answers_dle_eot_but_not_gs_r_and_aborts_the_partial_page() -> None:
