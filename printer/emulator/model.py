@@ -31,6 +31,7 @@ from typing import Any
 
 from PIL import Image
 
+from printer.emulator.records import PageRecord, describe
 from printer.emulator.render import PageRenderer
 from printer.escpos import commands as c
 from printer.escpos.parser import Framer, Parser
@@ -54,37 +55,6 @@ class Injection:
     flags: dict[str, bool]
     after_bytes: int | None = None
     after_bands: int | None = None
-
-
-@dataclass
-class PageRecord:
-    """One page the printer finished (``printed``) or lost (``aborted``)."""
-
-    number: int
-    status: str
-    reason: str | None
-    image: Image.Image | None
-    text: list[str]
-    commands: list[dict[str, Any]]
-    height: int
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "page": self.number, "status": self.status, "reason": self.reason,
-            "height": self.height, "text": self.text, "commands": len(self.commands),
-        }
-
-
-def _describe(cmd: c.Command) -> dict[str, Any]:
-    out: dict[str, Any] = {"cmd": type(cmd).__name__}
-    for name, value in vars(cmd).items():
-        if isinstance(value, bytes):
-            out[f"{name}_len"] = len(value)
-            if len(value) <= 16:
-                out[name] = value.hex()
-        else:
-            out[name] = value
-    return out
 
 
 @dataclass
@@ -297,7 +267,7 @@ class PrinterModel:
                 self._clear_buffers("cleared by DLE ENQ 2")
             self._maybe_asb()
         else:
-            log.info("real-time %s", _describe(cmd))
+            log.info("real-time %s", describe(cmd))
 
     def _clear_buffers(self, reason: str) -> None:
         self._buffer.clear()
@@ -389,7 +359,7 @@ class PrinterModel:
     def _execute(self, cmd: c.Command) -> None:
         r = self._renderer
         if not isinstance(cmd, c.Text | c.LineFeed):
-            self._log.append(_describe(cmd))
+            self._log.append(describe(cmd))
         if isinstance(cmd, c.Text):
             r.text(cmd.data)
         elif isinstance(cmd, c.LineFeed):
@@ -440,7 +410,7 @@ class PrinterModel:
             st.kanji_mode = isinstance(cmd, c.KanjiModeOn)
         elif isinstance(cmd, c.Unknown | c.Invalid):
             self.counters["skipped"] += 1
-            log.info("skipped %s", _describe(cmd))
+            log.info("skipped %s", describe(cmd))
 
     def _image(self, cmd: c.RasterImage | c.Graphics | c.ColumnImage) -> None:
         r = self._renderer
