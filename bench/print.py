@@ -77,17 +77,25 @@ def _synthetic_page(profile: PrinterProfile, persons: int, seed: int, ground: bo
 
 
 def _layout_pages(profile: PrinterProfile, persons: int) -> list[Image.Image] | None:
+    """The real renderer's pages for the 住民票 sample with ``persons`` people, when it exists."""
     try:
-        from printer import layout  # type: ignore[attr-defined]
+        from printer.document import parse_issued  # type: ignore[import-not-found]
+        from printer.layout.render import render_pages  # type: ignore[import-not-found]
 
-        render = layout.render_pages
-    except (ImportError, AttributeError):
+        from printer.errors import PrinterError
+    except ImportError:
         return None
     sample = Path(__file__).resolve().parents[1] / "printer" / "samples" / "juminhyo.json"
     raw: Any = json.loads(sample.read_text(encoding="utf-8"))
     people = raw["content"]["body"]["persons"]
-    raw["content"]["body"]["persons"] = (people * persons)[:persons]
-    return list(render(raw, profile))
+    raw["content"]["body"]["persons"] = [
+        {**people[i % len(people)], "name": f"見本　{'一二三四五六'[i]}郎"} for i in range(persons)
+    ]
+    issued = parse_issued(raw)
+    try:
+        return [page.image for page in render_pages(issued.document, issued.seal, profile)]
+    except PrinterError:  # e.g. a receipt roll cannot carry an A4 certificate
+        return None
 
 
 def documents(profile: PrinterProfile) -> dict[str, list[Image.Image]]:

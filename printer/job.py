@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -262,33 +263,60 @@ def _print_pdf(
 EXIT_OK, EXIT_FAULT, EXIT_USAGE, EXIT_LINK = 0, 1, 2, 3
 
 
-def _load_pages(args: argparse.Namespace, profile: PrinterProfile) -> list[Image.Image]:
-    """Render through printer.layout (imported here: the driver does not depend on the layout)."""
-    from printer import layout  # type: ignore[attr-defined,unused-ignore]
+# The layout half (printer.document, printer.samples, printer.layout) is imported inside these
+# functions: the driver does not depend on it, and the CLI fails cleanly (exit 2) without it.
+
+def _load_issued(args: argparse.Namespace) -> Any:
+    """The ``{"content", "seal"}`` entry to print, parsed (``printer.document.IssuedDocument``)."""
+    from printer.document import parse_issued  # type: ignore[import-not-found,unused-ignore]
 
     if args.document:
-        raw: Any = json.loads(Path(args.document).read_text(encoding="utf-8"))
-    else:
-        from importlib import resources
+        return parse_issued(json.loads(Path(args.document).read_text(encoding="utf-8")))
+    from printer.samples import load_sample  # type: ignore[import-not-found,unused-ignore]
 
-        sample = resources.files("printer") / "samples" / f"{args.sample}.json"
-        raw = json.loads(sample.read_text(encoding="utf-8"))
-    pages: list[Image.Image] = list(layout.render_pages(raw, profile))
-    return pages
+    return load_sample(args.sample)
 
 
-def _open_transport(args: argparse.Namespace, profile: PrinterProfile) -> PrinterTransport | PageSink:
-    from printer.transport.pdf import LpSink, PdfFileSink
+def _raster_pages(issued: Any, profile: PrinterProfile) -> list[Image.Image]:
+    from printer.layout.render import render_pages  # type: ignore[import-not-found,unused-ignore]
+
+    return [page.image for page in render_pages(issued.document, issued.seal, profile)]
+
+
+def _pdf(issued: Any, profile: PrinterProfile) -> tuple[bytes, int]:
+    """The page printer's PDF (vector content from the layout) and its page count."""
+    from printer.layout.render import render_pdf  # type: ignore[import-not-found,unused-ignore]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "job.pdf"
+        count = int(render_pdf(issued.document, issued.seal, profile, path))
+        return path.read_bytes(), count
+
+
+def _open_transport(args: argparse.Namespace) -> PrinterTransport:
     from printer.transport.serial_port import SerialTransport
     from printer.transport.tcp import TcpTransport, parse_hostport
 
-    if profile.kind == "page":
-        return PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
     if args.tcp:
         return TcpTransport(*parse_hostport(args.tcp))
     if args.serial:
         return SerialTransport(args.serial, baud=args.baud, flow=args.flow)
     raise ValueError("an ESC/POS profile needs --tcp HOST:PORT or --serial PATH")
+
+
+def _print_page_printer(args: argparse.Namespace, issued: Any, profile: PrinterProfile) -> int:
+    from printer.transport.pdf import LpSink, PdfFileSink
+
+    sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
+    pdf, count = _pdf(issued, profile)
+    try:
+        reference = sink.submit(pdf, title=str(getattr(issued.document, "title", "certificate")))
+    except TransportError as e:
+        _say({"result": "failed", "error": e.code, "message": str(e), "pages_completed": 0}, sys.stdout)
+        return EXIT_LINK
+    _say({"result": "printed", "pages_printed": count, "bytes_sent": len(pdf), "reference": reference},
+         sys.stdout)
+    return EXIT_OK
 
 
 def _say(payload: dict[str, Any], stream: TextIO) -> None:
@@ -319,9 +347,12 @@ def print_main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(list(argv) if argv is not None else None)
     try:
         profile = get_profile(args.profile)
-        pages = _load_pages(args, profile)
-        transport = _open_transport(args, profile)
-    except (PrinterError, OSError, ValueError, ImportError, AttributeError) as e:
+        issued = _load_issued(args)
+        if profile.kind == "page":
+            return _print_page_printer(args, issued, profile)
+        pages = _raster_pages(issued, profile)
+        transport = _open_transport(args)
+    except (PrinterError, OSError, ValueError, ImportError) as e:
         code = getattr(e, "code", type(e).__name__)
         _say({"result": "failed", "error": code, "message": str(e)}, sys.stderr)
         return EXIT_LINK if isinstance(e, TransportConnectError | TransportClosedError) else EXIT_USAGE
@@ -332,7 +363,6 @@ def print_main(argv: Sequence[str] | None = None) -> int:
               "pages_completed": e.pages_completed, "pages": len(pages)}, sys.stdout)
         return EXIT_LINK if isinstance(e, PrinterLinkError) else EXIT_FAULT
     finally:
-        if isinstance(transport, PrinterTransport):
-            transport.close()
+        transport.close()
     _say({"result": "printed", **report.as_dict()}, sys.stdout)
     return EXIT_OK

@@ -115,13 +115,18 @@ def test_print_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert info.value.code == 2
 
 
-def test_print_cli_end_to_end_when_the_layout_is_available(emulator_process: EmulatorProcess) -> None:
+def test_print_cli_end_to_end_when_the_layout_is_available(tmp_path: Path) -> None:
     """Once printer.layout lands this prints a sample; until then the CLI must fail cleanly (exit 2)."""
+    with spawn_emulator(tmp_path / "prints", "a4-thermal-203", control=False) as emulator_process:
+        _print_sample(emulator_process)
+
+
+def _print_sample(emulator_process: EmulatorProcess) -> None:
     assert emulator_process.tcp is not None
     host, port = emulator_process.tcp
-    code = print_main(["--sample", "juminhyo", "--profile", "receipt-80-203", "--tcp", f"{host}:{port}"])
+    code = print_main(["--sample", "juminhyo", "--profile", "a4-thermal-203", "--tcp", f"{host}:{port}"])
     try:
-        from printer.layout import render_pages  # type: ignore[attr-defined]  # noqa: F401
+        from printer.layout.render import render_pages  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         assert code == 2
     else:
