@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from printer.emulator import Emulator
+from printer.errors import PrinterError
 from printer.escpos.encoder import Band as _Band
 from printer.escpos.encoder import encode, pack_image, raster_commands
 from printer.job import PrintReport, print_pages
@@ -81,8 +82,6 @@ def _layout_pages(profile: PrinterProfile, persons: int) -> list[Image.Image] | 
     try:
         from printer.document import parse_issued  # type: ignore[import-not-found]
         from printer.layout.render import render_pages  # type: ignore[import-not-found]
-
-        from printer.errors import PrinterError
     except ImportError:
         return None
     sample = Path(__file__).resolve().parents[1] / "printer" / "samples" / "juminhyo.json"
