@@ -2,7 +2,8 @@
 
 ``GET /state`` → flags, online, buffer and counters.  ``POST /state`` with any of
 ``{"paper_end", "paper_near_end", "cover_open", "cutter_error", "unrecoverable", "auto_recoverable",
-"drawer", "mute", "garbage_status"}`` (booleans) sets them now; ``{"inject": {"after_bytes": N |
+"drawer", "mute", "garbage_status"}`` (booleans) sets them now, ``{"recover": true}`` clears every
+fault; ``{"inject": {"after_bytes": N |
 "after_bands": N, "paper_end": true, ...}}`` arms a fault mid-stream.  ``GET /jobs`` → one entry per
 finished or aborted page.  Bad requests get 400 with ``{"error", "message"}``.
 """
@@ -41,8 +42,14 @@ def _apply(emulator: Emulator, body: Any) -> None:
         if key == "inject":
             _inject(emulator, value)
             continue
+        if key == "recover":
+            if value is not True:
+                raise _BadRequest("recover must be true")
+            flags.update(dict.fromkeys(FAULT_FLAGS, False))
+            continue
         if key not in (*_SETTABLE, *_HOOKS):
-            raise _BadRequest(f"unknown key {key!r}; known: {', '.join((*_SETTABLE, *_HOOKS, 'inject'))}")
+            known = ", ".join((*_SETTABLE, *_HOOKS, "inject", "recover"))
+            raise _BadRequest(f"unknown key {key!r}; known: {known}")
         if not isinstance(value, bool):
             raise _BadRequest(f"{key} must be true or false")
         if key in _HOOKS:

@@ -57,6 +57,7 @@ def test_control_port_faults_and_jobs(emulator_process: EmulatorProcess) -> None
         assert info.value.pages_completed == 0
         state = http.get("/state").json()
         assert state["paper_end"] is True and state["pages_aborted"] == 1
+        assert http.post("/state", json={"recover": True}).json()["online"] is True
         assert [j["status"] for j in http.get("/jobs").json()] == ["printed", "aborted"]
         assert (emulator_process.out_dir / "aborted").is_dir()
         assert len(list(emulator_process.out_dir.glob("*.png"))) == 1  # the aborted page is not a print
