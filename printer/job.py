@@ -154,6 +154,9 @@ def _run_job(  # noqa: PLR0917 - private; one call site per public entry point
         link.abort()
         cls = PrinterTimeoutError if isinstance(e, TransportTimeoutError) else PrinterLinkError
         raise cls(str(e), pages_completed=done, status=link.status) from e
+    except BaseException:
+        link.abort()  # a failing progress callback or an interrupt still clears the printer
+        raise
     return PrintReport(done, link.bytes_sent, bands, feeds, time.monotonic() - started, link.status)
 
 

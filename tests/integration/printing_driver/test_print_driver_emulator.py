@@ -265,3 +265,15 @@ def test_status_lookalikes_in_image_data(tmp_path: Path, byte_scanning: bool) ->
         answered = emu.state()["status_answered"]
         # byte scanning answers every look-alike too; parsing first answers only the driver's requests
         assert (answered >= 2 * lookalikes) == byte_scanning
+
+
+def test_a_failing_progress_callback_still_clears_the_printer(link: tuple[Emulator, Connect]) -> None:
+    emu, connect = link
+
+    def broken(done: int, total: int) -> None:
+        raise RuntimeError("kiosk callback bug")
+
+    with connect() as t, pytest.raises(RuntimeError):  # type: ignore[attr-defined]
+        print_pages(_pages(2), RECEIPT, t, options=FAST, on_progress=broken)
+    assert _eventually(lambda: parse(emu.model.buffered()) in ([], [Initialize()]))
+    assert len(emu.printed()) == 1  # page 2 never started
