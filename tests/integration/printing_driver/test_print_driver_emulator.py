@@ -267,13 +267,21 @@ def test_status_lookalikes_in_image_data(tmp_path: Path, byte_scanning: bool) ->
         assert (answered >= 2 * lookalikes) == byte_scanning
 
 
-def test_a_failing_progress_callback_still_clears_the_printer(link: tuple[Emulator, Connect]) -> None:
+def test_a_failing_callback_still_clears_the_printer(link: tuple[Emulator, Connect]) -> None:
+    """Not a PrinterError: a bug in the caller's callback mid-page must still clear the printer."""
     emu, connect = link
+    calls: list[int] = []
 
-    def broken(done: int, total: int) -> None:
-        raise RuntimeError("kiosk callback bug")
+    def broken_cancel() -> bool:
+        if emu.printed():
+            calls.append(1)
+            if len(calls) == 3:  # two segments of page 2 are in the printer
+                emu.set_state(paper_end=True)  # ...and stay in its buffer while it is offline
+                raise RuntimeError("kiosk callback bug")
+        return False
 
     with connect() as t, pytest.raises(RuntimeError):  # type: ignore[attr-defined]
-        print_pages(_pages(2), RECEIPT, t, options=FAST, on_progress=broken)
-    assert _eventually(lambda: parse(emu.model.buffered()) in ([], [Initialize()]))
-    assert len(emu.printed()) == 1  # page 2 never started
+        print_pages(_pages(2), RECEIPT, t, options=FAST, cancel=broken_cancel)
+    assert _eventually(lambda: parse(emu.model.buffered()) == [Initialize()])
+    emu.set_state(paper_end=False)
+    assert len(emu.printed()) == 1 and [p.status for p in emu.model.pages] == ["printed", "aborted"]
