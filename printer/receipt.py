@@ -1,0 +1,186 @@
+"""The receipt (ご利用明細書) for the 80 mm ESC/POS printer (profile ``receipt-80-203``).
+
+It says where, when and what: store, terminal, date and time, issuing municipality, certificates,
+copies, fees, transaction number.  It carries **no personal data**: :class:`ReceiptData` has no field
+for a name, address, birth date or any number of the resident, so none can reach the paper.
+Text is printed in Kanji mode (FS C 1 Shift-JIS, FS &, ESC R 8) on a 12 × 24 / 24 × 24 grid:
+48 half-width columns on 576 dots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from printer.errors import PrinterError
+from printer.escpos.commands import Command, Initialize, LineFeed
+from printer.escpos.encoder import cut, justify, kanji_setup, size, text, text_line
+from printer.escpos.errors import UnencodableTextError
+from printer.job import JobOptions, PrintReport, print_commands
+from printer.profiles import PrinterProfile, get_profile
+from printer.transport.base import PrinterTransport
+
+__all__ = [
+    "ReceiptData",
+    "ReceiptError",
+    "ReceiptItem",
+    "build_receipt",
+    "print_receipt",
+    "receipt_lines",
+]
+
+_WEEKDAYS = "月火水木金土日"
+_MAX_TEXT = 40
+HALF_WIDTH_DOTS = 12
+
+
+class ReceiptError(PrinterError, ValueError):
+    """Receipt input that cannot be printed as given."""
+
+    code = "receipt_invalid"
+
+
+def _check_text(value: str, what: str, limit: int = _MAX_TEXT) -> None:
+    if not value or len(value) > limit:
+        raise ReceiptError(f"{what} must be 1..{limit} characters")
+    try:
+        text(value)
+    except UnencodableTextError as e:
+        raise ReceiptError(f"{what}: {e}") from e
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    """One certificate line: its name as sold (e.g. 「住民票の写し」), copies and fee per copy in yen."""
+
+    certificate: str
+    copies: int
+    fee_per_copy: int
+
+    def __post_init__(self) -> None:
+        _check_text(self.certificate, "certificate", 20)
+        if not 1 <= self.copies <= 99:
+            raise ReceiptError("copies must be 1..99")
+        if not 0 <= self.fee_per_copy <= 100_000:
+            raise ReceiptError("fee_per_copy must be 0..100000 yen")
+
+    @property
+    def fee(self) -> int:
+        return self.copies * self.fee_per_copy
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """Everything a receipt shows.  Deliberately no field for anything about the resident."""
+
+    store_name: str
+    store_code: str
+    terminal_id: str
+    issued_at: datetime
+    municipality: str
+    items: tuple[ReceiptItem, ...]
+    transaction_number: str
+
+    def __post_init__(self) -> None:
+        _check_text(self.store_name, "store_name")
+        _check_text(self.store_code, "store_code", 16)
+        _check_text(self.terminal_id, "terminal_id", 16)
+        _check_text(self.municipality, "municipality", 20)
+        _check_text(self.transaction_number, "transaction_number", 32)
+        if not self.items or len(self.items) > 10:
+            raise ReceiptError("a receipt lists 1..10 items")
+
+    @property
+    def total_copies(self) -> int:
+        return sum(i.copies for i in self.items)
+
+    @property
+    def total_fee(self) -> int:
+        return sum(i.fee for i in self.items)
+
+
+def _cols(s: str) -> int:
+    """Printed width in half-width columns: Shift-JIS double-byte characters take two."""
+    return len(text(s).data)
+
+
+def _row(left: str, mid: str, right: str, columns: int) -> str:
+    """``left`` then ``mid`` right-aligned at column -10 and ``right`` at the end."""
+    right_part = " " * max(1, 10 - _cols(right)) + right
+    mid_width = columns - _cols(left) - _cols(right_part)
+    return left + " " * max(1, mid_width - _cols(mid)) + mid + right_part
+
+
+def _yen(amount: int) -> str:
+    return f"{amount:,}円"
+
+
+def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]:
+    """The title and the body lines exactly as printed (tests read them back from the emulator)."""
+    t = data.issued_at
+    rule = "-" * columns
+    body = [
+        "コンビニ交付サービス",
+        rule,
+        f"店舗　　：{data.store_name}",
+        f"店舗番号：{data.store_code}",
+        f"端末番号：{data.terminal_id}",
+        f"日時　　：{t.year}年{t.month}月{t.day}日({_WEEKDAYS[t.weekday()]}) {t.hour:02d}:{t.minute:02d}",
+        f"交付元　：{data.municipality}",
+        rule,
+        *(_row(i.certificate, f"{i.copies}通", _yen(i.fee), columns) for i in data.items),
+        rule,
+        _row("合計", f"{data.total_copies}通", _yen(data.total_fee), columns),
+        f"取引番号：{data.transaction_number}",
+        rule,
+        "証明書とマイナンバーカードの",
+        "お取り忘れにご注意ください。",
+    ]
+    return "ご利用明細書", body
+
+
+def build_receipt(data: ReceiptData, profile: PrinterProfile | None = None) -> list[Command]:
+    """ESC/POS commands for the receipt, ending with a feed and a full cut.
+
+    :raises ReceiptError: when the profile is not an ESC/POS roll printer.
+    """
+    prof = profile or get_profile("receipt-80-203")
+    if prof.kind != "escpos":
+        raise ReceiptError(f"profile {prof.name} cannot print receipts")
+    title, body = receipt_lines(data, prof.width_dots // HALF_WIDTH_DOTS)
+    cmds: list[Command] = [Initialize(), *kanji_setup(), justify("center"), size(2, 2)]
+    cmds += [*text_line(title), size(1, 1), *text_line(body[0]), justify("left")]
+    for line in body[1:]:
+        cmds += text_line(line)
+    # GS V 65 n feeds to the cutter and n units (7.5 mm) more, so the last line clears the blade.
+    cmds += [LineFeed(), cut(feed=prof.mm_to_dots(7.5))]
+    return cmds
+
+
+def print_receipt(
+    data: ReceiptData,
+    transport: PrinterTransport,
+    profile: PrinterProfile | None = None,
+    *,
+    options: JobOptions | None = None,
+) -> PrintReport:
+    """Print the receipt with the job's status checks and abort guarantees.
+
+    :raises printer.transport.errors.PrintJobError: as :func:`printer.job.print_pages`.
+    """
+    prof = profile or get_profile("receipt-80-203")
+    return print_commands(build_receipt(data, prof), prof, transport, options=options)
+
+
+def sample_receipt(items: Sequence[ReceiptItem] | None = None) -> ReceiptData:
+    """Synthetic receipt data (tests, service-menu test print)."""
+    return ReceiptData(
+        store_name="見本市中央一丁目店",
+        store_code="012345",
+        terminal_id="K0001",
+        issued_at=datetime(2026, 11, 26, 14, 5),
+        municipality="東京都見本市",
+        items=tuple(items or (ReceiptItem("住民票の写し", 1, 300), ReceiptItem("印鑑登録証明書", 2, 300))),
+        transaction_number="20261126-K0001-000123",
+    )
