@@ -10,12 +10,11 @@ PDF output is for the page printer (vector text) and only for ``kind == "page"``
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from printer.copytest import copytest
@@ -111,10 +110,9 @@ def _copytest(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser(
-    register_print: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None = None,
-) -> argparse.ArgumentParser:
-    """The argument parser; ``register_print`` adds the ``print`` subcommand (printer/job.py)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``render`` and ``copytest``; ``print`` is listed here for ``--help``
+    but parsed by :func:`printer.job.print_main`, which owns its options."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -132,33 +130,19 @@ def build_parser(
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_copytest)
 
-    # ---- `print` subcommand: registered by printer/job.py (owned by the ESC/POS engineer) ----------
-    if register_print is not None:
-        register_print(sub)
-    # ---- end of `print` --------------------------------------------------------------------------
+    sub.add_parser("print", help="print a document on a printer (see `python -m printer print -h`)")
     return p
-
-
-def _print_registrar() -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] | None:
-    """``printer.job.register_cli(subparsers)`` once printer/job.py exists.
-
-    The hook adds the ``print`` sub-parser and sets its ``func`` (``args -> int`` exit status), like
-    ``render`` and ``copytest`` below.  Until then ``python -m printer print`` is simply unknown.
-    """
-    try:
-        job = importlib.import_module("printer.job")
-    except ModuleNotFoundError as e:
-        if e.name != "printer.job":
-            raise
-        return None
-    reg = getattr(job, "register_cli", None)
-    return reg if callable(reg) else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (errors are reported in one line, never a traceback)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser(_print_registrar()).parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["print"]:
+        from printer.job import print_main  # the driver; imported only when printing
+
+        return print_main(argv[1:])
+    args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except PrinterError as e:

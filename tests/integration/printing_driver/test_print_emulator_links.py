@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +21,8 @@ from printer.receipt import print_receipt, receipt_lines, sample_receipt
 from printer.transport.link import LinkConfig
 from printer.transport.serial_port import SerialTransport
 from printer.transport.tcp import TcpTransport
+
+REPO = Path(__file__).resolve().parents[3]
 
 RECEIPT = get_profile("receipt-80-203")
 FAST = JobOptions(link=LinkConfig(status_timeout=1.0, poll_interval=0.05, progress_timeout=3.0))
@@ -116,20 +122,22 @@ def test_print_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert info.value.code == 2
 
 
-def test_print_cli_end_to_end_when_the_layout_is_available(tmp_path: Path) -> None:
-    """Once printer.layout lands this prints a sample; until then the CLI must fail cleanly (exit 2)."""
-    with spawn_emulator(tmp_path / "prints", "a4-thermal-203", control=False) as emulator_process:
-        _print_sample(emulator_process)
-
-
-def _print_sample(emulator_process: EmulatorProcess) -> None:
-    assert emulator_process.tcp is not None
-    host, port = emulator_process.tcp
-    code = print_main(["--sample", "juminhyo", "--profile", "a4-thermal-203", "--tcp", f"{host}:{port}"])
-    try:
-        from printer.layout.render import render_pages  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        assert code == 2
-    else:
-        assert code == 0
-        assert list(emulator_process.out_dir.glob("*.png"))
+def test_python_m_printer_print_prints_every_page_of_the_sample(tmp_path: Path) -> None:
+    """The DESIGN.md contract, as a user runs it: ``python -m printer print --sample ... --tcp``."""
+    with spawn_emulator(tmp_path / "prints", "a4-thermal-203", control=False) as emu:
+        assert emu.tcp is not None
+        host, port = emu.tcp
+        done = subprocess.run(
+            [sys.executable, "-m", "printer", "print", "--sample", "juminhyo",
+             "--profile", "a4-thermal-203", "--tcp", f"{host}:{port}"],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True, text=True, timeout=120, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        assert report["result"] == "printed"
+        assert report["pages_printed"] == 2  # the sample household has six persons: two sheets
+        deadline = time.monotonic() + 30
+        while len(list(emu.out_dir.glob("*.png"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(list(emu.out_dir.glob("*.png"))) == 2
