@@ -1,0 +1,387 @@
+"""The center's application logic: one method per API route, one short DB transaction per step.
+
+Nothing about a transaction lives in process memory (DESIGN.md "Where the real system failed"): the
+challenge, session and order are rows; every document is built from the resident the *session* is
+bound to, read inside the issuing transaction; the kiosk id comes from the TLS client certificate, never
+from the body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from server_stub import audit, pki, rules
+from server_stub.documents import IssueContext, build_content, issue_number
+from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
+from server_stub.municipalities import Municipality
+from server_stub.seal import SealClaims, content_digest, seal_document
+from server_stub.store import (
+    card_certs,
+    challenges,
+    counters,
+    documents,
+    dumps,
+    honseki_registrations,
+    is_postgres,
+    koseki,
+    municipalities,
+    orders,
+    residents,
+    seal_registrations,
+    sessions,
+    tax_records,
+)
+
+__all__ = ["Center", "CenterConfig", "Clock"]
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class CenterConfig:
+    data_dir: Path
+    challenge_ttl: float = 60.0
+    session_ttl: float = 600.0
+    clock: Clock = field(default=time.time)
+
+
+def _req_str(body: dict[str, Any], key: str, max_len: int = 128) -> str:
+    v = body.get(key)
+    if not isinstance(v, str) or not 0 < len(v) <= max_len:
+        raise RequestError(f"{key} が不正です / field {key!r} missing or invalid", code="field_invalid")
+    return v
+
+
+def _req_b64(body: dict[str, Any], key: str, max_len: int) -> bytes:
+    text = _req_str(body, key, max_len * 4 // 3 + 4)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RequestError(f"{key} が base64 ではありません / field {key!r} is not base64",
+                           code="field_invalid") from exc
+
+
+def _token(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(18)
+
+
+class Center:
+    """The issuance center over one database.  Thread-safe: it holds only immutable configuration."""
+
+    def __init__(self, config: CenterConfig, engine: Engine) -> None:
+        self.config = config
+        self.engine = engine
+        self.postgres = is_postgres(engine)
+        d = config.data_dir
+        self.seal_key = pki.load_ec_private(d / "seal" / "key.pem")
+        try:
+            self.auth_ca = x509.load_pem_x509_certificate((d / "pki" / "auth-ca.pem").read_bytes())
+        except (OSError, ValueError) as exc:
+            raise api_error("config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", 500) from exc
+        self.crl = pki.CrlCache(d / "pki" / "auth-crl.pem", self.auth_ca)
+        with engine.connect() as conn:
+            rows = conn.execute(select(municipalities.c.data)).all()
+        self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
+        self.seal_png = {code: (d / "seals" / f"{code}.b64").read_text().strip() for code in self.catalogue}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def now(self) -> tuple[float, dt.datetime]:
+        t = self.config.clock()
+        return t, dt.datetime.fromtimestamp(t, dt.UTC)
+
+    def _audit(self, conn: Connection, at: float, kiosk_id: str | None, event: str, **detail: Any) -> None:
+        audit.append(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
+
+    def _locked(self, q: Any) -> Any:
+        return q.with_for_update() if self.postgres else q
+
+    def _facts(self, conn: Connection, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
+        row = conn.execute(select(residents.c.data).where(residents.c.resident_id == resident_id)).one_or_none()
+        if row is None:
+            raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown")
+        data = json.loads(row.data)
+        has_seal = conn.execute(select(seal_registrations.c.resident_id)
+                                .where(seal_registrations.c.resident_id == resident_id)).first() is not None
+        years = frozenset(int(r.fiscal_year) for r in conn.execute(
+            select(tax_records.c.fiscal_year).where(tax_records.c.resident_id == resident_id)))
+        honseki = data["honseki"]["municipality"] if data.get("honseki") else None
+        registered = honseki is not None and conn.execute(
+            select(honseki_registrations.c.resident_id).where(
+                honseki_registrations.c.resident_id == resident_id,
+                honseki_registrations.c.municipality == honseki)).first() is not None
+        size = conn.execute(select(func.count()).select_from(residents).where(
+            residents.c.household_id == data["household_id"], residents.c.status == "active")).scalar_one()
+        facts = rules.ResidentFacts(
+            resident_id=resident_id, municipality=data["municipality"], status=data["status"],
+            support_measure=bool(data["support_measure"]), foreign=data.get("foreign") is not None,
+            has_seal=has_seal, tax_years=years, honseki=honseki, honseki_registered=registered,
+            household_size=int(size))
+        return facts, data
+
+    # -- auth --------------------------------------------------------------------------------------
+    def challenge(self, kiosk_id: str) -> dict[str, Any]:
+        """``POST /v1/auth/challenge``.  :raises NotAvailable: ``outside_hours``."""
+        t, now = self.now()
+        rules.check_service_hours(now)
+        cid, nonce = _token("C-"), secrets.token_bytes(32)
+        expires = t + self.config.challenge_ttl
+        with self.engine.begin() as conn:
+            conn.execute(insert(challenges).values(challenge_id=cid, kiosk_id=kiosk_id, nonce=nonce, created_at=t,
+                                                   expires_at=expires))
+        return {"challenge_id": cid, "nonce": base64.b64encode(nonce).decode(),
+                "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat()}
+
+    def _consume_challenge(self, kiosk_id: str, cid: str, t: float) -> bytes:
+        with self.engine.begin() as conn:
+            # One conditional UPDATE claims the challenge: two processes cannot both succeed.
+            claimed = conn.execute(update(challenges).where(
+                challenges.c.challenge_id == cid, challenges.c.kiosk_id == kiosk_id,
+                challenges.c.used_at.is_(None)).values(used_at=t)).rowcount
+            row = conn.execute(select(challenges).where(challenges.c.challenge_id == cid)).one_or_none()
+        if row is None or row.kiosk_id != kiosk_id:
+            raise AuthError("チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404)
+        if claimed != 1:
+            raise AuthError("チャレンジは使用済みです / challenge already used", code="challenge_used", status=409)
+        if t > row.expires_at:
+            raise AuthError("チャレンジの期限が切れています / challenge expired", code="challenge_expired")
+        return bytes(row.nonce)
+
+    def respond(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/auth/response``: verify the card's answer and open a session.
+
+        :raises AuthError: challenge_*, certificate_*, signature_invalid, resident_unknown, resident_deceased.
+        """
+        cid = _req_str(body, "challenge_id", 64)
+        der = _req_b64(body, "certificate", 8192)
+        sig = _req_b64(body, "signature", 1024)
+        t, now = self.now()
+        rules.check_service_hours(now)
+        nonce = self._consume_challenge(kiosk_id, cid, t)
+        try:
+            cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
+            pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
+            serial = f"{cert.serial_number:X}"
+            with self.engine.begin() as conn:
+                row = conn.execute(select(card_certs.c.resident_id).where(card_certs.c.serial == serial,
+                                                                           card_certs.c.kind == "auth")).one_or_none()
+                if row is None:
+                    raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
+                facts, _data = self._facts(conn, row.resident_id)
+                if facts.status == "deceased":
+                    raise AuthError("この証明書では利用できません / resident deceased", code="resident_deceased",
+                                    status=403)
+                munis = rules.municipalities_for(facts, self.catalogue, now)
+                sid = _token("SE-")
+                expires = t + self.config.session_ttl
+                conn.execute(insert(sessions).values(
+                    session_id=sid, kiosk_id=kiosk_id, resident_id=facts.resident_id, cert_serial=serial,
+                    created_at=t, expires_at=expires,
+                    municipalities=dumps([[m["code"], m["relation"]] for m in munis])))
+                self._audit(conn, t, kiosk_id, "auth_ok", session_id=sid, resident_id=facts.resident_id,
+                            cert_serial=serial)
+        except AuthError as exc:
+            with self.engine.begin() as conn:
+                self._audit(conn, t, kiosk_id, "auth_failed", challenge_id=cid, code=exc.error_code)
+            raise
+        return {"session_id": sid, "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
+                "municipalities": munis}
+
+    # -- orders ------------------------------------------------------------------------------------
+    def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
+        row = conn.execute(select(sessions).where(sessions.c.session_id == sid)).one_or_none()
+        if row is None or row.kiosk_id != kiosk_id:
+            if row is not None:
+                self._audit(conn, t, kiosk_id, "foreign_session", session_id=sid)
+            raise SessionError("セッションが見つかりません / session unknown", code="session_unknown")
+        if t > row.expires_at:
+            raise SessionError("セッションの期限が切れています / session expired", code="session_expired",
+                               status=401)
+        return row
+
+    def order(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/orders``: validate against the rules and price the order.
+
+        :raises SessionError, NotAvailable, RequestError:
+        """
+        sid = _req_str(body, "session_id", 64)
+        code = _req_str(body, "municipality", 6)
+        cert = _req_str(body, "certificate", 16)
+        t, now = self.now()
+        rules.check_service_hours(now)
+        with self.engine.begin() as conn:
+            sess = self._session(conn, kiosk_id, sid, t)
+            allowed = {c: rel for c, rel in json.loads(sess.municipalities)}
+            if code not in allowed or code not in self.catalogue:
+                raise rules.not_available("not_offered")
+            muni = self.catalogue[code]
+            facts, _ = self._facts(conn, sess.resident_id)
+            opts = rules.validate_order(muni, cert, allowed[code], facts, body.get("options", {}),
+                                        body.get("copies", 1), now)
+            copies = int(body.get("copies", 1))
+            fee = muni.services[cert].fee
+            oid = _token("O-")
+            conn.execute(insert(orders).values(
+                order_id=oid, session_id=sid, kiosk_id=kiosk_id, resident_id=sess.resident_id, municipality=code,
+                relation=allowed[code], certificate=cert, options=dumps(opts), copies=copies, fee_each=fee,
+                fee_total=fee * copies, state="ordered", created_at=t, charged=0))
+            self._audit(conn, t, kiosk_id, "order_created", order_id=oid, session_id=sid, cert_type=cert,
+                        municipality=code, copies=copies)
+        return {"order_id": oid, "municipality": code, "certificate": cert, "options": opts, "copies": copies,
+                "fee_each": fee, "fee_total": fee * copies}
+
+    def _order_row(self, conn: Connection, kiosk_id: str, oid: str, t: float) -> Any:
+        row = conn.execute(self._locked(select(orders).where(orders.c.order_id == oid))).one_or_none()
+        if row is None or row.kiosk_id != kiosk_id:
+            if row is not None:
+                self._audit(conn, t, kiosk_id, "foreign_order", order_id=oid)
+            raise OrderError("注文が見つかりません / order unknown", code="order_unknown")
+        return row
+
+    def _next_serial(self, conn: Connection, name: str) -> int:
+        ins = (pg_insert if self.postgres else sqlite_insert)(counters).values(name=name, value=0)
+        conn.execute(ins.on_conflict_do_nothing(index_elements=["name"]))
+        return int(conn.execute(update(counters).where(counters.c.name == name)
+                                .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one())
+
+    def issue(self, kiosk_id: str, oid: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/orders/{id}/issue``: idempotent on ``Idempotency-Key``.
+
+        :raises OrderError, SessionError, NotAvailable, RequestError:
+        """
+        if not key or len(key) > 128 or not key.isascii() or not key.isprintable():
+            raise RequestError("Idempotency-Key ヘッダが必要です / Idempotency-Key header required",
+                               code="idempotency_key_required")
+        payment = body.get("payment")
+        if not isinstance(payment, dict):
+            raise RequestError("payment が不正です / field 'payment' missing or invalid", code="field_invalid")
+        req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
+        t, now = self.now()
+        with self.engine.begin() as conn:
+            row = self._order_row(conn, kiosk_id, oid, t)
+            if row.state != "ordered":
+                if row.idempotency_key != key:
+                    raise OrderError("この注文は発行済みです / order already issued", code="order_already_issued",
+                                     status=409)
+                if row.request_hash != req_hash:
+                    raise OrderError("同じキーで異なる要求です / Idempotency-Key reused with another body",
+                                     code="idempotency_key_reused", status=422)
+                stored = conn.execute(select(documents.c.document).where(documents.c.order_id == oid)
+                                      .order_by(documents.c.copy_index)).all()
+                return {"order_id": oid, "documents": [json.loads(d.document) for d in stored], "replayed": True}
+            self._session(conn, kiosk_id, row.session_id, t)
+            rules.check_service_hours(now)
+            amount = payment.get("amount")
+            if amount != row.fee_total:
+                raise RequestError("支払額が手数料と一致しません / payment amount does not match the fee",
+                                   code="payment_mismatch", status=422)
+            docs = self._build_documents(conn, kiosk_id, row, t, now)
+            conn.execute(update(orders).where(orders.c.order_id == oid).values(
+                state="issued", idempotency_key=key, request_hash=req_hash, payment=dumps(payment),
+                charged=row.fee_total, issued_at=t))
+            self._audit(conn, t, kiosk_id, "issued", order_id=oid, seals=[d["content"]["seal_id"] for d in docs],
+                        charged=row.fee_total)
+        return {"order_id": oid, "documents": docs, "replayed": False}
+
+    def _build_documents(self, conn: Connection, kiosk_id: str, order: Any, t: float,
+                         now: dt.datetime) -> list[dict[str, Any]]:
+        muni = self.catalogue[order.municipality]
+        facts, resident = self._facts(conn, order.resident_id)
+        options = json.loads(order.options)
+        # Re-check eligibility inside the issuing transaction: the registry may have changed.
+        rules.validate_order(muni, order.certificate, order.relation, facts, options, order.copies, now)
+        household = [json.loads(r.data) for r in conn.execute(select(residents.c.data).where(
+            residents.c.household_id == resident["household_id"], residents.c.status == "active"))]
+        kos = None
+        if resident.get("honseki"):
+            krow = conn.execute(select(koseki.c.data).where(
+                koseki.c.koseki_id == resident["honseki"]["koseki_id"])).one_or_none()
+            kos = json.loads(krow.data) if krow else None
+        tax = None
+        if order.certificate == "kazei":
+            trow = conn.execute(select(tax_records.c.data).where(
+                tax_records.c.resident_id == order.resident_id,
+                tax_records.c.fiscal_year == options["year"])).one()
+            tax = json.loads(trow.data)
+        srow = conn.execute(select(seal_registrations.c.data).where(
+            seal_registrations.c.resident_id == order.resident_id)).one_or_none()
+        issued = now.astimezone(rules.JST).date()
+        out = []
+        for i in range(1, order.copies + 1):
+            serial = self._next_serial(conn, f"issue:{muni.code}:{issued.isoformat()}")
+            number = issue_number(issued, muni, kiosk_id, serial)
+            seal_id = _token("S-")
+            ctx = IssueContext(
+                municipality=muni, official_seal_png_b64=self.seal_png[muni.code], certificate=order.certificate,
+                options=options, resident=resident, household=household, koseki=kos, tax=tax,
+                seal_registration=json.loads(srow.data) if srow else None, issued=issued, issue_number=number,
+                seal_id=seal_id, copy_index=i)
+            content = build_content(ctx)
+            digest = content_digest(content)
+            claims = SealClaims(seal_id=seal_id, certificate=order.certificate, municipality=muni.code,
+                                issued_date=issued, issue_number=number, holder=order.resident_id,
+                                holder_name=resident["name"], digest=digest)
+            doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
+            conn.execute(insert(documents).values(
+                seal_id=seal_id, order_id=order.order_id, copy_index=i, resident_id=order.resident_id,
+                certificate=order.certificate, status="valid", digest=digest.hex(), document=dumps(doc)))
+            out.append(doc)
+        return out
+
+    def complete(self, kiosk_id: str, oid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/orders/{id}/complete``: ``failed`` voids the documents and refunds the fee.
+
+        :raises OrderError, RequestError:
+        """
+        result = body.get("result")
+        if result not in ("printed", "failed"):
+            raise RequestError("result は printed か failed です / result must be printed or failed",
+                               code="field_invalid")
+        pages = body.get("pages_printed", 0)
+        if not isinstance(pages, int) or isinstance(pages, bool) or not 0 <= pages <= 1000:
+            raise RequestError("pages_printed が不正です / pages_printed invalid", code="field_invalid")
+        t, _ = self.now()
+        with self.engine.begin() as conn:
+            row = self._order_row(conn, kiosk_id, oid, t)
+            if row.state == "ordered":
+                raise OrderError("まだ発行されていません / order not issued", code="order_not_issued", status=409)
+            seals = [r.seal_id for r in conn.execute(select(documents.c.seal_id).where(documents.c.order_id == oid)
+                                                     .order_by(documents.c.copy_index))]
+            if row.state != "issued":
+                if row.state != result:
+                    raise OrderError("完了済みの注文です / order already completed", code="order_completed",
+                                     status=409)
+            else:
+                conn.execute(update(orders).where(orders.c.order_id == oid).values(
+                    state=result, completed_at=t, pages_printed=pages))
+                if result == "failed":
+                    conn.execute(update(documents).where(documents.c.order_id == oid).values(status="voided"))
+                self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
+        refund = int(row.charged) if result == "failed" else 0
+        return {"order_id": oid, "state": result, "refund": refund,
+                "voided": seals if result == "failed" else []}
+
+    def seal_status(self, seal_id: str) -> dict[str, Any]:
+        """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents.c.status, documents.c.certificate)
+                               .where(documents.c.seal_id == seal_id)).one_or_none()
+        if row is None:
+            raise CenterError("封印が見つかりません / seal unknown", code="seal_unknown", status=404)
+        return {"seal_id": seal_id, "status": row.status}
