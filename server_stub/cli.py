@@ -98,6 +98,15 @@ def _cmd_verify(a: argparse.Namespace) -> int:
     return 0 if result["valid"] else 1
 
 
+def _cmd_migrate(a: argparse.Namespace) -> int:
+    from server_stub.initdata import load_config
+    from server_stub.migrate import copy_database
+
+    counts = copy_database(load_config(Path(a.data))["db"], a.db)
+    print(json.dumps({"copied": counts}))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m server_stub", description="issuance center stub")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -122,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("revoke", help="revoke a user certificate (updates the CRL)")
     r.add_argument("--data", required=True)
     r.add_argument("--serial", required=True, help="certificate serial in hex")
+    g = sub.add_parser("migrate", help="copy the data dir's database into --db URL (e.g. PostgreSQL)")
+    g.add_argument("--data", required=True)
+    g.add_argument("--db", required=True)
     v = sub.add_parser("verify", help="verify a document's digital seal")
     src = v.add_mutually_exclusive_group(required=True)
     src.add_argument("--image", help="PNG with the seal QR code")
@@ -139,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int({"init": _cmd_init, "serve": _cmd_serve, "revoke": _cmd_revoke,
-                    "verify": _cmd_verify}[args.cmd](args))
+                    "verify": _cmd_verify, "migrate": _cmd_migrate}[args.cmd](args))
     except CenterError as exc:
         print(json.dumps({"error": exc.error_code, "message": exc.message}, ensure_ascii=False), file=sys.stderr)
         return 2

@@ -95,6 +95,7 @@ class HttpServer:
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="center")
         self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
         self.server: asyncio.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
         self.server = await asyncio.start_server(self._client, host, port, ssl=self.ssl_ctx, backlog=1024,
@@ -102,13 +103,22 @@ class HttpServer:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
+        """Stop accepting, drop idle keep-alive connections, wait briefly for requests in flight."""
         if self.server is not None:
             self.server.close()
+        for w in list(self.writers):
+            w.transport.abort()
+        for _ in range(50):
+            if not self.writers:
+                break
+            await asyncio.sleep(0.02)
+        if self.server is not None:
             await self.server.wait_closed()
         self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         async with self.slots:
+            self.writers.add(writer)
             try:
                 await self._serve(reader, writer, _kiosk_id(writer))
             except (ConnectionError, asyncio.TimeoutError, ssl.SSLError, asyncio.IncompleteReadError):
@@ -116,6 +126,7 @@ class HttpServer:
             except Exception:  # a connection must never take the server down; logged, not shown
                 log.exception("connection handler failed")
             finally:
+                self.writers.discard(writer)
                 writer.close()
                 try:
                     await asyncio.wait_for(writer.wait_closed(), 2)
@@ -144,13 +155,17 @@ class HttpServer:
                 status, body = _error(RequestError(f"HTTP が不正です / malformed HTTP: {exc}", code="http_malformed"))
                 await self._send(conn, writer, status, body, close=True)
                 return
-            keep = await self._send(conn, writer, status, body, close=status in (408, 413))
+            keep = await self._send(conn, writer, status, body, close=status in (408, 413, 431))
             if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
 
     async def _request(self, conn: h11.Connection, reader: asyncio.StreamReader, req: h11.Request,
                        kiosk: str | None) -> Response:
+        if sum(len(k) + len(v) for k, v in req.headers) + len(req.target) > MAX_HEADER:
+            # h11 bounds only *incomplete* heads; a head that arrived whole in one read is checked here.
+            return _error(RequestError("ヘッダが大きすぎます / request head too large", code="headers_too_large",
+                                       status=431))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
@@ -198,9 +213,15 @@ class HttpServer:
 
     async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int, body: dict[str, Any],
                     *, close: bool) -> bool:
-        if conn.our_state is not h11.SEND_RESPONSE:
-            return False
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if conn.our_state is not h11.SEND_RESPONSE:
+            # h11 cannot frame a response before a request line was parsed (garbage input): answer a
+            # minimal, fixed HTTP/1.1 error ourselves, then close.
+            head = f"HTTP/1.1 {status} Error\r\ncontent-type: application/json; charset=utf-8\r\n" \
+                   f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n"
+            writer.write(head.encode("ascii") + payload)
+            await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+            return False
         headers = [("content-type", "application/json; charset=utf-8"), ("content-length", str(len(payload))),
                    ("cache-control", "no-store")]
         if close:

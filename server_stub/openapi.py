@@ -7,7 +7,7 @@ from typing import Any
 __all__ = ["ERROR_CODES", "OPENAPI"]
 
 ERROR_CODES = [
-    "bad_request", "body_malformed", "body_too_large", "http_malformed", "request_timeout", "field_invalid",
+    "bad_request", "body_malformed", "body_too_large", "headers_too_large", "http_malformed", "request_timeout", "field_invalid",
     "not_found", "method_not_allowed", "client_certificate_required",
     "challenge_unknown", "challenge_expired", "challenge_used", "certificate_invalid", "certificate_expired",
     "certificate_revoked", "crl_unavailable", "signature_invalid", "resident_unknown", "resident_deceased",

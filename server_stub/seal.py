@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,7 +84,7 @@ class SealClaims:
 
     @classmethod
     def from_cbor_map(cls, m: Any) -> SealClaims:
-        if not isinstance(m, dict) or m.get(K_VERSION) != 1:
+        if not isinstance(m, Mapping) or m.get(K_VERSION) != 1:
             raise SealError("封印の形式が不正です / unknown seal claim set", code="seal_malformed")
         try:
             claims = cls(
@@ -146,7 +147,8 @@ def _decode_cose(text: str) -> list[Any]:
         obj = cbor2.loads(cose)
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as exc:
         raise SealError("封印を解読できません / seal is not CBOR", code="seal_malformed") from exc
-    if not (isinstance(obj, cbor2.CBORTag) and obj.tag == COSE_TAG and isinstance(obj.value, list)
+    # cbor2 decodes arrays inside tags as tuples and maps as frozendicts.
+    if not (isinstance(obj, cbor2.CBORTag) and obj.tag == COSE_TAG and isinstance(obj.value, (list, tuple))
             and len(obj.value) == 4):
         raise SealError("封印が COSE_Sign1 ではありません / seal is not COSE_Sign1", code="seal_malformed")
     protected, _unprotected, payload, signature = obj.value
@@ -178,7 +180,7 @@ def open_seal(text: str, public_key: ec.EllipticCurvePublicKey) -> SealClaims:
         header = cbor2.loads(protected)
     except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
         raise SealError("封印のヘッダが不正です / bad protected header", code="seal_malformed") from exc
-    if not isinstance(header, dict) or header.get(HDR_ALG) != ALG_ES256 or len(signature) != 64:
+    if not isinstance(header, Mapping) or header.get(HDR_ALG) != ALG_ES256 or len(signature) != 64:
         raise SealError("署名方式が不正です / seal algorithm is not ES256", code="seal_malformed")
     der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
     try:
