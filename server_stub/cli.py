@@ -93,7 +93,7 @@ def _cmd_verify(a: argparse.Namespace) -> int:
     from server_stub.verify import verify_cli
 
     result = verify_cli(image=a.image, payload=a.payload, data=Path(a.data) if a.data else None,
-                        public_key=a.public_key, center=a.center, content=a.content)
+                        public_key=a.public_key, center=a.center, content=a.content, ca=a.ca)
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0 if result["valid"] else 1
 
@@ -141,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--data", help="center data dir: public key and (when present) the database")
     v.add_argument("--public-key", help="PEM public key of the center (instead of --data)")
     v.add_argument("--center", help="https://HOST:PORT to ask for the void status (uses DIR/tls/ca.pem)")
+    v.add_argument("--ca", help="CA file that signed the center's TLS certificate (default DIR/tls/ca.pem)")
     v.add_argument("--content", help="JSON of the document or its content, to check the digest")
     return p
 

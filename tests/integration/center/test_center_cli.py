@@ -1,0 +1,118 @@
+"""The command line: verify (payload and QR image, offline signature + void status), revoke, audit log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import qrcode
+from sqlalchemy import select
+
+from fixtures.center import CenterData, CenterProcess, issued_order, run_cli, start_center
+from server_stub import audit
+from server_stub.base45 import b45decode, b45encode
+from server_stub.initdata import load_config
+from server_stub.store import audit_log, make_engine
+
+
+def _verify(*args: str) -> tuple[int, dict]:
+    r = run_cli("verify", *args)
+    assert "Traceback" not in r.stderr, r.stderr
+    return r.returncode, json.loads(r.stdout)
+
+
+def _flip(seal: str) -> str:
+    raw = bytearray(b45decode(seal[4:]))
+    raw[len(raw) // 2] ^= 0x01
+    return "KJ1:" + b45encode(bytes(raw))
+
+
+def test_verify_payload_image_and_void(center_data: CenterData, tmp_path: Path) -> None:
+    k = center_data.kiosks[6]
+    entry, prof = center_data.card("household")
+    data = str(center_data.path)
+    for proc in start_center(center_data.path):
+        c, o, issued = issued_order(proc, k, prof, entry["municipality"], "juminhyo", {}, 1)
+        doc = issued["documents"][0]
+        code, out = _verify("--payload", doc["seal"], "--data", data)
+        assert code == 0 and out["valid"] and out["status"] == "valid"
+        assert out["claims"]["holder"] == entry["resident_id"]
+        (tmp_path / "doc.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        code, out = _verify("--payload", doc["seal"], "--data", data, "--content", str(tmp_path / "doc.json"))
+        assert code == 0 and out["content_digest"] == "match"
+        doc["content"]["body"]["persons"][0]["name"] = "改ざん　太郎"
+        (tmp_path / "forged.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        code, out = _verify("--payload", doc["seal"], "--data", data, "--content", str(tmp_path / "forged.json"))
+        assert code == 1 and out["content_digest"] == "mismatch"
+        img = qrcode.make(doc["seal"], error_correction=qrcode.constants.ERROR_CORRECT_M)
+        img.save(tmp_path / "qr.png")
+        code, out = _verify("--image", str(tmp_path / "qr.png"), "--data", data)
+        assert code == 0 and out["claims"]["seal_id"] == doc["content"]["seal_id"]
+        # Offline only (public key, no database): the signature is checked, the status cannot be.
+        code, out = _verify("--payload", doc["seal"], "--public-key", str(center_data.path / "seal" / "public.pem"))
+        assert code == 1 and out["signature"] == "valid" and out["status"] == "unchecked"
+        # ... unless the running center is asked over its public route.
+        code, out = _verify("--payload", doc["seal"], "--public-key", str(center_data.path / "seal" / "public.pem"),
+                            "--center", f"https://localhost:{proc.port}", "--ca", str(center_data.path / "tls" / "ca.pem"))
+        assert code == 0 and out["status"] == "valid"
+        code, out = _verify("--payload", _flip(doc["seal"]), "--data", data)
+        assert code == 1 and out["valid"] is False and out["error"] in ("seal_signature_invalid", "seal_malformed")
+        code, out = _verify("--payload", "KJ1:not base45 ~~", "--data", data)
+        assert code == 1 and out["error"] == "seal_malformed"
+        assert c.complete(o["order_id"], "failed", 0).status == 200
+        code, out = _verify("--payload", doc["seal"], "--data", data)
+        assert code == 1 and out["status"] == "voided" and out["signature"] == "valid"
+        c.close()
+
+
+def test_seal_by_another_key_is_rejected(center_data: CenterData, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from server_stub.seal import read_seal, seal_document
+
+    k = center_data.kiosks[6]
+    entry, prof = center_data.card("household")
+    for proc in start_center(center_data.path):
+        c, _, issued = issued_order(proc, k, prof, entry["municipality"])
+        c.close()
+    forged = seal_document(read_seal(issued["documents"][0]["seal"]), ec.generate_private_key(ec.SECP256R1()))
+    code, out = _verify("--payload", forged, "--data", str(center_data.path))
+    assert code == 1 and out["error"] == "seal_signature_invalid"
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    (tmp_path / "other.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM,
+                                                            serialization.PublicFormat.SubjectPublicKeyInfo))
+    code, out = _verify("--payload", issued["documents"][0]["seal"], "--public-key", str(tmp_path / "other.pem"))
+    assert code == 1 and out["error"] == "seal_signature_invalid"
+
+
+def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData) -> None:
+    # The last random resident's card: no other test uses it.
+    entry = center_data.index[-1]
+    from card.profile import CardProfile
+
+    prof = CardProfile.load(center_data.path / entry["card"])
+    k = center_data.kiosks[7]
+    for proc in start_center(center_data.path):
+        with proc.client(k) as c:
+            assert c.authenticate(prof, k.kiosk_id).status == 201
+            r = run_cli("revoke", "--data", str(center_data.path), "--serial", f"{prof.auth.cert().serial_number:X}")
+            assert r.returncode == 0, r.stderr
+            assert c.authenticate(prof, k.kiosk_id).error == "certificate_revoked"
+    assert run_cli("revoke", "--data", str(center_data.path), "--serial", "zz").returncode == 2
+
+
+def test_audit_chain_is_intact_and_free_of_personal_data(center: CenterProcess, center_data: CenterData) -> None:
+    entry, prof = center_data.card("household")
+    issued_order(center, center_data.kiosks[0], prof, entry["municipality"], "juminhyo",
+                 {"my_number": True})[0].close()
+    url = center.db or load_config(center_data.path)["db"]
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert audit.verify_chain(conn) is None
+        text = "\n".join(r.detail for r in conn.execute(select(audit_log)))
+    engine.dispose()
+    assert "issued" in text or "order_id" in text
+    for e in center_data.index:
+        assert e["name"] not in text
+    assert "BEGIN CERTIFICATE" not in text and "my_number" not in text
