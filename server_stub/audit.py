@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
+from server_stub import queries as Q
 from server_stub.store import audit_head, audit_log, dumps
 
 __all__ = ["GENESIS", "append", "init_head", "verify_chain"]
@@ -40,16 +41,13 @@ def append(conn: Connection, *, at: float, kiosk_id: str | None, event: str, det
     bad = FORBIDDEN_KEYS & set(detail)
     if bad:
         raise ValueError(f"audit detail must not contain {sorted(bad)}")
-    q = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-    if postgres:
-        q = q.with_for_update()
-    row = conn.execute(q).one()
+    row = conn.execute(Q.AUDIT_HEAD_LOCKED if postgres else Q.AUDIT_HEAD).one()
     seq, prev = int(row.seq) + 1, str(row.hash)
     text = dumps(detail)
     h = _entry_hash(prev, seq, at, kiosk_id, event, text)
-    conn.execute(insert(audit_log).values(seq=seq, at=round(at, 6), kiosk_id=kiosk_id, event=event, detail=text,
-                                          prev_hash=prev, hash=h))
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=h))
+    conn.execute(Q.AUDIT_INSERT, {"seq": seq, "at": round(at, 6), "kiosk_id": kiosk_id, "event": event,
+                                  "detail": text, "prev_hash": prev, "hash": h})
+    conn.execute(Q.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
     return seq
 
 

@@ -7,6 +7,7 @@ the challenge with a card profile's user-authentication key stands in for the ca
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import json
 import ssl
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from card.profile import CardProfile
 from server_stub.pki import auth_message
@@ -54,12 +56,25 @@ def client_ssl_context(ca: Path, cert: Path | None = None, key: Path | None = No
     return ctx
 
 
+@functools.lru_cache(maxsize=512)
+def _card_key(key_pem: str) -> rsa.RSAPrivateKey:
+    # Loading a PEM RSA key validates it (tens of ms); a simulated kiosk signs many times with one card.
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+@functools.lru_cache(maxsize=512)
+def _cert_der(cert_pem: str) -> bytes:
+    return x509.load_pem_x509_certificate(cert_pem.encode()).public_bytes(serialization.Encoding.DER)
+
+
 def sign_challenge(profile: CardProfile, challenge: dict[str, Any], kiosk_id: str) -> dict[str, str]:
     """The ``/v1/auth/response`` body a card would produce (PKCS#1 v1.5 over SHA-256 DigestInfo)."""
     nonce = base64.b64decode(challenge["nonce"])
     msg = auth_message(challenge["challenge_id"], kiosk_id, nonce)
-    sig = profile.auth.private_key().sign(msg, padding.PKCS1v15(), hashes.SHA256())
-    der = profile.auth.cert().public_bytes(serialization.Encoding.DER)
+    sig = _card_key(profile.auth.key_pem).sign(msg, padding.PKCS1v15(), hashes.SHA256())
+    der = _cert_der(profile.auth.cert_pem)
     return {"challenge_id": challenge["challenge_id"], "certificate": base64.b64encode(der).decode(),
             "signature": base64.b64encode(sig).decode()}
 

@@ -30,6 +30,7 @@ __all__ = ["MAX_BODY", "HttpRequest", "HttpServer", "Response", "server_ssl_cont
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_HEADER = 16 * 1024
+DISCARD_LIMIT = 1024 * 1024  # an oversized body up to this is read and dropped before the 413
 READ_TIMEOUT = 15.0  # a request must arrive in full within this
 IDLE_TIMEOUT = 60.0  # keep-alive connections idle longer are closed
 MAX_CONNECTIONS = 2048
@@ -78,6 +79,11 @@ def _kiosk_id(writer: asyncio.StreamWriter) -> str | None:
     cert = x509.load_der_x509_certificate(der)
     cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(cns[0].value) if cns else None
+
+
+def _too_large() -> Response:
+    return _error(RequestError(f"本文が大きすぎます / body larger than {MAX_BODY} bytes", code="body_too_large",
+                               status=413))
 
 
 def _error(exc: CenterError) -> Response:
@@ -168,9 +174,10 @@ class HttpServer:
                                        status=431))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return _error(RequestError(f"本文が大きすぎます / body larger than {MAX_BODY} bytes",
-                                       code="body_too_large", status=413))
+        if length is not None and not length.isdigit():
+            return _error(RequestError("Content-Length が不正です / bad Content-Length", code="http_malformed"))
+        if length is not None and int(length) > DISCARD_LIMIT:
+            return _too_large()
         chunks: list[bytes] = []
         size = 0
         try:
@@ -178,10 +185,10 @@ class HttpServer:
                 event = await self._next_event(conn, reader, READ_TIMEOUT)
                 if isinstance(event, h11.Data):
                     size += len(event.data)
-                    if size > MAX_BODY:
-                        return _error(RequestError(f"本文が大きすぎます / body larger than {MAX_BODY} bytes",
-                                                   code="body_too_large", status=413))
-                    chunks.append(bytes(event.data))
+                    if size > DISCARD_LIMIT:
+                        return _too_large()
+                    if size <= MAX_BODY:
+                        chunks.append(bytes(event.data))
                 elif isinstance(event, h11.EndOfMessage):
                     break
                 else:
@@ -189,6 +196,9 @@ class HttpServer:
         except asyncio.TimeoutError:
             return _error(RequestError("要求が時間内に届きません / request timed out", code="request_timeout",
                                        status=408))
+        if size > MAX_BODY:
+            # Read (and dropped) up to DISCARD_LIMIT so that the client sees the 413 rather than a reset.
+            return _too_large()
         path = req.target.decode("latin-1").split("?", 1)[0]
         if kiosk is None and not self.public(path):
             return _error(RequestError("端末のクライアント証明書が必要です / kiosk client certificate required",

@@ -22,30 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server_stub import audit, pki, rules
+from server_stub import queries as Q
 from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
 from server_stub.municipalities import Municipality
 from server_stub.seal import SealClaims, content_digest, seal_document
 from server_stub.store import (
-    card_certs,
-    challenges,
     counters,
-    documents,
     dumps,
-    honseki_registrations,
     is_postgres,
-    koseki,
     municipalities,
-    orders,
-    residents,
-    seal_registrations,
-    sessions,
-    tax_records,
 )
 
 __all__ = ["Center", "CenterConfig", "Clock"]
@@ -100,6 +91,8 @@ class Center:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
         self.seal_png = {code: (d / "seals" / f"{code}.b64").read_text().strip() for code in self.catalogue}
+        dialect_insert = pg_insert if self.postgres else sqlite_insert
+        self._counter_insert = dialect_insert(counters).on_conflict_do_nothing(index_elements=["name"])
 
     # -- helpers ---------------------------------------------------------------------------------
     def now(self) -> tuple[float, dt.datetime]:
@@ -109,30 +102,19 @@ class Center:
     def _audit(self, conn: Connection, at: float, kiosk_id: str | None, event: str, **detail: Any) -> None:
         audit.append(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
 
-    def _locked(self, q: Any) -> Any:
-        return q.with_for_update() if self.postgres else q
-
     def _facts(self, conn: Connection, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
-        row = conn.execute(select(residents.c.data).where(residents.c.resident_id == resident_id)).one_or_none()
+        row = conn.execute(Q.FACTS, {"rid": resident_id}).one_or_none()
         if row is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown")
         data = json.loads(row.data)
-        has_seal = conn.execute(select(seal_registrations.c.resident_id)
-                                .where(seal_registrations.c.resident_id == resident_id)).first() is not None
-        years = frozenset(int(r.fiscal_year) for r in conn.execute(
-            select(tax_records.c.fiscal_year).where(tax_records.c.resident_id == resident_id)))
+        years = frozenset(int(r.fiscal_year) for r in conn.execute(Q.TAX_YEARS, {"rid": resident_id}))
         honseki = data["honseki"]["municipality"] if data.get("honseki") else None
-        registered = honseki is not None and conn.execute(
-            select(honseki_registrations.c.resident_id).where(
-                honseki_registrations.c.resident_id == resident_id,
-                honseki_registrations.c.municipality == honseki)).first() is not None
-        size = conn.execute(select(func.count()).select_from(residents).where(
-            residents.c.household_id == data["household_id"], residents.c.status == "active")).scalar_one()
         facts = rules.ResidentFacts(
             resident_id=resident_id, municipality=data["municipality"], status=data["status"],
             support_measure=bool(data["support_measure"]), foreign=data.get("foreign") is not None,
-            has_seal=has_seal, tax_years=years, honseki=honseki, honseki_registered=registered,
-            household_size=int(size))
+            has_seal=bool(row.seals), tax_years=years, honseki=honseki,
+            honseki_registered=honseki is not None and row.registered == honseki,
+            household_size=int(row.household or 1))
         return facts, data
 
     # -- auth --------------------------------------------------------------------------------------
@@ -143,18 +125,16 @@ class Center:
         cid, nonce = _token("C-"), secrets.token_bytes(32)
         expires = t + self.config.challenge_ttl
         with self.engine.begin() as conn:
-            conn.execute(insert(challenges).values(challenge_id=cid, kiosk_id=kiosk_id, nonce=nonce, created_at=t,
-                                                   expires_at=expires))
+            conn.execute(Q.CHALLENGE_INSERT, {"challenge_id": cid, "kiosk_id": kiosk_id, "nonce": nonce,
+                                              "created_at": t, "expires_at": expires})
         return {"challenge_id": cid, "nonce": base64.b64encode(nonce).decode(),
                 "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat()}
 
     def _consume_challenge(self, kiosk_id: str, cid: str, t: float) -> bytes:
         with self.engine.begin() as conn:
             # One conditional UPDATE claims the challenge: two processes cannot both succeed.
-            claimed = conn.execute(update(challenges).where(
-                challenges.c.challenge_id == cid, challenges.c.kiosk_id == kiosk_id,
-                challenges.c.used_at.is_(None)).values(used_at=t)).rowcount
-            row = conn.execute(select(challenges).where(challenges.c.challenge_id == cid)).one_or_none()
+            claimed = conn.execute(Q.CHALLENGE_CLAIM, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}).rowcount
+            row = conn.execute(Q.CHALLENGE, {"cid": cid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             raise AuthError("チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404)
         if claimed != 1:
@@ -179,8 +159,7 @@ class Center:
             pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
             serial = f"{cert.serial_number:X}"
             with self.engine.begin() as conn:
-                row = conn.execute(select(card_certs.c.resident_id).where(card_certs.c.serial == serial,
-                                                                           card_certs.c.kind == "auth")).one_or_none()
+                row = conn.execute(Q.CARD, {"serial": serial}).one_or_none()
                 if row is None:
                     raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
                 facts, _data = self._facts(conn, row.resident_id)
@@ -190,10 +169,10 @@ class Center:
                 munis = rules.municipalities_for(facts, self.catalogue, now)
                 sid = _token("SE-")
                 expires = t + self.config.session_ttl
-                conn.execute(insert(sessions).values(
-                    session_id=sid, kiosk_id=kiosk_id, resident_id=facts.resident_id, cert_serial=serial,
-                    created_at=t, expires_at=expires,
-                    municipalities=dumps([[m["code"], m["relation"]] for m in munis])))
+                conn.execute(Q.SESSION_INSERT, {
+                    "session_id": sid, "kiosk_id": kiosk_id, "resident_id": facts.resident_id, "cert_serial": serial,
+                    "created_at": t, "expires_at": expires,
+                    "municipalities": dumps([[m["code"], m["relation"]] for m in munis])})
                 self._audit(conn, t, kiosk_id, "auth_ok", session_id=sid, resident_id=facts.resident_id,
                             cert_serial=serial)
         except AuthError as exc:
@@ -205,7 +184,7 @@ class Center:
 
     # -- orders ------------------------------------------------------------------------------------
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
-        row = conn.execute(select(sessions).where(sessions.c.session_id == sid)).one_or_none()
+        row = conn.execute(Q.SESSION, {"sid": sid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             if row is not None:
                 self._audit(conn, t, kiosk_id, "foreign_session", session_id=sid)
@@ -237,17 +216,18 @@ class Center:
             copies = int(body.get("copies", 1))
             fee = muni.services[cert].fee
             oid = _token("O-")
-            conn.execute(insert(orders).values(
-                order_id=oid, session_id=sid, kiosk_id=kiosk_id, resident_id=sess.resident_id, municipality=code,
-                relation=allowed[code], certificate=cert, options=dumps(opts), copies=copies, fee_each=fee,
-                fee_total=fee * copies, state="ordered", created_at=t, charged=0))
+            conn.execute(Q.ORDER_INSERT, {
+                "order_id": oid, "session_id": sid, "kiosk_id": kiosk_id, "resident_id": sess.resident_id,
+                "municipality": code, "relation": allowed[code], "certificate": cert, "options": dumps(opts),
+                "copies": copies, "fee_each": fee, "fee_total": fee * copies, "state": "ordered", "created_at": t,
+                "charged": 0})
             self._audit(conn, t, kiosk_id, "order_created", order_id=oid, session_id=sid, cert_type=cert,
                         municipality=code, copies=copies)
         return {"order_id": oid, "municipality": code, "certificate": cert, "options": opts, "copies": copies,
                 "fee_each": fee, "fee_total": fee * copies}
 
     def _order_row(self, conn: Connection, kiosk_id: str, oid: str, t: float) -> Any:
-        row = conn.execute(self._locked(select(orders).where(orders.c.order_id == oid))).one_or_none()
+        row = conn.execute(Q.ORDER_LOCKED if self.postgres else Q.ORDER, {"oid": oid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             if row is not None:
                 self._audit(conn, t, kiosk_id, "foreign_order", order_id=oid)
@@ -255,10 +235,8 @@ class Center:
         return row
 
     def _next_serial(self, conn: Connection, name: str) -> int:
-        ins = (pg_insert if self.postgres else sqlite_insert)(counters).values(name=name, value=0)
-        conn.execute(ins.on_conflict_do_nothing(index_elements=["name"]))
-        return int(conn.execute(update(counters).where(counters.c.name == name)
-                                .values(value=counters.c.value + 1).returning(counters.c.value)).scalar_one())
+        conn.execute(self._counter_insert, {"name": name, "value": 0})
+        return int(conn.execute(Q.COUNTER_BUMP, {"b_name": name}).scalar_one())
 
     def issue(self, kiosk_id: str, oid: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders/{id}/issue``: idempotent on ``Idempotency-Key``.
@@ -282,8 +260,7 @@ class Center:
                 if row.request_hash != req_hash:
                     raise OrderError("同じキーで異なる要求です / Idempotency-Key reused with another body",
                                      code="idempotency_key_reused", status=422)
-                stored = conn.execute(select(documents.c.document).where(documents.c.order_id == oid)
-                                      .order_by(documents.c.copy_index)).all()
+                stored = conn.execute(Q.DOCS_OF_ORDER, {"oid": oid}).all()
                 return {"order_id": oid, "documents": [json.loads(d.document) for d in stored], "replayed": True}
             self._session(conn, kiosk_id, row.session_id, t)
             rules.check_service_hours(now)
@@ -292,9 +269,9 @@ class Center:
                 raise RequestError("支払額が手数料と一致しません / payment amount does not match the fee",
                                    code="payment_mismatch", status=422)
             docs = self._build_documents(conn, kiosk_id, row, t, now)
-            conn.execute(update(orders).where(orders.c.order_id == oid).values(
-                state="issued", idempotency_key=key, request_hash=req_hash, payment=dumps(payment),
-                charged=row.fee_total, issued_at=t))
+            conn.execute(Q.ORDER_SET, {"b_oid": oid, "state": "issued", "idempotency_key": key,
+                                       "request_hash": req_hash, "payment": dumps(payment),
+                                       "charged": row.fee_total, "issued_at": t})
             self._audit(conn, t, kiosk_id, "issued", order_id=oid, seals=[d["content"]["seal_id"] for d in docs],
                         charged=row.fee_total)
         return {"order_id": oid, "documents": docs, "replayed": False}
@@ -306,21 +283,18 @@ class Center:
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(muni, order.certificate, order.relation, facts, options, order.copies, now)
-        household = [json.loads(r.data) for r in conn.execute(select(residents.c.data).where(
-            residents.c.household_id == resident["household_id"], residents.c.status == "active"))]
+        cert = order.certificate
+        household = [resident]
+        if options.get("scope") in ("household", "all"):
+            household = [json.loads(r.data) for r in conn.execute(Q.HOUSEHOLD, {"hh": resident["household_id"]})]
         kos = None
-        if resident.get("honseki"):
-            krow = conn.execute(select(koseki.c.data).where(
-                koseki.c.koseki_id == resident["honseki"]["koseki_id"])).one_or_none()
+        if cert in ("koseki", "fuhyo") and resident.get("honseki"):
+            krow = conn.execute(Q.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
             kos = json.loads(krow.data) if krow else None
         tax = None
-        if order.certificate == "kazei":
-            trow = conn.execute(select(tax_records.c.data).where(
-                tax_records.c.resident_id == order.resident_id,
-                tax_records.c.fiscal_year == options["year"])).one()
-            tax = json.loads(trow.data)
-        srow = conn.execute(select(seal_registrations.c.data).where(
-            seal_registrations.c.resident_id == order.resident_id)).one_or_none()
+        if cert == "kazei":
+            tax = json.loads(conn.execute(Q.TAX, {"rid": order.resident_id, "year": options["year"]}).one().data)
+        srow = conn.execute(Q.SEAL_REG, {"rid": order.resident_id}).one_or_none() if cert == "inkan" else None
         issued = now.astimezone(rules.JST).date()
         out = []
         for i in range(1, order.copies + 1):
@@ -338,9 +312,9 @@ class Center:
                                 issued_date=issued, issue_number=number, holder=order.resident_id,
                                 holder_name=resident["name"], digest=digest)
             doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
-            conn.execute(insert(documents).values(
-                seal_id=seal_id, order_id=order.order_id, copy_index=i, resident_id=order.resident_id,
-                certificate=order.certificate, status="valid", digest=digest.hex(), document=dumps(doc)))
+            conn.execute(Q.DOC_INSERT, {
+                "seal_id": seal_id, "order_id": order.order_id, "copy_index": i, "resident_id": order.resident_id,
+                "certificate": order.certificate, "status": "valid", "digest": digest.hex(), "document": dumps(doc)})
             out.append(doc)
         return out
 
@@ -361,17 +335,16 @@ class Center:
             row = self._order_row(conn, kiosk_id, oid, t)
             if row.state == "ordered":
                 raise OrderError("まだ発行されていません / order not issued", code="order_not_issued", status=409)
-            seals = [r.seal_id for r in conn.execute(select(documents.c.seal_id).where(documents.c.order_id == oid)
-                                                     .order_by(documents.c.copy_index))]
+            seals = [r.seal_id for r in conn.execute(Q.DOCS_OF_ORDER, {"oid": oid})]
             if row.state != "issued":
                 if row.state != result:
                     raise OrderError("完了済みの注文です / order already completed", code="order_completed",
                                      status=409)
             else:
-                conn.execute(update(orders).where(orders.c.order_id == oid).values(
-                    state=result, completed_at=t, pages_printed=pages))
+                conn.execute(Q.ORDER_SET, {"b_oid": oid, "state": result, "completed_at": t,
+                                           "pages_printed": pages})
                 if result == "failed":
-                    conn.execute(update(documents).where(documents.c.order_id == oid).values(status="voided"))
+                    conn.execute(Q.DOCS_VOID, {"b_oid": oid, "status": "voided"})
                 self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
         refund = int(row.charged) if result == "failed" else 0
         return {"order_id": oid, "state": result, "refund": refund,
@@ -380,8 +353,7 @@ class Center:
     def seal_status(self, seal_id: str) -> dict[str, Any]:
         """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(documents.c.status, documents.c.certificate)
-                               .where(documents.c.seal_id == seal_id)).one_or_none()
+            row = conn.execute(Q.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
         if row is None:
             raise CenterError("封印が見つかりません / seal unknown", code="seal_unknown", status=404)
         return {"seal_id": seal_id, "status": row.status}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import qrcode
@@ -86,20 +87,23 @@ def test_seal_by_another_key_is_rejected(center_data: CenterData, tmp_path: Path
     assert code == 1 and out["error"] == "seal_signature_invalid"
 
 
-def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData) -> None:
-    # The last random resident's card: no other test uses it.
-    entry = center_data.index[-1]
+def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData, tmp_path: Path) -> None:
+    # A copy of the data dir: the revocation stays out of the other tests' CRL (the DB is shared and
+    # untouched by ``revoke``).
+    data = tmp_path / "data"
+    shutil.copytree(center_data.path, data)
     from card.profile import CardProfile
 
-    prof = CardProfile.load(center_data.path / entry["card"])
+    entry = center_data.index[-1]
+    prof = CardProfile.load(data / entry["card"])
     k = center_data.kiosks[7]
-    for proc in start_center(center_data.path):
+    for proc in start_center(data):
         with proc.client(k) as c:
             assert c.authenticate(prof, k.kiosk_id).status == 201
-            r = run_cli("revoke", "--data", str(center_data.path), "--serial", f"{prof.auth.cert().serial_number:X}")
+            r = run_cli("revoke", "--data", str(data), "--serial", f"{prof.auth.cert().serial_number:X}")
             assert r.returncode == 0, r.stderr
             assert c.authenticate(prof, k.kiosk_id).error == "certificate_revoked"
-    assert run_cli("revoke", "--data", str(center_data.path), "--serial", "zz").returncode == 2
+    assert run_cli("revoke", "--data", str(data), "--serial", "zz").returncode == 2
 
 
 def test_audit_chain_is_intact_and_free_of_personal_data(center: CenterProcess, center_data: CenterData) -> None:
