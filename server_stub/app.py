@@ -46,15 +46,19 @@ class Api:
             if method == req.method:
                 return getattr(self, f"_{name}")(req, *m.groups())  # type: ignore[no-any-return]
         if matched_path:
-            raise RequestError("許可されていないメソッドです / method not allowed", code="method_not_allowed",
-                               status=405)
+            raise RequestError(
+                "許可されていないメソッドです / method not allowed", code="method_not_allowed", status=405
+            )
         raise RequestError("見つかりません / not found", code="not_found", status=404)
 
     @staticmethod
     def _kiosk(req: HttpRequest) -> str:
         if req.kiosk_id is None:
-            raise RequestError("端末のクライアント証明書が必要です / kiosk client certificate required",
-                               code="client_certificate_required", status=401)
+            raise RequestError(
+                "端末のクライアント証明書が必要です / kiosk client certificate required",
+                code="client_certificate_required",
+                status=401,
+            )
         return req.kiosk_id
 
     def _challenge(self, req: HttpRequest) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from server_stub import queries as Q
+from server_stub import queries as sql
 from server_stub.store import audit_head, audit_log, dumps
 
 __all__ = ["GENESIS", "append", "init_head", "verify_chain"]
@@ -23,7 +23,7 @@ GENESIS = "0" * 64
 FORBIDDEN_KEYS = frozenset({"pin", "my_number", "name", "address", "certificate", "furigana"})
 
 
-def _entry_hash(prev: str, seq: int, at: float, kiosk_id: str | None, event: str, detail: str) -> str:
+def _entry_hash(prev: str, seq: int, at: float, kiosk_id: str | None, event: str, detail: str) -> str:  # noqa: PLR0917
     body = dumps({"seq": seq, "at": round(at, 6), "kiosk_id": kiosk_id, "event": event, "detail": detail})
     return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
 
@@ -32,8 +32,9 @@ def init_head(conn: Connection) -> None:
     conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
 
 
-def append(conn: Connection, *, at: float, kiosk_id: str | None, event: str, detail: dict[str, Any],
-           postgres: bool) -> int:
+def append(
+    conn: Connection, *, at: float, kiosk_id: str | None, event: str, detail: dict[str, Any], postgres: bool
+) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number.
 
     :raises ValueError: when ``detail`` carries a key that would put personal data in the log.
@@ -41,13 +42,23 @@ def append(conn: Connection, *, at: float, kiosk_id: str | None, event: str, det
     bad = FORBIDDEN_KEYS & set(detail)
     if bad:
         raise ValueError(f"audit detail must not contain {sorted(bad)}")
-    row = conn.execute(Q.AUDIT_HEAD_LOCKED if postgres else Q.AUDIT_HEAD).one()
+    row = conn.execute(sql.AUDIT_HEAD_LOCKED if postgres else sql.AUDIT_HEAD).one()
     seq, prev = int(row.seq) + 1, str(row.hash)
     text = dumps(detail)
     h = _entry_hash(prev, seq, at, kiosk_id, event, text)
-    conn.execute(Q.AUDIT_INSERT, {"seq": seq, "at": round(at, 6), "kiosk_id": kiosk_id, "event": event,
-                                  "detail": text, "prev_hash": prev, "hash": h})
-    conn.execute(Q.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
+    conn.execute(
+        sql.AUDIT_INSERT,
+        {
+            "seq": seq,
+            "at": round(at, 6),
+            "kiosk_id": kiosk_id,
+            "event": event,
+            "detail": text,
+            "prev_hash": prev,
+            "hash": h,
+        },
+    )
+    conn.execute(sql.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
     return seq
 
 

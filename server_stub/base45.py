@@ -38,7 +38,9 @@ def b45decode(text: str) -> bytes:
     try:
         values = [_INDEX[c] for c in text]
     except KeyError as exc:
-        raise SealError("Base45 の文字ではありません / not a Base45 character", code="seal_malformed") from exc
+        raise SealError(
+            "Base45 の文字ではありません / not a Base45 character", code="seal_malformed"
+        ) from exc
     if len(values) % 3 == 1:
         raise SealError("Base45 の長さが不正です / bad Base45 length", code="seal_malformed")
     out = bytearray()

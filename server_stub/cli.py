@@ -44,8 +44,15 @@ def _cmd_init(a: argparse.Namespace) -> int:
     from server_stub.initdata import init_data_dir
 
     clock = offset_clock(a.now or os.environ.get(NOW_ENV))
-    cfg = init_data_dir(Path(a.data), residents=a.residents, seed=a.seed, kiosks=a.kiosks, db_url=a.db,
-                        now=dt.datetime.fromtimestamp(clock(), dt.UTC), jobs=a.jobs)
+    cfg = init_data_dir(
+        Path(a.data),
+        residents=a.residents,
+        seed=a.seed,
+        kiosks=a.kiosks,
+        db_url=a.db,
+        now=dt.datetime.fromtimestamp(clock(), dt.UTC),
+        jobs=a.jobs,
+    )
     print(json.dumps({"data": str(Path(a.data).resolve()), **{k: v for k, v in cfg.items() if k != "db"}}))
     return 0
 
@@ -59,11 +66,19 @@ def _cmd_serve(a: argparse.Namespace) -> int:
 
     d = Path(a.data).resolve()
     cfg = load_config(d)
-    engine = make_engine(a.db or cfg["db"], pool_size=a.threads)
-    center = Center(CenterConfig(d, challenge_ttl=a.challenge_ttl, session_ttl=a.session_ttl,
-                                 clock=offset_clock(a.now or os.environ.get(NOW_ENV))), engine)
-    ctx = server_ssl_context(str(d / "tls" / "server.pem"), str(d / "tls" / "server-key.pem"),
-                             str(d / "kiosks" / "ca.pem"))
+    engine = make_engine(a.db or cfg["db"], pool_size=max(1, a.threads))
+    center = Center(
+        CenterConfig(
+            d,
+            challenge_ttl=a.challenge_ttl,
+            session_ttl=a.session_ttl,
+            clock=offset_clock(a.now or os.environ.get(NOW_ENV)),
+        ),
+        engine,
+    )
+    ctx = server_ssl_context(
+        str(d / "tls" / "server.pem"), str(d / "tls" / "server-key.pem"), str(d / "kiosks" / "ca.pem")
+    )
     server = HttpServer(Api(center), ctx, public=is_public, threads=a.threads)
 
     async def run() -> None:
@@ -92,8 +107,15 @@ def _cmd_revoke(a: argparse.Namespace) -> int:
 def _cmd_verify(a: argparse.Namespace) -> int:
     from server_stub.verify import verify_cli
 
-    result = verify_cli(image=a.image, payload=a.payload, data=Path(a.data) if a.data else None,
-                        public_key=a.public_key, center=a.center, content=a.content, ca=a.ca)
+    result = verify_cli(
+        image=a.image,
+        payload=a.payload,
+        data=Path(a.data) if a.data else None,
+        public_key=a.public_key,
+        center=a.center,
+        content=a.content,
+        ca=a.ca,
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0 if result["valid"] else 1
 
@@ -147,12 +169,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("KONBINI_LOG", "WARNING"), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("KONBINI_LOG", "WARNING"),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     args = _parser().parse_args(argv)
     try:
-        return int({"init": _cmd_init, "serve": _cmd_serve, "revoke": _cmd_revoke,
-                    "verify": _cmd_verify, "migrate": _cmd_migrate}[args.cmd](args))
+        return int(
+            {
+                "init": _cmd_init,
+                "serve": _cmd_serve,
+                "revoke": _cmd_revoke,
+                "verify": _cmd_verify,
+                "migrate": _cmd_migrate,
+            }[args.cmd](args)
+        )
     except CenterError as exc:
-        print(json.dumps({"error": exc.error_code, "message": exc.message}, ensure_ascii=False), file=sys.stderr)
+        print(
+            json.dumps({"error": exc.error_code, "message": exc.message}, ensure_ascii=False), file=sys.stderr
+        )
         return 2

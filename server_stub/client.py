@@ -75,8 +75,11 @@ def sign_challenge(profile: CardProfile, challenge: dict[str, Any], kiosk_id: st
     msg = auth_message(challenge["challenge_id"], kiosk_id, nonce)
     sig = _card_key(profile.auth.key_pem).sign(msg, padding.PKCS1v15(), hashes.SHA256())
     der = _cert_der(profile.auth.cert_pem)
-    return {"challenge_id": challenge["challenge_id"], "certificate": base64.b64encode(der).decode(),
-            "signature": base64.b64encode(sig).decode()}
+    return {
+        "challenge_id": challenge["challenge_id"],
+        "certificate": base64.b64encode(der).decode(),
+        "signature": base64.b64encode(sig).decode(),
+    }
 
 
 class CenterClient:
@@ -88,7 +91,9 @@ class CenterClient:
 
     def _connection(self) -> http.client.HTTPSConnection:
         if self._conn is None:
-            self._conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx, timeout=self.timeout)
+            self._conn = http.client.HTTPSConnection(
+                self.host, self.port, context=self.ctx, timeout=self.timeout
+            )
         return self._conn
 
     def close(self) -> None:
@@ -102,8 +107,9 @@ class CenterClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def raw(self, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> ApiResponse:
+    def raw(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> ApiResponse:
         """One request with a raw body.  :raises OSError, http.client.HTTPException: on transport failure."""
         hdrs = {"content-type": "application/json", **(headers or {})}
         for attempt in (1, 2):
@@ -122,8 +128,13 @@ class CenterClient:
         parsed = json.loads(data) if data else {}
         return ApiResponse(resp.status, parsed if isinstance(parsed, dict) else {"value": parsed})
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> ApiResponse:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ApiResponse:
         return self.raw(method, path, json.dumps(body).encode() if body is not None else None, headers)
 
     def challenge(self) -> ApiResponse:
@@ -135,19 +146,38 @@ class CenterClient:
             return ch
         return self.call("POST", "/v1/auth/response", sign_challenge(profile, ch.body, kiosk_id))
 
-    def order(self, session_id: str, municipality: str, certificate: str, options: dict[str, Any] | None = None,
-              copies: int = 1) -> ApiResponse:
-        return self.call("POST", "/v1/orders", {"session_id": session_id, "municipality": municipality,
-                                                "certificate": certificate, "options": options or {},
-                                                "copies": copies})
+    def order(
+        self,
+        session_id: str,
+        municipality: str,
+        certificate: str,
+        options: dict[str, Any] | None = None,
+        copies: int = 1,
+    ) -> ApiResponse:
+        return self.call(
+            "POST",
+            "/v1/orders",
+            {
+                "session_id": session_id,
+                "municipality": municipality,
+                "certificate": certificate,
+                "options": options or {},
+                "copies": copies,
+            },
+        )
 
     def issue(self, order_id: str, key: str, amount: int, method: str = "cash") -> ApiResponse:
-        return self.call("POST", f"/v1/orders/{order_id}/issue", {"payment": {"method": method, "amount": amount}},
-                         {"idempotency-key": key})
+        return self.call(
+            "POST",
+            f"/v1/orders/{order_id}/issue",
+            {"payment": {"method": method, "amount": amount}},
+            {"idempotency-key": key},
+        )
 
     def complete(self, order_id: str, result: str, pages_printed: int = 1) -> ApiResponse:
-        return self.call("POST", f"/v1/orders/{order_id}/complete",
-                         {"result": result, "pages_printed": pages_printed})
+        return self.call(
+            "POST", f"/v1/orders/{order_id}/complete", {"result": result, "pages_printed": pages_printed}
+        )
 
     def seal_status(self, seal_id: str) -> ApiResponse:
         return self.call("GET", f"/v1/seals/{seal_id}")

@@ -20,8 +20,12 @@ __all__ = ["BLANK", "CERTIFICATION", "IssueContext", "build_content", "issue_num
 
 BLANK = "【空欄】"
 SCHEMA = "konbini-doc/1"
-TITLES = {"juminhyo": "住　民　票", "kisaijiko": "住民票記載事項証明書", "inkan": "印鑑登録証明書",
-          "fuhyo": "戸籍の附票の写し"}
+TITLES = {
+    "juminhyo": "住　民　票",
+    "kisaijiko": "住民票記載事項証明書",
+    "inkan": "印鑑登録証明書",
+    "fuhyo": "戸籍の附票の写し",
+}
 CERTIFICATION = {
     "juminhyo_household": "この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
     "juminhyo": "この写しは、住民票の原本と相違ないことを証明する。",
@@ -89,10 +93,14 @@ def _person_block(p: dict[str, Any], ctx: IssueContext, kisaijiko: bool) -> dict
     if not kisaijiko:
         out["previous_address"] = p["previous_address"]
     if foreign:
-        out["foreign"] = {"nationality": foreign["nationality"], "section": foreign["section"],
-                          "status": foreign["status"], "period": foreign["period"],
-                          "period_expires": _d(foreign["period_expires"], western=True),
-                          "card_number": foreign["card_number"]}
+        out["foreign"] = {
+            "nationality": foreign["nationality"],
+            "section": foreign["section"],
+            "status": foreign["status"],
+            "period": foreign["period"],
+            "period_expires": _d(foreign["period_expires"], western=True),
+            "card_number": foreign["card_number"],
+        }
     return out
 
 
@@ -140,8 +148,17 @@ def _koseki_person(m: dict[str, Any], birth_place: str) -> dict[str, Any]:
     p["father"], p["mother"], p["relationship"] = m["father"], m["mother"], m["relationship"]
     if m.get("removed"):
         p["removed"] = True
-    p["events"] = [{"event": "出生", "items": [["出生日", _d(m["birth_date"])], ["出生地", birth_place],
-                                              ["届出日", _d(m["birth_date"])], ["届出人", "父"]]}]
+    p["events"] = [
+        {
+            "event": "出生",
+            "items": [
+                ["出生日", _d(m["birth_date"])],
+                ["出生地", birth_place],
+                ["届出日", _d(m["birth_date"])],
+                ["届出人", "父"],
+            ],
+        }
+    ]
     return p
 
 
@@ -149,10 +166,15 @@ def _koseki(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     k = ctx.koseki
     assert k is not None
     kind = ctx.options.get("kind", "zenbu")
-    members = k["members"] if kind == "zenbu" else [
-        m for m in k["members"] if m["resident_id"] == ctx.resident["resident_id"]]
+    members = (
+        k["members"]
+        if kind == "zenbu"
+        else [m for m in k["members"] if m["resident_id"] == ctx.resident["resident_id"]]
+    )
     body = {
-        "kind": kind, "honseki": k["honseki"], "hittosha": k["hittosha"],
+        "kind": kind,
+        "honseki": k["honseki"],
+        "hittosha": k["hittosha"],
         "koseki_events": [{"event": "戸籍編製", "items": [["編製日", _d(k["created_on"])]]}],
         "persons": [_koseki_person(m, m["birth_place"]) for m in members],
     }
@@ -165,8 +187,11 @@ def _fuhyo(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     assert k is not None
     by_id = {p["resident_id"]: p for p in ctx.household}
     by_id[ctx.resident["resident_id"]] = ctx.resident
-    ids = [m["resident_id"] for m in k["members"] if not m.get("removed")] if ctx.options.get("scope") == "all" \
+    ids = (
+        [m["resident_id"] for m in k["members"] if not m.get("removed")]
+        if ctx.options.get("scope") == "all"
         else [ctx.resident["resident_id"]]
+    )
     body: dict[str, Any] = {}
     if ctx.options.get("honseki"):
         body["honseki"], body["hittosha"] = k["honseki"], k["hittosha"]
@@ -175,16 +200,26 @@ def _fuhyo(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
         if m["resident_id"] not in ids:
             continue
         p = by_id.get(m["resident_id"])
-        addresses = [{"address": p["address"], "since": _d(p.get("address_set_on") or p["became_resident_on"])}] \
-            if p else []
-        persons.append({"name": m["name"], "birth_date": _d(m["birth_date"]), "sex": m["sex"],
-                        "addresses": addresses})
+        addresses = (
+            [{"address": p["address"], "since": _d(p.get("address_set_on") or p["became_resident_on"])}]
+            if p
+            else []
+        )
+        persons.append(
+            {"name": m["name"], "birth_date": _d(m["birth_date"]), "sex": m["sex"], "addresses": addresses}
+        )
     body["persons"] = persons
     return TITLES["fuhyo"], body, CERTIFICATION["fuhyo"]
 
 
-_BUILDERS = {"juminhyo": _juminhyo, "kisaijiko": _juminhyo, "inkan": _inkan, "kazei": _kazei,
-             "koseki": _koseki, "fuhyo": _fuhyo}
+_BUILDERS = {
+    "juminhyo": _juminhyo,
+    "kisaijiko": _juminhyo,
+    "inkan": _inkan,
+    "kazei": _kazei,
+    "koseki": _koseki,
+    "fuhyo": _fuhyo,
+}
 
 
 def build_content(ctx: IssueContext) -> dict[str, Any]:
@@ -192,10 +227,16 @@ def build_content(ctx: IssueContext) -> dict[str, Any]:
     title, body, certification = _BUILDERS[ctx.certificate](ctx)
     m = ctx.municipality
     return {
-        "schema": SCHEMA, "type": ctx.certificate, "title": title,
+        "schema": SCHEMA,
+        "type": ctx.certificate,
+        "title": title,
         "municipality": {"code": m.code, "prefecture": m.prefecture, "name": m.name, "mayor": m.mayor_line},
         "official_seal": {"text": m.seal_text, "png_b64": ctx.official_seal_png_b64},
-        "issued_on": wareki(ctx.issued), "issued_date": ctx.issued.isoformat(),
-        "issue_number": ctx.issue_number, "certification": certification, "notes": ["この印は黒色です"],
-        "seal_id": ctx.seal_id, "body": body,
+        "issued_on": wareki(ctx.issued),
+        "issued_date": ctx.issued.isoformat(),
+        "issue_number": ctx.issue_number,
+        "certification": certification,
+        "notes": ["この印は黒色です"],
+        "seal_id": ctx.seal_id,
+        "body": body,
     }

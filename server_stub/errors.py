@@ -13,7 +13,7 @@ __all__ = [
     "AuthError",
     "CenterError",
     "ConfigError",
-    "NotAvailable",
+    "NotAvailableError",
     "OrderError",
     "RequestError",
     "SealError",
@@ -98,7 +98,7 @@ class OrderError(CenterError):
     status = 404
 
 
-class NotAvailable(CenterError):
+class NotAvailableError(CenterError):
     """The municipality's rules or the resident's eligibility refuse the service (``reason`` says why)."""
 
     code = "not_available"
@@ -113,11 +113,16 @@ class SealError(CenterError, ValueError):
 
 
 _CLASSES: dict[str, type[CenterError]] = {
-    "auth": AuthError, "session": SessionError, "order": OrderError, "request": RequestError,
+    "auth": AuthError,
+    "session": SessionError,
+    "order": OrderError,
+    "request": RequestError,
 }
 
 
-def api_error(kind: str, code: str, ja: str, en: str, status: int, reason: str | None = None) -> CenterError:
+def api_error(
+    kind: str, code: str, ja: str, en: str, *, status: int, reason: str | None = None
+) -> CenterError:
     """Build an error of family ``kind`` with a stable ``code`` and the message 「ja / en」."""
     cls = _CLASSES.get(kind, CenterError)
     return cls(f"{ja} / {en}", code=code, status=status, reason=reason)

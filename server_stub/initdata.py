@@ -59,7 +59,9 @@ def load_config(data_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((data_dir / "center.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"データディレクトリではありません / {data_dir} is not an initialised data dir") from exc
+        raise ConfigError(
+            f"データディレクトリではありません / {data_dir} is not an initialised data dir"
+        ) from exc
     if not isinstance(data, dict) or "db" not in data:
         raise ConfigError("center.json が不正です / center.json malformed")
     return data
@@ -73,17 +75,26 @@ def _write(path: Path, data: bytes | str) -> None:
 def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str]) -> str:
     auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
     profile = make_card_profile(
-        JpkiCA.from_pem("auth", auth_cert, auth_key), JpkiCA.from_pem("sign", sign_cert, sign_key),
-        PersonAttributes(person["name"], person["address"], dt.date.fromisoformat(person["birth_date"]),
-                         1 if person["sex"] == "男" else 2),
-        pin=pin, rng=rng, not_before=dt.datetime.fromisoformat(nb), not_after=dt.datetime.fromisoformat(na),
+        JpkiCA.from_pem("auth", auth_cert, auth_key),
+        JpkiCA.from_pem("sign", sign_cert, sign_key),
+        PersonAttributes(
+            person["name"],
+            person["address"],
+            dt.date.fromisoformat(person["birth_date"]),
+            1 if person["sex"] == "男" else 2,
+        ),
+        pin=pin,
+        rng=rng,
+        not_before=dt.datetime.fromisoformat(nb),
+        not_after=dt.datetime.fromisoformat(na),
         meta={"resident_id": person["resident_id"], "synthetic": True},
     )
     return profile.to_json()
 
 
-def _cards(d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom, now: dt.datetime,
-           jobs: int) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], list[int]]:
+def _cards(  # noqa: PLR0917
+    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom, now: dt.datetime, jobs: int
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], list[int]]:
     holders = [x for x in reg.residents if x.card]
     jobs_args = []
     for x in holders:
@@ -91,8 +102,19 @@ def _cards(d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom
             nb, na = now - dt.timedelta(days=365 * 5 + 30), now - dt.timedelta(days=10)
         else:
             nb, na = now - dt.timedelta(days=30), now + dt.timedelta(days=365 * 5)
-        jobs_args.append((auth.cert_pem, auth.key_pem, sign.cert_pem, sign.key_pem, x.data, x.pin,
-                          rng.child(f"card:{x.data['resident_id']}"), nb.isoformat(), na.isoformat()))
+        jobs_args.append(
+            (
+                auth.cert_pem,
+                auth.key_pem,
+                sign.cert_pem,
+                sign.key_pem,
+                x.data,
+                x.pin,
+                rng.child(f"card:{x.data['resident_id']}"),
+                nb.isoformat(),
+                na.isoformat(),
+            )
+        )
     if jobs > 1 and len(jobs_args) > 2:
         with ProcessPoolExecutor(max_workers=jobs) as ex:
             profiles = list(ex.map(_card_job, jobs_args, chunksize=1))
@@ -113,8 +135,15 @@ def _cards(d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom
 
 
 def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
-    return {"card": f"cards/{rid}.json", "pin": x.pin, "resident_id": rid, "name": x.data["name"],
-            "household_id": x.data["household_id"], "municipality": x.data["municipality"], "tags": x.tags}
+    return {
+        "card": f"cards/{rid}.json",
+        "pin": x.pin,
+        "resident_id": rid,
+        "name": x.data["name"],
+        "household_id": x.data["household_id"],
+        "municipality": x.data["municipality"],
+        "tags": x.tags,
+    }
 
 
 def _pki(d: Path, rng: SeededRandom, now: dt.datetime, kiosks: int) -> None:
@@ -136,8 +165,12 @@ def _pki(d: Path, rng: SeededRandom, now: dt.datetime, kiosks: int) -> None:
     _write(d / "tls" / "server.pem", pki.pem(scert) + pki.pem(tca[0]))
     pki.write_key(d / "tls" / "server-key.pem", skey)
     seal = pki.derive_ec_key(rng.child("seal"))
-    _write(d / "seal" / "public.pem", seal.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    _write(
+        d / "seal" / "public.pem",
+        seal.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
     pki.write_key(d / "seal" / "key.pem", seal)
 
 
@@ -145,17 +178,37 @@ def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]],
     metadata.drop_all(engine)
     metadata.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(insert(municipalities), [{"code": m.code, "data": dumps(m.to_json())} for m in CATALOGUE])
-        conn.execute(insert(residents), [
-            {"resident_id": x.data["resident_id"], "municipality": x.data["municipality"],
-             "household_id": x.data["household_id"], "status": x.data["status"], "data": dumps(x.data)}
-            for x in reg.residents])
+        conn.execute(
+            insert(municipalities), [{"code": m.code, "data": dumps(m.to_json())} for m in CATALOGUE]
+        )
+        conn.execute(
+            insert(residents),
+            [
+                {
+                    "resident_id": x.data["resident_id"],
+                    "municipality": x.data["municipality"],
+                    "household_id": x.data["household_id"],
+                    "status": x.data["status"],
+                    "data": dumps(x.data),
+                }
+                for x in reg.residents
+            ],
+        )
         keep = {x.data["resident_id"] for x in reg.residents}
         conn.execute(insert(card_certs), [{"serial": s, "resident_id": r, "kind": k} for s, r, k in serials])
         if reg.koseki:
-            conn.execute(insert(koseki), [{"koseki_id": k["koseki_id"], "municipality": k["municipality"],
-                                           "data": dumps(k)} for k in reg.koseki])
-        rows = [{"resident_id": r, "fiscal_year": y, "data": dumps(v)} for (r, y), v in reg.tax.items() if r in keep]
+            conn.execute(
+                insert(koseki),
+                [
+                    {"koseki_id": k["koseki_id"], "municipality": k["municipality"], "data": dumps(k)}
+                    for k in reg.koseki
+                ],
+            )
+        rows = [
+            {"resident_id": r, "fiscal_year": y, "data": dumps(v)}
+            for (r, y), v in reg.tax.items()
+            if r in keep
+        ]
         if rows:
             conn.execute(insert(tax_records), rows)
         rows = [{"resident_id": r, "data": dumps(v)} for r, v in reg.seals.items() if r in keep]
@@ -165,12 +218,26 @@ def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]],
         if rows:
             conn.execute(insert(honseki_registrations), rows)
         audit.init_head(conn)
-        audit.append(conn, at=now.timestamp(), kiosk_id=None, event="init",
-                     detail={"residents": len(reg.residents)}, postgres=engine.dialect.name == "postgresql")
+        audit.append(
+            conn,
+            at=now.timestamp(),
+            kiosk_id=None,
+            event="init",
+            detail={"residents": len(reg.residents)},
+            postgres=engine.dialect.name == "postgresql",
+        )
 
 
-def init_data_dir(data_dir: Path, *, residents: int = 40, seed: str = "1", kiosks: int = 4,
-                  db_url: str | None = None, now: dt.datetime | None = None, jobs: int | None = None) -> dict[str, Any]:
+def init_data_dir(
+    data_dir: Path,
+    *,
+    residents: int = 40,
+    seed: str = "1",
+    kiosks: int = 4,
+    db_url: str | None = None,
+    now: dt.datetime | None = None,
+    jobs: int | None = None,
+) -> dict[str, Any]:
     """Create everything ``serve`` needs under ``data_dir``; reproducible from ``seed``.
 
     :raises ConfigError: on unusable paths or database URL.
@@ -196,10 +263,20 @@ def init_data_dir(data_dir: Path, *, residents: int = 40, seed: str = "1", kiosk
     index, serials, revoked = _cards(d, reg, auth, sign, rng.child("cards"), now, jobs or os.cpu_count() or 1)
     _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
     auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
-    _write(d / "pki" / "auth-crl.pem", pki.make_crl(auth, auth_revoked, now).public_bytes(serialization.Encoding.PEM))
+    _write(
+        d / "pki" / "auth-crl.pem",
+        pki.make_crl(auth, auth_revoked, now).public_bytes(serialization.Encoding.PEM),
+    )
     url = db_url or default_db_url(d)
     _load_db(make_engine(url), reg, serials, now)
-    config = {"version": 1, "seed": str(seed), "db": url, "created": now.isoformat(),
-              "residents": len(reg.residents), "cards": len(index), "kiosks": kiosks}
+    config = {
+        "version": 1,
+        "seed": str(seed),
+        "db": url,
+        "created": now.isoformat(),
+        "residents": len(reg.residents),
+        "cards": len(index),
+        "kiosks": kiosks,
+    }
     _write(d / "center.json", json.dumps(config, indent=2) + "\n")
     return config

@@ -23,8 +23,12 @@ CERTIFICATES: dict[str, str] = {
 }
 # Which registry keeps each certificate: 住民登録地 (residence) or 本籍地 (honseki).
 KEPT_BY: dict[str, str] = {
-    "juminhyo": "residence", "kisaijiko": "residence", "inkan": "residence", "kazei": "residence",
-    "koseki": "honseki", "fuhyo": "honseki",
+    "juminhyo": "residence",
+    "kisaijiko": "residence",
+    "inkan": "residence",
+    "kazei": "residence",
+    "koseki": "honseki",
+    "fuhyo": "honseki",
 }
 
 
@@ -83,10 +87,17 @@ class Municipality:
             for k, v in d["services"].items()
         }
         return cls(
-            code=d["code"], prefecture=d["prefecture"], name=d["name"], mayor_name=d["mayor_name"], address_stem=d["address_stem"], towns=tuple(d["towns"]),
-            services=services, my_number_on_juminhyo=bool(d["my_number_on_juminhyo"]),
+            code=d["code"],
+            prefecture=d["prefecture"],
+            name=d["name"],
+            mayor_name=d["mayor_name"],
+            address_stem=d["address_stem"],
+            towns=tuple(d["towns"]),
+            services=services,
+            my_number_on_juminhyo=bool(d["my_number_on_juminhyo"]),
             maintenance=tuple((int(a), int(b)) for a, b in d["maintenance"]),
-            seal_prefix=d["seal_prefix"], extra=dict(d.get("extra", {})),
+            seal_prefix=d["seal_prefix"],
+            extra=dict(d.get("extra", {})),
         )
 
 
@@ -96,37 +107,69 @@ def _hours(v: Any) -> tuple[str, str] | None:
 
 CATALOGUE: tuple[Municipality, ...] = (
     Municipality(
-        code="139991", prefecture="東京都", name="見本市", mayor_name="見本　一郎",
-        address_stem="", towns=("さくら町", "もみじ台", "かえで通"),
+        code="139991",
+        prefecture="東京都",
+        name="見本市",
+        mayor_name="見本　一郎",
+        address_stem="",
+        towns=("さくら町", "もみじ台", "かえで通"),
         services={
-            "juminhyo": ServiceRule(200), "kisaijiko": ServiceRule(200), "inkan": ServiceRule(200),
-            "kazei": ServiceRule(200, tax_years=4), "koseki": ServiceRule(350), "fuhyo": ServiceRule(200),
+            "juminhyo": ServiceRule(200),
+            "kisaijiko": ServiceRule(200),
+            "inkan": ServiceRule(200),
+            "kazei": ServiceRule(200, tax_years=4),
+            "koseki": ServiceRule(350),
+            "fuhyo": ServiceRule(200),
         },
-        my_number_on_juminhyo=True, maintenance=((3, 6),), seal_prefix="見本印証",
+        my_number_on_juminhyo=True,
+        maintenance=((3, 6),),
+        seal_prefix="見本印証",
     ),
     Municipality(
-        code="279992", prefecture="大阪府", name="架空市", mayor_name="架空　花子",
-        address_stem="", towns=("ひばり町", "あおい丘"),
+        code="279992",
+        prefecture="大阪府",
+        name="架空市",
+        mayor_name="架空　花子",
+        address_stem="",
+        towns=("ひばり町", "あおい丘"),
         services={
-            "juminhyo": ServiceRule(300), "inkan": ServiceRule(300), "kazei": ServiceRule(300, tax_years=1),
+            "juminhyo": ServiceRule(300),
+            "inkan": ServiceRule(300),
+            "kazei": ServiceRule(300, tax_years=1),
             "koseki": ServiceRule(450, weekday_hours=("09:00", "17:00")),
             "fuhyo": ServiceRule(300, weekday_hours=("09:00", "17:00")),
         },
-        my_number_on_juminhyo=False, maintenance=((2, 1),), seal_prefix="架空印証",
+        my_number_on_juminhyo=False,
+        maintenance=((2, 1),),
+        seal_prefix="架空印証",
     ),
     Municipality(
-        code="019993", prefecture="北海道", name="試験町", mayor_name="試験　次郎",
-        address_stem="", towns=("本町", "緑ヶ丘"),
+        code="019993",
+        prefecture="北海道",
+        name="試験町",
+        mayor_name="試験　次郎",
+        address_stem="",
+        towns=("本町", "緑ヶ丘"),
         services={"juminhyo": ServiceRule(250), "kisaijiko": ServiceRule(250), "inkan": ServiceRule(250)},
-        my_number_on_juminhyo=False, maintenance=((1, 0),), seal_prefix="試験印証",
+        my_number_on_juminhyo=False,
+        maintenance=((1, 0),),
+        seal_prefix="試験印証",
     ),
     Municipality(
-        code="409994", prefecture="福岡県", name="模擬村", mayor_name="模擬　三郎",
-        address_stem="", towns=("大字東", "大字西"),
+        code="409994",
+        prefecture="福岡県",
+        name="模擬村",
+        mayor_name="模擬　三郎",
+        address_stem="",
+        towns=("大字東", "大字西"),
         services={
-            "juminhyo": ServiceRule(150), "kazei": ServiceRule(150, tax_years=2),
-            "koseki": ServiceRule(300, weekday_hours=("08:30", "17:15")), "fuhyo": ServiceRule(150),
+            "juminhyo": ServiceRule(150),
+            "kazei": ServiceRule(150, tax_years=2),
+            "koseki": ServiceRule(300, weekday_hours=("08:30", "17:15")),
+            "fuhyo": ServiceRule(150),
         },
-        my_number_on_juminhyo=True, maintenance=((4, 3),), seal_prefix="模擬印証",
+        my_number_on_juminhyo=True,
+        maintenance=((4, 3),),
+        seal_prefix="模擬印証",
     ),
 )

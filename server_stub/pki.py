@@ -60,8 +60,9 @@ def pem(cert: x509.Certificate) -> bytes:
 
 
 def write_key(path: Path, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> None:
-    data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -91,64 +92,106 @@ def _serial(rng: SeededRandom) -> int:
     return rng.getrandbits(63) | 1
 
 
-def make_ec_ca(cn: str, rng: SeededRandom, now: dt.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def make_ec_ca(
+    cn: str, rng: SeededRandom, now: dt.datetime
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = derive_ec_key(rng)
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Konbini Center TEST"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Konbini Center TEST"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(_serial(rng)).not_valid_before(now - dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(_serial(rng))
+        .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256(), ecdsa_deterministic=True)
     )
     return cert, key
 
 
-def _leaf(cn: str, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom,
-          now: dt.datetime, eku: x509.ObjectIdentifier, san: list[x509.GeneralName] | None,
-          ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _leaf(  # noqa: PLR0917
+    cn: str,
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
+    rng: SeededRandom,
+    now: dt.datetime,
+    eku: x509.ObjectIdentifier,
+    san: list[x509.GeneralName] | None,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = derive_ec_key(rng)
     ca_cert, ca_key = ca
     b = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
-                                 x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-        .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(_serial(rng))
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=825))
+        .subject_name(
+            x509.Name(
+                [x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+            )
+        )
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(_serial(rng))
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=825))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, True, False, False, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, True, False, False, False, False), critical=True
+        )
         .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
     )
     if san:
         b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
     return b.sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True), key
 
 
-def issue_kiosk_cert(kiosk_id: str, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom,
-                     now: dt.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def issue_kiosk_cert(
+    kiosk_id: str,
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
+    rng: SeededRandom,
+    now: dt.datetime,
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A kiosk's TLS client certificate; its CN is the kiosk id (DESIGN.md "Files the contracts name")."""
     return _leaf(kiosk_id, ca, rng, now, ExtendedKeyUsageOID.CLIENT_AUTH, None)
 
 
-def make_server_cert(ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom,
-                     now: dt.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    san: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                   x509.IPAddress(ipaddress.ip_address("::1"))]
+def make_server_cert(
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom, now: dt.datetime
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    san: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
     return _leaf("localhost", ca, rng, now, ExtendedKeyUsageOID.SERVER_AUTH, san)
 
 
-def make_crl(ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30) -> x509.CertificateRevocationList:
+def make_crl(
+    ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30
+) -> x509.CertificateRevocationList:
     """The user-authentication CA's CRL, listing ``revoked`` serials (RSA-signed, deterministic)."""
-    b = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
-         .last_update(now).next_update(now + dt.timedelta(days=days)))
+    b = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.cert.subject)
+        .last_update(now)
+        .next_update(now + dt.timedelta(days=days))
+    )
     for serial in sorted(set(revoked)):
         b = b.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build())
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+        )
     return b.sign(ca.key, hashes.SHA256())
 
 
@@ -176,12 +219,18 @@ class CrlCache:
         try:
             crl = x509.load_pem_x509_crl(self.path.read_bytes())
         except (OSError, ValueError) as exc:
-            raise api_error("auth", "crl_unavailable", "失効リストを読めません", "CRL unavailable", 503) from exc
+            raise api_error(
+                "auth", "crl_unavailable", "失効リストを読めません", "CRL unavailable", status=503
+            ) from exc
         pub = self.ca_cert.public_key()
         if not isinstance(pub, rsa.RSAPublicKey) or not crl.is_signature_valid(pub):
-            raise api_error("auth", "crl_unavailable", "失効リストの署名が不正です", "CRL signature invalid", 503)
+            raise api_error(
+                "auth", "crl_unavailable", "失効リストの署名が不正です", "CRL signature invalid", status=503
+            )
         if crl.next_update_utc is None:
-            raise api_error("auth", "crl_unavailable", "失効リストが不正です", "CRL has no nextUpdate", 503)
+            raise api_error(
+                "auth", "crl_unavailable", "失効リストが不正です", "CRL has no nextUpdate", status=503
+            )
         return _Crl(key, frozenset(r.serial_number for r in crl), crl.next_update_utc)
 
     def revoked(self, now: dt.datetime) -> frozenset[int]:
@@ -189,14 +238,16 @@ class CrlCache:
         try:
             st = self.path.stat()
         except OSError as exc:
-            raise api_error("auth", "crl_unavailable", "失効リストがありません", "CRL missing", 503) from exc
+            raise api_error(
+                "auth", "crl_unavailable", "失効リストがありません", "CRL missing", status=503
+            ) from exc
         key = (st.st_mtime_ns, st.st_size)
         with self._lock:
             if self._crl is None or self._crl.key != key:
                 self._crl = self._load(key)
             crl = self._crl
         if now > crl.next_update:
-            raise api_error("auth", "crl_unavailable", "失効リストの期限切れです", "CRL is stale", 503)
+            raise api_error("auth", "crl_unavailable", "失効リストの期限切れです", "CRL is stale", status=503)
         return crl.revoked
 
 
@@ -204,8 +255,9 @@ def _invalid(en: str) -> AuthError:
     return AuthError(f"証明書が不正です / certificate invalid: {en}", code="certificate_invalid", status=401)
 
 
-def verify_user_certificate(der: bytes, ca_cert: x509.Certificate, crl: CrlCache,
-                            now: dt.datetime) -> x509.Certificate:
+def verify_user_certificate(
+    der: bytes, ca_cert: x509.Certificate, crl: CrlCache, now: dt.datetime
+) -> x509.Certificate:
     """Chain, key usage, policy, validity and CRL of a card's user-authentication certificate.
 
     :raises AuthError: ``certificate_invalid``, ``certificate_expired``, ``certificate_revoked``,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server_stub.errors import NotAvailable, RequestError
+from server_stub.errors import NotAvailableError, RequestError
 from server_stub.municipalities import CERTIFICATES, KEPT_BY, Municipality
 
 __all__ = [
@@ -33,13 +33,23 @@ MAX_COPIES = 5  # per order; the real maximum is UNCONFIRMED (domain-konbini.md 
 REASONS: dict[str, tuple[str, str]] = {
     "closed_hours": ("サービス時間外です（6時30分〜23時）", "outside service hours (06:30-23:00)"),
     "year_end": ("年末年始（12月29日〜1月3日）は休止しています", "closed over the new year (12/29-1/3)"),
-    "maintenance": ("この市区町村は本日保守のため休止しています", "this municipality is down for maintenance today"),
-    "weekday_only": ("この証明書は平日の受付時間内のみ交付できます", "this certificate is issued on weekdays "
-                     "within office hours only"),
-    "not_offered": ("この市区町村ではコンビニ交付していない証明書です", "this municipality does not offer it at kiosks"),
+    "maintenance": (
+        "この市区町村は本日保守のため休止しています",
+        "this municipality is down for maintenance today",
+    ),
+    "weekday_only": (
+        "この証明書は平日の受付時間内のみ交付できます",
+        "this certificate is issued on weekdays within office hours only",
+    ),
+    "not_offered": (
+        "この市区町村ではコンビニ交付していない証明書です",
+        "this municipality does not offer it at kiosks",
+    ),
     "moved_out": ("転出の届出があるため交付できません", "moved out: not issued here"),
-    "support_measure": ("支援措置の対象のため、窓口でお手続きください", "support measure in place: please apply "
-                        "at the municipal office"),
+    "support_measure": (
+        "支援措置の対象のため、窓口でお手続きください",
+        "support measure in place: please apply at the municipal office",
+    ),
     "no_seal_registered": ("印鑑登録がありません", "no seal is registered"),
     "no_tax_return": ("申告がないため交付できません", "no tax return on file for that year"),
     "honseki_not_registered": ("本籍地の利用登録が必要です", "register for honseki use first"),
@@ -52,8 +62,8 @@ def reason_message(reason: str) -> str:
     return f"{ja} / {en}"
 
 
-def not_available(reason: str, *, code: str = "not_available", status: int = 422) -> NotAvailable:
-    return NotAvailable(reason_message(reason), code=code, status=status, reason=reason)
+def not_available(reason: str, *, code: str = "not_available", status: int = 422) -> NotAvailableError:
+    return NotAvailableError(reason_message(reason), code=code, status=status, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ def _jst(now: dt.datetime) -> dt.datetime:
 def check_service_hours(now: dt.datetime) -> None:
     """The nationwide kiosk hours (domain-konbini.md §1 "Hours").
 
-    :raises NotAvailable: ``outside_hours`` with reason ``closed_hours`` or ``year_end``.
+    :raises NotAvailableError: ``outside_hours`` with reason ``closed_hours`` or ``year_end``.
     """
     t = _jst(now)
     if (t.month == 12 and t.day >= 29) or (t.month == 1 and t.day <= 3):
@@ -118,8 +128,9 @@ def _hours_reason(muni: Municipality, cert: str, now: dt.datetime) -> str | None
     return None
 
 
-def _eligibility_reason(cert: str, relation: str, f: ResidentFacts, muni: Municipality,
-                        now: dt.datetime) -> str | None:
+def _eligibility_reason(
+    cert: str, relation: str, f: ResidentFacts, muni: Municipality, now: dt.datetime
+) -> str | None:
     if relation == "residence" and KEPT_BY[cert] == "residence":
         if f.status == "moved_out":
             return "moved_out"
@@ -139,8 +150,9 @@ def _eligibility_reason(cert: str, relation: str, f: ResidentFacts, muni: Munici
     return None
 
 
-def service_status(muni: Municipality, cert: str, relation: str, f: ResidentFacts,
-                   now: dt.datetime) -> str | None:
+def service_status(
+    muni: Municipality, cert: str, relation: str, f: ResidentFacts, now: dt.datetime
+) -> str | None:
     """``None`` when the service can be ordered now, else the stable reason code."""
     if cert not in muni.services:
         return "not_offered"
@@ -164,13 +176,18 @@ def _options_hint(muni: Municipality, cert: str, f: ResidentFacts, now: dt.datet
     return {}
 
 
-def _services(muni: Municipality, certs: list[str], relation: str, f: ResidentFacts,
-              now: dt.datetime) -> list[dict[str, Any]]:
+def _services(
+    muni: Municipality, certs: list[str], relation: str, f: ResidentFacts, now: dt.datetime
+) -> list[dict[str, Any]]:
     out = []
     for cert in certs:
         reason = service_status(muni, cert, relation, f, now)
-        entry: dict[str, Any] = {"certificate": cert, "name": CERTIFICATES[cert], "available": reason is None,
-                                 "fee": muni.services[cert].fee}
+        entry: dict[str, Any] = {
+            "certificate": cert,
+            "name": CERTIFICATES[cert],
+            "available": reason is None,
+            "fee": muni.services[cert].fee,
+        }
         if reason:
             entry["reason"] = reason
             entry["message"] = reason_message(reason)
@@ -180,68 +197,105 @@ def _services(muni: Municipality, certs: list[str], relation: str, f: ResidentFa
     return out
 
 
-def municipalities_for(f: ResidentFacts, catalogue: dict[str, Municipality],
-                       now: dt.datetime) -> list[dict[str, Any]]:
+def municipalities_for(
+    f: ResidentFacts, catalogue: dict[str, Municipality], now: dt.datetime
+) -> list[dict[str, Any]]:
     """The session's municipality list: 住民登録地 first, then a different 本籍地 (DESIGN "Center API v1")."""
     out: list[dict[str, Any]] = []
     home = catalogue.get(f.municipality)
     if home is not None:
-        certs = [c for c in CERTIFICATES if c in home.services
-                 and (KEPT_BY[c] == "residence" or f.honseki == home.code)]
-        out.append({"code": home.code, "name": f"{home.prefecture}{home.name}", "relation": "residence",
-                    "services": _services(home, certs, "residence", f, now)})
+        certs = [
+            c
+            for c in CERTIFICATES
+            if c in home.services and (KEPT_BY[c] == "residence" or f.honseki == home.code)
+        ]
+        out.append(
+            {
+                "code": home.code,
+                "name": f"{home.prefecture}{home.name}",
+                "relation": "residence",
+                "services": _services(home, certs, "residence", f, now),
+            }
+        )
     if f.honseki and f.honseki != f.municipality and f.honseki in catalogue:
         hon = catalogue[f.honseki]
         certs = [c for c in CERTIFICATES if c in hon.services and KEPT_BY[c] == "honseki"]
-        out.append({"code": hon.code, "name": f"{hon.prefecture}{hon.name}", "relation": "honseki",
-                    "services": _services(hon, certs, "honseki", f, now)})
+        out.append(
+            {
+                "code": hon.code,
+                "name": f"{hon.prefecture}{hon.name}",
+                "relation": "honseki",
+                "services": _services(hon, certs, "honseki", f, now),
+            }
+        )
     return out
 
 
 def _bool_opt(options: dict[str, Any], key: str) -> bool:
     v = options.get(key, False)
     if not isinstance(v, bool):
-        raise RequestError(f"オプション {key} が不正です / option {key} must be true or false",
-                           code="option_invalid", status=422)
+        raise RequestError(
+            f"オプション {key} が不正です / option {key} must be true or false",
+            code="option_invalid",
+            status=422,
+        )
     return v
 
 
 def _choice(options: dict[str, Any], key: str, allowed: list[str], default: str) -> str:
     v = options.get(key, default)
     if v not in allowed:
-        raise RequestError(f"オプション {key} が不正です / option {key} must be one of {allowed}",
-                           code="option_invalid", status=422)
+        raise RequestError(
+            f"オプション {key} が不正です / option {key} must be one of {allowed}",
+            code="option_invalid",
+            status=422,
+        )
     return str(v)
 
 
-def validate_order(muni: Municipality, cert: str, relation: str, f: ResidentFacts, options: Any,
-                   copies: Any, now: dt.datetime) -> dict[str, Any]:
+def validate_order(
+    muni: Municipality,
+    cert: str,
+    relation: str,
+    f: ResidentFacts,
+    *,
+    options: Any,
+    copies: Any,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """Check an order against the rules; return the normalized options.
 
-    :raises NotAvailable: ``not_available`` (with ``reason``) or ``outside_hours``.
+    :raises NotAvailableError: ``not_available`` (with ``reason``) or ``outside_hours``.
     :raises RequestError: ``option_invalid`` / ``copies_invalid`` for values the rules do not allow.
     """
     if cert not in CERTIFICATES:
-        raise RequestError("証明書の種類が不正です / unknown certificate", code="certificate_type_unknown",
-                           status=422)
+        raise RequestError(
+            "証明書の種類が不正です / unknown certificate", code="certificate_type_unknown", status=422
+        )
     reason = service_status(muni, cert, relation, f, now)
     if reason in ("maintenance", "weekday_only"):
         raise not_available(reason, code="outside_hours", status=403)
     if reason:
         raise not_available(reason)
     if not isinstance(copies, int) or isinstance(copies, bool) or not 1 <= copies <= MAX_COPIES:
-        raise RequestError(f"部数は1〜{MAX_COPIES}です / copies must be 1..{MAX_COPIES}", code="copies_invalid",
-                           status=422)
+        raise RequestError(
+            f"部数は1〜{MAX_COPIES}です / copies must be 1..{MAX_COPIES}", code="copies_invalid", status=422
+        )
     if not isinstance(options, dict):
-        raise RequestError("options はオブジェクトです / options must be an object", code="option_invalid",
-                           status=422)
+        raise RequestError(
+            "options はオブジェクトです / options must be an object", code="option_invalid", status=422
+        )
     hint = _options_hint(muni, cert, f, now)
-    known = set(hint) - {"years", "kind"} | ({"year"} if cert == "kazei" else set()) | (
-        {"kind"} if cert == "koseki" else set())
+    known = (
+        set(hint) - {"years", "kind"}
+        | ({"year"} if cert == "kazei" else set())
+        | ({"kind"} if cert == "koseki" else set())
+    )
     unknown = set(options) - known
     if unknown:
-        raise RequestError(f"不明なオプションです / unknown option(s) {sorted(unknown)}", code="option_invalid",
-                           status=422)
+        raise RequestError(
+            f"不明なオプションです / unknown option(s) {sorted(unknown)}", code="option_invalid", status=422
+        )
     out: dict[str, Any] = {}
     if cert in ("juminhyo", "kisaijiko", "fuhyo"):
         out["scope"] = _choice(options, "scope", hint["scope"], "self")
@@ -250,8 +304,11 @@ def validate_order(muni: Municipality, cert: str, relation: str, f: ResidentFact
         for key in ("honseki", "my_number"):
             out[key] = _bool_opt(options, key)
             if out[key] and not hint[key]:
-                raise RequestError(f"オプション {key} は選べません / option {key} is not allowed here",
-                                   code="option_not_allowed", status=422)
+                raise RequestError(
+                    f"オプション {key} は選べません / option {key} is not allowed here",
+                    code="option_not_allowed",
+                    status=422,
+                )
     if cert == "fuhyo":
         out["honseki"] = _bool_opt(options, "honseki")
     if cert == "koseki":
@@ -261,7 +318,9 @@ def validate_order(muni: Municipality, cert: str, relation: str, f: ResidentFact
         if not isinstance(year, int) or isinstance(year, bool):
             raise RequestError("年度が不正です / year must be an integer", code="option_invalid", status=422)
         if year not in offered_tax_years(muni, now):
-            raise RequestError("この年度は交付できません / year not offered", code="year_not_offered", status=422)
+            raise RequestError(
+                "この年度は交付できません / year not offered", code="year_not_offered", status=422
+            )
         if year not in f.tax_years:
             raise not_available("no_tax_return")
         out["year"] = year

@@ -57,7 +57,9 @@ def content_digest(content: dict[str, Any]) -> bytes:
 
 def key_id(public_key: ec.EllipticCurvePublicKey) -> bytes:
     """First 8 bytes of SHA-256 over the SubjectPublicKeyInfo DER: names the key in the COSE header."""
-    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return hashlib.sha256(spki).digest()[:8]
 
 
@@ -77,9 +79,16 @@ class SealClaims:
 
     def to_cbor_map(self) -> dict[int, Any]:
         return {
-            K_VERSION: 1, K_SEAL_ID: self.seal_id, K_TYPE: self.certificate, K_MUNI: self.municipality,
-            K_DATE: self.issued_date.isoformat(), K_ISSUE_NO: self.issue_number, K_HOLDER: self.holder,
-            K_NAME: self.holder_name, K_DIGEST: self.digest, K_PAGES: self.pages,
+            K_VERSION: 1,
+            K_SEAL_ID: self.seal_id,
+            K_TYPE: self.certificate,
+            K_MUNI: self.municipality,
+            K_DATE: self.issued_date.isoformat(),
+            K_ISSUE_NO: self.issue_number,
+            K_HOLDER: self.holder,
+            K_NAME: self.holder_name,
+            K_DIGEST: self.digest,
+            K_PAGES: self.pages,
         }
 
     @classmethod
@@ -88,22 +97,34 @@ class SealClaims:
             raise SealError("封印の形式が不正です / unknown seal claim set", code="seal_malformed")
         try:
             claims = cls(
-                seal_id=_str(m[K_SEAL_ID]), certificate=_str(m[K_TYPE]), municipality=_str(m[K_MUNI]),
-                issued_date=dt.date.fromisoformat(_str(m[K_DATE])), issue_number=_str(m[K_ISSUE_NO]),
-                holder=_str(m[K_HOLDER]), holder_name=_str(m[K_NAME]), digest=bytes(m[K_DIGEST]),
+                seal_id=_str(m[K_SEAL_ID]),
+                certificate=_str(m[K_TYPE]),
+                municipality=_str(m[K_MUNI]),
+                issued_date=dt.date.fromisoformat(_str(m[K_DATE])),
+                issue_number=_str(m[K_ISSUE_NO]),
+                holder=_str(m[K_HOLDER]),
+                holder_name=_str(m[K_NAME]),
+                digest=bytes(m[K_DIGEST]),
                 pages=int(m[K_PAGES]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise SealError("封印の項目が不正です / seal claim missing or malformed", code="seal_malformed") from exc
+            raise SealError(
+                "封印の項目が不正です / seal claim missing or malformed", code="seal_malformed"
+            ) from exc
         if len(claims.digest) != 32:
             raise SealError("封印の項目が不正です / seal digest has the wrong size", code="seal_malformed")
         return claims
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "seal_id": self.seal_id, "certificate": self.certificate, "municipality": self.municipality,
-            "issued_date": self.issued_date.isoformat(), "issue_number": self.issue_number,
-            "holder": self.holder, "holder_name": self.holder_name, "content_sha256": self.digest.hex(),
+            "seal_id": self.seal_id,
+            "certificate": self.certificate,
+            "municipality": self.municipality,
+            "issued_date": self.issued_date.isoformat(),
+            "issue_number": self.issue_number,
+            "holder": self.holder,
+            "holder_name": self.holder_name,
+            "content_sha256": self.digest.hex(),
             "pages": self.pages,
         }
 
@@ -126,7 +147,9 @@ def seal_document(claims: SealClaims, key: ec.EllipticCurvePrivateKey) -> str:
     der = key.sign(_sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")  # RFC 9053 §2.1: fixed-size r || s
-    cose = cbor2.dumps(cbor2.CBORTag(COSE_TAG, [protected, {HDR_KID: key_id(key.public_key())}, payload, signature]))
+    cose = cbor2.dumps(
+        cbor2.CBORTag(COSE_TAG, [protected, {HDR_KID: key_id(key.public_key())}, payload, signature])
+    )
     return PREFIX + b45encode(zlib.compress(cose, 9))
 
 
@@ -142,14 +165,20 @@ def _decode_cose(text: str) -> list[Any]:
     except zlib.error as exc:
         raise SealError("封印を展開できません / seal is not zlib data", code="seal_malformed") from exc
     if inflater.unconsumed_tail or not inflater.eof:
-        raise SealError("封印が長すぎるか不完全です / seal data oversized or truncated", code="seal_malformed")
+        raise SealError(
+            "封印が長すぎるか不完全です / seal data oversized or truncated", code="seal_malformed"
+        )
     try:
         obj = cbor2.loads(cose)
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as exc:
         raise SealError("封印を解読できません / seal is not CBOR", code="seal_malformed") from exc
     # cbor2 decodes arrays inside tags as tuples and maps as frozendicts.
-    if not (isinstance(obj, cbor2.CBORTag) and obj.tag == COSE_TAG and isinstance(obj.value, (list, tuple))
-            and len(obj.value) == 4):
+    if not (
+        isinstance(obj, cbor2.CBORTag)
+        and obj.tag == COSE_TAG
+        and isinstance(obj.value, (list, tuple))
+        and len(obj.value) == 4
+    ):
         raise SealError("封印が COSE_Sign1 ではありません / seal is not COSE_Sign1", code="seal_malformed")
     protected, _unprotected, payload, signature = obj.value
     if not (isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes)):
@@ -166,7 +195,9 @@ def read_seal(text: str) -> SealClaims:
     try:
         return SealClaims.from_cbor_map(cbor2.loads(payload))
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as exc:
-        raise SealError("封印の項目を解読できません / seal payload is not CBOR", code="seal_malformed") from exc
+        raise SealError(
+            "封印の項目を解読できません / seal payload is not CBOR", code="seal_malformed"
+        ) from exc
 
 
 def open_seal(text: str, public_key: ec.EllipticCurvePublicKey) -> SealClaims:
@@ -186,6 +217,7 @@ def open_seal(text: str, public_key: ec.EllipticCurvePublicKey) -> SealClaims:
     try:
         public_key.verify(der, _sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
-        raise SealError("封印の署名が一致しません / seal signature does not verify",
-                        code="seal_signature_invalid") from exc
+        raise SealError(
+            "封印の署名が一致しません / seal signature does not verify", code="seal_signature_invalid"
+        ) from exc
     return read_seal(text)

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server_stub import audit, pki, rules
-from server_stub import queries as Q
+from server_stub import queries as sql
 from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
 from server_stub.municipalities import Municipality
@@ -65,8 +65,9 @@ def _req_b64(body: dict[str, Any], key: str, max_len: int) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise RequestError(f"{key} が base64 ではありません / field {key!r} is not base64",
-                           code="field_invalid") from exc
+        raise RequestError(
+            f"{key} が base64 ではありません / field {key!r} is not base64", code="field_invalid"
+        ) from exc
 
 
 def _token(prefix: str) -> str:
@@ -85,7 +86,9 @@ class Center:
         try:
             self.auth_ca = x509.load_pem_x509_certificate((d / "pki" / "auth-ca.pem").read_bytes())
         except (OSError, ValueError) as exc:
-            raise api_error("config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", 500) from exc
+            raise api_error(
+                "config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", status=500
+            ) from exc
         self.crl = pki.CrlCache(d / "pki" / "auth-crl.pem", self.auth_ca)
         with engine.connect() as conn:
             rows = conn.execute(select(municipalities.c.data)).all()
@@ -103,42 +106,65 @@ class Center:
         audit.append(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
 
     def _facts(self, conn: Connection, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
-        row = conn.execute(Q.FACTS, {"rid": resident_id}).one_or_none()
+        row = conn.execute(sql.FACTS, {"rid": resident_id}).one_or_none()
         if row is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown")
         data = json.loads(row.data)
-        years = frozenset(int(r.fiscal_year) for r in conn.execute(Q.TAX_YEARS, {"rid": resident_id}))
+        years = frozenset(int(r.fiscal_year) for r in conn.execute(sql.TAX_YEARS, {"rid": resident_id}))
         honseki = data["honseki"]["municipality"] if data.get("honseki") else None
         facts = rules.ResidentFacts(
-            resident_id=resident_id, municipality=data["municipality"], status=data["status"],
-            support_measure=bool(data["support_measure"]), foreign=data.get("foreign") is not None,
-            has_seal=bool(row.seals), tax_years=years, honseki=honseki,
+            resident_id=resident_id,
+            municipality=data["municipality"],
+            status=data["status"],
+            support_measure=bool(data["support_measure"]),
+            foreign=data.get("foreign") is not None,
+            has_seal=bool(row.seals),
+            tax_years=years,
+            honseki=honseki,
             honseki_registered=honseki is not None and row.registered == honseki,
-            household_size=int(row.household or 1))
+            household_size=int(row.household or 1),
+        )
         return facts, data
 
     # -- auth --------------------------------------------------------------------------------------
     def challenge(self, kiosk_id: str) -> dict[str, Any]:
-        """``POST /v1/auth/challenge``.  :raises NotAvailable: ``outside_hours``."""
+        """``POST /v1/auth/challenge``.  :raises NotAvailableError: ``outside_hours``."""
         t, now = self.now()
         rules.check_service_hours(now)
         cid, nonce = _token("C-"), secrets.token_bytes(32)
         expires = t + self.config.challenge_ttl
         with self.engine.begin() as conn:
-            conn.execute(Q.CHALLENGE_INSERT, {"challenge_id": cid, "kiosk_id": kiosk_id, "nonce": nonce,
-                                              "created_at": t, "expires_at": expires})
-        return {"challenge_id": cid, "nonce": base64.b64encode(nonce).decode(),
-                "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat()}
+            conn.execute(
+                sql.CHALLENGE_INSERT,
+                {
+                    "challenge_id": cid,
+                    "kiosk_id": kiosk_id,
+                    "nonce": nonce,
+                    "created_at": t,
+                    "expires_at": expires,
+                },
+            )
+        return {
+            "challenge_id": cid,
+            "nonce": base64.b64encode(nonce).decode(),
+            "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
+        }
 
     def _consume_challenge(self, kiosk_id: str, cid: str, t: float) -> bytes:
         with self.engine.begin() as conn:
             # One conditional UPDATE claims the challenge: two processes cannot both succeed.
-            claimed = conn.execute(Q.CHALLENGE_CLAIM, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}).rowcount
-            row = conn.execute(Q.CHALLENGE, {"cid": cid}).one_or_none()
+            claimed = conn.execute(
+                sql.CHALLENGE_CLAIM, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
+            ).rowcount
+            row = conn.execute(sql.CHALLENGE, {"cid": cid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
-            raise AuthError("チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404)
+            raise AuthError(
+                "チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404
+            )
         if claimed != 1:
-            raise AuthError("チャレンジは使用済みです / challenge already used", code="challenge_used", status=409)
+            raise AuthError(
+                "チャレンジは使用済みです / challenge already used", code="challenge_used", status=409
+            )
         if t > row.expires_at:
             raise AuthError("チャレンジの期限が切れています / challenge expired", code="challenge_expired")
         return bytes(row.nonce)
@@ -159,45 +185,69 @@ class Center:
             pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
             serial = f"{cert.serial_number:X}"
             with self.engine.begin() as conn:
-                row = conn.execute(Q.CARD, {"serial": serial}).one_or_none()
+                row = conn.execute(sql.CARD, {"serial": serial}).one_or_none()
                 if row is None:
-                    raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
+                    raise AuthError(
+                        "住民が見つかりません / resident unknown", code="resident_unknown", status=403
+                    )
                 facts, _data = self._facts(conn, row.resident_id)
                 if facts.status == "deceased":
-                    raise AuthError("この証明書では利用できません / resident deceased", code="resident_deceased",
-                                    status=403)
+                    raise AuthError(
+                        "この証明書では利用できません / resident deceased",
+                        code="resident_deceased",
+                        status=403,
+                    )
                 munis = rules.municipalities_for(facts, self.catalogue, now)
                 sid = _token("SE-")
                 expires = t + self.config.session_ttl
-                conn.execute(Q.SESSION_INSERT, {
-                    "session_id": sid, "kiosk_id": kiosk_id, "resident_id": facts.resident_id, "cert_serial": serial,
-                    "created_at": t, "expires_at": expires,
-                    "municipalities": dumps([[m["code"], m["relation"]] for m in munis])})
-                self._audit(conn, t, kiosk_id, "auth_ok", session_id=sid, resident_id=facts.resident_id,
-                            cert_serial=serial)
+                conn.execute(
+                    sql.SESSION_INSERT,
+                    {
+                        "session_id": sid,
+                        "kiosk_id": kiosk_id,
+                        "resident_id": facts.resident_id,
+                        "cert_serial": serial,
+                        "created_at": t,
+                        "expires_at": expires,
+                        "municipalities": dumps([[m["code"], m["relation"]] for m in munis]),
+                    },
+                )
+                self._audit(
+                    conn,
+                    t,
+                    kiosk_id,
+                    "auth_ok",
+                    session_id=sid,
+                    resident_id=facts.resident_id,
+                    cert_serial=serial,
+                )
         except AuthError as exc:
             with self.engine.begin() as conn:
                 self._audit(conn, t, kiosk_id, "auth_failed", challenge_id=cid, code=exc.error_code)
             raise
-        return {"session_id": sid, "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
-                "municipalities": munis}
+        return {
+            "session_id": sid,
+            "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
+            "municipalities": munis,
+        }
 
     # -- orders ------------------------------------------------------------------------------------
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
-        row = conn.execute(Q.SESSION, {"sid": sid}).one_or_none()
+        row = conn.execute(sql.SESSION, {"sid": sid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             if row is not None:
                 self._audit(conn, t, kiosk_id, "foreign_session", session_id=sid)
             raise SessionError("セッションが見つかりません / session unknown", code="session_unknown")
         if t > row.expires_at:
-            raise SessionError("セッションの期限が切れています / session expired", code="session_expired",
-                               status=401)
+            raise SessionError(
+                "セッションの期限が切れています / session expired", code="session_expired", status=401
+            )
         return row
 
     def order(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders``: validate against the rules and price the order.
 
-        :raises SessionError, NotAvailable, RequestError:
+        :raises SessionError, NotAvailableError, RequestError:
         """
         sid = _req_str(body, "session_id", 64)
         code = _req_str(body, "municipality", 6)
@@ -211,23 +261,60 @@ class Center:
                 raise rules.not_available("not_offered")
             muni = self.catalogue[code]
             facts, _ = self._facts(conn, sess.resident_id)
-            opts = rules.validate_order(muni, cert, allowed[code], facts, body.get("options", {}),
-                                        body.get("copies", 1), now)
+            opts = rules.validate_order(
+                muni,
+                cert,
+                allowed[code],
+                facts,
+                options=body.get("options", {}),
+                copies=body.get("copies", 1),
+                now=now,
+            )
             copies = int(body.get("copies", 1))
             fee = muni.services[cert].fee
             oid = _token("O-")
-            conn.execute(Q.ORDER_INSERT, {
-                "order_id": oid, "session_id": sid, "kiosk_id": kiosk_id, "resident_id": sess.resident_id,
-                "municipality": code, "relation": allowed[code], "certificate": cert, "options": dumps(opts),
-                "copies": copies, "fee_each": fee, "fee_total": fee * copies, "state": "ordered", "created_at": t,
-                "charged": 0})
-            self._audit(conn, t, kiosk_id, "order_created", order_id=oid, session_id=sid, cert_type=cert,
-                        municipality=code, copies=copies)
-        return {"order_id": oid, "municipality": code, "certificate": cert, "options": opts, "copies": copies,
-                "fee_each": fee, "fee_total": fee * copies}
+            conn.execute(
+                sql.ORDER_INSERT,
+                {
+                    "order_id": oid,
+                    "session_id": sid,
+                    "kiosk_id": kiosk_id,
+                    "resident_id": sess.resident_id,
+                    "municipality": code,
+                    "relation": allowed[code],
+                    "certificate": cert,
+                    "options": dumps(opts),
+                    "copies": copies,
+                    "fee_each": fee,
+                    "fee_total": fee * copies,
+                    "state": "ordered",
+                    "created_at": t,
+                    "charged": 0,
+                },
+            )
+            self._audit(
+                conn,
+                t,
+                kiosk_id,
+                "order_created",
+                order_id=oid,
+                session_id=sid,
+                cert_type=cert,
+                municipality=code,
+                copies=copies,
+            )
+        return {
+            "order_id": oid,
+            "municipality": code,
+            "certificate": cert,
+            "options": opts,
+            "copies": copies,
+            "fee_each": fee,
+            "fee_total": fee * copies,
+        }
 
     def _order_row(self, conn: Connection, kiosk_id: str, oid: str, t: float) -> Any:
-        row = conn.execute(Q.ORDER_LOCKED if self.postgres else Q.ORDER, {"oid": oid}).one_or_none()
+        row = conn.execute(sql.ORDER_LOCKED if self.postgres else sql.ORDER, {"oid": oid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             if row is not None:
                 self._audit(conn, t, kiosk_id, "foreign_order", order_id=oid)
@@ -236,65 +323,107 @@ class Center:
 
     def _next_serial(self, conn: Connection, name: str) -> int:
         conn.execute(self._counter_insert, {"name": name, "value": 0})
-        return int(conn.execute(Q.COUNTER_BUMP, {"b_name": name}).scalar_one())
+        return int(conn.execute(sql.COUNTER_BUMP, {"b_name": name}).scalar_one())
 
     def issue(self, kiosk_id: str, oid: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders/{id}/issue``: idempotent on ``Idempotency-Key``.
 
-        :raises OrderError, SessionError, NotAvailable, RequestError:
+        :raises OrderError, SessionError, NotAvailableError, RequestError:
         """
         if not key or len(key) > 128 or not key.isascii() or not key.isprintable():
-            raise RequestError("Idempotency-Key ヘッダが必要です / Idempotency-Key header required",
-                               code="idempotency_key_required")
+            raise RequestError(
+                "Idempotency-Key ヘッダが必要です / Idempotency-Key header required",
+                code="idempotency_key_required",
+            )
         payment = body.get("payment")
         if not isinstance(payment, dict):
-            raise RequestError("payment が不正です / field 'payment' missing or invalid", code="field_invalid")
+            raise RequestError(
+                "payment が不正です / field 'payment' missing or invalid", code="field_invalid"
+            )
         req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
         t, now = self.now()
         with self.engine.begin() as conn:
             row = self._order_row(conn, kiosk_id, oid, t)
             if row.state != "ordered":
                 if row.idempotency_key != key:
-                    raise OrderError("この注文は発行済みです / order already issued", code="order_already_issued",
-                                     status=409)
+                    raise OrderError(
+                        "この注文は発行済みです / order already issued",
+                        code="order_already_issued",
+                        status=409,
+                    )
                 if row.request_hash != req_hash:
-                    raise OrderError("同じキーで異なる要求です / Idempotency-Key reused with another body",
-                                     code="idempotency_key_reused", status=422)
-                stored = conn.execute(Q.DOCS_OF_ORDER, {"oid": oid}).all()
-                return {"order_id": oid, "documents": [json.loads(d.document) for d in stored], "replayed": True}
+                    raise OrderError(
+                        "同じキーで異なる要求です / Idempotency-Key reused with another body",
+                        code="idempotency_key_reused",
+                        status=422,
+                    )
+                stored = conn.execute(sql.DOCS_OF_ORDER, {"oid": oid}).all()
+                return {
+                    "order_id": oid,
+                    "documents": [json.loads(d.document) for d in stored],
+                    "replayed": True,
+                }
             self._session(conn, kiosk_id, row.session_id, t)
             rules.check_service_hours(now)
             amount = payment.get("amount")
             if amount != row.fee_total:
-                raise RequestError("支払額が手数料と一致しません / payment amount does not match the fee",
-                                   code="payment_mismatch", status=422)
+                raise RequestError(
+                    "支払額が手数料と一致しません / payment amount does not match the fee",
+                    code="payment_mismatch",
+                    status=422,
+                )
             docs = self._build_documents(conn, kiosk_id, row, t, now)
-            conn.execute(Q.ORDER_SET, {"b_oid": oid, "state": "issued", "idempotency_key": key,
-                                       "request_hash": req_hash, "payment": dumps(payment),
-                                       "charged": row.fee_total, "issued_at": t})
-            self._audit(conn, t, kiosk_id, "issued", order_id=oid, seals=[d["content"]["seal_id"] for d in docs],
-                        charged=row.fee_total)
+            conn.execute(
+                sql.ORDER_SET,
+                {
+                    "b_oid": oid,
+                    "state": "issued",
+                    "idempotency_key": key,
+                    "request_hash": req_hash,
+                    "payment": dumps(payment),
+                    "charged": row.fee_total,
+                    "issued_at": t,
+                },
+            )
+            self._audit(
+                conn,
+                t,
+                kiosk_id,
+                "issued",
+                order_id=oid,
+                seals=[d["content"]["seal_id"] for d in docs],
+                charged=row.fee_total,
+            )
         return {"order_id": oid, "documents": docs, "replayed": False}
 
-    def _build_documents(self, conn: Connection, kiosk_id: str, order: Any, t: float,
-                         now: dt.datetime) -> list[dict[str, Any]]:
+    def _build_documents(
+        self, conn: Connection, kiosk_id: str, order: Any, t: float, now: dt.datetime
+    ) -> list[dict[str, Any]]:
         muni = self.catalogue[order.municipality]
         facts, resident = self._facts(conn, order.resident_id)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
-        rules.validate_order(muni, order.certificate, order.relation, facts, options, order.copies, now)
+        rules.validate_order(
+            muni, order.certificate, order.relation, facts, options=options, copies=order.copies, now=now
+        )
         cert = order.certificate
         household = [resident]
         if options.get("scope") in ("household", "all"):
-            household = [json.loads(r.data) for r in conn.execute(Q.HOUSEHOLD, {"hh": resident["household_id"]})]
+            household = [
+                json.loads(r.data) for r in conn.execute(sql.HOUSEHOLD, {"hh": resident["household_id"]})
+            ]
         kos = None
         if cert in ("koseki", "fuhyo") and resident.get("honseki"):
-            krow = conn.execute(Q.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
+            krow = conn.execute(sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
             kos = json.loads(krow.data) if krow else None
         tax = None
         if cert == "kazei":
-            tax = json.loads(conn.execute(Q.TAX, {"rid": order.resident_id, "year": options["year"]}).one().data)
-        srow = conn.execute(Q.SEAL_REG, {"rid": order.resident_id}).one_or_none() if cert == "inkan" else None
+            tax = json.loads(
+                conn.execute(sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one().data
+            )
+        srow = None
+        if cert == "inkan":
+            srow = conn.execute(sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
         issued = now.astimezone(rules.JST).date()
         out = []
         for i in range(1, order.copies + 1):
@@ -302,19 +431,46 @@ class Center:
             number = issue_number(issued, muni, kiosk_id, serial)
             seal_id = _token("S-")
             ctx = IssueContext(
-                municipality=muni, official_seal_png_b64=self.seal_png[muni.code], certificate=order.certificate,
-                options=options, resident=resident, household=household, koseki=kos, tax=tax,
-                seal_registration=json.loads(srow.data) if srow else None, issued=issued, issue_number=number,
-                seal_id=seal_id, copy_index=i)
+                municipality=muni,
+                official_seal_png_b64=self.seal_png[muni.code],
+                certificate=order.certificate,
+                options=options,
+                resident=resident,
+                household=household,
+                koseki=kos,
+                tax=tax,
+                seal_registration=json.loads(srow.data) if srow else None,
+                issued=issued,
+                issue_number=number,
+                seal_id=seal_id,
+                copy_index=i,
+            )
             content = build_content(ctx)
             digest = content_digest(content)
-            claims = SealClaims(seal_id=seal_id, certificate=order.certificate, municipality=muni.code,
-                                issued_date=issued, issue_number=number, holder=order.resident_id,
-                                holder_name=resident["name"], digest=digest)
+            claims = SealClaims(
+                seal_id=seal_id,
+                certificate=order.certificate,
+                municipality=muni.code,
+                issued_date=issued,
+                issue_number=number,
+                holder=order.resident_id,
+                holder_name=resident["name"],
+                digest=digest,
+            )
             doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
-            conn.execute(Q.DOC_INSERT, {
-                "seal_id": seal_id, "order_id": order.order_id, "copy_index": i, "resident_id": order.resident_id,
-                "certificate": order.certificate, "status": "valid", "digest": digest.hex(), "document": dumps(doc)})
+            conn.execute(
+                sql.DOC_INSERT,
+                {
+                    "seal_id": seal_id,
+                    "order_id": order.order_id,
+                    "copy_index": i,
+                    "resident_id": order.resident_id,
+                    "certificate": order.certificate,
+                    "status": "valid",
+                    "digest": digest.hex(),
+                    "document": dumps(doc),
+                },
+            )
             out.append(doc)
         return out
 
@@ -325,8 +481,9 @@ class Center:
         """
         result = body.get("result")
         if result not in ("printed", "failed"):
-            raise RequestError("result は printed か failed です / result must be printed or failed",
-                               code="field_invalid")
+            raise RequestError(
+                "result は printed か failed です / result must be printed or failed", code="field_invalid"
+            )
         pages = body.get("pages_printed", 0)
         if not isinstance(pages, int) or isinstance(pages, bool) or not 0 <= pages <= 1000:
             raise RequestError("pages_printed が不正です / pages_printed invalid", code="field_invalid")
@@ -334,26 +491,34 @@ class Center:
         with self.engine.begin() as conn:
             row = self._order_row(conn, kiosk_id, oid, t)
             if row.state == "ordered":
-                raise OrderError("まだ発行されていません / order not issued", code="order_not_issued", status=409)
-            seals = [r.seal_id for r in conn.execute(Q.DOCS_OF_ORDER, {"oid": oid})]
+                raise OrderError(
+                    "まだ発行されていません / order not issued", code="order_not_issued", status=409
+                )
+            seals = [r.seal_id for r in conn.execute(sql.DOCS_OF_ORDER, {"oid": oid})]
             if row.state != "issued":
                 if row.state != result:
-                    raise OrderError("完了済みの注文です / order already completed", code="order_completed",
-                                     status=409)
+                    raise OrderError(
+                        "完了済みの注文です / order already completed", code="order_completed", status=409
+                    )
             else:
-                conn.execute(Q.ORDER_SET, {"b_oid": oid, "state": result, "completed_at": t,
-                                           "pages_printed": pages})
+                conn.execute(
+                    sql.ORDER_SET, {"b_oid": oid, "state": result, "completed_at": t, "pages_printed": pages}
+                )
                 if result == "failed":
-                    conn.execute(Q.DOCS_VOID, {"b_oid": oid, "status": "voided"})
+                    conn.execute(sql.DOCS_VOID, {"b_oid": oid, "status": "voided"})
                 self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
         refund = int(row.charged) if result == "failed" else 0
-        return {"order_id": oid, "state": result, "refund": refund,
-                "voided": seals if result == "failed" else []}
+        return {
+            "order_id": oid,
+            "state": result,
+            "refund": refund,
+            "voided": seals if result == "failed" else [],
+        }
 
     def seal_status(self, seal_id: str) -> dict[str, Any]:
         """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""
         with self.engine.connect() as conn:
-            row = conn.execute(Q.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
+            row = conn.execute(sql.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
         if row is None:
             raise CenterError("封印が見つかりません / seal unknown", code="seal_unknown", status=404)
         return {"seal_id": seal_id, "status": row.status}

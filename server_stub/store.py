@@ -32,10 +32,15 @@ __all__ = ["TABLES", "dumps", "is_postgres", "make_engine", "metadata"]
 log = logging.getLogger(__name__)
 metadata = MetaData()
 
-municipalities = Table("municipalities", metadata, Column("code", String(6), primary_key=True),
-                       Column("data", Text, nullable=False))
+municipalities = Table(
+    "municipalities",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("data", Text, nullable=False),
+)
 residents = Table(
-    "residents", metadata,
+    "residents",
+    metadata,
     Column("resident_id", String(16), primary_key=True),
     Column("municipality", String(6), nullable=False, index=True),
     Column("household_id", String(16), nullable=False, index=True),
@@ -43,28 +48,41 @@ residents = Table(
     Column("data", Text, nullable=False),
 )
 card_certs = Table(
-    "card_certs", metadata,
+    "card_certs",
+    metadata,
     Column("serial", String(40), primary_key=True),  # hex, upper case
     Column("resident_id", String(16), nullable=False, index=True),
     Column("kind", String(8), nullable=False),
 )
 honseki_registrations = Table(
-    "honseki_registrations", metadata,
+    "honseki_registrations",
+    metadata,
     Column("resident_id", String(16), primary_key=True),
     Column("municipality", String(6), primary_key=True),
 )
-koseki = Table("koseki", metadata, Column("koseki_id", String(16), primary_key=True),
-               Column("municipality", String(6), nullable=False), Column("data", Text, nullable=False))
+koseki = Table(
+    "koseki",
+    metadata,
+    Column("koseki_id", String(16), primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("data", Text, nullable=False),
+)
 tax_records = Table(
-    "tax_records", metadata,
+    "tax_records",
+    metadata,
     Column("resident_id", String(16), primary_key=True),
     Column("fiscal_year", Integer, primary_key=True),
     Column("data", Text, nullable=False),
 )
-seal_registrations = Table("seal_registrations", metadata, Column("resident_id", String(16), primary_key=True),
-                           Column("data", Text, nullable=False))
+seal_registrations = Table(
+    "seal_registrations",
+    metadata,
+    Column("resident_id", String(16), primary_key=True),
+    Column("data", Text, nullable=False),
+)
 challenges = Table(
-    "challenges", metadata,
+    "challenges",
+    metadata,
     Column("challenge_id", String(40), primary_key=True),
     Column("kiosk_id", String(64), nullable=False),
     Column("nonce", LargeBinary(32), nullable=False),
@@ -73,7 +91,8 @@ challenges = Table(
     Column("used_at", Float, nullable=True),
 )
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("session_id", String(40), primary_key=True),
     Column("kiosk_id", String(64), nullable=False),
     Column("resident_id", String(16), nullable=False),
@@ -83,7 +102,8 @@ sessions = Table(
     Column("municipalities", Text, nullable=False),  # JSON list of (code, relation) the session may use
 )
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("order_id", String(40), primary_key=True),
     Column("session_id", String(40), nullable=False, index=True),
     Column("kiosk_id", String(64), nullable=False),
@@ -106,7 +126,8 @@ orders = Table(
     Column("pages_printed", Integer, nullable=True),
 )
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("seal_id", String(40), primary_key=True),
     Column("order_id", String(40), nullable=False, index=True),
     Column("copy_index", Integer, nullable=False),
@@ -116,10 +137,15 @@ documents = Table(
     Column("digest", String(64), nullable=False),
     Column("document", Text, nullable=False),  # {"content", "seal"} exactly as answered
 )
-counters = Table("counters", metadata, Column("name", String(64), primary_key=True),
-                 Column("value", Integer, nullable=False))
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", Float, nullable=False),
     Column("kiosk_id", String(64), nullable=True),
@@ -128,8 +154,13 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
-audit_head = Table("audit_head", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
-                   Column("seq", Integer, nullable=False), Column("hash", String(64), nullable=False))
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
 
 TABLES = {t.name: t for t in metadata.sorted_tables}
 
@@ -160,8 +191,14 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     spinning in SQLite's busy handler.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=30,
-                               connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
+            connect_args={"check_same_thread": False, "timeout": 10},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
 
         @event.listens_for(engine, "begin")
@@ -170,6 +207,7 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         isolation_level="READ COMMITTED")
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, isolation_level="READ COMMITTED"
+    )

@@ -18,16 +18,55 @@ from server_stub.municipalities import CATALOGUE, Municipality
 
 __all__ = ["Registry", "SyntheticResident", "generate"]
 
-SURNAMES = [("山田", "ヤマダ"), ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
-            ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
-            ("吉田", "ヨシダ"), ("山本", "ヤマモト"), ("松本", "マツモト"), ("井上", "イノウエ")]
-MALE = [("太郎", "タロウ"), ("健一", "ケンイチ"), ("大輔", "ダイスケ"), ("翔太", "ショウタ"), ("誠", "マコト"),
-        ("浩二", "コウジ"), ("拓也", "タクヤ"), ("和夫", "カズオ")]
-FEMALE = [("花子", "ハナコ"), ("陽子", "ヨウコ"), ("美咲", "ミサキ"), ("由美", "ユミ"), ("恵", "メグミ"),
-          ("彩", "アヤ"), ("真由美", "マユミ"), ("春子", "ハルコ")]
-FOREIGN = [("NGUYEN VAN AN", "ベトナム", 1), ("SMITH EMILY ROSE", "アメリカ合衆国", 2),
-           ("SANTOS MARIA CLARA", "フィリピン", 2), ("WANG FANG", "中国", 2), ("SILVA PEDRO", "ブラジル", 1)]
-STATUSES = [("技術・人文知識・国際業務", "3年"), ("永住者", "無期限"), ("留学", "2年"), ("特定技能1号", "1年")]
+SURNAMES = [
+    ("山田", "ヤマダ"),
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山本", "ヤマモト"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+]
+MALE = [
+    ("太郎", "タロウ"),
+    ("健一", "ケンイチ"),
+    ("大輔", "ダイスケ"),
+    ("翔太", "ショウタ"),
+    ("誠", "マコト"),
+    ("浩二", "コウジ"),
+    ("拓也", "タクヤ"),
+    ("和夫", "カズオ"),
+]
+FEMALE = [
+    ("花子", "ハナコ"),
+    ("陽子", "ヨウコ"),
+    ("美咲", "ミサキ"),
+    ("由美", "ユミ"),
+    ("恵", "メグミ"),
+    ("彩", "アヤ"),
+    ("真由美", "マユミ"),
+    ("春子", "ハルコ"),
+]
+FOREIGN = [
+    ("NGUYEN VAN AN", "ベトナム", 1),
+    ("SMITH EMILY ROSE", "アメリカ合衆国", 2),
+    ("SANTOS MARIA CLARA", "フィリピン", 2),
+    ("WANG FANG", "中国", 2),
+    ("SILVA PEDRO", "ブラジル", 1),
+]
+STATUSES = [
+    ("技術・人文知識・国際業務", "3年"),
+    ("永住者", "無期限"),
+    ("留学", "2年"),
+    ("特定技能1号", "1年"),
+]
 KANJI_NUM = "一二三四五六七八九"
 CHILD_ORDER = {"男": ["長男", "二男", "三男"], "女": ["長女", "二女", "三女"]}
 
@@ -70,7 +109,8 @@ def _address(r: random.Random, m: Municipality) -> str:
     town = r.choice(m.towns)
     if town.startswith("大字"):
         return f"{m.prefecture}{m.name}{town}{r.randrange(100, 3000)}番地"
-    return f"{m.prefecture}{m.name}{town}{KANJI_NUM[r.randrange(5)]}丁目{r.randrange(1, 30)}番{r.randrange(1, 20)}号"
+    chome = KANJI_NUM[r.randrange(5)]
+    return f"{m.prefecture}{m.name}{town}{chome}丁目{r.randrange(1, 30)}番{r.randrange(1, 20)}号"
 
 
 class _Builder:
@@ -88,23 +128,47 @@ class _Builder:
         self.n_res += 1
         return f"R{self.n_res:05d}"
 
-    def person(self, muni: Municipality, hh: str, address: str, rel: str, sex: str, age: int,
-               surname: tuple[str, str], **kw: Any) -> dict[str, Any]:
+    def person(  # noqa: PLR0917
+        self,
+        muni: Municipality,
+        hh: str,
+        address: str,
+        rel: str,
+        sex: str,
+        age: int,
+        surname: tuple[str, str],
+        **kw: Any,
+    ) -> dict[str, Any]:
         r = self.r
         given = r.choice(MALE if sex == "男" else FEMALE)
-        birth = _date(r, self.today.replace(year=self.today.year - age - 1), self.today.replace(
-            year=self.today.year - age))
+        birth = _date(
+            r,
+            self.today.replace(year=self.today.year - age - 1),
+            self.today.replace(year=self.today.year - age),
+        )
         became = _date(r, max(birth, dt.date(1990, 1, 1)), self.today - dt.timedelta(days=60))
         other = r.choice([m for m in CATALOGUE if m.code != muni.code])
         d: dict[str, Any] = {
-            "resident_id": self._rid(), "municipality": muni.code, "household_id": hh, "status": "active",
-            "support_measure": False, "family_name": surname[0], "given_name": given[0],
-            "name": f"{surname[0]}　{given[0]}", "furigana": f"{surname[1]}　{given[1]}",
-            "birth_date": birth.isoformat(), "sex": sex, "relationship": rel, "my_number": _my_number(r),
-            "address": address, "became_resident_on": became.isoformat(),
+            "resident_id": self._rid(),
+            "municipality": muni.code,
+            "household_id": hh,
+            "status": "active",
+            "support_measure": False,
+            "family_name": surname[0],
+            "given_name": given[0],
+            "name": f"{surname[0]}　{given[0]}",
+            "furigana": f"{surname[1]}　{given[1]}",
+            "birth_date": birth.isoformat(),
+            "sex": sex,
+            "relationship": rel,
+            "my_number": _my_number(r),
+            "address": address,
+            "became_resident_on": became.isoformat(),
             "address_set_on": None if r.random() < 0.5 else _date(r, became, self.today).isoformat(),
-            "notified_on": became.isoformat(), "previous_address": _address(r, other),
-            "honseki": None, "foreign": None,
+            "notified_on": became.isoformat(),
+            "previous_address": _address(r, other),
+            "honseki": None,
+            "foreign": None,
         }
         d.update(kw)
         return d
@@ -115,9 +179,12 @@ class _Builder:
         created = dt.date.fromisoformat(hittosha["birth_date"]).replace(day=1) + dt.timedelta(days=365 * 25)
         created = min(created, self.today - dt.timedelta(days=400))
         k: dict[str, Any] = {
-            "koseki_id": f"K{self.n_kos:05d}", "municipality": code,
+            "koseki_id": f"K{self.n_kos:05d}",
+            "municipality": code,
             "honseki": f"{m.prefecture}{m.name}{m.towns[0]}一丁目{self.r.randrange(1, 400)}番地",
-            "hittosha": hittosha["name"], "created_on": created.isoformat(), "members": [],
+            "hittosha": hittosha["name"],
+            "created_on": created.isoformat(),
+            "members": [],
         }
         counts = {"男": 0, "女": 0}
         for p in members:
@@ -133,15 +200,30 @@ class _Builder:
             mother = f"{p['family_name']}{self.r.choice(FEMALE)[0]}"
             if role not in ("世帯主", "妻"):
                 father = hittosha["name"].replace("　", "")
-                mother = next((x["name"].replace("　", "") for x in members if x["relationship"] == "妻"), mother)
-            k["members"].append({
-                "resident_id": p["resident_id"], "given_name": p["given_name"], "name": p["name"],
-                "birth_date": p["birth_date"], "sex": p["sex"], "spouse_role": spouse, "father": father,
-                "mother": mother, "relationship": order, "removed": p["status"] == "deceased",
-                "birth_place": f"{m.prefecture}{m.name}",
-            })
-            p["honseki"] = {"municipality": code, "address": k["honseki"], "koseki_id": k["koseki_id"],
-                            "hittosha": hittosha["name"]}
+                mother = next(
+                    (x["name"].replace("　", "") for x in members if x["relationship"] == "妻"), mother
+                )
+            k["members"].append(
+                {
+                    "resident_id": p["resident_id"],
+                    "given_name": p["given_name"],
+                    "name": p["name"],
+                    "birth_date": p["birth_date"],
+                    "sex": p["sex"],
+                    "spouse_role": spouse,
+                    "father": father,
+                    "mother": mother,
+                    "relationship": order,
+                    "removed": p["status"] == "deceased",
+                    "birth_place": f"{m.prefecture}{m.name}",
+                }
+            )
+            p["honseki"] = {
+                "municipality": code,
+                "address": k["honseki"],
+                "koseki_id": k["koseki_id"],
+                "hittosha": hittosha["name"],
+            }
         self.reg.koseki.append(k)
         return k
 
@@ -151,29 +233,44 @@ class _Builder:
             return
         salary = self.r.randrange(120, 900) * 10_000
         for y in self.tax_years:
-            self.reg.tax[(p["resident_id"], y)] = {"salary": salary + (y - self.tax_years[-1]) * 50_000,
-                                                   "spouse": p["relationship"] == "世帯主" and self.r.random() < 0.5,
-                                                   "dependents_general": self.r.randrange(0, 2),
-                                                   "dependents_young": self.r.randrange(0, 2)}
+            self.reg.tax[(p["resident_id"], y)] = {
+                "salary": salary + (y - self.tax_years[-1]) * 50_000,
+                "spouse": p["relationship"] == "世帯主" and self.r.random() < 0.5,
+                "dependents_general": self.r.randrange(0, 2),
+                "dependents_young": self.r.randrange(0, 2),
+            }
 
     def seal(self, p: dict[str, Any]) -> None:
         n = len(self.reg.seals) + 1
-        self.reg.seals[p["resident_id"]] = {"registration_number": n, "text": p["family_name"],
-                                            "shape": "round", "size_mm": 15}
+        self.reg.seals[p["resident_id"]] = {
+            "registration_number": n,
+            "text": p["family_name"],
+            "shape": "round",
+            "size_mm": 15,
+        }
 
-    def add(self, p: dict[str, Any], *, card_state: str = "valid", filed: bool = True, seal: bool = True,
-            tags: tuple[str, ...] = ()) -> dict[str, Any]:
+    def add(
+        self,
+        p: dict[str, Any],
+        *,
+        card_state: str = "valid",
+        filed: bool = True,
+        seal: bool = True,
+        tags: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         age = self.today.year - int(p["birth_date"][:4])
         self.tax(p, filed)
         if seal and age >= 15:
             self.seal(p)
-        res = SyntheticResident(p, card=age >= 15, card_state=card_state, pin=f"{self.r.randrange(10_000):04d}",
-                                tags=list(tags))
+        res = SyntheticResident(
+            p, card=age >= 15, card_state=card_state, pin=f"{self.r.randrange(10_000):04d}", tags=list(tags)
+        )
         self.reg.residents.append(res)
         return p
 
-    def household(self, code: str, size: int, *, honseki: str | None = None, registered: bool = False,
-                  **first: Any) -> list[dict[str, Any]]:
+    def household(
+        self, code: str, size: int, *, honseki: str | None = None, registered: bool = False, **first: Any
+    ) -> list[dict[str, Any]]:
         m = _muni(code)
         self.n_hh += 1
         hh = f"H{self.n_hh:05d}"
@@ -182,12 +279,24 @@ class _Builder:
         card_state = first.pop("card_state", "valid")
         filed = first.pop("filed", True)
         seal = first.pop("seal", True)
-        head = self.person(m, hh, address, "世帯主", "男" if size > 1 or self.r.random() < 0.5 else "女",
-                           self.r.randrange(35, 70) if size > 1 else self.r.randrange(22, 80), surname, **first)
+        head = self.person(
+            m,
+            hh,
+            address,
+            "世帯主",
+            "男" if size > 1 or self.r.random() < 0.5 else "女",
+            self.r.randrange(35, 70) if size > 1 else self.r.randrange(22, 80),
+            surname,
+            **first,
+        )
         people = [self.add(head, card_state=card_state, filed=filed, seal=seal)]
         if size > 1:
-            people.append(self.add(self.person(m, hh, address, "妻", "女", self.r.randrange(30, 65), surname),
-                                   seal=self.r.random() < 0.6))
+            people.append(
+                self.add(
+                    self.person(m, hh, address, "妻", "女", self.r.randrange(30, 65), surname),
+                    seal=self.r.random() < 0.6,
+                )
+            )
         for i in range(size - 2):
             age = self.r.choice([8, 12, 16, 19, 24]) if i == 0 else self.r.randrange(3, 25)
             child = self.person(m, hh, address, "子", self.r.choice(["男", "女"]), age, surname)
@@ -205,30 +314,54 @@ class _Builder:
         status, period = self.r.choice(STATUSES)
         expires = self.today + dt.timedelta(days=self.r.randrange(200, 1000))
         letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
-        card = (self.r.choice(letters) + self.r.choice(letters) + f"{self.r.randrange(10**8):08d}"
-                + self.r.choice(letters) + self.r.choice(letters))
-        p = self.person(m, f"H{self.n_hh:05d}", _address(self.r, m), "世帯主", "男" if sex_code == 1 else "女",
-                        self.r.randrange(20, 50), ("", ""))
-        p.update({"name": name, "furigana": None, "family_name": name.split()[0], "given_name": name.split()[-1],
-                  "foreign": {"nationality": nationality, "section": "中長期在留者" if status != "永住者" else
-                              "中長期在留者（永住者）", "status": status, "period": period,
-                              "period_expires": expires.isoformat(), "card_number": card}})
+        card = (
+            self.r.choice(letters)
+            + self.r.choice(letters)
+            + f"{self.r.randrange(10**8):08d}"
+            + self.r.choice(letters)
+            + self.r.choice(letters)
+        )
+        p = self.person(
+            m,
+            f"H{self.n_hh:05d}",
+            _address(self.r, m),
+            "世帯主",
+            "男" if sex_code == 1 else "女",
+            self.r.randrange(20, 50),
+            ("", ""),
+        )
+        p.update(
+            {
+                "name": name,
+                "furigana": None,
+                "family_name": name.split()[0],
+                "given_name": name.split()[-1],
+                "foreign": {
+                    "nationality": nationality,
+                    "section": "中長期在留者" if status != "永住者" else "中長期在留者（永住者）",
+                    "status": status,
+                    "period": period,
+                    "period_expires": expires.isoformat(),
+                    "card_number": card,
+                },
+            }
+        )
         return self.add(p, seal=False)
 
 
 def _scenarios(b: _Builder) -> None:
     """The fixed households that cover every edge case, in this order (tests rely on the tags)."""
-    b.household("139991", 4, honseki="139991")                                     # household, all services
-    b.household("279992", 1, honseki="139991", registered=True)                    # honseki-other, registered
-    b.household("019993", 1, honseki="409994")                                     # honseki-other, not registered
-    b.foreign("139991")                                                             # foreign resident
-    b.household("139991", 1, honseki="139991", card_state="revoked")               # revoked certificate
-    b.household("279992", 1, honseki="279992", card_state="expired")               # expired certificate
-    b.household("139991", 1, honseki="139991", status="moved_out")                 # 転出 (koseki still issued)
-    b.household("409994", 1, honseki="409994", support_measure=True)              # 支援措置
-    b.household("279992", 1, honseki="279992", seal=False)                         # no seal registered
-    b.household("139991", 1, honseki="139991", filed=False)                        # no tax return
-    b.household("019993", 1, honseki="019993", status="deceased")                  # deceased
+    b.household("139991", 4, honseki="139991")  # household, all services
+    b.household("279992", 1, honseki="139991", registered=True)  # honseki-other, registered
+    b.household("019993", 1, honseki="409994")  # honseki-other, not registered
+    b.foreign("139991")  # foreign resident
+    b.household("139991", 1, honseki="139991", card_state="revoked")  # revoked certificate
+    b.household("279992", 1, honseki="279992", card_state="expired")  # expired certificate
+    b.household("139991", 1, honseki="139991", status="moved_out")  # 転出 (koseki still issued)
+    b.household("409994", 1, honseki="409994", support_measure=True)  # 支援措置
+    b.household("279992", 1, honseki="279992", seal=False)  # no seal registered
+    b.household("139991", 1, honseki="139991", filed=False)  # no tax return
+    b.household("019993", 1, honseki="019993", status="deceased")  # deceased
 
 
 def generate(seed: str | int, residents: int, today: dt.date) -> Registry:
@@ -256,11 +389,17 @@ def _tag(reg: Registry, latest: int) -> None:
     registered = {rid for rid, _ in reg.honseki_registrations}
     for x in reg.residents:
         d = x.data
-        tags = {"revoked": x.card_state == "revoked", "expired": x.card_state == "expired",
-                "moved-out": d["status"] == "moved_out", "deceased": d["status"] == "deceased",
-                "support-measure": d["support_measure"], "foreign": d["foreign"] is not None,
-                "household": sizes[d["household_id"]] > 1, "no-seal": d["resident_id"] not in reg.seals,
-                "no-tax-return": (d["resident_id"], latest) not in reg.tax,
-                "honseki-other": bool(d["honseki"]) and d["honseki"]["municipality"] != d["municipality"],
-                "honseki-registered": d["resident_id"] in registered}
+        tags = {
+            "revoked": x.card_state == "revoked",
+            "expired": x.card_state == "expired",
+            "moved-out": d["status"] == "moved_out",
+            "deceased": d["status"] == "deceased",
+            "support-measure": d["support_measure"],
+            "foreign": d["foreign"] is not None,
+            "household": sizes[d["household_id"]] > 1,
+            "no-seal": d["resident_id"] not in reg.seals,
+            "no-tax-return": (d["resident_id"], latest) not in reg.tax,
+            "honseki-other": bool(d["honseki"]) and d["honseki"]["municipality"] != d["municipality"],
+            "honseki-registered": d["resident_id"] in registered,
+        }
         x.tags = sorted(k for k, v in tags.items() if v)

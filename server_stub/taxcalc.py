@@ -31,16 +31,21 @@ def salary_income(salary: int) -> int:
     return max(0, salary - deduction)
 
 
-def tax_body(record: dict[str, Any], fiscal_year: int, resident: dict[str, Any], muni_tax: str,
-             pref_tax: str) -> dict[str, Any]:
+def tax_body(
+    record: dict[str, Any], fiscal_year: int, resident: dict[str, Any], muni_tax: str, pref_tax: str
+) -> dict[str, Any]:
     salary = int(record["salary"])
     income = salary_income(salary)
     social = salary * 15 // 100
     spouse = 330_000 if record.get("spouse") else 0
     general = 330_000 * int(record.get("dependents_general", 0))
     basic = 430_000
-    deductions = [["社会保険料控除", yen(social)], ["配偶者控除", yen(spouse)], ["扶養控除", yen(general)],
-                  ["基礎控除", yen(basic)]]
+    deductions = [
+        ["社会保険料控除", yen(social)],
+        ["配偶者控除", yen(spouse)],
+        ["扶養控除", yen(general)],
+        ["基礎控除", yen(basic)],
+    ]
     total_ded = social + spouse + general + basic
     taxable = max(0, income - total_ded) // 1000 * 1000
     muni_income = taxable * 6 // 100 // 100 * 100
@@ -48,15 +53,26 @@ def tax_body(record: dict[str, Any], fiscal_year: int, resident: dict[str, Any],
     muni_flat, pref_flat = (3_000, 1_000) if income > 450_000 else (0, 0)
     annual = muni_income + pref_income + muni_flat + pref_flat
     return {
-        "fiscal_year": fiscal_year_label(fiscal_year), "income_year": income_year_label(fiscal_year),
-        "address": resident["address"], "name": resident["name"], "sex": resident["sex"],
+        "fiscal_year": fiscal_year_label(fiscal_year),
+        "income_year": income_year_label(fiscal_year),
+        "address": resident["address"],
+        "name": resident["name"],
+        "sex": resident["sex"],
         "income": [["給与収入", yen(salary)], ["給与所得", yen(income)]],
-        "total_income": yen(income), "deductions": deductions, "deductions_total": yen(total_ded),
-        "dependents": [["控除対象配偶者", "有" if spouse else "無"],
-                       ["扶養親族（一般）", f"{int(record.get('dependents_general', 0))}人"],
-                       ["扶養親族（16歳未満）", f"{int(record.get('dependents_young', 0))}人"]],
+        "total_income": yen(income),
+        "deductions": deductions,
+        "deductions_total": yen(total_ded),
+        "dependents": [
+            ["控除対象配偶者", "有" if spouse else "無"],
+            ["扶養親族（一般）", f"{int(record.get('dependents_general', 0))}人"],
+            ["扶養親族（16歳未満）", f"{int(record.get('dependents_young', 0))}人"],
+        ],
         "taxable": [["課税標準額（総合）", yen(taxable)]],
-        "tax": [[f"{muni_tax}　所得割額", yen(muni_income)], [f"{muni_tax}　均等割額", yen(muni_flat)],
-                [f"{pref_tax}　所得割額", yen(pref_income)], [f"{pref_tax}　均等割額", yen(pref_flat)]],
+        "tax": [
+            [f"{muni_tax}　所得割額", yen(muni_income)],
+            [f"{muni_tax}　均等割額", yen(muni_flat)],
+            [f"{pref_tax}　所得割額", yen(pref_income)],
+            [f"{pref_tax}　均等割額", yen(pref_flat)],
+        ],
         "annual_tax": yen(annual),
     }

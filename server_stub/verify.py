@@ -71,8 +71,15 @@ def _status_from_center(center: str, ca: Path | None, seal_id: str) -> str | Non
     return str(status) if status in ("valid", "voided") else None
 
 
-def verify_seal(text: str, public_key_pem: Path, *, data: Path | None = None, center: str | None = None,
-                content: dict[str, Any] | None = None, ca: Path | None = None) -> dict[str, Any]:
+def verify_seal(
+    text: str,
+    public_key_pem: Path,
+    *,
+    data: Path | None = None,
+    center: str | None = None,
+    content: dict[str, Any] | None = None,
+    ca: Path | None = None,
+) -> dict[str, Any]:
     """The verification report; ``valid`` only when the signature verifies, the status is ``valid`` and
     (when ``content`` is given) its digest matches the seal."""
     out: dict[str, Any] = {"valid": False}
@@ -88,14 +95,24 @@ def verify_seal(text: str, public_key_pem: Path, *, data: Path | None = None, ce
         out["content_digest"] = "match" if content_digest(c) == claims.digest else "mismatch"
     status = _status_from_db(data, claims.seal_id) if data and (data / "center.json").exists() else None
     if status is None and center:
-        status = _status_from_center(center, ca or (data / "tls" / "ca.pem" if data else None), claims.seal_id)
+        status = _status_from_center(
+            center, ca or (data / "tls" / "ca.pem" if data else None), claims.seal_id
+        )
     out["status"] = status or "unchecked"
     out["valid"] = out["status"] == "valid" and out.get("content_digest", "match") == "match"
     return out
 
 
-def verify_cli(*, image: str | None, payload: str | None, data: Path | None, public_key: str | None,
-               center: str | None, content: str | None, ca: str | None = None) -> dict[str, Any]:
+def verify_cli(
+    *,
+    image: str | None,
+    payload: str | None,
+    data: Path | None,
+    public_key: str | None,
+    center: str | None,
+    content: str | None,
+    ca: str | None = None,
+) -> dict[str, Any]:
     """Entry of ``python -m server_stub verify``; errors come back in the report, never as a traceback."""
     try:
         key = Path(public_key) if public_key else (data / "seal" / "public.pem" if data else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from fixtures.center import CenterData, CenterProcess, center_data, run_cli, start_center
 from fixtures.postgres import PgCluster, fresh_database, pg_cluster
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import qrcode
+from fixtures.center import CenterData, CenterProcess, issued_order, run_cli, start_center
 from sqlalchemy import select
 
-from fixtures.center import CenterData, CenterProcess, issued_order, run_cli, start_center
 from server_stub import audit
 from server_stub.base45 import b45decode, b45encode
 from server_stub.initdata import load_config
@@ -43,21 +43,37 @@ def test_verify_payload_image_and_void(center_data: CenterData, tmp_path: Path) 
         assert code == 0 and out["content_digest"] == "match"
         doc["content"]["body"]["persons"][0]["name"] = "改ざん　太郎"
         (tmp_path / "forged.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        code, out = _verify("--payload", doc["seal"], "--data", data, "--content", str(tmp_path / "forged.json"))
+        code, out = _verify(
+            "--payload", doc["seal"], "--data", data, "--content", str(tmp_path / "forged.json")
+        )
         assert code == 1 and out["content_digest"] == "mismatch"
         img = qrcode.make(doc["seal"], error_correction=qrcode.constants.ERROR_CORRECT_M)
         img.save(tmp_path / "qr.png")
         code, out = _verify("--image", str(tmp_path / "qr.png"), "--data", data)
         assert code == 0 and out["claims"]["seal_id"] == doc["content"]["seal_id"]
         # Offline only (public key, no database): the signature is checked, the status cannot be.
-        code, out = _verify("--payload", doc["seal"], "--public-key", str(center_data.path / "seal" / "public.pem"))
+        code, out = _verify(
+            "--payload", doc["seal"], "--public-key", str(center_data.path / "seal" / "public.pem")
+        )
         assert code == 1 and out["signature"] == "valid" and out["status"] == "unchecked"
         # ... unless the running center is asked over its public route.
-        code, out = _verify("--payload", doc["seal"], "--public-key", str(center_data.path / "seal" / "public.pem"),
-                            "--center", f"https://localhost:{proc.port}", "--ca", str(center_data.path / "tls" / "ca.pem"))
+        code, out = _verify(
+            "--payload",
+            doc["seal"],
+            "--public-key",
+            str(center_data.path / "seal" / "public.pem"),
+            "--center",
+            f"https://localhost:{proc.port}",
+            "--ca",
+            str(center_data.path / "tls" / "ca.pem"),
+        )
         assert code == 0 and out["status"] == "valid"
         code, out = _verify("--payload", _flip(doc["seal"]), "--data", data)
-        assert code == 1 and out["valid"] is False and out["error"] in ("seal_signature_invalid", "seal_malformed")
+        assert (
+            code == 1
+            and out["valid"] is False
+            and out["error"] in ("seal_signature_invalid", "seal_malformed")
+        )
         code, out = _verify("--payload", "KJ1:not base45 ~~", "--data", data)
         assert code == 1 and out["error"] == "seal_malformed"
         assert c.complete(o["order_id"], "failed", 0).status == 200
@@ -81,9 +97,12 @@ def test_seal_by_another_key_is_rejected(center_data: CenterData, tmp_path: Path
     code, out = _verify("--payload", forged, "--data", str(center_data.path))
     assert code == 1 and out["error"] == "seal_signature_invalid"
     other = ec.generate_private_key(ec.SECP256R1()).public_key()
-    (tmp_path / "other.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM,
-                                                            serialization.PublicFormat.SubjectPublicKeyInfo))
-    code, out = _verify("--payload", issued["documents"][0]["seal"], "--public-key", str(tmp_path / "other.pem"))
+    (tmp_path / "other.pem").write_bytes(
+        other.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    code, out = _verify(
+        "--payload", issued["documents"][0]["seal"], "--public-key", str(tmp_path / "other.pem")
+    )
     assert code == 1 and out["error"] == "seal_signature_invalid"
 
 
@@ -106,10 +125,13 @@ def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData, tmp
     assert run_cli("revoke", "--data", str(data), "--serial", "zz").returncode == 2
 
 
-def test_audit_chain_is_intact_and_free_of_personal_data(center: CenterProcess, center_data: CenterData) -> None:
+def test_audit_chain_is_intact_and_free_of_personal_data(
+    center: CenterProcess, center_data: CenterData
+) -> None:
     entry, prof = center_data.card("household")
-    issued_order(center, center_data.kiosks[0], prof, entry["municipality"], "juminhyo",
-                 {"my_number": True})[0].close()
+    issued_order(center, center_data.kiosks[0], prof, entry["municipality"], "juminhyo", {"my_number": True})[
+        0
+    ].close()
     url = center.db or load_config(center_data.path)["db"]
     engine = make_engine(url)
     with engine.connect() as conn:

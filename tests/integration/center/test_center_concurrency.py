@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fixtures.center import CenterData, CenterProcess, session
 from sqlalchemy import create_engine, func, select
 
-from fixtures.center import CenterData, CenterProcess, session, start_center
 from server_stub.seal import content_digest, read_seal
 from server_stub.store import documents, orders
 
@@ -86,10 +86,12 @@ def _assert_charged_once(db_url: str, order_ids: list[str]) -> None:
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
         for oid in order_ids:
-            row = conn.execute(select(orders.c.charged, orders.c.fee_total, orders.c.copies)
-                               .where(orders.c.order_id == oid)).one()
-            docs = conn.execute(select(func.count()).select_from(documents)
-                                .where(documents.c.order_id == oid)).scalar_one()
+            row = conn.execute(
+                select(orders.c.charged, orders.c.fee_total, orders.c.copies).where(orders.c.order_id == oid)
+            ).one()
+            docs = conn.execute(
+                select(func.count()).select_from(documents).where(documents.c.order_id == oid)
+            ).scalar_one()
             assert row.charged == row.fee_total and docs == row.copies
     engine.dispose()
 

@@ -23,8 +23,11 @@ def test_malformed_bodies(center: CenterProcess, center_data: CenterData) -> Non
         r = c.call("POST", "/v1/auth/response", {"challenge_id": 5, "certificate": "x", "signature": "y"})
         assert (r.status, r.error) == (400, "field_invalid")
         ch = c.challenge().body
-        r = c.call("POST", "/v1/auth/response", {"challenge_id": ch["challenge_id"], "certificate": "!!notb64",
-                                                 "signature": "AAAA"})
+        r = c.call(
+            "POST",
+            "/v1/auth/response",
+            {"challenge_id": ch["challenge_id"], "certificate": "!!notb64", "signature": "AAAA"},
+        )
         assert r.error == "field_invalid"
         r = c.call("POST", "/v1/orders", {"session_id": "SE-x", "municipality": "139991"})
         assert r.error == "field_invalid"
@@ -53,8 +56,10 @@ def _raw_tls(center: CenterProcess, center_data: CenterData, payload: bytes) -> 
     k = center_data.kiosks[0]
     ctx = ssl.create_default_context(cafile=str(center_data.path / "tls" / "ca.pem"))
     ctx.load_cert_chain(str(k.cert), str(k.key))
-    with socket.create_connection(("127.0.0.1", center.port), timeout=10) as raw, \
-            ctx.wrap_socket(raw, server_hostname="localhost") as s:
+    with (
+        socket.create_connection(("127.0.0.1", center.port), timeout=10) as raw,
+        ctx.wrap_socket(raw, server_hostname="localhost") as s,
+    ):
         s.sendall(payload)
         out = b""
         while True:
@@ -79,6 +84,12 @@ def test_openapi_document(center: CenterProcess, center_data: CenterData) -> Non
         r = c.call("GET", "/openapi.json")
     assert r.status == 200
     assert r.body["openapi"].startswith("3.")
-    assert {"/v1/auth/challenge", "/v1/auth/response", "/v1/orders", "/v1/orders/{order_id}/issue",
-            "/v1/orders/{order_id}/complete", "/v1/seals/{seal_id}"} <= set(r.body["paths"])
+    assert {
+        "/v1/auth/challenge",
+        "/v1/auth/response",
+        "/v1/orders",
+        "/v1/orders/{order_id}/issue",
+        "/v1/orders/{order_id}/complete",
+        "/v1/seals/{seal_id}",
+    } <= set(r.body["paths"])
     assert "challenge_used" in r.body["components"]["schemas"]["Error"]["properties"]["error"]["enum"]

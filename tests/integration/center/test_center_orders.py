@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fixtures.center import CenterData, CenterProcess, issued_order, session, start_center
 
-from fixtures.center import CenterData, CenterProcess, start_center
 from server_stub.seal import content_digest, read_seal
-
-from fixtures.center import issued_order, session
 
 
 def _svc(s: dict, code: str, cert: str) -> dict:
@@ -17,13 +15,17 @@ def _svc(s: dict, code: str, cert: str) -> dict:
     return next(x for x in m["services"] if x["certificate"] == cert)
 
 
-@pytest.mark.parametrize(("tag", "cert", "reason"), [
-    ("moved-out", "juminhyo", "moved_out"),
-    ("support-measure", "juminhyo", "support_measure"),
-    ("no-seal", "inkan", "no_seal_registered"),
-])
-def test_refusals_have_a_stable_reason(center: CenterProcess, center_data: CenterData, tag: str, cert: str,
-                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    ("tag", "cert", "reason"),
+    [
+        ("moved-out", "juminhyo", "moved_out"),
+        ("support-measure", "juminhyo", "support_measure"),
+        ("no-seal", "inkan", "no_seal_registered"),
+    ],
+)
+def test_refusals_have_a_stable_reason(
+    center: CenterProcess, center_data: CenterData, tag: str, cert: str, reason: str
+) -> None:
     k = center_data.kiosks[1]
     entry, prof = center_data.card(tag, exclude=("foreign",) if tag == "no-seal" else ())
     with center.client(k) as c:
@@ -146,8 +148,14 @@ def test_documents_belong_to_the_session_resident(center: CenterProcess, center_
     k = center_data.kiosks[3]
     entry, prof = center_data.card("household", exclude=("no-tax-return",))
     members = [e for e in center_data.index if e["household_id"] == entry["household_id"]]
-    c, _, issued = issued_order(center, k, prof, entry["municipality"], "juminhyo",
-                                {"scope": "household", "householder_relationship": True, "my_number": True})
+    c, _, issued = issued_order(
+        center,
+        k,
+        prof,
+        entry["municipality"],
+        "juminhyo",
+        {"scope": "household", "householder_relationship": True, "my_number": True},
+    )
     doc = issued["documents"][0]
     content = doc["content"]
     assert content["certification"] == "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"
@@ -169,8 +177,9 @@ def test_documents_belong_to_the_session_resident(center: CenterProcess, center_
 
 def test_weekday_only_koseki_and_maintenance_day(center_data: CenterData) -> None:
     k = center_data.kiosks[0]
-    entry, prof = center_data.card("no-seal", exclude=("foreign", "household", "honseki-other"),
-                                   municipality="279992")  # lives in 架空市, 本籍 there
+    entry, prof = center_data.card(
+        "no-seal", exclude=("foreign", "household", "honseki-other"), municipality="279992"
+    )  # lives in 架空市, 本籍 there
     assert entry["municipality"] == "279992"
     for proc in start_center(center_data.path, now="2026-11-28T10:00:00+09:00"):  # a Saturday
         with proc.client(k) as c:
@@ -190,8 +199,15 @@ def test_every_certificate_type_is_issued(center: CenterProcess, center_data: Ce
     k = center_data.kiosks[3]
     entry, prof = center_data.card("household", exclude=("no-tax-return", "no-seal"))
     code = entry["municipality"]
-    cases = [("juminhyo", {}), ("kisaijiko", {}), ("inkan", {}), ("kazei", {"year": 2025}),
-             ("koseki", {"kind": "zenbu"}), ("koseki", {"kind": "kojin"}), ("fuhyo", {"scope": "all"})]
+    cases = [
+        ("juminhyo", {}),
+        ("kisaijiko", {}),
+        ("inkan", {}),
+        ("kazei", {"year": 2025}),
+        ("koseki", {"kind": "zenbu"}),
+        ("koseki", {"kind": "kojin"}),
+        ("fuhyo", {"scope": "all"}),
+    ]
     with center.client(k) as c:
         s = session(c, k, prof)
         for cert, opts in cases:

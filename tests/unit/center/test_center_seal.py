@@ -7,9 +7,9 @@ import zlib
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from server_stub.base45 import b45decode, b45encode
 from server_stub.errors import SealError
@@ -17,9 +17,16 @@ from server_stub.seal import PREFIX, SealClaims, content_digest, open_seal, read
 
 KEY = ec.derive_private_key(123456789, ec.SECP256R1())
 CONTENT = {"schema": "konbini-doc/1", "type": "juminhyo", "body": {"persons": [{"name": "見本　太郎"}]}}
-CLAIMS = SealClaims(seal_id="S-abcdefghijklmnopqrstuvwx", certificate="juminhyo", municipality="139991",
-                    issued_date=dt.date(2026, 11, 25), issue_number="20261125 見本市 K0001 000123",
-                    holder="R00001", holder_name="見本　太郎", digest=content_digest(CONTENT))
+CLAIMS = SealClaims(
+    seal_id="S-abcdefghijklmnopqrstuvwx",
+    certificate="juminhyo",
+    municipality="139991",
+    issued_date=dt.date(2026, 11, 25),
+    issue_number="20261125 見本市 K0001 000123",
+    holder="R00001",
+    holder_name="見本　太郎",
+    digest=content_digest(CONTENT),
+)
 
 
 def test_round_trip_and_fits_a_qr_code() -> None:
@@ -68,10 +75,18 @@ def test_other_key_and_wrong_algorithm() -> None:
         open_seal(_pack(parts), KEY.public_key())
 
 
-@pytest.mark.parametrize("text", ["", "KJ1:", "KJ2:ABC", "KJ1:" + "A" * 3000,
-                                  PREFIX + b45encode(zlib.compress(b"\x00" * 100_000)),
-                                  PREFIX + b45encode(zlib.compress(cbor2.dumps([1, 2, 3]))),
-                                  PREFIX + b45encode(b"not zlib")])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "KJ1:",
+        "KJ2:ABC",
+        "KJ1:" + "A" * 3000,
+        PREFIX + b45encode(zlib.compress(b"\x00" * 100_000)),
+        PREFIX + b45encode(zlib.compress(cbor2.dumps([1, 2, 3]))),
+        PREFIX + b45encode(b"not zlib"),
+    ],
+)
 def test_malformed_seals(text: str) -> None:
     with pytest.raises(SealError):
         open_seal(text, KEY.public_key())
