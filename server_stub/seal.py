@@ -43,7 +43,7 @@ COSE_TAG = 18  # RFC 9052 §4.2: COSE_Sign1 tag
 ALG_ES256 = -7
 HDR_ALG, HDR_KID = 1, 4
 # Claim keys (small integers keep the QR small); docs/seal.md lists them.
-K_VERSION, K_SEAL_ID, K_TYPE, K_MUNI, K_DATE, K_ISSUE_NO, K_HOLDER, K_NAME, K_DIGEST, K_PAGES = range(1, 11)
+K_VERSION, K_SEAL_ID, K_TYPE, K_MUNI, K_DATE, K_ISSUE_NO, K_HOLDER, K_NAME, K_DIGEST, K_COPY = range(1, 11)
 
 
 def canonical_json(content: dict[str, Any]) -> bytes:
@@ -75,7 +75,7 @@ class SealClaims:
     holder: str
     holder_name: str
     digest: bytes
-    pages: int = 1
+    copy: tuple[int, int] = (1, 1)  # this copy's number and the order's copy count
 
     def to_cbor_map(self) -> dict[int, Any]:
         return {
@@ -88,7 +88,7 @@ class SealClaims:
             K_HOLDER: self.holder,
             K_NAME: self.holder_name,
             K_DIGEST: self.digest,
-            K_PAGES: self.pages,
+            K_COPY: list(self.copy),
         }
 
     @classmethod
@@ -105,9 +105,9 @@ class SealClaims:
                 holder=_str(m[K_HOLDER]),
                 holder_name=_str(m[K_NAME]),
                 digest=bytes(m[K_DIGEST]),
-                pages=int(m[K_PAGES]),
+                copy=(int(m[K_COPY][0]), int(m[K_COPY][1])),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise SealError(
                 "封印の項目が不正です / seal claim missing or malformed", code="seal_malformed"
             ) from exc
@@ -125,7 +125,7 @@ class SealClaims:
             "holder": self.holder,
             "holder_name": self.holder_name,
             "content_sha256": self.digest.hex(),
-            "pages": self.pages,
+            "copy": f"{self.copy[0]}/{self.copy[1]}",
         }
 
 

@@ -456,6 +456,7 @@ class Center:
                 holder=order.resident_id,
                 holder_name=resident["name"],
                 digest=digest,
+                copy=(i, order.copies),
             )
             doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
             conn.execute(
