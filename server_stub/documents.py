@@ -148,7 +148,7 @@ def _koseki_person(m: dict[str, Any], birth_place: str) -> dict[str, Any]:
     p["father"], p["mother"], p["relationship"] = m["father"], m["mother"], m["relationship"]
     if m.get("removed"):
         p["removed"] = True
-    p["events"] = [
+    events: list[dict[str, Any]] = [
         {
             "event": "出生",
             "items": [
@@ -159,6 +159,23 @@ def _koseki_person(m: dict[str, Any], birth_place: str) -> dict[str, Any]:
             ],
         }
     ]
+    if m.get("marriage"):
+        mar = m["marriage"]
+        events.append(
+            {
+                "event": "婚姻",
+                "items": [
+                    ["婚姻日", _d(mar["date"])],
+                    ["配偶者氏名", mar["spouse"]],
+                    ["従前戸籍", mar["previous"]],
+                ],
+            }
+        )
+    if m.get("death"):
+        events.append(
+            {"event": "死亡", "items": [["死亡日", _d(m["death"]["date"])], ["死亡地", m["death"]["place"]]]}
+        )
+    p["events"] = events
     return p
 
 

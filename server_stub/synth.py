@@ -176,8 +176,14 @@ class _Builder:
     def koseki(self, code: str, hittosha: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
         self.n_kos += 1
         m = _muni(code)
-        created = dt.date.fromisoformat(hittosha["birth_date"]).replace(day=1) + dt.timedelta(days=365 * 25)
-        created = min(created, self.today - dt.timedelta(days=400))
+        # 戸籍編製 (here: the marriage) when the younger spouse was ~24, before the first child.
+        births = [dt.date.fromisoformat(x["birth_date"]) for x in members]
+        adults = [b for b, x in zip(births, members, strict=True) if x["relationship"] in ("世帯主", "妻")]
+        children = [b for b, x in zip(births, members, strict=True) if x["relationship"] == "子"]
+        created = max(adults) + dt.timedelta(days=365 * 24)
+        created = min(
+            [created, self.today - dt.timedelta(days=400), *(c - dt.timedelta(days=300) for c in children)]
+        )
         k: dict[str, Any] = {
             "koseki_id": f"K{self.n_kos:05d}",
             "municipality": code,
@@ -187,22 +193,44 @@ class _Builder:
             "members": [],
         }
         counts = {"男": 0, "女": 0}
+        married = any(x["relationship"] == "妻" for x in members)
+        wife = next((x for x in members if x["relationship"] == "妻"), None)
+        maiden = self.r.choice([s for s in SURNAMES if s[0] != hittosha["family_name"]])[0]
         for p in members:
             role = p["relationship"]
+            entry: dict[str, Any] = {}
             if role in ("世帯主", "妻"):
                 order = "長男" if p["sex"] == "男" else "長女"
-                spouse = ("夫" if p["sex"] == "男" else "妻") if len(members) > 1 else None
+                spouse = ("夫" if p["sex"] == "男" else "妻") if married else None
+                # A wife's parents carry her birth surname (旧姓); each spouse came from a parent's 戸籍.
+                family = maiden if role == "妻" else p["family_name"]
+                father = f"{family}{self.r.choice(MALE)[0]}"
+                mother = f"{family}{self.r.choice(FEMALE)[0]}"
+                if married:
+                    other = _muni(self.r.choice([x.code for x in CATALOGUE]))
+                    partner = (
+                        f"{maiden}{wife['given_name']}" if role == "世帯主" and wife else hittosha["name"]
+                    )
+                    entry["marriage"] = {
+                        "date": created.isoformat(),
+                        "spouse": partner.replace("　", ""),
+                        "previous": f"{other.prefecture}{other.name}{other.towns[-1]}"
+                        f"{self.r.randrange(1, 900)}番地　{father}",
+                    }
             else:
                 order = CHILD_ORDER[p["sex"]][counts[p["sex"]] % 3]
                 counts[p["sex"]] += 1
                 spouse = None
-            father = f"{p['family_name']}{self.r.choice(MALE)[0]}"
-            mother = f"{p['family_name']}{self.r.choice(FEMALE)[0]}"
-            if role not in ("世帯主", "妻"):
                 father = hittosha["name"].replace("　", "")
-                mother = next(
-                    (x["name"].replace("　", "") for x in members if x["relationship"] == "妻"), mother
+                mother = (
+                    wife["name"].replace("　", "")
+                    if wife
+                    else f"{p['family_name']}{self.r.choice(FEMALE)[0]}"
                 )
+            if p["status"] == "deceased":
+                died = self.today - dt.timedelta(days=30)
+                p["deceased_on"] = died.isoformat()
+                entry["death"] = {"date": died.isoformat(), "place": f"{m.prefecture}{m.name}"}
             k["members"].append(
                 {
                     "resident_id": p["resident_id"],
@@ -216,6 +244,7 @@ class _Builder:
                     "relationship": order,
                     "removed": p["status"] == "deceased",
                     "birth_place": f"{m.prefecture}{m.name}",
+                    **entry,
                 }
             )
             p["honseki"] = {
@@ -279,26 +308,31 @@ class _Builder:
         card_state = first.pop("card_state", "valid")
         filed = first.pop("filed", True)
         seal = first.pop("seal", True)
+        head_age = self.r.randrange(38, 70) if size > 1 else self.r.randrange(22, 80)
         head = self.person(
             m,
             hh,
             address,
             "世帯主",
             "男" if size > 1 or self.r.random() < 0.5 else "女",
-            self.r.randrange(35, 70) if size > 1 else self.r.randrange(22, 80),
+            head_age,
             surname,
             **first,
         )
+        wife_age = max(30, head_age - self.r.randrange(0, 6))
         people = [self.add(head, card_state=card_state, filed=filed, seal=seal)]
         if size > 1:
             people.append(
                 self.add(
-                    self.person(m, hh, address, "妻", "女", self.r.randrange(30, 65), surname),
+                    self.person(m, hh, address, "妻", "女", wife_age, surname),
                     seal=self.r.random() < 0.6,
                 )
             )
         for i in range(size - 2):
-            age = self.r.choice([8, 12, 16, 19, 24]) if i == 0 else self.r.randrange(3, 25)
+            # Children born after the parents' marriage (mother at least 25); the first is 16+ when possible
+            # so that scenario households include a child with a card.
+            oldest = min(24, wife_age - 25)
+            age = min(oldest, self.r.choice([16, 19, 24])) if i == 0 else self.r.randrange(1, max(2, oldest))
             child = self.person(m, hh, address, "子", self.r.choice(["男", "女"]), age, surname)
             people.append(self.add(child, filed=age >= 18 and self.r.random() < 0.5, seal=age >= 18))
         if honseki is not None:

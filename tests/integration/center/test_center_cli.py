@@ -142,3 +142,30 @@ def test_audit_chain_is_intact_and_free_of_personal_data(
     for e in center_data.index:
         assert e["name"] not in text
     assert "BEGIN CERTIFICATE" not in text and "my_number" not in text
+
+
+def test_unknown_resident_and_unusable_crl(center_data: CenterData, tmp_path: Path) -> None:
+    """A genuine card of the JPKI CA that the registry does not know; then a CRL that fails to verify."""
+    import datetime as dt
+
+    from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile
+
+    data = tmp_path / "data"
+    shutil.copytree(center_data.path, data)
+    pki = data / "pki"
+    auth = JpkiCA.from_pem("auth", (pki / "auth-ca.pem").read_text(), (pki / "auth-ca-key.pem").read_text())
+    sign = JpkiCA.from_pem("sign", (pki / "sign-ca.pem").read_text(), (pki / "sign-ca-key.pem").read_text())
+    start = dt.datetime.fromisoformat("2026-11-01T00:00:00+00:00")
+    stranger = make_card_profile(
+        auth, sign, PersonAttributes("外部　一郎", "どこか", dt.date(1980, 1, 1), 1),
+        rng=SeededRandom("stranger"), not_before=start, not_after=start + dt.timedelta(days=365),
+    )
+    _, known = center_data.card("household")
+    k = center_data.kiosks[7]
+    for proc in start_center(data):
+        with proc.client(k) as c:
+            r = c.authenticate(stranger, k.kiosk_id)
+            assert (r.status, r.error) == (403, "resident_unknown")
+            (pki / "auth-crl.pem").write_text("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+            r = c.authenticate(known, k.kiosk_id)
+            assert (r.status, r.error) == (503, "crl_unavailable")
