@@ -66,7 +66,11 @@ def _cmd_serve(a: argparse.Namespace) -> int:
 
     d = Path(a.data).resolve()
     cfg = load_config(d)
-    engine = make_engine(a.db or cfg["db"], pool_size=max(1, a.threads))
+    url = a.db or cfg["db"]
+    # SQLite: handlers inline on the event loop (no GIL hand-offs; its one connection serializes them
+    # anyway).  PostgreSQL: a small pool so that database round trips of different kiosks overlap.
+    threads = a.threads if a.threads is not None else (0 if url.startswith("sqlite") else 4)
+    engine = make_engine(url, pool_size=max(1, threads))
     center = Center(
         CenterConfig(
             d,
@@ -79,7 +83,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     ctx = server_ssl_context(
         str(d / "tls" / "server.pem"), str(d / "tls" / "server-key.pem"), str(d / "kiosks" / "ca.pem")
     )
-    server = HttpServer(Api(center), ctx, public=is_public, threads=a.threads)
+    server = HttpServer(Api(center), ctx, public=is_public, threads=threads)
 
     async def run() -> None:
         port = await server.start(a.host, a.port, reuse_port=a.reuse_port)
@@ -145,7 +149,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8443)
     s.add_argument("--db", help="database URL (default: from center.json)")
-    s.add_argument("--threads", type=int, default=4)
+    s.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="handler threads; 0 = on the event loop (default: 0 for SQLite, 4 for PostgreSQL)",
+    )
     s.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes on one port")
     s.add_argument("--challenge-ttl", type=float, default=60.0)
     s.add_argument("--session-ttl", type=float, default=600.0)

@@ -33,6 +33,7 @@ __all__ = [
     "CARD",
     "CHALLENGE",
     "CHALLENGE_CLAIM",
+    "CHALLENGE_CLAIM_RETURNING",
     "CHALLENGE_INSERT",
     "COUNTER_BUMP",
     "DOCS_OF_ORDER",
@@ -62,6 +63,7 @@ CHALLENGE_CLAIM = update(challenges).where(
     challenges.c.kiosk_id == bindparam("b_kiosk"),
     challenges.c.used_at.is_(None),
 )
+CHALLENGE_CLAIM_RETURNING = CHALLENGE_CLAIM.returning(challenges.c.nonce, challenges.c.expires_at)
 CHALLENGE = select(challenges).where(challenges.c.challenge_id == bindparam("cid"))
 CARD = select(card_certs.c.resident_id).where(
     card_certs.c.serial == bindparam("serial"), card_certs.c.kind == "auth"

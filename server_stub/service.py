@@ -152,22 +152,25 @@ class Center:
 
     def _consume_challenge(self, kiosk_id: str, cid: str, t: float) -> bytes:
         with self.engine.begin() as conn:
-            # One conditional UPDATE claims the challenge: two processes cannot both succeed.
+            # One conditional UPDATE claims the challenge: two processes cannot both succeed.  The
+            # challenge is burnt even when what follows fails (single use, DESIGN.md step 4).
             claimed = conn.execute(
-                sql.CHALLENGE_CLAIM, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
-            ).rowcount
-            row = conn.execute(sql.CHALLENGE, {"cid": cid}).one_or_none()
+                sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
+            ).one_or_none()
+            row = None if claimed is not None else conn.execute(sql.CHALLENGE, {"cid": cid}).one_or_none()
+        if claimed is not None:
+            if t > claimed.expires_at:
+                raise AuthError(
+                    "チャレンジの期限が切れています / challenge expired", code="challenge_expired"
+                )
+            return bytes(claimed.nonce)
         if row is None or row.kiosk_id != kiosk_id:
             raise AuthError(
                 "チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404
             )
-        if claimed != 1:
-            raise AuthError(
-                "チャレンジは使用済みです / challenge already used", code="challenge_used", status=409
-            )
-        if t > row.expires_at:
-            raise AuthError("チャレンジの期限が切れています / challenge expired", code="challenge_expired")
-        return bytes(row.nonce)
+        raise AuthError(
+            "チャレンジは使用済みです / challenge already used", code="challenge_used", status=409
+        )
 
     def respond(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/auth/response``: verify the card's answer and open a session.
@@ -495,7 +498,6 @@ class Center:
                 raise OrderError(
                     "まだ発行されていません / order not issued", code="order_not_issued", status=409
                 )
-            seals = [r.seal_id for r in conn.execute(sql.DOCS_OF_ORDER, {"oid": oid})]
             if row.state != "issued":
                 if row.state != result:
                     raise OrderError(
@@ -508,6 +510,11 @@ class Center:
                 if result == "failed":
                     conn.execute(sql.DOCS_VOID, {"b_oid": oid, "status": "voided"})
                 self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
+            seals = (
+                [r.seal_id for r in conn.execute(sql.DOCS_OF_ORDER, {"oid": oid})]
+                if result == "failed"
+                else []
+            )
         refund = int(row.charged) if result == "failed" else 0
         return {
             "order_id": oid,
