@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from server_stub.errors import RequestError
+from server_stub.errors import CenterError, RequestError
 from server_stub.httpserver import HttpRequest, Response
 from server_stub.openapi import OPENAPI
 from server_stub.service import Center
@@ -37,6 +37,13 @@ class Api:
         self.center = center
 
     def __call__(self, req: HttpRequest) -> Response:
+        try:
+            return self._dispatch(req)
+        except CenterError as exc:
+            self.center.record_security_event(req.kiosk_id, exc)
+            raise
+
+    def _dispatch(self, req: HttpRequest) -> Response:
         matched_path = False
         for method, pattern, name in ROUTES:
             m = pattern.fullmatch(req.path)

@@ -7,7 +7,7 @@ show: it never contains a name, address, PIN, My Number or certificate.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AuthError",
@@ -48,6 +48,8 @@ class CenterError(Exception):
         self.error_code = code or type(self).code
         self.http_status = status or type(self).status
         self.reason = reason
+        # (event, detail) for the audit log, written after the failed transaction rolled back.
+        self.security_event: tuple[str, dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, str]:
         body = {"error": self.error_code, "message": self.message}

@@ -238,9 +238,12 @@ class Center:
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
         row = conn.execute(sql.SESSION, {"sid": sid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
+            exc = SessionError("セッションが見つかりません / session unknown", code="session_unknown")
             if row is not None:
-                self._audit(conn, t, kiosk_id, "foreign_session", session_id=sid)
-            raise SessionError("セッションが見つかりません / session unknown", code="session_unknown")
+                # Another kiosk's session: answered like an unknown one, recorded as a security event
+                # after this transaction rolls back (see record_security_event).
+                exc.security_event = ("foreign_session", {"session_id": sid, "owner": row.kiosk_id})
+            raise exc
         if t > row.expires_at:
             raise SessionError(
                 "セッションの期限が切れています / session expired", code="session_expired", status=401
@@ -319,9 +322,10 @@ class Center:
     def _order_row(self, conn: Connection, kiosk_id: str, oid: str, t: float) -> Any:
         row = conn.execute(sql.ORDER_LOCKED if self.postgres else sql.ORDER, {"oid": oid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
+            exc = OrderError("注文が見つかりません / order unknown", code="order_unknown")
             if row is not None:
-                self._audit(conn, t, kiosk_id, "foreign_order", order_id=oid)
-            raise OrderError("注文が見つかりません / order unknown", code="order_unknown")
+                exc.security_event = ("foreign_order", {"order_id": oid, "owner": row.kiosk_id})
+            raise exc
         return row
 
     def _next_serial(self, conn: Connection, name: str) -> int:
@@ -522,6 +526,16 @@ class Center:
             "refund": refund,
             "voided": seals if result == "failed" else [],
         }
+
+    def record_security_event(self, kiosk_id: str | None, exc: CenterError) -> None:
+        """Write ``exc.security_event`` to the audit log in a transaction of its own."""
+        if exc.security_event is None:
+            return
+        event, detail = exc.security_event
+        t, _ = self.now()
+        with self.engine.begin() as conn:
+            self._audit(conn, t, kiosk_id, event, **detail)
+        log.warning("security event %s from kiosk %s", event, kiosk_id)
 
     def seal_status(self, seal_id: str) -> dict[str, Any]:
         """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""

@@ -157,8 +157,12 @@ def test_unknown_resident_and_unusable_crl(center_data: CenterData, tmp_path: Pa
     sign = JpkiCA.from_pem("sign", (pki / "sign-ca.pem").read_text(), (pki / "sign-ca-key.pem").read_text())
     start = dt.datetime.fromisoformat("2026-11-01T00:00:00+00:00")
     stranger = make_card_profile(
-        auth, sign, PersonAttributes("外部　一郎", "どこか", dt.date(1980, 1, 1), 1),
-        rng=SeededRandom("stranger"), not_before=start, not_after=start + dt.timedelta(days=365),
+        auth,
+        sign,
+        PersonAttributes("外部　一郎", "どこか", dt.date(1980, 1, 1), 1),
+        rng=SeededRandom("stranger"),
+        not_before=start,
+        not_after=start + dt.timedelta(days=365),
     )
     _, known = center_data.card("household")
     k = center_data.kiosks[7]

@@ -6,8 +6,11 @@ import uuid
 
 import pytest
 from fixtures.center import CenterData, CenterProcess, issued_order, session, start_center
+from sqlalchemy import select
 
+from server_stub.initdata import load_config
 from server_stub.seal import content_digest, read_seal
+from server_stub.store import audit_log, make_engine
 
 
 def _svc(s: dict, code: str, cert: str) -> dict:
@@ -142,6 +145,14 @@ def test_another_kiosks_session_and_order_are_unknown(center: CenterProcess, cen
         assert (r.status, r.error) == (404, "order_unknown")
         assert c.seal_status("S-x").error == "seal_unknown"
     c1.close()
+    engine = make_engine(center.db or load_config(center_data.path)["db"])
+    with engine.connect() as conn:
+        events = [
+            (r.event, r.kiosk_id)
+            for r in conn.execute(select(audit_log).order_by(audit_log.c.seq.desc()).limit(20))
+        ]
+    engine.dispose()
+    assert ("foreign_session", k2.kiosk_id) in events and ("foreign_order", k2.kiosk_id) in events
 
 
 def test_documents_belong_to_the_session_resident(center: CenterProcess, center_data: CenterData) -> None:
