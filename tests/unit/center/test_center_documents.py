@@ -118,9 +118,12 @@ def test_household_juminhyo() -> None:
         keys = list(p)
         assert keys == [k for k in PERSON_ORDER if k in keys]  # print order
         assert all(v != "" for v in p.values())
-    assert any(p["address_set_on"] == BLANK for p in persons) or all(
-        "年" in p["address_set_on"] for p in persons
-    )
+    # 住所を定めた年月日 is blank (【空欄】) exactly for those who never moved within the city.
+    by_name = {x.data["name"]: x.data for x in REG.residents}
+    for p in persons:
+        moved = by_name[p["name"]]["address_set_on"]
+        assert (p["address_set_on"] == BLANK) == (moved is None)
+        assert p["address_set_on"] == BLANK or p["address_set_on"].startswith(("昭和", "平成", "令和"))
 
 
 def test_self_juminhyo_shows_only_chosen_items() -> None:
