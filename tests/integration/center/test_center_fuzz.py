@@ -4,21 +4,44 @@ from __future__ import annotations
 
 import json
 
+from fixtures.center import CenterData, CenterProcess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fixtures.center import CenterData, CenterProcess
-
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
-KEYS = ["session_id", "municipality", "certificate", "options", "copies", "challenge_id", "certificate",
-        "signature", "payment", "result", "pages_printed", "amount", "scope", "year", "kind"]
+KEYS = [
+    "session_id",
+    "municipality",
+    "certificate",
+    "options",
+    "copies",
+    "challenge_id",
+    "certificate",
+    "signature",
+    "payment",
+    "result",
+    "pages_printed",
+    "amount",
+    "scope",
+    "year",
+    "kind",
+]
 BODY = st.dictionaries(st.sampled_from(KEYS), JSON, max_size=6) | JSON
-ROUTES = ["/v1/auth/challenge", "/v1/auth/response", "/v1/orders", "/v1/orders/O-x/issue",
-          "/v1/orders/O-x/complete"]
+ROUTES = [
+    "/v1/auth/challenge",
+    "/v1/auth/response",
+    "/v1/orders",
+    "/v1/orders/O-x/issue",
+    "/v1/orders/O-x/complete",
+]
 
 
 def test_arbitrary_bodies_never_cause_a_server_error(center: CenterProcess, center_data: CenterData) -> None:
