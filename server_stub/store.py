@@ -209,5 +209,10 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, isolation_level="READ COMMITTED"
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,  # a ping per checkout is one more round trip per transaction
+        pool_recycle=1800,
+        isolation_level="READ COMMITTED",
     )
