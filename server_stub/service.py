@@ -23,17 +23,13 @@ from typing import Any
 
 from cryptography import x509
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
-from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
+from server_stub.issuing import Issuer
 from server_stub.municipalities import Municipality
-from server_stub.seal import SealClaims, content_digest, seal_document
 from server_stub.store import (
-    counters,
     dumps,
     is_postgres,
     municipalities,
@@ -94,8 +90,7 @@ class Center:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
         self.seal_png = {code: (d / "seals" / f"{code}.b64").read_text().strip() for code in self.catalogue}
-        dialect_insert = pg_insert if self.postgres else sqlite_insert
-        self._counter_insert = dialect_insert(counters).on_conflict_do_nothing(index_elements=["name"])
+        self.issuer = Issuer(self.catalogue, self.seal_png, self.seal_key, postgres=self.postgres)
 
     # -- helpers ---------------------------------------------------------------------------------
     def now(self) -> tuple[float, dt.datetime]:
@@ -328,10 +323,6 @@ class Center:
             raise exc
         return row
 
-    def _next_serial(self, conn: Connection, name: str) -> int:
-        conn.execute(self._counter_insert, {"name": name, "value": 0})
-        return int(conn.execute(sql.COUNTER_BUMP, {"b_name": name}).scalar_one())
-
     def issue(self, kiosk_id: str, oid: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders/{id}/issue``: idempotent on ``Idempotency-Key``.
 
@@ -406,81 +397,21 @@ class Center:
     def _build_documents(
         self, conn: Connection, kiosk_id: str, order: Any, t: float, now: dt.datetime
     ) -> list[dict[str, Any]]:
-        muni = self.catalogue[order.municipality]
         facts, resident = self._facts(conn, order.resident_id)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(
-            muni, order.certificate, order.relation, facts, options=options, copies=order.copies, now=now
+            self.catalogue[order.municipality],
+            order.certificate,
+            order.relation,
+            facts,
+            options=options,
+            copies=order.copies,
+            now=now,
         )
-        cert = order.certificate
-        household = [resident]
-        if options.get("scope") in ("household", "all"):
-            household = [
-                json.loads(r.data) for r in conn.execute(sql.HOUSEHOLD, {"hh": resident["household_id"]})
-            ]
-        kos = None
-        if cert in ("koseki", "fuhyo") and resident.get("honseki"):
-            krow = conn.execute(sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
-            kos = json.loads(krow.data) if krow else None
-        tax = None
-        if cert == "kazei":
-            tax = json.loads(
-                conn.execute(sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one().data
-            )
-        srow = None
-        if cert == "inkan":
-            srow = conn.execute(sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
-        issued = now.astimezone(rules.JST).date()
-        out = []
-        for i in range(1, order.copies + 1):
-            serial = self._next_serial(conn, f"issue:{muni.code}:{issued.isoformat()}")
-            number = issue_number(issued, muni, kiosk_id, serial)
-            seal_id = _token("S-")
-            ctx = IssueContext(
-                municipality=muni,
-                official_seal_png_b64=self.seal_png[muni.code],
-                certificate=order.certificate,
-                options=options,
-                resident=resident,
-                household=household,
-                koseki=kos,
-                tax=tax,
-                seal_registration=json.loads(srow.data) if srow else None,
-                issued=issued,
-                issue_number=number,
-                seal_id=seal_id,
-                copy_index=i,
-            )
-            content = build_content(ctx)
-            digest = content_digest(content)
-            claims = SealClaims(
-                seal_id=seal_id,
-                certificate=order.certificate,
-                municipality=muni.code,
-                issued_date=issued,
-                issue_number=number,
-                holder=order.resident_id,
-                holder_name=resident["name"],
-                digest=digest,
-                copy=(i, order.copies),
-            )
-            doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
-            conn.execute(
-                sql.DOC_INSERT,
-                {
-                    "seal_id": seal_id,
-                    "order_id": order.order_id,
-                    "copy_index": i,
-                    "resident_id": order.resident_id,
-                    "certificate": order.certificate,
-                    "status": "valid",
-                    "digest": digest.hex(),
-                    "document": dumps(doc),
-                },
-            )
-            out.append(doc)
-        return out
+        return self.issuer.documents(
+            conn, kiosk_id=kiosk_id, order=order, options=options, resident=resident, now=now
+        )
 
     def complete(self, kiosk_id: str, oid: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders/{id}/complete``: ``failed`` voids the documents and refunds the fee.
