@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from server_stub.errors import CenterError, ConfigError
 
 __all__ = ["main", "offset_clock"]
@@ -195,7 +197,16 @@ def main(argv: list[str] | None = None) -> int:
             }[args.cmd](args)
         )
     except CenterError as exc:
-        print(
-            json.dumps({"error": exc.error_code, "message": exc.message}, ensure_ascii=False), file=sys.stderr
+        return _fail(exc.error_code, exc.message)
+    except SQLAlchemyError as exc:
+        # An unreachable or unusable database is an operator error, not a crash: name it, no traceback.
+        return _fail(
+            "store_failed", f"データベースを利用できません / database unavailable: {type(exc).__name__}"
         )
-        return 2
+    except OSError as exc:
+        return _fail("os_error", f"ファイルまたはポートを利用できません / cannot use a file or port: {exc}")
+
+
+def _fail(code: str, message: str) -> int:
+    print(json.dumps({"error": code, "message": message}, ensure_ascii=False), file=sys.stderr)
+    return 2

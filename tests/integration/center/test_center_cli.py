@@ -173,3 +173,13 @@ def test_unknown_resident_and_unusable_crl(center_data: CenterData, tmp_path: Pa
             (pki / "auth-crl.pem").write_text("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
             r = c.authenticate(known, k.kiosk_id)
             assert (r.status, r.error) == (503, "crl_unavailable")
+
+
+def test_operator_errors_exit_2_without_traceback(center_data: CenterData, tmp_path: Path) -> None:
+    r = run_cli("serve", "--data", str(center_data.path), "--port", "0", "--db", "postgresql://127.0.0.1:1/none")
+    assert r.returncode == 2 and json.loads(r.stderr)["error"] == "store_failed"
+    assert "Traceback" not in r.stderr
+    r = run_cli("serve", "--data", str(tmp_path / "missing"), "--port", "0")
+    assert r.returncode == 2 and json.loads(r.stderr)["error"] == "config_invalid"
+    r = run_cli("verify", "--payload", "KJ1:X")
+    assert r.returncode == 1 and json.loads(r.stdout)["valid"] is False
