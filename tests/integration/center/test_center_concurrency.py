@@ -17,6 +17,7 @@ import pytest
 from fixtures.center import CenterData, CenterProcess, session
 from sqlalchemy import create_engine, func, select
 
+from server_stub.initdata import load_config
 from server_stub.seal import content_digest, read_seal
 from server_stub.store import documents, orders
 
@@ -100,6 +101,8 @@ def test_many_kiosks_same_second_one_process(center: CenterProcess, center_data:
     n = 12
     results = _run_threads(n, _kiosk_work([center], center_data))
     assert _check(results) == n * ROUNDS
+    url = center.db or load_config(center_data.path)["db"]
+    _assert_charged_once(url, [b["order_id"] for r in results for _, _, b in r])
 
 
 @pytest.mark.postgres
