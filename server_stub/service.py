@@ -342,6 +342,11 @@ class Center:
         t, now = self.now()
         with self.engine.begin() as conn:
             row = self._order_row(conn, kiosk_id, oid, t)
+            if row.state in ("printed", "failed"):
+                # A replay after completion would hand out documents already printed or voided.
+                raise OrderError(
+                    "完了済みの注文です / order already completed", code="order_completed", status=409
+                )
             if row.state != "ordered":
                 if row.idempotency_key != key:
                     raise OrderError(

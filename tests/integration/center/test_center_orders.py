@@ -114,6 +114,7 @@ def test_issue_is_idempotent_and_charged_once(center: CenterProcess, center_data
         assert done.status == 200 and done.body["refund"] == 0
         assert c.complete(oid, "printed", 2).status == 200  # a retried report is harmless
         assert c.complete(oid, "failed", 0).error == "order_completed"
+        assert c.issue(oid, "k-1", o["fee_total"]).error == "order_completed"  # no replay after completion
         assert c.seal_status(first.body["documents"][0]["content"]["seal_id"]).body["status"] == "valid"
 
 
