@@ -1,0 +1,322 @@
+"""Benchmark of the center stub: complete transactions per second and latency.
+
+One transaction = challenge → card signature (software, the profile's key) → response → order (住民票)
+→ issue → complete(printed), over mutual TLS with keep-alive, one connection per simulated kiosk.
+Cells: 1, 10, 100 concurrent kiosks × one or two center processes × SQLite or PostgreSQL.
+Load comes from separate client processes (asyncio), so the center is measured, not the GIL of the
+load generator.  Prints a table and writes JSON to var/bench/center.json.
+
+    python bench/center.py [--duration 6] [--quick] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing as mp
+import os
+import ssl
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+
+from card.profile import CardProfile  # noqa: E402
+from server_stub.pki import auth_message  # noqa: E402
+
+NOW = "2026-11-25T10:00:00+09:00"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def _cli(*args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "server_stub", *args],
+        cwd=REPO,
+        env=_env(),
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+
+
+class Conn:
+    """A minimal HTTP/1.1 keep-alive client over asyncio TLS (the server always sends Content-Length)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def call(
+        self, method: str, path: str, body: dict[str, Any] | None, extra: str = ""
+    ) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n{extra}\r\n"
+        )
+        self.writer.write(head.encode() + data)
+        status_line = await self.reader.readline()
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode().partition(":")
+            if k.lower() == "content-length":
+                length = int(v)
+        payload = await self.reader.readexactly(length)
+        return int(status_line.split()[1]), json.loads(payload)
+
+
+async def _kiosk(  # noqa: PLR0917
+    port: int,
+    data: Path,
+    kiosk: dict[str, str],
+    cards: list[tuple[str, Any, bytes]],
+    deadline: float,
+    lat: list[float],
+    errors: list[str],
+) -> None:
+    ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem"))
+    ctx.load_cert_chain(str(data / kiosk["cert"]), str(data / kiosk["key"]))
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
+    c = Conn(reader, writer)
+    i = 0
+    while time.perf_counter() < deadline:
+        municipality, key, der = cards[i % len(cards)]
+        i += 1
+        t0 = time.perf_counter()
+        st, ch = await c.call("POST", "/v1/auth/challenge", {})
+        msg = auth_message(ch["challenge_id"], kiosk["kiosk_id"], base64.b64decode(ch["nonce"]))
+        sig = key.sign(msg, padding.PKCS1v15(), hashes.SHA256())
+        st, s = await c.call(
+            "POST",
+            "/v1/auth/response",
+            {
+                "challenge_id": ch["challenge_id"],
+                "certificate": base64.b64encode(der).decode(),
+                "signature": base64.b64encode(sig).decode(),
+            },
+        )
+        if st != 201:
+            errors.append(str(s.get("error")))
+            continue
+        st, o = await c.call(
+            "POST",
+            "/v1/orders",
+            {
+                "session_id": s["session_id"],
+                "municipality": municipality,
+                "certificate": "juminhyo",
+                "options": {},
+                "copies": 1,
+            },
+        )
+        st, d = await c.call(
+            "POST",
+            f"/v1/orders/{o['order_id']}/issue",
+            {"payment": {"method": "cash", "amount": o["fee_total"]}},
+            f"Idempotency-Key: {uuid.uuid4().hex}\r\n",
+        )
+        st2, _ = await c.call(
+            "POST", f"/v1/orders/{o['order_id']}/complete", {"result": "printed", "pages_printed": 1}
+        )
+        if st != 200 or st2 != 200:
+            errors.append(str(d.get("error")))
+            continue
+        lat.append(time.perf_counter() - t0)
+    writer.close()
+
+
+def _client_proc(  # noqa: PLR0917
+    ports: list[int], data: str, kiosks: list[dict[str, str]], duration: float, start_at: float, out: Any
+) -> None:
+    d = Path(data)
+    index = json.loads((d / "cards" / "index.json").read_text())
+    bad = {"revoked", "expired", "moved-out", "support-measure", "deceased"}
+    cards = []
+    for e in index:
+        if bad & set(e["tags"]):
+            continue
+        p = CardProfile.load(d / e["card"])
+        cards.append(
+            (e["municipality"], p.auth.private_key(), p.auth.cert().public_bytes(serialization.Encoding.DER))
+        )
+    lat: list[float] = []
+    errors: list[str] = []
+
+    async def main() -> None:
+        while time.time() < start_at:
+            await asyncio.sleep(0.01)
+        deadline = time.perf_counter() + duration
+        await asyncio.gather(
+            *(
+                _kiosk(
+                    ports[i % len(ports)],
+                    d,
+                    k,
+                    cards[i % len(cards) :] + cards[: i % len(cards)],
+                    deadline,
+                    lat,
+                    errors,
+                )
+                for i, k in enumerate(kiosks)
+            )
+        )
+
+    asyncio.run(main())
+    out.put((lat, errors))
+
+
+def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.Popen[str], int]]:
+    procs = []
+    for _ in range(n):
+        args = [
+            sys.executable,
+            "-m",
+            "server_stub",
+            "serve",
+            "--data",
+            str(data),
+            "--port",
+            "0",
+            "--now",
+            NOW,
+        ]
+        if db:
+            args += ["--db", db]
+        p = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=subprocess.PIPE, text=True)
+        assert p.stdout is not None
+        procs.append((p, int(json.loads(p.stdout.readline())["port"])))
+    return procs
+
+
+def run_cell(  # noqa: PLR0917
+    data: Path, db: str | None, processes: int, kiosks: int, duration: float, clients: int
+) -> dict[str, Any]:
+    centers = _start_centers(data, processes, db)
+    try:
+        ports = [port for _, port in centers]
+        index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
+        q: Any = mp.Queue()
+        start_at = time.time() + 1.0
+        n_clients = min(clients, kiosks)
+        workers = [
+            mp.Process(
+                target=_client_proc, args=(ports, str(data), index[i::n_clients], duration, start_at, q)
+            )
+            for i in range(n_clients)
+        ]
+        for w in workers:
+            w.start()
+        lat: list[float] = []
+        errors: list[str] = []
+        for _ in workers:
+            part_lat, part_err = q.get(timeout=duration + 120)
+            lat += part_lat
+            errors += part_err
+        for w in workers:
+            w.join(30)
+    finally:
+        for p, _ in centers:
+            p.terminate()
+            p.wait(30)
+    lat.sort()
+    pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
+    return {
+        "tps": round(len(lat) / duration, 1),
+        "p50_ms": round(pct(0.50), 1),
+        "p99_ms": round(pct(0.99), 1),
+        "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
+        "transactions": len(lat),
+        "errors": len(errors),
+        "error_codes": sorted(set(errors))[:5],
+    }
+
+
+def _prepare(var: Path, residents: int) -> Path:
+    data = var / f"data-r{residents}"
+    if not (data / "center.json").exists():
+        _cli(
+            "init",
+            "--data",
+            str(data),
+            "--residents",
+            str(residents),
+            "--seed",
+            "bench",
+            "--kiosks",
+            "100",
+            "--now",
+            NOW,
+        )
+    return data
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=float, default=6.0)
+    ap.add_argument("--residents", type=int, default=30)
+    ap.add_argument("--clients", type=int, default=2, help="load-generator processes")
+    ap.add_argument("--quick", action="store_true", help="only 10 kiosks, one process, SQLite")
+    ap.add_argument("--no-postgres", action="store_true")
+    a = ap.parse_args()
+    var = REPO / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    data = _prepare(var, a.residents)
+    backends: list[tuple[str, str | None]] = [("sqlite", None)]
+    cluster = None
+    if not (a.quick or a.no_postgres):
+        from fixtures.postgres import fresh_database, start_cluster
+
+        cluster = start_cluster()
+        url = fresh_database(cluster, "bench")
+        _cli("migrate", "--data", str(data), "--db", url)
+        backends.append(("postgres", url))
+    rows = []
+    try:
+        for name, db in backends:
+            for processes in [1] if a.quick else [1, 2]:
+                for kiosks in [10] if a.quick else [1, 10, 100]:
+                    r = run_cell(data, db, processes, kiosks, a.duration, a.clients)
+                    rows.append({"db": name, "processes": processes, "kiosks": kiosks, **r})
+                    print(
+                        f"{name:9} procs={processes} kiosks={kiosks:3}  {r['tps']:7.1f} tx/s  "
+                        f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}",
+                        flush=True,
+                    )
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    print(
+        "\n| db | center processes | kiosks | tx/s | p50 ms | p99 ms | errors |"
+        "\n|---|---|---|---|---|---|---|"
+    )
+    for r in rows:
+        print(
+            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['tps']} | {r['p50_ms']} | {r['p99_ms']} | "
+            f"{r['errors']} |"
+        )
+    result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows}
+    (var / "center.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Routing of Center API v1 (DESIGN.md) onto :class:`~server_stub.service.Center`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from server_stub.errors import CenterError, RequestError
+from server_stub.httpserver import HttpRequest, Response
+from server_stub.openapi import OPENAPI
+from server_stub.service import Center
+
+__all__ = ["Api", "is_public"]
+
+_ID = r"([A-Za-z0-9_\-]{1,64})"
+ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"/v1/auth/challenge"), "challenge"),
+    ("POST", re.compile(r"/v1/auth/response"), "response"),
+    ("POST", re.compile(r"/v1/orders"), "order"),
+    ("POST", re.compile(rf"/v1/orders/{_ID}/issue"), "issue"),
+    ("POST", re.compile(rf"/v1/orders/{_ID}/complete"), "complete"),
+    ("GET", re.compile(rf"/v1/seals/{_ID}"), "seal"),
+    ("GET", re.compile(r"/openapi\.json"), "openapi"),
+]
+_PUBLIC = re.compile(rf"/v1/seals/{_ID}")
+
+
+def is_public(path: str) -> bool:
+    """Seal verification is the one route open to clients without a kiosk certificate."""
+    return _PUBLIC.fullmatch(path) is not None
+
+
+class Api:
+    """Maps requests to the center; the kiosk id comes only from the TLS layer."""
+
+    def __init__(self, center: Center) -> None:
+        self.center = center
+
+    def __call__(self, req: HttpRequest) -> Response:
+        try:
+            return self._dispatch(req)
+        except CenterError as exc:
+            self.center.record_security_event(req.kiosk_id, exc)
+            raise
+
+    def _dispatch(self, req: HttpRequest) -> Response:
+        matched_path = False
+        for method, pattern, name in ROUTES:
+            m = pattern.fullmatch(req.path)
+            if m is None:
+                continue
+            matched_path = True
+            if method == req.method:
+                return getattr(self, f"_{name}")(req, *m.groups())  # type: ignore[no-any-return]
+        if matched_path:
+            raise RequestError(
+                "許可されていないメソッドです / method not allowed", code="method_not_allowed", status=405
+            )
+        raise RequestError("見つかりません / not found", code="not_found", status=404)
+
+    @staticmethod
+    def _kiosk(req: HttpRequest) -> str:
+        if req.kiosk_id is None:
+            raise RequestError(
+                "端末のクライアント証明書が必要です / kiosk client certificate required",
+                code="client_certificate_required",
+                status=401,
+            )
+        return req.kiosk_id
+
+    def _challenge(self, req: HttpRequest) -> Response:
+        req.json()
+        return 201, self.center.challenge(self._kiosk(req))
+
+    def _response(self, req: HttpRequest) -> Response:
+        return 201, self.center.respond(self._kiosk(req), req.json())
+
+    def _order(self, req: HttpRequest) -> Response:
+        return 201, self.center.order(self._kiosk(req), req.json())
+
+    def _issue(self, req: HttpRequest, oid: str) -> Response:
+        return 200, self.center.issue(self._kiosk(req), oid, req.headers.get("idempotency-key"), req.json())
+
+    def _complete(self, req: HttpRequest, oid: str) -> Response:
+        return 200, self.center.complete(self._kiosk(req), oid, req.json())
+
+    def _seal(self, req: HttpRequest, seal_id: str) -> Response:
+        return 200, self.center.seal_status(seal_id)
+
+    def _openapi(self, req: HttpRequest) -> Response:
+        doc: dict[str, Any] = OPENAPI
+        return 200, doc

@@ -1,0 +1,78 @@
+"""Append-only audit log with a hash chain.
+
+Each entry's hash is SHA-256 over the previous hash and the entry's canonical JSON, so deleting,
+reordering or editing any entry breaks every later hash (checked by :func:`verify_chain`).  Appending
+locks the single ``audit_head`` row (FOR UPDATE on PostgreSQL; SQLite transactions are already
+exclusive), which serializes appends across center processes.  Callers pass only ids and codes: never a
+PIN, a My Number, a name, an address or a raw certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from server_stub import queries as sql
+from server_stub.store import audit_head, audit_log, dumps
+
+__all__ = ["GENESIS", "append", "init_head", "verify_chain"]
+
+GENESIS = "0" * 64
+FORBIDDEN_KEYS = frozenset({"pin", "my_number", "name", "address", "certificate", "furigana"})
+
+
+def _entry_hash(prev: str, seq: int, at: float, kiosk_id: str | None, event: str, detail: str) -> str:  # noqa: PLR0917
+    body = dumps({"seq": seq, "at": round(at, 6), "kiosk_id": kiosk_id, "event": event, "detail": detail})
+    return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+
+
+def init_head(conn: Connection) -> None:
+    conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+
+
+def append(
+    conn: Connection, *, at: float, kiosk_id: str | None, event: str, detail: dict[str, Any], postgres: bool
+) -> int:
+    """Append one entry inside the caller's transaction; returns its sequence number.
+
+    :raises ValueError: when ``detail`` carries a key that would put personal data in the log.
+    """
+    bad = FORBIDDEN_KEYS & set(detail)
+    if bad:
+        raise ValueError(f"audit detail must not contain {sorted(bad)}")
+    row = conn.execute(sql.AUDIT_HEAD_LOCKED if postgres else sql.AUDIT_HEAD).one()
+    seq, prev = int(row.seq) + 1, str(row.hash)
+    text = dumps(detail)
+    h = _entry_hash(prev, seq, at, kiosk_id, event, text)
+    conn.execute(
+        sql.AUDIT_INSERT,
+        {
+            "seq": seq,
+            "at": round(at, 6),
+            "kiosk_id": kiosk_id,
+            "event": event,
+            "detail": text,
+            "prev_hash": prev,
+            "hash": h,
+        },
+    )
+    conn.execute(sql.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
+    return seq
+
+
+def verify_chain(conn: Connection) -> int | None:
+    """``None`` when the whole chain is intact, else the first sequence number that breaks it."""
+    prev = GENESIS
+    expected = 1
+    for row in conn.execute(select(audit_log).order_by(audit_log.c.seq)):
+        if row.seq != expected or row.prev_hash != prev:
+            return int(row.seq)
+        if _entry_hash(prev, row.seq, row.at, row.kiosk_id, row.event, row.detail) != row.hash:
+            return int(row.seq)
+        prev, expected = row.hash, expected + 1
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
+    if head.seq != expected - 1 or head.hash != prev:
+        return expected
+    return None

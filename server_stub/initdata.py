@@ -1,0 +1,282 @@
+"""``python -m server_stub init``: a complete, reproducible data directory (DESIGN.md "Set-up").
+
+Layout (paths relative to DIR)::
+
+    center.json                 db URL, seed, creation time
+    pki/auth-ca.pem, auth-ca-key.pem, sign-ca.pem, sign-ca-key.pem, auth-crl.pem   test JPKI + CRL
+    kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json           kiosk CA + clients
+    tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
+    seal/key.pem, public.pem                                                        digital seal key
+    seals/<code>.png, <code>.b64                                                    公印 images
+    cards/R00001.json, ..., index.json                                              virtual cards
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import Engine, insert
+
+from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
+from server_stub import audit, pki
+from server_stub.municipalities import CATALOGUE
+from server_stub.sealimg import official_seal_png
+from server_stub.store import (
+    card_certs,
+    dumps,
+    honseki_registrations,
+    koseki,
+    make_engine,
+    metadata,
+    municipalities,
+    residents,
+    seal_registrations,
+    tax_records,
+)
+from server_stub.synth import Registry, SyntheticResident, generate
+
+__all__ = ["default_db_url", "init_data_dir", "load_config"]
+
+log = logging.getLogger(__name__)
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'center.db').resolve()}"
+
+
+def load_config(data_dir: Path) -> dict[str, Any]:
+    """The data directory's center.json.  :raises ConfigError: when missing or malformed."""
+    from server_stub.errors import ConfigError
+
+    try:
+        data = json.loads((data_dir / "center.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(
+            f"データディレクトリではありません / {data_dir} is not an initialised data dir"
+        ) from exc
+    if not isinstance(data, dict) or "db" not in data:
+        raise ConfigError("center.json が不正です / center.json malformed")
+    return data
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+
+
+def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str]) -> str:
+    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
+    profile = make_card_profile(
+        JpkiCA.from_pem("auth", auth_cert, auth_key),
+        JpkiCA.from_pem("sign", sign_cert, sign_key),
+        PersonAttributes(
+            person["name"],
+            person["address"],
+            dt.date.fromisoformat(person["birth_date"]),
+            1 if person["sex"] == "男" else 2,
+        ),
+        pin=pin,
+        rng=rng,
+        not_before=dt.datetime.fromisoformat(nb),
+        not_after=dt.datetime.fromisoformat(na),
+        meta={"resident_id": person["resident_id"], "synthetic": True},
+    )
+    return profile.to_json()
+
+
+def _cards(  # noqa: PLR0917
+    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom, now: dt.datetime, jobs: int
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], list[int]]:
+    holders = [x for x in reg.residents if x.card]
+    jobs_args = []
+    for x in holders:
+        if x.card_state == "expired":
+            nb, na = now - dt.timedelta(days=365 * 5 + 30), now - dt.timedelta(days=10)
+        else:
+            nb, na = now - dt.timedelta(days=30), now + dt.timedelta(days=365 * 5)
+        jobs_args.append(
+            (
+                auth.cert_pem,
+                auth.key_pem,
+                sign.cert_pem,
+                sign.key_pem,
+                x.data,
+                x.pin,
+                rng.child(f"card:{x.data['resident_id']}"),
+                nb.isoformat(),
+                na.isoformat(),
+            )
+        )
+    if jobs > 1 and len(jobs_args) > 2:
+        with ProcessPoolExecutor(max_workers=jobs) as ex:
+            profiles = list(ex.map(_card_job, jobs_args, chunksize=1))
+    else:
+        profiles = [_card_job(a) for a in jobs_args]
+    index, serials, revoked = [], [], []
+    for x, text in zip(holders, profiles, strict=True):
+        rid = x.data["resident_id"]
+        _write(d / "cards" / f"{rid}.json", text + "\n")
+        prof = json.loads(text)
+        for kind in ("auth", "sign"):
+            serial = x509.load_pem_x509_certificate(prof[kind]["cert_pem"].encode()).serial_number
+            serials.append((f"{serial:X}", rid, kind))
+            if x.card_state == "revoked":
+                revoked.append(serial)
+        index.append(_index_entry(x, rid))
+    return index, serials, revoked
+
+
+def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
+    return {
+        "card": f"cards/{rid}.json",
+        "pin": x.pin,
+        "resident_id": rid,
+        "name": x.data["name"],
+        "household_id": x.data["household_id"],
+        "municipality": x.data["municipality"],
+        "tags": x.tags,
+    }
+
+
+def _pki(d: Path, rng: SeededRandom, now: dt.datetime, kiosks: int) -> None:
+    kca = pki.make_ec_ca("Konbini Kiosk CA TEST", rng.child("kiosk-ca"), now)
+    _write(d / "kiosks" / "ca.pem", pki.pem(kca[0]))
+    pki.write_key(d / "kiosks" / "ca-key.pem", kca[1])
+    index = []
+    for i in range(1, kiosks + 1):
+        kid = f"K{i:04d}"
+        cert, key = pki.issue_kiosk_cert(kid, kca, rng.child(f"kiosk:{kid}"), now)
+        _write(d / "kiosks" / f"{kid}.pem", pki.pem(cert))
+        pki.write_key(d / "kiosks" / f"{kid}-key.pem", key)
+        index.append({"kiosk_id": kid, "cert": f"kiosks/{kid}.pem", "key": f"kiosks/{kid}-key.pem"})
+    _write(d / "kiosks" / "index.json", json.dumps(index, indent=2) + "\n")
+    tca = pki.make_ec_ca("Konbini Center TLS CA TEST", rng.child("tls-ca"), now)
+    _write(d / "tls" / "ca.pem", pki.pem(tca[0]))
+    pki.write_key(d / "tls" / "ca-key.pem", tca[1])
+    scert, skey = pki.make_server_cert(tca, rng.child("tls-server"), now)
+    _write(d / "tls" / "server.pem", pki.pem(scert) + pki.pem(tca[0]))
+    pki.write_key(d / "tls" / "server-key.pem", skey)
+    seal = pki.derive_ec_key(rng.child("seal"))
+    _write(
+        d / "seal" / "public.pem",
+        seal.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
+    )
+    pki.write_key(d / "seal" / "key.pem", seal)
+
+
+def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]], now: dt.datetime) -> None:
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(municipalities), [{"code": m.code, "data": dumps(m.to_json())} for m in CATALOGUE]
+        )
+        conn.execute(
+            insert(residents),
+            [
+                {
+                    "resident_id": x.data["resident_id"],
+                    "municipality": x.data["municipality"],
+                    "household_id": x.data["household_id"],
+                    "status": x.data["status"],
+                    "data": dumps(x.data),
+                }
+                for x in reg.residents
+            ],
+        )
+        keep = {x.data["resident_id"] for x in reg.residents}
+        conn.execute(insert(card_certs), [{"serial": s, "resident_id": r, "kind": k} for s, r, k in serials])
+        if reg.koseki:
+            conn.execute(
+                insert(koseki),
+                [
+                    {"koseki_id": k["koseki_id"], "municipality": k["municipality"], "data": dumps(k)}
+                    for k in reg.koseki
+                ],
+            )
+        rows = [
+            {"resident_id": r, "fiscal_year": y, "data": dumps(v)}
+            for (r, y), v in reg.tax.items()
+            if r in keep
+        ]
+        if rows:
+            conn.execute(insert(tax_records), rows)
+        rows = [{"resident_id": r, "data": dumps(v)} for r, v in reg.seals.items() if r in keep]
+        if rows:
+            conn.execute(insert(seal_registrations), rows)
+        rows = [{"resident_id": r, "municipality": m} for r, m in reg.honseki_registrations if r in keep]
+        if rows:
+            conn.execute(insert(honseki_registrations), rows)
+        audit.init_head(conn)
+        audit.append(
+            conn,
+            at=now.timestamp(),
+            kiosk_id=None,
+            event="init",
+            detail={"residents": len(reg.residents)},
+            postgres=engine.dialect.name == "postgresql",
+        )
+
+
+def init_data_dir(
+    data_dir: Path,
+    *,
+    residents: int = 40,
+    seed: str = "1",
+    kiosks: int = 4,
+    db_url: str | None = None,
+    now: dt.datetime | None = None,
+    jobs: int | None = None,
+) -> dict[str, Any]:
+    """Create everything ``serve`` needs under ``data_dir``; reproducible from ``seed``.
+
+    :raises ConfigError: on unusable paths or database URL.
+    """
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    d = data_dir.resolve()
+    d.mkdir(parents=True, exist_ok=True)
+    rng = SeededRandom(f"center:{seed}")
+    auth = make_jpki_ca("auth", now=now, rng=rng.child("jpki-auth"))
+    sign = make_jpki_ca("sign", now=now, rng=rng.child("jpki-sign"))
+    _write(d / "pki" / "auth-ca.pem", auth.cert_pem)
+    _write(d / "pki" / "sign-ca.pem", sign.cert_pem)
+    for name, ca in (("auth", auth), ("sign", sign)):
+        pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
+    _pki(d, rng, now, kiosks)
+    for m in CATALOGUE:
+        png = official_seal_png(m.seal_text)
+        _write(d / "seals" / f"{m.code}.png", png)
+        import base64
+
+        _write(d / "seals" / f"{m.code}.b64", base64.b64encode(png).decode() + "\n")
+    reg = generate(seed, residents, now.date())
+    index, serials, revoked = _cards(d, reg, auth, sign, rng.child("cards"), now, jobs or os.cpu_count() or 1)
+    _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
+    auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
+    _write(
+        d / "pki" / "auth-crl.pem",
+        pki.make_crl(auth, auth_revoked, now).public_bytes(serialization.Encoding.PEM),
+    )
+    url = db_url or default_db_url(d)
+    _load_db(make_engine(url), reg, serials, now)
+    config = {
+        "version": 1,
+        "seed": str(seed),
+        "db": url,
+        "created": now.isoformat(),
+        "residents": len(reg.residents),
+        "cards": len(index),
+        "kiosks": kiosks,
+    }
+    _write(d / "center.json", json.dumps(config, indent=2) + "\n")
+    return config

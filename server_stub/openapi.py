@@ -1,0 +1,244 @@
+"""The OpenAPI 3.1 document served at ``/openapi.json`` (Center API v1, DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ERROR_CODES", "OPENAPI"]
+
+ERROR_CODES = [
+    "bad_request",
+    "body_malformed",
+    "body_too_large",
+    "headers_too_large",
+    "http_malformed",
+    "request_timeout",
+    "field_invalid",
+    "not_found",
+    "method_not_allowed",
+    "client_certificate_required",
+    "challenge_unknown",
+    "challenge_expired",
+    "challenge_used",
+    "certificate_invalid",
+    "certificate_expired",
+    "certificate_revoked",
+    "crl_unavailable",
+    "signature_invalid",
+    "resident_unknown",
+    "resident_deceased",
+    "session_unknown",
+    "session_expired",
+    "not_available",
+    "outside_hours",
+    "option_invalid",
+    "option_not_allowed",
+    "year_not_offered",
+    "copies_invalid",
+    "certificate_type_unknown",
+    "order_unknown",
+    "order_already_issued",
+    "order_not_issued",
+    "order_completed",
+    "idempotency_key_required",
+    "idempotency_key_reused",
+    "payment_mismatch",
+    "seal_unknown",
+    "store_failed",
+]
+REASONS = [
+    "closed_hours",
+    "year_end",
+    "maintenance",
+    "weekday_only",
+    "not_offered",
+    "moved_out",
+    "support_measure",
+    "no_seal_registered",
+    "no_tax_return",
+    "honseki_not_registered",
+    "no_koseki",
+]
+
+
+def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    return out
+
+
+_S = {"type": "string"}
+_I = {"type": "integer"}
+_ERR = {
+    "description": "error",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _op(
+    summary: str,
+    req: dict[str, Any] | None,
+    status: str,
+    resp: dict[str, Any],
+    *,
+    public: bool = False,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            status: {"description": "ok", "content": {"application/json": {"schema": resp}}},
+            "4XX": _ERR,
+        },
+    }
+    if req is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": req}}}
+    if public:
+        op["security"] = []
+    if params:
+        op["parameters"] = params
+    return op
+
+
+_OID = {"name": "order_id", "in": "path", "required": True, "schema": _S}
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "konbini issuance center stub", "version": "1"},
+    "components": {
+        "securitySchemes": {
+            "kioskCertificate": {
+                "type": "mutualTLS",
+                "description": "client certificate from the kiosk CA; its CN is the kiosk id",
+            }
+        },
+        "schemas": {
+            "Error": _obj(
+                {
+                    "error": {"type": "string", "enum": ERROR_CODES},
+                    "reason": {"type": "string", "enum": REASONS},
+                    "message": {"type": "string", "description": "日本語 / English"},
+                },
+                ["error", "message"],
+            )
+        },
+    },
+    "security": [{"kioskCertificate": []}],
+    "paths": {
+        "/v1/auth/challenge": {
+            "post": _op(
+                "single-use challenge",
+                _obj({}),
+                "201",
+                _obj(
+                    {
+                        "challenge_id": _S,
+                        "nonce": {"type": "string", "contentEncoding": "base64"},
+                        "expires_at": _S,
+                    }
+                ),
+            )
+        },
+        "/v1/auth/response": {
+            "post": _op(
+                "card's signature over SHA-256(konbini-kiosk-auth-v1 00 challenge_id 00 kiosk_id 00 nonce)",
+                _obj(
+                    {"challenge_id": _S, "certificate": _S, "signature": _S},
+                    ["challenge_id", "certificate", "signature"],
+                ),
+                "201",
+                _obj(
+                    {
+                        "session_id": _S,
+                        "expires_at": _S,
+                        "municipalities": {
+                            "type": "array",
+                            "items": _obj(
+                                {
+                                    "code": _S,
+                                    "name": _S,
+                                    "relation": {"enum": ["residence", "honseki"]},
+                                    "services": {
+                                        "type": "array",
+                                        "items": _obj(
+                                            {
+                                                "certificate": _S,
+                                                "name": _S,
+                                                "available": {"type": "boolean"},
+                                                "fee": _I,
+                                                "reason": _S,
+                                                "message": _S,
+                                                "options": {"type": "object"},
+                                            }
+                                        ),
+                                    },
+                                }
+                            ),
+                        },
+                    }
+                ),
+            )
+        },
+        "/v1/orders": {
+            "post": _op(
+                "validate and price an order",
+                _obj(
+                    {
+                        "session_id": _S,
+                        "municipality": _S,
+                        "certificate": _S,
+                        "options": {"type": "object"},
+                        "copies": _I,
+                    },
+                    ["session_id", "municipality", "certificate"],
+                ),
+                "201",
+                _obj(
+                    {
+                        "order_id": _S,
+                        "fee_total": _I,
+                        "fee_each": _I,
+                        "copies": _I,
+                        "options": {"type": "object"},
+                    }
+                ),
+            )
+        },
+        "/v1/orders/{order_id}/issue": {
+            "post": _op(
+                "issue the documents (idempotent per Idempotency-Key)",
+                _obj({"payment": _obj({"method": _S, "amount": _I}, ["amount"])}, ["payment"]),
+                "200",
+                _obj(
+                    {
+                        "order_id": _S,
+                        "documents": {
+                            "type": "array",
+                            "items": _obj({"content": {"type": "object"}, "seal": _S}),
+                        },
+                    }
+                ),
+                params=[_OID, {"name": "Idempotency-Key", "in": "header", "required": True, "schema": _S}],
+            )
+        },
+        "/v1/orders/{order_id}/complete": {
+            "post": _op(
+                "report the print result; failed voids the documents",
+                _obj({"result": {"enum": ["printed", "failed"]}, "pages_printed": _I}, ["result"]),
+                "200",
+                _obj({"order_id": _S, "state": _S, "refund": _I, "voided": {"type": "array", "items": _S}}),
+                params=[_OID],
+            )
+        },
+        "/v1/seals/{seal_id}": {
+            "get": _op(
+                "public verification of a seal's status",
+                None,
+                "200",
+                _obj({"seal_id": _S, "status": {"enum": ["valid", "voided"]}}),
+                public=True,
+                params=[{"name": "seal_id", "in": "path", "required": True, "schema": _S}],
+            )
+        },
+    },
+}

@@ -1,0 +1,247 @@
+"""Certificate content against docs/document-content.md, built from the synthetic registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from server_stub import audit
+from server_stub.documents import BLANK, CERTIFICATION, IssueContext, build_content, issue_number
+from server_stub.municipalities import CATALOGUE
+from server_stub.store import audit_log, metadata
+from server_stub.synth import generate
+from server_stub.taxcalc import salary_income
+
+TODAY = dt.date(2026, 11, 25)
+REG = generate("unit", 30, TODAY)
+MUNI = {m.code: m for m in CATALOGUE}
+COMMON = {
+    "schema",
+    "type",
+    "title",
+    "municipality",
+    "official_seal",
+    "issued_on",
+    "issued_date",
+    "issue_number",
+    "certification",
+    "seal_id",
+    "body",
+}
+PERSON_ORDER = [
+    "furigana",
+    "name",
+    "old_name_furigana",
+    "old_name",
+    "birth_date",
+    "sex",
+    "relationship",
+    "my_number",
+    "became_resident_on",
+    "address_set_on",
+    "notified_on",
+    "honseki",
+    "hittosha",
+    "previous_address",
+    "foreign",
+    "remarks",
+]
+
+
+def _ctx(resident: dict[str, Any], cert: str, options: dict[str, Any]) -> IssueContext:
+    muni = (
+        MUNI[resident["municipality"]]
+        if cert not in ("koseki", "fuhyo")
+        else MUNI[resident["honseki"]["municipality"]]
+    )
+    household = [
+        x.data
+        for x in REG.residents
+        if x.data["household_id"] == resident["household_id"] and x.data["status"] == "active"
+    ]
+    kos = next(
+        (
+            k
+            for k in REG.koseki
+            if resident.get("honseki") and k["koseki_id"] == resident["honseki"]["koseki_id"]
+        ),
+        None,
+    )
+    tax = REG.tax.get((resident["resident_id"], options.get("year", 0)))
+    return IssueContext(
+        muni,
+        "iVBOR",
+        cert,
+        options,
+        resident,
+        household,
+        kos,
+        tax,
+        REG.seals.get(resident["resident_id"]),
+        TODAY,
+        issue_number(TODAY, muni, "K0001", 7),
+        "S-test",
+        1,
+    )
+
+
+def _resident(*tags: str, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    return next(x.data for x in REG.residents if set(tags) <= set(x.tags) and not set(without) & set(x.tags))
+
+
+def test_household_juminhyo() -> None:
+    r = _resident("household")
+    c = build_content(
+        _ctx(
+            r,
+            "juminhyo",
+            {"scope": "household", "householder_relationship": True, "my_number": True, "honseki": True},
+        )
+    )
+    assert set(c) >= COMMON
+    assert c["title"] == "住　民　票"
+    assert c["certification"] == "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"
+    assert c["issued_on"] == "令和8年11月25日" and c["issued_date"] == "2026-11-25"
+    assert c["issue_number"] == "20261125 見本市 K0001 000007"
+    assert c["municipality"] == {
+        "code": "139991",
+        "prefecture": "東京都",
+        "name": "見本市",
+        "mayor": "東京都見本市長　見本　一郎",
+    }
+    persons = c["body"]["persons"]
+    assert persons[0]["relationship"] == "世帯主" and c["body"]["householder"] == persons[0]["name"]
+    for p in persons:
+        keys = list(p)
+        assert keys == [k for k in PERSON_ORDER if k in keys]  # print order
+        assert all(v != "" for v in p.values())
+    # 住所を定めた年月日 is blank (【空欄】) exactly for those who never moved within the city.
+    by_name = {x.data["name"]: x.data for x in REG.residents}
+    for p in persons:
+        moved = by_name[p["name"]]["address_set_on"]
+        assert (p["address_set_on"] == BLANK) == (moved is None)
+        assert p["address_set_on"] == BLANK or p["address_set_on"].startswith(("昭和", "平成", "令和"))
+
+
+def test_self_juminhyo_shows_only_chosen_items() -> None:
+    r = _resident("household")
+    c = build_content(_ctx(r, "juminhyo", {"scope": "self"}))
+    assert c["certification"] == CERTIFICATION["juminhyo"]
+    (p,) = c["body"]["persons"]
+    assert p["name"] == r["name"]
+    for absent in ("relationship", "my_number", "honseki", "hittosha"):
+        assert absent not in p
+    assert "householder" not in c["body"]
+
+
+def test_foreign_resident_uses_western_dates_and_no_honseki() -> None:
+    r = _resident("foreign")
+    c = build_content(_ctx(r, "juminhyo", {"honseki": True}))
+    (p,) = c["body"]["persons"]
+    assert "honseki" not in p and "furigana" not in p
+    assert p["birth_date"].startswith(r["birth_date"][:4] + "年")
+    assert set(p["foreign"]) == {
+        "nationality",
+        "section",
+        "status",
+        "period",
+        "period_expires",
+        "card_number",
+    }
+    assert p["foreign"]["period_expires"][:4].isdigit()
+
+
+def test_inkan_kazei_koseki_fuhyo() -> None:
+    r = _resident("household", without=("no-seal", "no-tax-return"))
+    inkan = build_content(_ctx(r, "inkan", {}))
+    assert inkan["certification"] == "この写しは、登録された印影と相違ないことを証明します。"
+    assert inkan["body"]["certificate_number"].startswith("見本印証　第")
+    assert 8 <= inkan["body"]["impression"]["size_mm"] <= 25
+    kazei = build_content(_ctx(r, "kazei", {"year": 2026}))
+    b = kazei["body"]
+    assert kazei["title"] == "令和8年度　市民税・都民税　課税証明書"
+    assert (b["fiscal_year"], b["income_year"]) == ("令和8年度", "令和7年分")
+    assert int(b["total_income"].replace(",", "")) == salary_income(int(b["income"][0][1].replace(",", "")))
+    kos = build_content(_ctx(r, "koseki", {"kind": "zenbu"}))
+    assert kos["title"] == "全部事項証明"
+    assert kos["certification"] == "これは、戸籍に記録されている事項の全部を証明した書面である。"
+    assert len(kos["body"]["persons"]) >= 2 and kos["body"]["koseki_events"][0]["event"] == "戸籍編製"
+    kojin = build_content(_ctx(r, "koseki", {"kind": "kojin"}))
+    assert [p["name"] for p in kojin["body"]["persons"]] == [r["given_name"]]
+    fuhyo = build_content(_ctx(r, "fuhyo", {"scope": "self"}))
+    assert (
+        "honseki" not in fuhyo["body"]
+        and fuhyo["body"]["persons"][0]["addresses"][0]["address"] == r["address"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("salary", "income"),
+    [
+        (1_000_000, 450_000),
+        (1_625_000, 1_075_000),
+        (3_000_000, 2_020_000),
+        (5_000_000, 3_560_000),
+        (10_000_000, 8_050_000),
+    ],
+)
+def test_salary_income_table(salary: int, income: int) -> None:
+    assert salary_income(salary) == income
+
+
+def test_registry_is_deterministic_and_covers_every_case() -> None:
+    again = generate("unit", 30, TODAY)
+    assert [x.data for x in again.residents] == [x.data for x in REG.residents]
+    assert generate("other", 30, TODAY).residents[0].data != REG.residents[0].data
+    tags = {t for x in REG.residents if x.card for t in x.tags}
+    assert {
+        "revoked",
+        "expired",
+        "moved-out",
+        "support-measure",
+        "no-seal",
+        "no-tax-return",
+        "foreign",
+        "deceased",
+        "household",
+        "honseki-other",
+        "honseki-registered",
+    } <= tags
+    assert len({x.data["municipality"] for x in REG.residents}) == 4
+
+
+def test_my_numbers_never_pass_the_check_digit() -> None:
+    def valid(n: str) -> bool:
+        digits = [int(c) for c in n[:11]]
+        total = sum(p * (i + 1 if i <= 6 else i - 5) for i, p in enumerate(reversed(digits), start=1))
+        rem = total % 11
+        return int(n[11]) == (0 if rem <= 1 else 11 - rem)
+
+    numbers = [x.data["my_number"] for x in REG.residents]
+    assert all(len(n) == 12 and n.isdigit() for n in numbers)
+    assert not any(valid(n) for n in numbers)
+
+
+def test_audit_chain_detects_tampering() -> None:
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        audit.init_head(conn)
+        for i in range(5):
+            audit.append(
+                conn,
+                at=1000.0 + i,
+                kiosk_id="K0001",
+                event="issued",
+                detail={"order_id": f"O-{i}"},
+                postgres=False,
+            )
+        assert audit.verify_chain(conn) is None
+        conn.execute(audit_log.update().where(audit_log.c.seq == 3).values(detail='{"order_id":"O-x"}'))
+        assert audit.verify_chain(conn) == 3
+        with pytest.raises(ValueError, match="must not contain"):
+            audit.append(conn, at=1.0, kiosk_id=None, event="x", detail={"name": "見本"}, postgres=False)
+        assert len(conn.execute(select(audit_log)).all()) == 5
