@@ -7,10 +7,12 @@ carry personal data (PIN, certificate, documents) hide it from ``repr``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "AbortPrint",
     "Authenticate",
     "CancelPayment",
     "CompleteOrder",
@@ -85,7 +87,13 @@ class Issue(Effect):
 
 @dataclass(frozen=True)
 class Print(Effect):
-    documents: tuple[dict[str, Any], ...] = field(repr=False)
+    order_id: str
+    documents: tuple[Mapping[str, object], ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AbortPrint(Effect):
+    """Stop the running print job between bands (the runner handles it out of band, not queued)."""
 
 
 @dataclass(frozen=True)

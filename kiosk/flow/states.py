@@ -15,8 +15,11 @@ in a log line by accident.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
+
+from kiosk.flow.services import Municipality
 
 __all__ = [
     "Authenticated",
@@ -33,6 +36,7 @@ __all__ = [
     "Confirm",
     "CopiesChosen",
     "DeviceFault",
+    "DevicesReady",
     "DocumentsTaken",
     "Event",
     "Issued",
@@ -60,6 +64,7 @@ __all__ = [
     "StillHere",
     "TaxYearChosen",
     "Tick",
+    "Timeout",
     "Touch",
     "View",
     "Whose",
@@ -83,7 +88,8 @@ class State(enum.Enum):
     AUTHENTICATING = "authenticating"  # PIN ok, card signs, center checks the certificate
     MUNICIPALITY = "municipality"  # 住民登録地 / 本籍地
     CERTIFICATE = "certificate"
-    WHOSE = "whose"  # 本人 / 世帯全員 / 世帯の一部 (+ members)
+    WHOSE = "whose"  # 本人 / 世帯全員 / 世帯の一部
+    MEMBERS = "members"  # 世帯の一部: check boxes of members (names shown, never logged)
     ITEMS = "items"  # 本籍・筆頭者, 世帯主・続柄, 個人番号 where allowed
     TAX_YEAR = "tax_year"
     COPIES = "copies"
@@ -242,16 +248,10 @@ class PinResult(Event):
 
 @dataclass(frozen=True)
 class Authenticated(Event):
-    """``POST /v1/auth/response`` answered.  ``municipalities`` is the center's list as parsed data.
-
-    Each item: ``{"code", "name", "relation", "services": [service, ...]}``; a service is
-    ``{"certificate", "available", "reason"?, "fee", "max_copies"?, "whose"?: [...], "members"?:
-    [{"id", "name"}], "options"?: [{"key", "available", "reason"?}], "tax_years"?: [int]}``
-    (docs/kiosk-flow.md "Center data the flow reads").
-    """
+    """``POST /v1/auth/response`` answered; ``municipalities`` parsed by ``services.parse_municipalities``."""
 
     session_id: str = field(repr=False)
-    municipalities: tuple[dict[str, Any], ...] = field(repr=False)
+    municipalities: tuple[Municipality, ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -264,19 +264,25 @@ class OrderCreated(Event):
 class Issued(Event):
     """The center issued; ``documents`` are the ``{"content", "seal"}`` items (one per copy)."""
 
-    documents: tuple[dict[str, Any], ...] = field(repr=False)
+    documents: tuple[Mapping[str, object], ...] = field(repr=False)
 
 
 @dataclass(frozen=True)
 class Completed(Event):
-    """``complete`` acknowledged by the center."""
+    """``complete`` acknowledged by the center (the runner has journaled it)."""
+
+    order_id: str
 
 
 @dataclass(frozen=True)
 class CenterError(Event):
-    """The center refused (``{"error": code}``) or could not be reached (``center_unreachable``)."""
+    """The center refused (``{"error": code}``) or could not be reached (``center_unreachable``).
+
+    ``call`` names the request (challenge/response → "authenticate", "order", "issue", "complete").
+    """
 
     code: str
+    call: str = ""
 
 
 # Payment -----------------------------------------------------------------------------------------
@@ -345,6 +351,22 @@ class Tick(Event):
     """The injected clock (monotonic seconds).  Timeouts are computed from it, never from wall time."""
 
     now: float
+
+
+@dataclass(frozen=True)
+class Timeout(Event):
+    """A deadline passed.  Normally made by the flow itself from ``Tick``; the runner may send one too.
+
+    ``warn``: inactivity warning; ``idle``: inactivity cancel; ``watchdog``: a device or the center
+    did not answer in time; ``message``: a message screen's display time is over.
+    """
+
+    kind: Literal["warn", "idle", "watchdog", "message"]
+
+
+@dataclass(frozen=True)
+class DevicesReady(Event):
+    """The runner's health check passed (printer, cash device, reader, center): leave OUT_OF_SERVICE."""
 
 
 @dataclass(frozen=True)
