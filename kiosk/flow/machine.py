@@ -170,6 +170,8 @@ class Flow:
     def _apply(self, event: Event, now: float) -> list[Effect]:
         kind = type(event)
         handler = TABLE.get(self._state, {}).get(kind) or GLOBAL.get(kind)
+        if isinstance(event, st.Timeout) and event.kind == "warn":
+            handler = _warn  # the same in every resident screen
         if handler is None:
             if isinstance(event, USER_INPUT):
                 log.debug("ignored tap %s in %s", kind.__name__, self._state.name)

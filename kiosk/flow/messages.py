@@ -89,7 +89,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "printing.aborting": ("カードが取り外されたため、印刷を中止しています",
                           "The card was removed. Stopping the printing."),
     "service.pin_wrong": ("暗証番号が違います", "Wrong PIN"),
-    "label.tax_year": ("令和{reiwa}年度", "Fiscal year {year}"),
+    "label.tax_year": ("令和{reiwa}年度", "Fiscal year {year} (Reiwa {reiwa})"),
     # --- choices ---------------------------------------------------------------------------------
     "language.ja": ("日本語", "日本語"),
     "language.en": ("English", "English"),
