@@ -27,7 +27,7 @@ class Timeouts:
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if not value > 0:
-                raise ValueError(f"timeouts.{name}: must be > 0")
+                raise ValueError(f"{name}: must be > 0")
 
 
 @dataclass(frozen=True)
