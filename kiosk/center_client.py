@@ -56,11 +56,13 @@ class CenterClientError(KioskError):
 
     code = "center_error"
 
-    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, status: int | None = None,
+                 reason: str | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
         self.status = status
+        self.reason = reason  # the center's availability reason with not_available / outside_hours
 
 
 class CenterUnreachable(CenterClientError):  # noqa: N818 - the name issue 5 uses
@@ -298,8 +300,9 @@ def _decode(status: int, data: bytes, path: str) -> dict[str, Any]:
         if not isinstance(code, str):
             code = "center_busy" if status in (429, 503) else "center_error"
         message = body.get("message") if isinstance(body, dict) else None
+        reason = body.get("reason") if isinstance(body, dict) else None
         raise CenterRefused(f"center refused {path.split('/')[2]}: {code} ({status}) {message or ''}".strip(),
-                            code=code, status=status)
+                            code=code, status=status, reason=reason if isinstance(reason, str) else None)
     if not isinstance(body, dict):
         raise CenterBadAnswer(f"{path}: answer is not a JSON object")
     return body

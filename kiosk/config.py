@@ -189,7 +189,7 @@ class PathsConfig:
 
 @dataclass(frozen=True)
 class FlowConfig:
-    max_copies: int = 10
+    max_copies: int = 5
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_copies <= 99:

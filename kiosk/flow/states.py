@@ -283,6 +283,7 @@ class CenterError(Event):
 
     code: str
     call: str = ""
+    reason: str | None = None  # with not_available / outside_hours: moved_out, maintenance, year_end, ...
 
 
 # Payment -----------------------------------------------------------------------------------------

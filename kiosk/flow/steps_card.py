@@ -149,7 +149,7 @@ def _authenticated(env: Env, ctx: Context, ev: Authenticated) -> Outcome:
 
 
 def _center_error(env: Env, ctx: Context, ev: CenterError) -> Outcome:
-    return error(env, ctx, ev.code)
+    return error(env, ctx, ev.code, reason=ev.reason)
 
 
 def _message_done(env: Env, ctx: Context, ev: object) -> Outcome:

@@ -73,7 +73,7 @@ def test_challenge_and_authenticate_parse_the_answers() -> None:
     sent = json.loads(rec.requests[-1].content)
     assert sent == {"challenge_id": "c-1", "certificate": base64.b64encode(b"DER").decode(),
                     "signature": base64.b64encode(b"SIG").decode()}
-    assert session.session_id == "s-1" and session.municipalities[0].name == "見本市"
+    assert session.session_id == "s-1" and session.municipalities[0].name == "東京都見本市"
     assert session.municipalities[0].services[0].members[1].id == "m2"
 
 
@@ -85,6 +85,15 @@ def test_every_center_error_code_becomes_a_typed_refusal(code: str) -> None:
     assert info.value.code == code and info.value.status == 403
     assert error_key(info.value.code) != "error.other"
     assert sleeps == []  # a refusal is an answer: never retried
+
+
+def test_refusal_carries_the_availability_reason() -> None:
+    answer = _json(422, {"error": "not_available", "reason": "no_tax_return", "message": "申告がない / none"})
+    client, _ = _client(Recorder(answer))
+    with pytest.raises(CenterRefused) as info:
+        client.create_order("s", "139991", "kazei", {"year": 2025}, 1)
+    assert (info.value.code, info.value.reason) == ("not_available", "no_tax_return")
+    assert error_key(info.value.code, info.value.reason) == "reason.no_tax_return"
 
 
 def test_refusal_without_json_still_has_a_code() -> None:

@@ -216,11 +216,22 @@ def test_center_refusal_at_authentication(code: str, key: str, oos: str | None) 
         assert k.flow.view.message_key == oos
 
 
-@pytest.mark.parametrize("code", ["not_available", "session_expired", "outside_hours", "center_unreachable"])
-def test_center_refusal_when_ordering(code: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "reason", "key"),
+    [
+        ("not_available", "moved_out", "reason.moved_out"),
+        ("not_available", None, "error.not_available"),
+        ("session_expired", None, "error.session_expired"),
+        ("outside_hours", "maintenance", "reason.maintenance"),
+        ("outside_hours", "closed_hours", "error.outside_hours"),
+        ("option_not_allowed", None, "error.order_unknown"),
+        ("center_unreachable", None, "error.center_unreachable"),
+    ],
+)
+def test_center_refusal_when_ordering(code: str, reason: str | None, key: str) -> None:
     k = _at("confirm")
-    k.send(st.Confirm(), st.CenterError(code, "order"))
-    assert k.state is State.ERROR
+    k.send(st.Confirm(), st.CenterError(code, "order", reason))
+    assert k.state is State.ERROR and k.flow.view.message_key == key
     assert not k.of(fx.StartPayment)
 
 
