@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import ssl
@@ -28,6 +27,7 @@ from typing import Any
 import httpx
 
 from kiosk.errors import KioskError
+from kiosk.flow.auth import AUTH_DOMAIN, auth_digest, auth_message
 from kiosk.flow.errors import CenterDataError
 from kiosk.flow.services import Municipality, parse_municipalities
 
@@ -47,7 +47,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AUTH_DOMAIN = b"konbini-kiosk-auth-v1"
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # issue answers carry the municipality's seal PNG per copy
 
 
@@ -79,16 +78,6 @@ class CenterBadAnswer(CenterClientError):  # noqa: N818 - same family as CenterR
     """The center answered something that is not the documented JSON."""
 
     code = "center_bad_answer"
-
-
-def auth_message(challenge_id: str, kiosk_id: str, nonce: bytes) -> bytes:
-    """The signed message: ``b"konbini-kiosk-auth-v1" 00 challenge_id 00 kiosk_id 00 nonce`` (DESIGN.md)."""
-    return b"\0".join((AUTH_DOMAIN, challenge_id.encode(), kiosk_id.encode(), nonce))
-
-
-def auth_digest(challenge_id: str, kiosk_id: str, nonce: bytes) -> bytes:
-    """SHA-256 of ``auth_message``: what the card signs (as a DigestInfo) with EF 0017."""
-    return hashlib.sha256(auth_message(challenge_id, kiosk_id, nonce)).digest()
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ OUT_OF_SERVICE_KEYS: dict[str, str] = {
     "card": "oos.reader",
     "refund": "oos.refund_failed",
     "staff": "oos.staff",
+    "journal": "oos.journal",
     "receipt": "oos.printer",
 }
 
@@ -151,6 +152,9 @@ def out_of_service_key(code: str) -> str | None:
         return OUT_OF_SERVICE_KEYS["refund"]
     if code == "reader_offline":
         return OUT_OF_SERVICE_KEYS["card"]
+    if code == "journal_error":
+        # Without a working journal a power cut could lose a resident's money: stop taking any.
+        return OUT_OF_SERVICE_KEYS["journal"]
     for family in ("printer", "payment"):
         if code.startswith(family + "_"):
             return OUT_OF_SERVICE_KEYS[family]

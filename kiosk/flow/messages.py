@@ -224,6 +224,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Out of service because of a card reader problem."),
     "oos.refund_failed": ("返金できなかったお客様がいるため、ただいまご利用いただけません。店員をお呼びください。",
                           "Out of service: a refund could not be paid. Please call the store staff."),
+    "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
+                    "Out of service because of a storage problem."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
 }
 

@@ -340,7 +340,7 @@ class PrinterFault(Event):
 class DeviceFault(Event):
     """A device could not do what an effect asked: card unreadable/unsupported, reader gone, ..."""
 
-    device: Literal["card", "printer", "payment", "center", "receipt"]
+    device: Literal["card", "printer", "payment", "center", "receipt", "journal"]
     code: str
 
 
