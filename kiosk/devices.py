@@ -246,15 +246,16 @@ class SimulatedCashDevice:
         paid = sum(escrow)
         change = paid - amount
         with self._lock:
-            if change and self._change_for(change) is None:
-                self.returned.extend(escrow)
-                raise PaymentDeviceError("cannot make change; escrow returned", "payment_no_change", held=0)
-            # Escrowed coins refill the hopper (a recycler); notes go to the box.
+            # Escrowed coins refill the hopper (a recycler) and may serve as change; notes go to the box.
+            before = dict(self.stock)
             for coin in escrow:
                 if coin in _COINS:
                     self.stock[coin] = self.stock.get(coin, 0) + 1
-                else:
-                    self.cashbox += coin
+            if change and self._change_for(change) is None:
+                self.stock = before
+                self.returned.extend(escrow)
+                raise PaymentDeviceError("cannot make change; escrow returned", "payment_no_change", held=0)
+            self.cashbox += sum(c for c in escrow if c not in _COINS)
         if change:
             self._pay_out(change)
         return CashResult(paid, change)

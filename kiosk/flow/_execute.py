@@ -144,12 +144,13 @@ def _receipt(runner: Runner, effect: fx.PrintReceipt) -> list[st.Event]:
     return []
 
 
-def run(runner: Runner, effect: fx.Effect) -> list[st.Event]:
-    """Execute one effect; returns the events to feed back (progress events are posted directly)."""
+def run(runner: Runner, effect: fx.Effect, generation: int) -> list[st.Event]:
+    """Execute one effect; returns the events to feed back (progress events are posted directly,
+    tagged with the generation the effect was issued in, like the results)."""
     events: list[st.Event] = []
 
     def post(ev: st.Event) -> None:
-        runner._events.put((ev, runner.flow.generation))
+        runner._events.put((ev, generation))
 
     if isinstance(effect, fx.ReadCard):
         events = _card(runner, lambda c: [st.CardRead(c.read_auth_certificate(), int(c.pin_tries_left()))])

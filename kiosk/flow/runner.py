@@ -109,7 +109,7 @@ class Runner:
         self._tick = tick_seconds
         self._health = health_seconds
         self._events: queue.Queue[tuple[st.Event, int | None] | _Stop] = queue.Queue()
-        self._jobs: queue.Queue[tuple[fx.Effect | str, int] | _Stop] = queue.Queue()
+        self._jobs: queue.Queue[tuple[fx.Effect | str, int, bool] | _Stop] = queue.Queue()
         self._abort_print = threading.Event()
         self._cancel_payment = threading.Event()
         self._journal_lock = threading.Lock()
@@ -236,9 +236,12 @@ class Runner:
                 log.exception("sound callback failed")
 
     def _enqueue(self, job: fx.Effect | str, gen: int) -> None:
-        with self._busy_lock:
-            self._busy += 1
-        self._jobs.put((job, gen))
+        # Waiting for the resident's coins is not work in progress: wait_idle() must not wait for it.
+        counted = not isinstance(job, fx.StartPayment)
+        if counted:
+            with self._busy_lock:
+                self._busy += 1
+        self._jobs.put((job, gen, counted))
 
     def _post(self, event: st.Event, gen: int) -> None:
         self._events.put((event, gen))
@@ -250,7 +253,7 @@ class Runner:
             item = self._jobs.get()
             if isinstance(item, _Stop):
                 return
-            job, gen = item
+            job, gen, counted = item
             try:
                 if isinstance(job, str):
                     self._internal(job, gen)
@@ -262,14 +265,15 @@ class Runner:
                 if fault is not None:
                     self._post(fault, gen)
             finally:
-                with self._busy_lock:
-                    self._busy -= 1
-                    self._busy_lock.notify_all()
+                if counted:
+                    with self._busy_lock:
+                        self._busy -= 1
+                        self._busy_lock.notify_all()
 
     def _run(self, effect: fx.Effect, gen: int) -> None:
         from kiosk.flow import _execute
 
-        for event in _execute.run(self, effect):
+        for event in _execute.run(self, effect, gen):
             self._post(event, gen)
 
     def _internal(self, job: str, gen: int) -> None:
