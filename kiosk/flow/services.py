@@ -74,6 +74,12 @@ class Municipality:
     def available(self) -> bool:
         return any(s.available for s in self.services)
 
+    @property
+    def reason(self) -> str | None:
+        """Why nothing can be issued here: the services' reason when they share one, else None."""
+        reasons = {s.reason for s in self.services if not s.available}
+        return reasons.pop() if not self.available and len(reasons) == 1 else None
+
     def service(self, certificate: str) -> Service | None:
         return next((s for s in self.services if s.certificate == certificate), None)
 

@@ -430,3 +430,20 @@ def test_service_menu_is_not_reachable_during_a_transaction() -> None:
     k = _at("municipality")
     assert k.send(st.ServiceRequested()) == []
     assert k.state is State.MUNICIPALITY
+
+
+@pytest.mark.parametrize(
+    ("reasons", "key"),
+    [(["support_measure", "support_measure"], "reason.support_measure"),
+     (["moved_out", "no_seal_registered"], "reason.nothing_available")],
+)
+def test_nothing_available_says_why_at_once(reasons: list[str], key: str) -> None:
+    from kiosk.flow.services import parse_municipalities
+
+    raw = [{"code": "409994", "name": "福岡県模擬村", "relation": "residence",
+            "services": [{"certificate": c, "available": False, "reason": r, "fee": 200}
+                         for c, r in zip(("juminhyo", "inkan"), reasons, strict=True)]}]
+    k = _at("pin")
+    k.send(st.PinSubmitted("1234"), st.PinResult(True, 3), st.Authenticated("s", parse_municipalities(raw)))
+    assert k.state is State.ERROR and k.flow.view.message_key == key
+    assert k.flow.context.session_id is None
