@@ -145,3 +145,42 @@ class Kiosk:
 
 
 ALL_STEPS = ("place_card", "pin", "municipality", "confirm", "payment", "issuing", "printing")
+
+
+def drive(state: State) -> Kiosk:
+    """A kiosk brought to ``state`` along the shortest ordinary path."""
+    k = Kiosk()
+    steps: dict[State, list[st.Event]] = {
+        State.READING: [st.CardInserted()],
+        State.AUTHENTICATING: [st.PinSubmitted(PIN)],
+        State.CERTIFICATE: [st.MunicipalityChosen("139991", "residence")],
+        State.WHOSE: [st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo")],
+        State.MEMBERS: [st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
+                        st.WhoseChosen("members")],
+        State.ITEMS: [st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
+                      st.WhoseChosen("self")],
+        State.TAX_YEAR: [st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("kazei")],
+        State.COPIES: [st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("inkan")],
+        State.ORDERING: [st.Confirm()],
+        State.REFUNDING: [st.PrinterFault("printer_paper_end", 0)],
+    }
+    base = {
+        State.PLACE_CARD: k.to_place_card, State.READING: k.to_place_card, State.PIN: k.to_pin,
+        State.AUTHENTICATING: k.to_pin, State.MUNICIPALITY: k.to_municipality,
+        State.CERTIFICATE: k.to_municipality, State.WHOSE: k.to_municipality,
+        State.MEMBERS: k.to_municipality,
+        State.ITEMS: k.to_municipality, State.TAX_YEAR: k.to_municipality, State.COPIES: k.to_municipality,
+        State.CONFIRM: k.to_confirm, State.ORDERING: k.to_confirm, State.PAYMENT: k.to_payment,
+        State.ISSUING: k.to_issuing, State.PRINTING: k.to_printing, State.REFUNDING: k.to_printing,
+    }
+    base[state]()
+    k.send(*steps.get(state, []))
+    assert k.state is state, (k.state, state)
+    return k
+
+
+TRANSACTION_STATES = (
+    State.PLACE_CARD, State.READING, State.PIN, State.AUTHENTICATING, State.MUNICIPALITY, State.CERTIFICATE,
+    State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.ORDERING,
+    State.PAYMENT, State.ISSUING, State.PRINTING, State.REFUNDING,
+)
