@@ -100,6 +100,15 @@ class CardDevice(Protocol):
         """Is a card on the reader now?  :raises CardDeviceError: ``reader_offline``."""
         ...
 
+    def wait_for_change(self, present: bool | None, timeout: float) -> bool:
+        """Block until the card's presence differs from ``present`` (None: unknown) or ``timeout``
+        seconds pass; return the presence now.  Called from its own thread, concurrently with the
+        other methods (PC/SC: ``SCardGetStatusChange``, which needs no card connection).
+
+        :raises CardDeviceError: ``reader_offline``.
+        """
+        ...
+
     def read_auth_certificate(self) -> bytes:
         """SELECT the JPKI AP and read EF 000A (DER).  :raises CardDeviceError:."""
         ...

@@ -150,7 +150,7 @@ def run(runner: Runner, effect: fx.Effect, generation: int) -> list[st.Event]:
     events: list[st.Event] = []
 
     def post(ev: st.Event) -> None:
-        runner._events.put((ev, generation))
+        runner._post(ev, generation)
 
     if isinstance(effect, fx.ReadCard):
         events = _card(runner, lambda c: [st.CardRead(c.read_auth_certificate(), int(c.pin_tries_left()))])

@@ -129,7 +129,7 @@ class Runner:
 
     def submit(self, event: st.Event) -> None:
         """Queue an event from the UI or a device (thread-safe)."""
-        self._events.put((event, None))
+        self._post(event, None)
 
     def start(self, *, ticker: bool = True) -> None:
         """Start the threads; runs the journal recovery and a device check first (on the worker)."""
@@ -137,7 +137,7 @@ class Runner:
         targets: list[tuple[str, Callable[[], None]]] = [("flow", self._flow_loop),
                                                          ("worker", self._worker_loop)]
         if ticker:
-            targets.append(("ticker", self._ticker_loop))
+            targets += [("ticker", self._ticker_loop), ("card", self._card_loop)]
         for name, target in targets:
             t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
             t.start()
@@ -159,7 +159,7 @@ class Runner:
         """Block until no event or job is pending (tests and the HIL runner)."""
         deadline = time.monotonic() + timeout
         with self._busy_lock:
-            while self._busy or not self._events.empty():
+            while self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -174,8 +174,6 @@ class Runner:
             if isinstance(item, _Stop):
                 return
             event, generation = item
-            with self._busy_lock:
-                self._busy += 1
             try:
                 self._handle(event, generation)
             except Exception:  # a bug must not stop the kiosk's event loop; it is logged with its trace
@@ -225,7 +223,7 @@ class Runner:
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)
-            self._events.put((st.DeviceFault("journal", "journal_error"), None))
+            self._post(st.DeviceFault("journal", "journal_error"), None)
             return False
 
     def _sound(self, name: str | None, loop: bool) -> None:
@@ -243,7 +241,10 @@ class Runner:
                 self._busy += 1
         self._jobs.put((job, gen, counted))
 
-    def _post(self, event: st.Event, gen: int) -> None:
+    def _post(self, event: st.Event, gen: int | None) -> None:
+        """Queue an event for the flow thread; counted as pending work until it is handled."""
+        with self._busy_lock:
+            self._busy += 1
         self._events.put((event, gen))
 
     # --- worker -------------------------------------------------------------------------------------
@@ -284,37 +285,38 @@ class Runner:
                 self.devices.card.release()
         elif job in ("startup", "health"):
             for event in _execute.health(self, recover=True):
-                self._events.put((event, None))
+                self._post(event, None)
 
-    # --- ticker -------------------------------------------------------------------------------------
+    # --- ticker and card watch -------------------------------------------------------------------------
 
     def _ticker_loop(self) -> None:
-        present: bool | None = None
         last_health = self._clock()
         while self._running.is_set():
             now = self._clock()
-            self._events.put((st.Tick(now), None))
-            present = self._poll_card(present)
+            self._post(st.Tick(now), None)
             if self.flow.state is State.OUT_OF_SERVICE and now - last_health >= self._health:
                 last_health = now
                 self._enqueue("health", self.flow.generation)
             time.sleep(self._tick)
 
-    def _poll_card(self, present: bool | None) -> bool | None:
-        if not self._card_lock.acquire(timeout=self._tick):
-            return present  # the worker is talking to the card: presence is obvious
-        try:
-            now_present = bool(self.devices.card.present())
-        except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
-            log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
-            if present is not False:
-                self._events.put((st.DeviceFault("card", "reader_offline"), None))
-            return False
-        finally:
-            self._card_lock.release()
-        if now_present != present:
-            self._events.put((st.CardInserted() if now_present else st.CardRemoved(), None))
-        return now_present
+    def _card_loop(self) -> None:
+        """Turn the reader's presence changes into CardInserted / CardRemoved events."""
+        present: bool | None = None
+        failed = False
+        while self._running.is_set():
+            try:
+                now_present = bool(self.devices.card.wait_for_change(present, self._tick))
+            except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
+                if not failed:
+                    log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
+                    self._post(st.DeviceFault("card", "reader_offline"), None)
+                failed = True
+                time.sleep(self._tick)
+                continue
+            failed = False
+            if now_present != present:
+                self._post(st.CardInserted() if now_present else st.CardRemoved(), None)
+            present = now_present
 
 
 def _fallback_fault(job: fx.Effect | str) -> st.Event | None:

@@ -56,6 +56,11 @@ class ProfileCard:
     def present(self) -> bool:
         return True
 
+    def wait_for_change(self, present: bool | None, timeout: float) -> bool:
+        if present:
+            time.sleep(timeout)
+        return True
+
     def read_auth_certificate(self) -> bytes:
         return self._cert
 

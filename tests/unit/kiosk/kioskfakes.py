@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,12 @@ class FakeCard:
     log: list[str] = field(default_factory=list)
 
     def present(self) -> bool:
+        return self.present_now
+
+    def wait_for_change(self, present: bool | None, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.present_now == present and time.monotonic() < deadline:
+            time.sleep(0.002)
         return self.present_now
 
     def read_auth_certificate(self) -> bytes:

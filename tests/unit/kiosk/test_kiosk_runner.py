@@ -103,6 +103,7 @@ def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
     rig.until(lambda: rig.journal.get("o-1") is not None and rig.journal.get("o-1").closed)  # type: ignore[union-attr]
     assert rig.journal.counters().issued == 1 and rig.journal.counters().revenue == 400
     assert sorted(rig.cash.returned) == [100, 100]  # change for 600 - 400
+    rig.until(lambda: bool(rig.receipt.receipts))
     receipt = rig.receipt.receipts[-1]
     assert "手数料　400円" in receipt and "おつり　200円" in receipt and "住民票の写し　2通" in receipt
     rig.remove_card()
@@ -203,3 +204,37 @@ def test_invalid_ui_input_is_refused_without_stopping_the_loop(rig_factory: Call
     assert rig.state is State.LANGUAGE
     rig.send(st.ChooseLanguage("ja"))
     assert rig.state is State.NOTICE
+
+
+def test_ticker_and_card_watch_drive_the_flow_by_themselves(tmp_path: Path) -> None:
+    """With the ticker and the card watch running, placing and removing the card needs no event from
+    the test, and the inactivity timer fires from ticks of the injected clock."""
+    card, cash, printer = FakeCard(), SimulatedCashDevice(poll_seconds=0.005), FakePrinter()
+    now = [0.0]
+    center = MiniCenter()
+    journal = Journal(tmp_path / "j.db")
+    runner = Runner(Flow(FlowSettings(), clock=lambda: now[0]), DeviceSet(card, printer, cash),
+                    center.client(), journal, kiosk_id="K0001", clock=lambda: now[0], tick_seconds=0.01)
+    runner.start()
+    try:
+        def until(cond: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 10
+            while not cond():
+                assert time.monotonic() < deadline, runner.view
+                time.sleep(0.01)
+
+        until(lambda: runner.view.state is State.ATTRACT)
+        runner.submit(st.Touch())
+        runner.submit(st.ChooseLanguage("ja"))
+        runner.submit(st.Next())
+        until(lambda: runner.view.state is State.PLACE_CARD)
+        card.present_now = True
+        until(lambda: runner.view.state is State.PIN)
+        now[0] += 61  # no input for a minute: the warning
+        until(lambda: runner.view.warning)
+        card.present_now = False
+        until(lambda: runner.view.state is State.ERROR)
+        assert runner.view.message_key == "error.card_removed"
+    finally:
+        runner.stop()
+        journal.close()
