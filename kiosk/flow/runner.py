@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kiosk.devices import CardDevice, CashDevice, DocumentPrinter, ReceiptPrinter
 from kiosk.flow import effects as fx
 from kiosk.flow import states as st
 from kiosk.flow.errors import FlowUsageError
@@ -58,10 +59,10 @@ class JournalApi(Protocol):
 class DeviceSet:
     """The kiosk's devices (``kiosk.devices`` protocols); ``receipt`` is optional."""
 
-    card: Any  # kiosk.devices.CardDevice
-    printer: Any  # kiosk.devices.DocumentPrinter
-    cash: Any  # kiosk.devices.CashDevice
-    receipt: Any = None  # kiosk.devices.ReceiptPrinter
+    card: CardDevice
+    printer: DocumentPrinter
+    cash: CashDevice
+    receipt: ReceiptPrinter | None = None
 
 
 def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> list[str]:
