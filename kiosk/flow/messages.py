@@ -191,9 +191,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "This card cannot be used. Please ask your municipality."),
     "error.pin_blocked": (
         "暗証番号を3回続けて間違えたため、ロックされました。"
-        "マイナンバーカードと本人確認書類をお持ちのうえ、市区町村の窓口で暗証番号の再設定をしてください。",
-        "Your PIN is locked after 3 wrong tries. Please take your My Number Card and proof of identity to "
-        "your municipal office to reset it.",
+        "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
+        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        "municipality where you live to reset the PIN.",
     ),
     "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),
     "error.printer_fault": (
@@ -222,8 +222,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Out of service: the system cannot be reached."),
     "oos.reader": ("カード読取り部の不具合のため、ただいまご利用いただけません。",
                    "Out of service because of a card reader problem."),
-    "oos.refund_failed": ("返金できなかったお客様がいるため、ただいまご利用いただけません。店員をお呼びください。",
-                          "Out of service: a refund could not be paid. Please call the store staff."),
+    "oos.refund_failed": ("返金処理の不具合のため、ただいまご利用いただけません。",
+                          "Out of service because a refund could not be paid."),
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),

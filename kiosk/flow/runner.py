@@ -70,7 +70,7 @@ def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> l
     key = f"certificate.{r.certificate}"
     name = MESSAGES[key][0] if key in MESSAGES else r.certificate
     lines = ["利用明細書", store, f"端末番号　{kiosk_id}", when, f"受付番号　{r.order_id}",
-             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預り　{r.paid:,}円",
+             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預かり　{r.paid:,}円",
              f"おつり　{r.change:,}円"]
     if r.refunded:
         lines.append(f"返金　{r.refunded:,}円")
