@@ -16,7 +16,7 @@ from kiosk.flow import states as st
 from kiosk.flow.codes import CENTER_ERRORS, DEVICE_FAULTS, OUT_OF_SERVICE_KEYS, REASONS
 from kiosk.flow.context import RESIDENT_FIELDS
 from kiosk.flow.machine import TABLE
-from kiosk.flow.messages import MESSAGES, text
+from kiosk.flow.messages import MESSAGES, po_catalog, text
 from kiosk.flow.services import CERTIFICATES, WHOSE_CHOICES
 
 FLOW_DIR = Path(__file__).resolve().parents[3] / "kiosk" / "flow"
@@ -142,3 +142,19 @@ def test_docs_name_every_state_event_effect_and_message_key() -> None:
     names += [f"`{k}`" for k in MESSAGES]
     missing = [n for n in names if n not in doc]
     assert missing == []
+
+
+def test_docs_message_table_matches_the_source() -> None:
+    doc = (FLOW_DIR.parents[1] / "docs" / "kiosk-flow.md").read_text(encoding="utf-8")
+    for key, (ja, en) in MESSAGES.items():
+        assert f"| `{key}` | {ja} | {en} |" in doc, key
+
+
+def test_po_catalog_round_trips_through_babel() -> None:
+    import io
+
+    from babel.messages.pofile import read_po
+
+    for lang, index in (("ja", 0), ("en", 1)):
+        catalog = read_po(io.BytesIO(po_catalog(lang).encode("utf-8")))
+        assert {m.id: m.string for m in catalog if m.id} == {k: v[index] for k, v in MESSAGES.items()}
