@@ -61,19 +61,19 @@ def test_text_formats_and_falls_back_to_english() -> None:
 
 
 def test_no_personal_data_in_reprs() -> None:
-    secrets = ("1234", "見本", "sess-1", "synthetic-der")
+    secrets = ("1234", "見本　太郎", "見本　花子", "sess-1", "synthetic-der")
     objects: list[object] = [
         st.PinDigit("1"), st.PinSubmitted("1234"), fx.VerifyPin("1234"), st.CardRead(CERT, 3),
         fx.Authenticate(CERT), st.Authenticated("sess-1", municipalities()),
         st.Issued(({"content": {"name": "見本　太郎"}, "seal": "x"},)),
         fx.Print("o", ({"content": {"name": "見本　太郎"}, "seal": "x"},)),
-        fx.CreateOrder("sess-1", "139991", "juminhyo", {"members": ["見本"]}, 1),
+        fx.CreateOrder("sess-1", "139991", "juminhyo", {"members": ["見本　太郎"]}, 1),
     ]
     k = Kiosk()
     k.to_municipality()
     k.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
            st.WhoseChosen("members"))
-    objects += [k.flow.context, k.flow.context.service]
+    objects += [k.flow.context, k.flow.context.service, k.flow.view]
     for obj in objects:
         r = repr(obj)
         for s in secrets:
