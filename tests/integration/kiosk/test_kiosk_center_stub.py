@@ -30,11 +30,12 @@ pytest.importorskip("server_stub.cli", reason="server_stub (branch center) is no
 from unit.kiosk.kioskfakes import FakePrinter, FakeReceipt
 
 from kiosk.center_client import CenterClient
-from kiosk.devices import PinCheck, SimulatedCashDevice
+from kiosk.devices import PinCheck
 from kiosk.flow import Flow, FlowSettings, State
 from kiosk.flow import states as st
 from kiosk.flow.runner import DeviceSet, Runner
 from kiosk.journal import Journal
+from kiosk.payment import SimulatedCashDevice
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = "2026-11-26T10:00:00+09:00"  # a weekday morning: inside every service's hours

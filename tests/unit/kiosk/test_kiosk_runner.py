@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from unit.kiosk.kioskfakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
 
-from kiosk.devices import DeviceStatus, SimulatedCashDevice
+from kiosk.devices import DeviceStatus
 from kiosk.flow import Flow, FlowSettings, State
 from kiosk.flow import states as st
 from kiosk.flow.runner import DeviceSet, Runner
 from kiosk.journal import Journal
+from kiosk.payment import SimulatedCashDevice
 
 
 @dataclass
