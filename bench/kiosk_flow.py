@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from unit.kiosk.flowkit import Kiosk  # noqa: E402
+from fixtures.kiosk_flow import Kiosk  # noqa: E402
 
 from kiosk.config import load_config  # noqa: E402
 from kiosk.flow import states as st  # noqa: E402

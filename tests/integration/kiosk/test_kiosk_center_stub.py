@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 pytest.importorskip("server_stub.cli", reason="server_stub (branch center) is not merged here yet")
 
-from unit.kiosk.kioskfakes import FakePrinter, FakeReceipt
+from fixtures.kiosk_fakes import FakePrinter, FakeReceipt
 
 from kiosk.center_client import CenterClient
 from kiosk.devices import PinCheck

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from unit.kiosk.flowkit import ALL_STEPS, CERT, TRANSACTION_STATES, Kiosk, drive
+from fixtures.kiosk_flow import ALL_STEPS, CERT, TRANSACTION_STATES, Kiosk, drive
 
 from kiosk.flow import IllegalEventError, State
 from kiosk.flow import effects as fx

@@ -6,9 +6,9 @@ import re
 import string
 from pathlib import Path
 
+from fixtures.kiosk_flow import CERT, TRANSACTION_STATES, Kiosk, drive, municipalities
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
-from unit.kiosk.flowkit import CERT, TRANSACTION_STATES, Kiosk, drive, municipalities
 
 from kiosk.flow import Context, FlowUsageError, State
 from kiosk.flow import effects as fx

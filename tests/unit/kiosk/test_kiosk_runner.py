@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from unit.kiosk.kioskfakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
+from fixtures.kiosk_fakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
 
 from kiosk.devices import DeviceStatus
 from kiosk.flow import Flow, FlowSettings, State
