@@ -215,6 +215,12 @@ def health(runner: Runner, *, recover: bool) -> list[st.Event]:
             status = None
         if getattr(status, "value", None) not in ("ok", "warning"):
             faults.append(st.DeviceFault(name, f"{name if name != 'receipt' else 'printer'}_offline"))
+    with runner._card_lock:
+        try:
+            runner.devices.card.present()
+        except Exception as e:  # the reader is gone: residents could not even start
+            log.warning("card reader status failed: %s", _code(e, type(e).__name__))
+            faults.append(st.DeviceFault("card", "reader_offline"))
     try:
         runner.center.seal_status("S-health-check")
     except Exception as e:

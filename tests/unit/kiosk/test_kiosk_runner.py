@@ -69,8 +69,9 @@ def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     made: list[Rig] = []
 
     def make(printer: FakePrinter | None = None, center: MiniCenter | None = None,
-             journal_path: Path | None = None) -> Rig:
-        card, cash, receipt = FakeCard(), SimulatedCashDevice(poll_seconds=0.005), FakeReceipt()
+             journal_path: Path | None = None, card: FakeCard | None = None) -> Rig:
+        card = card or FakeCard()
+        cash, receipt = SimulatedCashDevice(poll_seconds=0.005), FakeReceipt()
         printer = printer or FakePrinter()
         center = center or MiniCenter()
         journal = Journal(journal_path or tmp_path / "journal.db")
@@ -239,3 +240,14 @@ def test_ticker_and_card_watch_drive_the_flow_by_themselves(tmp_path: Path) -> N
     finally:
         runner.stop()
         journal.close()
+
+
+def test_a_missing_reader_keeps_the_kiosk_out_of_service(rig_factory: Callable[..., Rig]) -> None:
+    class NoReader(FakeCard):
+        def present(self) -> bool:
+            from kiosk.devices import CardDeviceError
+
+            raise CardDeviceError("reader gone", "reader_offline")
+
+    rig = rig_factory(card=NoReader())
+    assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.reader"
