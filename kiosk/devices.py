@@ -1,0 +1,163 @@
+"""Device interfaces the transaction needs (``typing.Protocol``) and the simulated cash acceptor.
+
+The flow never touches devices; ``kiosk.flow.runner.Runner`` calls these interfaces and turns results
+and typed errors into flow events.  Adapters for the real parts live next to their packages (the card
+over PC/SC in ``card``, the printers over ESC/POS in ``printer``); every adapter raises the typed
+errors below, whose ``code`` is what the flow shows (``kiosk.flow.codes``).
+
+``kiosk.payment.SimulatedCashDevice`` is the shipped fake of the cash device.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from kiosk.errors import KioskError
+
+__all__ = [
+    "CardDevice",
+    "CardDeviceError",
+    "CashDevice",
+    "CashResult",
+    "DeviceError",
+    "DeviceStatus",
+    "DocumentPrinter",
+    "PaymentDeviceError",
+    "PinCheck",
+    "PrinterDeviceError",
+    "ReceiptPrinter",
+    ]
+
+class DeviceError(KioskError):
+    """A device could not do what was asked; ``code`` is stable (kiosk.flow.codes)."""
+
+    code = "device_error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class CardDeviceError(DeviceError):
+    """``card_unreadable``, ``card_removed``, ``card_unsupported``, ``reader_offline``."""
+
+    code = "card_unreadable"
+
+
+class PrinterDeviceError(DeviceError):
+    """``printer_paper_end``, ``printer_cover_open``, ``printer_offline``, ``printer_timeout``,
+    ``print_aborted``; ``pages_done`` says how many pages came out complete."""
+
+    code = "printer_error"
+
+    def __init__(self, message: str, code: str | None = None, pages_done: int = 0) -> None:
+        super().__init__(message, code)
+        self.pages_done = pages_done
+
+
+class PaymentDeviceError(DeviceError):
+    """``payment_jam``, ``payment_no_change``, ``payment_offline``, ``refund_failed``; ``held`` is the
+    money in escrow the device could still give back."""
+
+    code = "payment_error"
+
+    def __init__(self, message: str, code: str | None = None, held: int = 0) -> None:
+        super().__init__(message, code)
+        self.held = held
+
+
+class DeviceStatus(enum.Enum):
+    OK = "ok"
+    WARNING = "warning"  # e.g. paper near end, change running low: still in service
+    FAULT = "fault"
+    UNKNOWN = "unknown"  # never answered: not the same as OK (docs/style.md §3)
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    tries_left: int
+
+
+class CardDevice(Protocol):
+    """The My Number card through its reader (JPKI AP; docs/jpki-card.md)."""
+
+    def present(self) -> bool:
+        """Is a card on the reader now?  :raises CardDeviceError: ``reader_offline``."""
+        ...
+
+    def wait_for_change(self, present: bool | None, timeout: float) -> bool:
+        """Block until the card's presence differs from ``present`` (None: unknown) or ``timeout``
+        seconds pass; return the presence now.  Called from its own thread, concurrently with the
+        other methods (PC/SC: ``SCardGetStatusChange``, which needs no card connection).
+
+        :raises CardDeviceError: ``reader_offline``.
+        """
+        ...
+
+    def read_auth_certificate(self) -> bytes:
+        """SELECT the JPKI AP and read EF 000A (DER).  :raises CardDeviceError:."""
+        ...
+
+    def pin_tries_left(self) -> int:
+        """Tries left of the user-authentication PIN (EF 0018), without using one."""
+        ...
+
+    def verify_pin(self, pin: str) -> PinCheck:
+        """VERIFY on EF 0018.  A wrong PIN is a result, not an error.  :raises CardDeviceError:."""
+        ...
+
+    def sign_auth(self, digest: bytes) -> bytes:
+        """Sign a SHA-256 ``digest`` (as DigestInfo) with EF 0017 after a successful VERIFY."""
+        ...
+
+    def release(self) -> None:
+        """Forget the card session (PIN state) when the transaction ends."""
+        ...
+
+
+class DocumentPrinter(Protocol):
+    """The certificate printer (printer profiles: a4-thermal-203/300, a4-laser-600)."""
+
+    def print_documents(self, documents: Sequence[Mapping[str, object]], on_page: Callable[[int, int], None],
+                        should_abort: Callable[[], bool]) -> int:
+        """Print every document; call ``on_page(done, total)`` after each page; stop between bands
+        when ``should_abort()``.  Returns the pages printed.
+
+        :raises PrinterDeviceError: with ``pages_done`` (``print_aborted`` when stopped on request).
+        """
+        ...
+
+    def status(self) -> DeviceStatus: ...
+
+
+class ReceiptPrinter(Protocol):
+    def print_receipt(self, lines: Sequence[str]) -> None:
+        """Print the 利用明細 (no personal data).  :raises PrinterDeviceError:."""
+        ...
+
+    def status(self) -> DeviceStatus: ...
+
+
+@dataclass(frozen=True)
+class CashResult:
+    paid: int  # yen taken in total (escrow moved to the cash box)
+    change: int  # yen paid back as change
+
+
+class CashDevice(Protocol):
+    def collect(self, amount: int, on_inserted: Callable[[int], None],
+                cancelled: Callable[[], bool]) -> CashResult | None:
+        """Accept money until ``amount`` is reached (→ result) or ``cancelled()`` (→ everything in
+        escrow is given back, ``None``).  :raises PaymentDeviceError: with ``held``."""
+        ...
+
+    def refund(self, amount: int) -> int:
+        """Pay ``amount`` back from the hopper; returns the yen paid out.  :raises PaymentDeviceError:."""
+        ...
+
+    def status(self) -> DeviceStatus: ...

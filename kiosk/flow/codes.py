@@ -1,0 +1,161 @@
+"""Stable codes (center errors, availability reasons, device faults) → message keys.
+
+Every code the center or a device can report maps to a key of ``kiosk.flow.messages.MESSAGES`` that
+says in plain words what happened and what to do.  Unknown codes fall back to a generic key rather than
+showing a raw code (a test checks that every key named here has ja and en texts).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CENTER_ERRORS",
+    "DEVICE_FAULTS",
+    "OUT_OF_SERVICE_KEYS",
+    "REASONS",
+    "error_key",
+    "out_of_service_key",
+    "reason_key",
+]
+
+# Center API v1 error codes (DESIGN.md "Center API v1") plus the client's own.
+CENTER_ERRORS: dict[str, str] = {
+    "challenge_unknown": "error.try_again",
+    "challenge_expired": "error.try_again",
+    "challenge_used": "error.try_again",
+    "certificate_invalid": "error.certificate_invalid",
+    "certificate_expired": "error.certificate_expired",
+    "certificate_revoked": "error.certificate_revoked",
+    "signature_invalid": "error.signature_invalid",
+    "resident_unknown": "error.resident_unknown",
+    "session_expired": "error.session_expired",
+    "not_available": "error.not_available",
+    "outside_hours": "error.outside_hours",
+    "order_unknown": "error.order_unknown",
+    "fee_mismatch": "error.order_unknown",
+    "center_unreachable": "error.center_unreachable",
+    "center_bad_answer": "error.center_unreachable",
+    "center_busy": "error.center_busy",
+    "center_error": "error.center_busy",
+    # server_stub's further codes (server_stub/errors.py, rules.py, service.py)
+    "session_unknown": "error.session_expired",
+    "resident_deceased": "error.resident_unknown",
+    "request_timeout": "error.try_again",
+    "client_certificate_required": "error.center_unreachable",
+    # Requests the kiosk got wrong or repeated out of turn: nothing the resident can fix but to start over.
+    "certificate_type_unknown": "error.order_unknown",
+    "copies_invalid": "error.order_unknown",
+    "option_invalid": "error.order_unknown",
+    "option_not_allowed": "error.order_unknown",
+    "year_not_offered": "error.order_unknown",
+    "payment_mismatch": "error.order_unknown",
+    "order_already_issued": "error.order_unknown",
+    "order_completed": "error.order_unknown",
+    "order_not_issued": "error.order_unknown",
+    "idempotency_key_required": "error.order_unknown",
+    "idempotency_key_reused": "error.order_unknown",
+    "field_invalid": "error.order_unknown",
+    "body_malformed": "error.order_unknown",
+    "body_too_large": "error.order_unknown",
+}
+
+# Card, printer, payment device faults (DeviceFault / PrinterFault / PaymentFault codes).
+DEVICE_FAULTS: dict[str, str] = {
+    "card_unreadable": "error.card_unreadable",
+    "card_removed": "error.card_removed",
+    "card_unsupported": "error.card_unsupported",
+    "card_timeout": "error.card_unreadable",
+    "pin_blocked": "error.pin_blocked",
+    "reader_offline": "error.reader_offline",
+    "printer_paper_end": "error.printer_fault",
+    "printer_cover_open": "error.printer_fault",
+    "printer_offline": "error.printer_fault",
+    "printer_timeout": "error.printer_fault",
+    "printer_error": "error.printer_fault",
+    "print_aborted": "error.card_removed_refunded",
+    "card_removed_paid": "error.card_removed_refunded",
+    "payment_jam": "error.payment_fault",
+    "payment_offline": "error.payment_fault",
+    "payment_no_change": "error.payment_fault",
+    "payment_error": "error.payment_fault",
+    "refund_failed": "error.refund_failed",
+    "timeout": "error.timeout",
+}
+
+# Availability reasons the center gives for a service it will not issue to this resident
+# (domain-konbini.md §1 "Stuck points").
+REASONS: dict[str, str] = {
+    "moved_out": "reason.moved_out",
+    "moving_out": "reason.moving_out",
+    "support_measure": "reason.support_measure",
+    "no_seal": "reason.no_seal",
+    "no_seal_registered": "reason.no_seal",
+    "honseki_not_registered": "reason.registration_required",
+    "no_koseki": "reason.no_koseki",
+    "closed_hours": "reason.outside_hours",
+    "year_end": "reason.year_end",
+    "no_tax_return": "reason.no_tax_return",
+    "not_resident_jan1": "reason.not_resident_jan1",
+    "tax_unpaid": "reason.tax_unpaid",
+    "weekday_only": "reason.weekday_only",
+    "outside_hours": "reason.outside_hours",
+    "not_offered": "reason.not_offered",
+    "registration_required": "reason.registration_required",
+    "recent_change": "reason.recent_change",
+    "deceased": "reason.other",
+    "foreign_resident": "reason.foreign_resident",
+    "under_15": "reason.under_15",
+    "maintenance": "reason.maintenance",
+}
+
+# Why the kiosk stopped (the OUT_OF_SERVICE screen's notice), by the fault's family.
+OUT_OF_SERVICE_KEYS: dict[str, str] = {
+    "printer": "oos.printer",
+    "payment": "oos.payment",
+    "center": "oos.center",
+    "card": "oos.reader",
+    "refund": "oos.refund_failed",
+    "staff": "oos.staff",
+    "journal": "oos.journal",
+    "receipt": "oos.printer",
+}
+
+
+def error_key(code: str, reason: str | None = None) -> str:
+    """The message key for a center error or device fault code (``error.other`` when unknown).
+
+    A refusal with a ``reason`` (``not_available`` / ``outside_hours`` + ``moved_out``, ``year_end``,
+    ``maintenance``, ...) says the reason, which tells the resident more than the code.
+    """
+    if reason is not None and reason != "closed_hours" and reason in REASONS:
+        return REASONS[reason]
+    return CENTER_ERRORS.get(code) or DEVICE_FAULTS.get(code) or "error.other"
+
+
+def reason_key(code: str | None) -> str | None:
+    """The message key for an availability reason (``reason.other`` when unknown, None for none)."""
+    if code is None:
+        return None
+    return REASONS.get(code, "reason.other")
+
+
+def out_of_service_key(code: str) -> str | None:
+    """The OUT_OF_SERVICE notice a fault code calls for, or None when the kiosk can go on.
+
+    A card that cannot be read is the resident's problem, not the kiosk's; a printer, cash device,
+    reader or center that fails would fail the next resident too, so the kiosk stops (issue 5).
+    """
+    if code in ("center_unreachable", "center_bad_answer", "client_certificate_required"):
+        return OUT_OF_SERVICE_KEYS["center"]
+    if code == "print_aborted":
+        return None
+    if code == "refund_failed":
+        return OUT_OF_SERVICE_KEYS["refund"]
+    if code == "reader_offline":
+        return OUT_OF_SERVICE_KEYS["card"]
+    if code == "journal_error":
+        # Without a working journal a power cut could lose a resident's money: stop taking any.
+        return OUT_OF_SERVICE_KEYS["journal"]
+    for family in ("printer", "payment"):
+        if code.startswith(family + "_"):
+            return OUT_OF_SERVICE_KEYS[family]
+    return None

@@ -1,0 +1,263 @@
+# ruff: noqa: E501  (a text table: Japanese is counted at double width and must not be split mid-phrase)
+"""Every text the flow can put on screen: stable key → (Japanese, English).
+
+This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
+source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
+``{fee}``, ``{refund}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+
+Wording follows what residents see at real kiosks and municipal pages (domain-konbini.md §1, e.g. the
+住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
+municipal window is the only remedy we say so, because store staff cannot help (§1 "Store staff do not
+explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the devices to these keys.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MESSAGES", "po_catalog", "text"]
+
+_WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
+_WINDOW_EN = "Please ask at the counter of your city, ward, town or village office."
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # --- screen titles (one per State) ---------------------------------------------------------------
+    "screen.attract": ("画面にタッチしてください", "Touch the screen to start"),
+    "screen.attract.sub": ("マイナンバーカードで住民票の写しなどの証明書が取得できます",
+                           "Get certificates such as a copy of your residence record with your My Number Card"),
+    "screen.language": ("言語を選択してください", "Choose your language"),
+    "screen.notice": ("ご利用の前に", "Before you start"),
+    "screen.notice.body": (
+        "ご利用時間は6時30分から23時までです（12月29日から1月3日までを除く）。"
+        "発行できる証明書と手数料は市区町村によって異なります。"
+        "手数料は現金でお支払いください。印刷には数分かかることがあります。終わるまでその場を離れないでください。",
+        "Service hours are 6:30 to 23:00 (except December 29 to January 3). "
+        "The certificates you can get and their fees depend on your municipality. "
+        "Please pay the fee in cash. Printing can take a few minutes; please stay until it is finished.",
+    ),
+    "screen.place_card": ("マイナンバーカードを読取り部に置いてください",
+                          "Place your My Number Card on the card reader"),
+    "screen.reading": ("カードを読み取っています。カードを動かさないでください",
+                       "Reading your card. Please do not move the card."),
+    "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
+                   "Enter the 4-digit PIN of your user certificate"),
+    "screen.pin.tries": ("あと{tries}回間違えるとロックされます", "{tries} more wrong tries will lock the PIN"),
+    "screen.pin_locked": ("暗証番号がロックされています", "Your PIN is locked"),
+    "screen.authenticating": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
+    "screen.municipality": ("証明書を発行する市区町村を選んでください",
+                            "Choose the municipality that issues the certificate"),
+    "screen.certificate": ("証明書の種類を選んでください", "Choose a certificate"),
+    "screen.whose": ("どなたの証明書が必要ですか", "Whose certificate do you need?"),
+    "screen.members": ("必要な方を選んでください（複数選択できます）",
+                       "Choose the people to include (you may choose several)"),
+    "screen.items": ("記載する項目を選んでください", "Choose the items to show on the certificate"),
+    "screen.items.none": ("項目を選ばない場合は「次へ」を押してください", "To show none of them, press Next"),
+    "screen.tax_year": ("年度を選んでください", "Choose the fiscal year"),
+    "screen.copies": ("必要な枚数を選んでください（最大{max}通）", "Choose the number of copies (up to {max})"),
+    "screen.ordering": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
+    "screen.confirm": ("内容と手数料をご確認ください", "Check your request and the fee"),
+    "screen.confirm.fee": ("手数料　{fee}円", "Fee: {fee} yen"),
+    "screen.payment": ("手数料{fee}円を投入してください", "Please insert {fee} yen"),
+    "screen.payment.inserted": ("投入金額　{inserted}円", "Inserted: {inserted} yen"),
+    "screen.issuing": ("証明書を準備しています。しばらくお待ちください",
+                       "Preparing your certificate. Please wait."),
+    "screen.printing": ("印刷しています（{done}/{pages}枚）。終わるまでお待ちください",
+                        "Printing ({done} of {pages} pages). Please wait until it is finished."),
+    "screen.refunding": ("手数料をお返ししています", "Returning your money"),
+    "screen.take_card": ("マイナンバーカードをお取りください", "Please take your My Number Card"),
+    "screen.take_documents": ("証明書と利用明細書をお取りください",
+                              "Please take your certificate and receipt"),
+    "screen.take_documents.change": ("おつり{change}円をお取りください", "Please take your change: {change} yen"),
+    "screen.take_documents.refund": ("返金{refund}円をお取りください", "Please take your refund: {refund} yen"),
+    "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
+    "screen.error": ("ご案内", "Information"),
+    "screen.out_of_service": ("ただいまご利用いただけません", "Out of service"),
+    "screen.service_login": ("保守メニュー：暗証番号を入力してください", "Service menu: enter the staff PIN"),
+    "screen.service_menu": ("保守メニュー", "Service menu"),
+    # --- buttons and prompts ----------------------------------------------------------------------
+    "button.next": ("次へ", "Next"),
+    "button.back": ("戻る", "Back"),
+    "button.cancel": ("中止", "Cancel"),
+    "button.confirm": ("確定", "OK"),
+    "button.erase": ("訂正", "Correct"),
+    "button.continue": ("続ける", "Continue"),
+    "button.pay": ("支払う", "Pay"),
+    "button.done": ("取りました", "Done"),
+    "idle.warning": ("操作を続けますか？　このままお待ちいただくと中止します",
+                     "Do you want to continue? Otherwise this will be cancelled."),
+    "pin.wrong": ("暗証番号が違います。もう一度入力してください", "Wrong PIN. Please try again."),
+    "pin.incomplete": ("暗証番号は数字4桁です", "The PIN has 4 digits"),
+    "confirm.fee_changed": ("手数料が変わりました。金額をご確認ください", "The fee has changed. Please check it."),
+    "printing.aborting": ("カードが取り外されたため、印刷を中止しています",
+                          "The card was removed. Stopping the printing."),
+    "service.pin_wrong": ("暗証番号が違います", "Wrong PIN"),
+    "label.tax_year": ("令和{reiwa}年度", "Fiscal year {year} (Reiwa {reiwa})"),
+    # --- choices ---------------------------------------------------------------------------------
+    "language.ja": ("日本語", "日本語"),
+    "language.en": ("English", "English"),
+    "language.zh": ("中文", "中文"),
+    "language.ko": ("한국어", "한국어"),
+    "language.pt": ("Português", "Português"),
+    "language.vi": ("Tiếng Việt", "Tiếng Việt"),
+    "relation.residence": ("住民登録地", "Where you are registered as a resident"),
+    "relation.honseki": ("本籍地", "Your family register (honseki)"),
+    "certificate.juminhyo": ("住民票の写し", "Copy of residence record (juminhyo)"),
+    "certificate.kisaijiko": ("住民票記載事項証明書", "Certificate of residence record items"),
+    "certificate.inkan": ("印鑑登録証明書", "Seal registration certificate"),
+    "certificate.kazei": ("課税（所得）証明書", "Tax (income) certificate"),
+    "certificate.koseki": ("戸籍証明書", "Family register certificate"),
+    "certificate.fuhyo": ("戸籍の附票の写し", "Copy of family register supplement (fuhyo)"),
+    "whose.juminhyo.self": ("本人のみ", "Only me"),
+    "whose.juminhyo.household": ("世帯全員", "Everyone in my household"),
+    "whose.juminhyo.members": ("世帯の一部", "Some members of my household"),
+    "whose.koseki.self": ("本人のみ（個人事項証明書）", "Only me (individual certificate)"),
+    "whose.koseki.household": ("戸籍に記載されている全員（全部事項証明書）",
+                               "Everyone in the family register (full certificate)"),
+    "whose.koseki.members": ("戸籍に記載されている一部の人（個人事項証明書）",
+                             "Some people in the family register (individual certificate)"),
+    "item.householder_relationship": ("世帯主の氏名と続柄", "Head of household and relationship"),
+    "item.honseki": ("本籍・筆頭者", "Registered domicile (honseki) and head of the family register"),
+    "item.my_number": ("個人番号（マイナンバー）", "Individual Number (My Number)"),
+    "item.foreign": ("国籍・地域、在留資格等", "Nationality or region, status of residence, etc."),
+    # --- why a choice is greyed out (center availability reasons) -----------------------------------
+    "reason.moved_out": ("転出の届出をされているため発行できません。" + _WINDOW_JA,
+                         "Not available because you have reported moving out. " + _WINDOW_EN),
+    "reason.moving_out": ("世帯の方に転出予定の届出があるため発行できません。" + _WINDOW_JA,
+                          "Not available because a household member has reported moving out. " + _WINDOW_EN),
+    "reason.support_measure": ("この証明書はコンビニエンスストア等では発行できません。" + _WINDOW_JA,
+                               "This certificate cannot be issued at a store. " + _WINDOW_EN),
+    "reason.no_seal": ("印鑑登録がないため発行できません。", "Not available: you have no registered seal."),
+    "reason.no_tax_return": ("所得の申告がないため発行できません。" + _WINDOW_JA,
+                             "Not available: no income tax return is on record. " + _WINDOW_EN),
+    "reason.not_resident_jan1": ("その年度の1月1日にお住まいでなかったため、この市区町村では発行できません。",
+                                 "Not available here: you did not live in this municipality on January 1 of "
+                                 "that year."),
+    "reason.tax_unpaid": ("未納の税があるため発行できません。" + _WINDOW_JA,
+                          "Not available because of unpaid tax. " + _WINDOW_EN),
+    "reason.weekday_only": ("この証明書は平日の日中のみ発行できます。",
+                            "This certificate is available on weekdays in the daytime only."),
+    "reason.outside_hours": ("ただいまの時間は発行できません。", "Not available at this time of day."),
+    "reason.not_offered": ("この市区町村ではコンビニ交付を行っていません。",
+                           "This municipality does not offer this certificate at stores."),
+    "reason.registration_required": (
+        "本籍地の証明書を取得するには、事前に利用登録申請が必要です。",
+        "To get certificates from your honseki, you must register for the service first.",
+    ),
+    "reason.recent_change": ("届出や暗証番号の変更をされた当日は発行できません。翌日以降にご利用ください。",
+                             "Not available on the day of a notification or PIN change. Please try tomorrow."),
+    "reason.foreign_resident": ("この項目は外国籍の方の証明書には記載できません。",
+                                "This item cannot be shown for foreign residents."),
+    "reason.no_koseki": ("この市区町村に戸籍の記録がないため発行できません。",
+                         "Not available: this municipality keeps no family register for you."),
+    "reason.year_end": ("年末年始（12月29日から1月3日まで）はご利用いただけません。",
+                        "Not available over the New Year holidays (December 29 to January 3)."),
+    "reason.under_15": ("15歳未満の方はご利用いただけません。", "Not available to people under 15."),
+    "reason.maintenance": ("システムの保守のため、ただいま発行できません。",
+                           "Not available now because of system maintenance."),
+    "reason.nothing_available": ("この市区町村で発行できる証明書はありません。",
+                                 "No certificate is available from this municipality."),
+    "reason.other": ("この証明書は発行できません。" + _WINDOW_JA, "This certificate is not available. " + _WINDOW_EN),
+    # --- refusals and faults (ERROR / PIN_LOCKED screens) ------------------------------------------
+    "error.try_again": ("通信に時間がかかったため中止しました。最初からやり直してください。",
+                        "This took too long and was cancelled. Please start again."),
+    "error.certificate_invalid": ("このカードの電子証明書はご利用いただけません。" + _WINDOW_JA,
+                                  "The certificate on this card cannot be used. " + _WINDOW_EN),
+    "error.certificate_expired": (
+        "電子証明書の有効期限が切れています。市区町村の窓口で更新の手続きをしてください。",
+        "The certificate on your card has expired. Please renew it at your municipal office.",
+    ),
+    "error.certificate_revoked": ("このカードの電子証明書は失効しています。" + _WINDOW_JA,
+                                  "The certificate on this card has been revoked. " + _WINDOW_EN),
+    "error.signature_invalid": ("カードを確認できませんでした。もう一度最初からお試しください。",
+                                "Your card could not be verified. Please start again."),
+    "error.resident_unknown": ("ご利用の登録が確認できませんでした。" + _WINDOW_JA,
+                               "Your registration could not be found. " + _WINDOW_EN),
+    "error.session_expired": ("時間が経過したため中止しました。最初からやり直してください。",
+                              "Time ran out and this was cancelled. Please start again."),
+    "error.not_available": ("ご希望の証明書は発行できませんでした。" + _WINDOW_JA,
+                            "The certificate you asked for could not be issued. " + _WINDOW_EN),
+    "error.outside_hours": ("ただいまの時間はご利用いただけません。ご利用時間は6時30分から23時までです。",
+                            "The service is not available now. Service hours are 6:30 to 23:00."),
+    "error.order_unknown": ("処理を続けられませんでした。最初からやり直してください。",
+                            "This could not be continued. Please start again."),
+    "error.center_unreachable": ("ただいまシステムに接続できません。しばらくしてからご利用ください。",
+                                 "The system cannot be reached now. Please try again later."),
+    "error.center_busy": ("ただいま混み合っています。しばらくしてからご利用ください。",
+                          "The system is busy. Please try again later."),
+    "error.card_unreadable": (
+        "カードを読み取れませんでした。カードを置き直して、最初からやり直してください。",
+        "Your card could not be read. Place it again and start over.",
+    ),
+    "error.card_removed": ("カードが取り外されたため中止しました。", "The card was removed, so this was cancelled."),
+    "error.card_unsupported": ("ご利用いただけないカードです。市区町村へお問い合わせください。",
+                               "This card cannot be used. Please ask your municipality."),
+    "error.pin_blocked": (
+        "暗証番号を3回続けて間違えたため、ロックされました。"
+        "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
+        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        "municipality where you live to reset the PIN.",
+    ),
+    "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),
+    "error.printer_fault": (
+        "印刷できなかったため中止しました。お支払いいただいた手数料{refund}円をお返しします。",
+        "Printing failed, so this was cancelled. Your fee of {refund} yen is returned.",
+    ),
+    "error.card_removed_refunded": (
+        "カードが取り外されたため中止しました。お支払いいただいた手数料{refund}円をお返しします。",
+        "The card was removed, so this was cancelled. Your fee of {refund} yen is returned.",
+    ),
+    "error.payment_fault": ("お金の受け取りができなかったため中止しました。投入されたお金をお返しします。",
+                            "Payment failed, so this was cancelled. The money you inserted is returned."),
+    "error.refund_failed": (
+        "お金をお返しできませんでした。申し訳ありませんが、店員にこの画面をお見せください。",
+        "Your money could not be returned. We are sorry: please show this screen to the store staff.",
+    ),
+    "error.timeout": ("一定時間操作がなかったため中止しました。", "Cancelled because there was no input for a while."),
+    "error.other": ("処理を続けられませんでした。最初からやり直してください。",
+                    "This could not be continued. Please start again."),
+    # --- out of service ----------------------------------------------------------------------------
+    "oos.printer": ("プリンターの不具合のため、ただいまご利用いただけません。",
+                    "Out of service because of a printer problem."),
+    "oos.payment": ("お金の受け取り装置の不具合のため、ただいまご利用いただけません。",
+                    "Out of service because of a problem with the cash machine."),
+    "oos.center": ("システムに接続できないため、ただいまご利用いただけません。",
+                   "Out of service: the system cannot be reached."),
+    "oos.reader": ("カード読取り部の不具合のため、ただいまご利用いただけません。",
+                   "Out of service because of a card reader problem."),
+    "oos.refund_failed": ("返金処理の不具合のため、ただいまご利用いただけません。",
+                          "Out of service because a refund could not be paid."),
+    "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
+                    "Out of service because of a storage problem."),
+    "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
+}
+
+
+def text(key: str, language: str = "ja", **values: object) -> str:
+    """The text of ``key`` in ``language`` (``ja`` or ``en``; other languages fall back to English).
+
+    :raises KeyError: unknown key (a bug: every key the flow uses is in ``MESSAGES``).
+    """
+    ja, en = MESSAGES[key]
+    template = ja if language == "ja" else en
+    return template.format(**values) if values else template
+
+
+def _po_quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def po_catalog(language: str) -> str:
+    """A gettext PO catalog (msgid = key, msgstr = the ``ja`` or ``en`` text) for the UI's catalogs.
+
+    ``python -m kiosk.flow.messages ja > assets/locale/ja/LC_MESSAGES/kiosk.po``
+    """
+    index = 0 if language == "ja" else 1
+    out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
+           f'"Language: {language}\\n"', ""]
+    for key, texts in MESSAGES.items():
+        out += [f"msgid {_po_quote(key)}", f"msgstr {_po_quote(texts[index])}", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(po_catalog(sys.argv[1] if len(sys.argv) > 1 else "ja"))

@@ -1,0 +1,50 @@
+"""What the flow needs from the kiosk's config: timeouts, languages, limits (pure data).
+
+``kiosk.config.KioskConfig.flow_settings()`` builds one from the config file; tests build them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FlowSettings", "Timeouts"]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds.  Defaults are our choice (domain-konbini.md §1: idle timeouts are UNCONFIRMED)."""
+
+    idle_warn: float = 60.0  # no input on a resident screen → "続けますか?" warning
+    idle_cancel: float = 20.0  # warning unanswered → transaction cancelled
+    message: float = 30.0  # ERROR / PIN_LOCKED screens continue on their own
+    card_read: float = 20.0  # READING watchdog
+    center: float = 45.0  # AUTHENTICATING / ORDERING / ISSUING watchdog (above the client's retry budget)
+    print_progress: float = 180.0  # PRINTING watchdog, restarted by every page (a page can take long)
+    refund: float = 60.0  # REFUNDING watchdog
+    take_documents: float = 30.0
+    thank_you: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"{name}: must be > 0")
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    languages: tuple[str, ...] = ("ja", "en")
+    # Per transaction; the real maximum is UNCONFIRMED (domain-konbini.md §1.7).  5 = server_stub's
+    # MAX_COPIES, so the kiosk never offers what the center would refuse.
+    max_copies: int = 5
+    pin_length: int = 4
+    timeouts: Timeouts = Timeouts()
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            raise ValueError("languages: at least one")
+        if self.max_copies < 1:
+            raise ValueError("max_copies: must be >= 1")
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]

@@ -1,0 +1,63 @@
+"""Which deadline each state runs, computed from the injected clock (no threads, no sleeps).
+
+Three kinds (docs/kiosk-flow.md "Timeouts"):
+- resident screens run the inactivity timer: ``idle_warn`` seconds without input → ``Timeout("warn")``
+  (the screen asks "続けますか?"), then ``idle_cancel`` more → ``Timeout("idle")`` (cancel);
+- waiting states run a watchdog: no answer from the card, center, printer or cash device in time →
+  ``Timeout("watchdog")`` (a print job never outlives its transaction, DESIGN.md);
+- message screens show for a while and then go on by themselves → ``Timeout("message")``.
+"""
+
+from __future__ import annotations
+
+from kiosk.flow.context import Context
+from kiosk.flow.settings import Timeouts
+from kiosk.flow.states import State, Timeout
+
+__all__ = ["IDLE_STATES", "MESSAGE_STATES", "WATCHDOG_STATES", "due", "seconds_left"]
+
+IDLE_STATES = frozenset({
+    State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.PIN, State.MUNICIPALITY, State.CERTIFICATE,
+    State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.PAYMENT,
+    State.SERVICE_LOGIN, State.SERVICE_MENU,
+})
+WATCHDOG_STATES = {
+    State.READING: "card_read",
+    State.AUTHENTICATING: "center",
+    State.ORDERING: "center",
+    State.ISSUING: "center",
+    State.PRINTING: "print_progress",
+    State.REFUNDING: "refund",
+}
+MESSAGE_STATES = {
+    State.ERROR: "message",
+    State.PIN_LOCKED: "message",
+    State.TAKE_DOCUMENTS: "take_documents",
+    State.THANK_YOU: "thank_you",
+}
+
+
+def _deadline(state: State, ctx: Context, t: Timeouts) -> tuple[float, Timeout] | None:
+    if state in IDLE_STATES:
+        if ctx.warning:
+            return ctx.warned_at + t.idle_cancel, Timeout("idle")
+        return ctx.active_at + t.idle_warn, Timeout("warn")
+    if state in WATCHDOG_STATES:
+        return ctx.entered_at + float(getattr(t, WATCHDOG_STATES[state])), Timeout("watchdog")
+    if state in MESSAGE_STATES:
+        return ctx.entered_at + float(getattr(t, MESSAGE_STATES[state])), Timeout("message")
+    return None
+
+
+def due(state: State, ctx: Context, t: Timeouts, now: float) -> Timeout | None:
+    """The timeout that has fired at ``now``, if any."""
+    d = _deadline(state, ctx, t)
+    if d is None or now < d[0]:
+        return None
+    return d[1]
+
+
+def seconds_left(state: State, ctx: Context, t: Timeouts, now: float) -> float | None:
+    """Seconds until the current state's next deadline (None when it has none)."""
+    d = _deadline(state, ctx, t)
+    return None if d is None else max(0.0, d[0] - now)
