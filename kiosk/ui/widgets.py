@@ -1,0 +1,178 @@
+"""Kiosk widgets: text that shrinks to fit its box, big touch targets, PIN dots, progress bars.
+
+Widgets only draw and report taps; what a tap means is decided by the flow (docs/style.md §2.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.animation import Animation
+from kivy.clock import Clock
+from kivy.graphics import Color, Ellipse, Line, Rectangle, RoundedRectangle
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.ui.theme import Rgba, Theme
+
+__all__ = ["Dots", "FitLabel", "Panel", "PagesBar", "BusyBar", "Tile", "fill"]
+
+
+def fill(widget: Widget, rgba: Rgba, radius: float = 0) -> None:
+    """Paint ``widget``'s background (kept in sync with its position and size)."""
+    with widget.canvas.before:
+        Color(*rgba)
+        shape = RoundedRectangle(radius=[radius]) if radius else Rectangle()
+    def sync(*_: Any) -> None:
+        shape.pos, shape.size = widget.pos, widget.size
+    widget.bind(pos=sync, size=sync)
+    sync()
+
+
+class FitLabel(Label):
+    """A wrapping label whose font shrinks (down to ``min_font``) until the text fits its box.
+
+    Big type first (elderly residents), but a long translation must never spill out of its box: the
+    UI tests compare ``texture_size`` with ``size`` for every label on every screen in every language.
+    """
+
+    def __init__(self, *, base_font: float, min_font: float, **kw: Any) -> None:
+        kw.setdefault("halign", "center")
+        kw.setdefault("valign", "middle")
+        super().__init__(font_size=base_font, **kw)
+        self.base_font, self.min_font = base_font, min_font
+        self._fit_trigger = Clock.create_trigger(self._fit, -1)
+        self.bind(size=self._fit_trigger, text=self._fit_trigger)
+
+    def _inner(self) -> tuple[float, float]:
+        px, py = (self.padding[0] + self.padding[2], self.padding[1] + self.padding[3]) \
+            if len(self.padding) == 4 else (2 * self.padding[0], 2 * self.padding[1])
+        return max(1.0, self.width - px), max(1.0, self.height - py)
+
+    def fits(self) -> bool:
+        w, h = self.texture_size
+        return w <= self.width + 1 and h <= self.height + 1
+
+    def _fit(self, *_: Any) -> None:
+        inner_w, _inner_h = self._inner()
+        size = self.base_font
+        while True:
+            self.font_size = size
+            self.text_size = (inner_w, None)
+            self.texture_update()
+            if self.fits() or size <= self.min_font:
+                break
+            size = max(self.min_font, size * 0.9)
+
+
+class Tile(ButtonBehavior, BoxLayout):
+    """A big rounded touch target holding one or more labels (a button with a subtitle, a fee, ...)."""
+
+    def __init__(self, *, colors: tuple[Rgba, Rgba], on_tap: Callable[[], None] | None,
+                 disabled_look: bool = False, radius: float = 14, **kw: Any) -> None:
+        kw.setdefault("padding", (16, 6))
+        kw.setdefault("spacing", 2)
+        super().__init__(**kw)
+        self._bg, self.text_color = colors
+        with self.canvas.before:
+            self._color = Color(*self._bg)
+            self._shape = RoundedRectangle(radius=[radius])
+        self.bind(pos=self._sync, size=self._sync)
+        self._sync()
+        self._on_tap = on_tap
+        self.disabled_look = disabled_look
+
+    def _sync(self, *_: Any) -> None:
+        self._shape.pos, self._shape.size = self.pos, self.size
+
+    def on_state(self, _w: Any, value: str) -> None:
+        # Visible feedback on press: darker while the finger is down.
+        factor = 0.8 if value == "down" and self._on_tap is not None else 1.0
+        self._color.rgba = (self._bg[0] * factor, self._bg[1] * factor, self._bg[2] * factor, self._bg[3])
+
+    def on_release(self) -> None:
+        if self._on_tap is not None:
+            self._on_tap()
+
+
+class Panel(BoxLayout):
+    """A plain box with a background colour."""
+
+    def __init__(self, *, color: Rgba, radius: float = 0, **kw: Any) -> None:
+        super().__init__(**kw)
+        fill(self, color, radius)
+
+
+class Dots(Widget):
+    """The PIN as dots only: ``filled`` of ``total`` circles (the digits never reach the screen)."""
+
+    def __init__(self, *, filled: int, total: int, theme: Theme, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.filled, self.total, self.theme = filled, total, theme
+        self.bind(pos=self._draw, size=self._draw)
+
+    def _draw(self, *_: Any) -> None:
+        self.canvas.clear()
+        d = min(self.height * 0.7, 64)
+        gap = d * 0.6
+        x0 = self.center_x - (self.total * d + (self.total - 1) * gap) / 2
+        with self.canvas:
+            for i in range(self.total):
+                x = x0 + i * (d + gap)
+                Color(*self.theme.text)
+                if i < self.filled:
+                    Ellipse(pos=(x, self.center_y - d / 2), size=(d, d))
+                else:
+                    Line(circle=(x + d / 2, self.center_y, d / 2 - 2), width=3)
+
+
+class PagesBar(Widget):
+    """Determinate (``value`` of ``total``) or, with ``total == 0``, an animated busy bar."""
+
+    def __init__(self, *, value: int, total: int, theme: Theme, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.value, self.total, self.theme = value, total, theme
+        self._phase = 0.0
+        self.bind(pos=self._draw, size=self._draw)
+        if total == 0:
+            self._event = Clock.schedule_interval(self._step, 1 / 30)
+
+    def _step(self, dt: float) -> None:
+        if self.parent is None:  # the screen was replaced
+            self._event.cancel()
+            return
+        self._phase = (self._phase + dt * 0.6) % 1.0
+        self._draw()
+
+    def _draw(self, *_: Any) -> None:
+        self.canvas.clear()
+        with self.canvas:
+            Color(*self.theme.border)
+            Line(rounded_rectangle=(self.x, self.y, self.width, self.height, 12), width=2)
+            Color(*self.theme.primary)
+            if self.total:
+                w = (self.width - 8) * min(1.0, self.value / self.total)
+                RoundedRectangle(pos=(self.x + 4, self.y + 4), size=(w, self.height - 8), radius=[10])
+            else:
+                span = self.width * 0.25
+                x = self.x + (self.width + span) * self._phase - span
+                left, right = max(self.x + 4, x), min(self.right - 4, x + span)
+                if right > left:
+                    RoundedRectangle(pos=(left, self.y + 4), size=(right - left, self.height - 8), radius=[10])
+
+
+class BusyBar(PagesBar):
+    """Busy indicator for waiting screens (reading the card, talking to the center)."""
+
+    def __init__(self, *, theme: Theme, **kw: Any) -> None:
+        super().__init__(value=0, total=0, theme=theme, **kw)
+
+
+def pulse(widget: Widget) -> None:
+    """Slowly fade ``widget`` in and out forever (attention without flashing: no seizure risk)."""
+    anim = Animation(opacity=0.45, duration=0.9) + Animation(opacity=1.0, duration=0.9)
+    anim.repeat = True
+    anim.start(widget)

@@ -1,0 +1,169 @@
+"""Drive the kiosk UI like a resident: tap labelled buttons, read the screen, take screenshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.flow import Flow, FlowSettings, State, Timeouts
+from kiosk.flow import states as st
+from kiosk.service_menu import (
+    AuditLog,
+    DeviceStatus,
+    IssueCounters,
+    ServiceMenu,
+    ServiceSettings,
+    hash_staff_pin,
+)
+from kiosk.ui.i18n import LANGUAGES, Translator
+from kiosk.ui.port import LocalPort
+from kiosk.ui.settings import UISettings
+from kiosk.ui.simulated import SimulatedDevices
+
+STAFF_PIN = "2580"
+_HASH = hash_staff_pin(STAFF_PIN, salt=b"fixed-test-salt!", iterations=1000)
+TR = Translator()
+
+
+def pump(frames: int = 2) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(frames):
+        EventLoop.idle()
+
+
+def screenshot(path: Path) -> Path:
+    from kivy.core.window import Window
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pump(1)
+    Window.dispatch("on_draw")  # read the back buffer right after drawing (pitfall 1)
+    os.replace(Window.screenshot(name=str(path)), path)
+    return path
+
+
+def tap_at(x: float, y: float) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    t = UnitTestTouch(x, y)
+    t.touch_down()
+    pump(1)
+    t.touch_up()
+    pump(2)
+
+
+def tap(widget: Any) -> None:
+    tap_at(*widget.to_window(*widget.center))
+
+
+@dataclass
+class FakeBackend:
+    """The service menu's view of the devices, with a paper-near-end printer and a known latency."""
+
+    paper_near_end: bool = True
+    calls: list[str] = field(default_factory=list)
+
+    def device_status(self) -> list[DeviceStatus]:
+        return [DeviceStatus("reader", "ok"),
+                DeviceStatus("printer", "warning" if self.paper_near_end else "ok",
+                             "paper_near_end" if self.paper_near_end else None),
+                DeviceStatus("payment", "ok"),
+                DeviceStatus("center", "ok", latency_ms=42.0)]
+
+    def test_print(self) -> DeviceStatus:
+        self.calls.append("test_print")
+        return DeviceStatus("printer", "ok")
+
+    def test_reader(self) -> DeviceStatus:
+        self.calls.append("test_reader")
+        return DeviceStatus("reader", "ok")
+
+    def paper_replenished(self) -> None:
+        self.calls.append("paper_replenished")
+        self.paper_near_end = False
+
+    def restart(self) -> None:
+        self.calls.append("restart")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_kiosk(tmp: Path, settings: UISettings, **devices: Any) -> tuple[Any, LocalPort, SimulatedDevices,
+                                                                          ServiceMenu, FakeBackend]:
+    from kiosk.ui.app import KioskApp
+
+    clock = Clock()
+    flow = Flow(FlowSettings(languages=LANGUAGES, timeouts=Timeouts()), clock=clock)
+    counters = IssueCounters(tmp / "counters.json")
+    sim = SimulatedDevices(on_receipt=counters.record, **devices)
+    port = LocalPort(flow, sim)
+    backend = FakeBackend()
+    menu = ServiceMenu(ServiceSettings(staff_pin_hash=_HASH, lockout_seconds=300), backend,
+                       AuditLog(tmp / "audit.jsonl"), counters)
+    counters.record(dt.date(2026, 11, 25), "juminhyo", 3)
+    app = KioskApp(port, settings, service=menu, clock=clock)
+    app.clock = clock
+    return app, port, sim, menu, backend
+
+
+class Driver:
+    """A resident (or staff member) at the kiosk."""
+
+    def __init__(self, app: Any, port: LocalPort, shots: Path) -> None:
+        self.app, self.port, self.shots = app, port, shots
+
+    @property
+    def state(self) -> State:
+        return self.port.flow.state
+
+    def t(self, key: str, **values: object) -> str:
+        return TR.text(key, self.port.view.language, **values)
+
+    def tiles(self) -> list[Any]:
+        from kivy.uix.behaviors import ButtonBehavior
+
+        return [w for w in self.app.root_layout.walk() if isinstance(w, ButtonBehavior)]
+
+    def texts(self, widget: Any) -> list[str]:
+        from kivy.uix.label import Label
+
+        return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label)]
+
+    def find(self, text: str) -> Any:
+        hits = [w for w in self.tiles() if any(text == t or t.startswith(text) or t.endswith(text) for t in self.texts(w))]
+        assert hits, f"no button {text!r} on {self.state.name}; have {[self.texts(w) for w in self.tiles()]}"
+        return hits[0]
+
+    def press(self, text: str) -> None:
+        tap(self.find(text))
+
+    def key(self, key: str, **values: object) -> None:
+        self.press(self.t(key, **values))
+
+    def send(self, *events: st.Event) -> None:
+        for e in events:
+            self.port.submit(e)
+        pump(2)
+
+    def screen_text(self) -> str:
+        return "\n".join(self.texts(self.app.root_layout))
+
+    def shot(self, name: str) -> Path:
+        return screenshot(self.shots / f"{name}.png")
+
+    def touch_start(self) -> None:
+        tap_at(640, 400)
+
+    def corners(self) -> None:
+        w, h = 1280, 800
+        for x, y in ((10, h - 10), (w - 10, h - 10), (w - 10, 10), (10, 10)):
+            tap_at(x, y)
