@@ -339,9 +339,10 @@ class ServiceMenu:
     auth: StaffAuth = field(init=False)
     out_of_service: bool = False
     last_result: str | None = None  # message key of the last action's outcome (shown on screen)
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
-        self.auth = StaffAuth(self.settings)
+        self.auth = StaffAuth(self.settings, self.clock)
 
     def login(self, pin: str) -> AuthResult:
         result = self.auth.check(pin)

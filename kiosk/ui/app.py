@@ -37,8 +37,9 @@ __all__ = ["KioskApp"]
 
 log = logging.getLogger(__name__)
 
-_NO_LANGUAGE_BAR = frozenset({State.ATTRACT, State.SERVICE_LOGIN, State.SERVICE_MENU})
+_NO_LANGUAGE_BAR = frozenset({State.ATTRACT, State.LANGUAGE, State.SERVICE_LOGIN, State.SERVICE_MENU})
 _STAFF = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU})
+_ALERT = frozenset({State.TAKE_CARD, State.TAKE_DOCUMENTS})  # "don't leave it behind" (domain §1.10)
 _GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 
 
@@ -167,9 +168,10 @@ class KioskApp(App):  # type: ignore[misc]
         if v.state not in _NO_LANGUAGE_BAR:
             main.add_widget(self._language_bar(r))
         title = body.title or tr.t(f"screen.{v.state.value}", **_values(v))
-        head = Panel(color=th.header, size_hint_y=None, height=118, padding=(30, 6))
-        head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px,
-                                 font_name=tr.font(), color=th.header_text))
+        alert = v.state in _ALERT
+        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=118, padding=(30, 6))
+        head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
+                                 font_name=tr.font(), color=th.alert_text if alert else th.header_text))
         main.add_widget(head)
         main.add_widget(body.widget)
         main.add_widget(self._nav(tr, body))

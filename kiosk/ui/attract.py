@@ -28,7 +28,7 @@ class AttractLoop(FloatLayout):
         th = r.theme
         fill(self, th.background)
         band = Panel(color=th.header, size_hint=(1, 0.2), pos_hint={"x": 0, "top": 1}, padding=(40, 10))
-        band.add_widget(FitLabel(text=r.tr.text("screen.attract.sub", "ja"), base_font=th.title_px,
+        band.add_widget(FitLabel(text=r.tr.text("screen.attract.sub", "ja"), base_font=th.title_px, one_line=True,
                                  min_font=th.min_px, font_name=r.font("ja"), color=th.header_text))
         self.add_widget(band)
         self.slide = BoxLayout(orientation="vertical", size_hint=(0.9, 0.42),

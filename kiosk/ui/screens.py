@@ -21,7 +21,7 @@ from kiosk.flow import states as st
 from kiosk.ui.i18n import Translator, format_yen
 from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
-from kiosk.ui.widgets import Dots, FitLabel, Panel, PagesBar, BusyBar, Tile, pulse
+from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
 
 __all__ = ["BODIES", "Body", "Render", "reiwa"]
 
@@ -122,26 +122,7 @@ def _notice(r: Render) -> Body:
 
 
 def _card_picture(r: Render, alert: bool = False) -> Widget:
-    """A card over the reader, drawn (no image files): the card gently moves down onto the reader."""
-    from kivy.animation import Animation
-    from kivy.uix.floatlayout import FloatLayout
-
-    box = FloatLayout(size_hint=(None, 1), width=300)
-    reader = Panel(color=r.theme.muted, radius=10, size_hint=(0.9, 0.22), pos_hint={"center_x": 0.5, "y": 0.05})
-    card = Panel(color=r.theme.alert if alert else r.theme.primary, radius=12, size_hint=(0.62, 0.42),
-                 pos_hint={"center_x": 0.5, "y": 0.18})
-    chip = Panel(color=(0.95, 0.8, 0.3, 1), radius=4, size_hint=(0.22, 0.22), pos_hint={"x": 0.12, "y": 0.55})
-    card.add_widget(Widget())
-    box.add_widget(reader)
-    box.add_widget(card)
-    card.bind(pos=lambda *_: setattr(chip, "pos", (card.x + card.width * 0.12, card.y + card.height * 0.55)),
-              size=lambda *_: setattr(chip, "size", (card.width * 0.22, card.height * 0.22)))
-    box.add_widget(chip)
-    anim = Animation(pos_hint={"center_x": 0.5, "y": 0.42}, duration=0) + \
-        Animation(pos_hint={"center_x": 0.5, "y": 0.18}, duration=1.4, t="out_quad") + Animation(duration=1.0)
-    anim.repeat = True
-    anim.start(card)
-    return box
+    return CardPicture(theme=r.theme, alert=alert, size_hint_x=None, width=340)
 
 
 def _place_card(r: Render) -> Body:
@@ -180,7 +161,7 @@ def _pin(r: Render) -> Body:
     if v.tries_left is not None and v.tries_left < 3:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
-    row = BoxLayout(spacing=30, padding=(40, 0, 40, 6))
+    row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
     row.add_widget(_pin_pad(r, lambda d: r.send(st.PinDigit(d)), lambda: r.send(st.PinErase()),
                             lambda: r.send(st.PinSubmitted())))
@@ -217,12 +198,17 @@ def _choice_tile(r: Render, c: Choice, main: str, sub: str | None, sub_font: str
     return tile
 
 
-def _grid(n: int) -> GridLayout:
-    return GridLayout(cols=2 if n > 3 else 1, spacing=14, padding=(40, 6))
+def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
+    """Choices in one column (up to 3) or two; rows at most 150 px high so a short list stays compact."""
+    cols = 2 if n > 3 else 1
+    rows = max(1, -(-n // cols))
+    body = r.settings.height - 362 - reserved  # language bar, title and navigation bar
+    height = max(r.settings.min_target_px, min(150, (body - 12 - 14 * (rows - 1)) // rows))
+    return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True, row_default_height=height)
 
 
 def _municipality(r: Render) -> Body:
-    grid = _grid(len(r.view.choices))
+    grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         event = st.MunicipalityChosen(c.key, c.relation or "residence")
         grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "relation.residence"), c.label, JA_FONT,
@@ -231,7 +217,7 @@ def _municipality(r: Render) -> Body:
 
 
 def _certificate(r: Render) -> Body:
-    grid = _grid(len(r.view.choices))
+    grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         key = c.label_key or f"certificate.{c.key}"
         ja = r.tr.text(key, "ja")
@@ -243,7 +229,7 @@ def _certificate(r: Render) -> Body:
 
 
 def _whose(r: Render) -> Body:
-    grid = _grid(len(r.view.choices))
+    grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "whose.juminhyo.self"), None, None,
                                      lambda w=c.key: r.send(st.WhoseChosen(w))))  # type: ignore[arg-type]
@@ -258,10 +244,11 @@ def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_dat
         chosen.symmetric_difference_update({key})
         r.refresh()
 
-    grid = _grid(len(r.view.choices))
+    grid = _grid(r, len(r.view.choices), reserved=0 if names_are_data else 46)
     for c in r.view.choices:
         shown = Choice(**{**c.__dict__, "selected": c.key in chosen})
         main = c.label if names_are_data and c.label else r.t(c.label_key or "")
+        main = ("● " if c.key in chosen else "○ ") + main  # not by colour alone
         tile = _choice_tile(r, shown, main, None, None, lambda k=c.key: toggle(k))
         if names_are_data:  # a person's name from the center: always the Japanese font
             tile.children[-1].children[-1].font_name = JA_FONT
@@ -282,7 +269,7 @@ def _items(r: Render) -> Body:
 
 
 def _tax_year(r: Render) -> Body:
-    grid = _grid(len(r.view.choices))
+    grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         year = int(c.key)
         grid.add_widget(_choice_tile(r, c, r.t("label.tax_year", year=year, reiwa=reiwa(year)), None, None,

@@ -57,7 +57,7 @@ def service_login(r: Render, menu: ServiceMenu) -> Body:
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=len(typed), total=max(4, len(typed)), theme=r.theme, size_hint_y=0.35))
     left.add_widget(r.label(hint, color=r.theme.alert))
-    row = BoxLayout(spacing=30, padding=(40, 0, 40, 6))
+    row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
     row.add_widget(_pin_pad(r, digit, erase, submit))
     return Body(row)

@@ -39,11 +39,13 @@ class FitLabel(Label):
     UI tests compare ``texture_size`` with ``size`` for every label on every screen in every language.
     """
 
-    def __init__(self, *, base_font: float, min_font: float, **kw: Any) -> None:
+    def __init__(self, *, base_font: float, min_font: float, one_line: bool = False, **kw: Any) -> None:
         kw.setdefault("halign", "center")
         kw.setdefault("valign", "middle")
         super().__init__(font_size=base_font, **kw)
         self.base_font, self.min_font = base_font, min_font
+        # Titles: rather 15 % smaller on one line than a last line holding a single character.
+        self.one_line = one_line
         self._fit_trigger = Clock.create_trigger(self._fit, -1)
         self.bind(size=self._fit_trigger, text=self._fit_trigger)
 
@@ -63,7 +65,9 @@ class FitLabel(Label):
             self.font_size = size
             self.text_size = (inner_w, None)
             self.texture_update()
-            if self.fits() or size <= self.min_font:
+            single = self.texture_size[1] < size * 1.6
+            if (self.fits() and (single or not self.one_line or size < self.base_font * 0.85)) \
+                    or size <= self.min_font:
                 break
             size = max(self.min_font, size * 0.9)
 
@@ -176,3 +180,49 @@ def pulse(widget: Widget) -> None:
     anim = Animation(opacity=0.45, duration=0.9) + Animation(opacity=1.0, duration=0.9)
     anim.repeat = True
     anim.start(widget)
+
+
+class CardPicture(Widget):
+    """A My Number card (ID-1, 85.6 × 54 mm) settling onto the reader, drawn with canvas shapes."""
+
+    def __init__(self, *, theme: Theme, alert: bool = False, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.theme, self.alert = theme, alert
+        self.lift = 0.0  # 0 = on the reader, 1 = above it
+        self.bind(pos=self._draw, size=self._draw)
+        self._event = Clock.schedule_interval(self._step, 1 / 30)
+        self._t = 0.0
+
+    def _step(self, dt: float) -> None:
+        if self.parent is None:
+            self._event.cancel()
+            return
+        self._t = (self._t + dt) % 2.4
+        # down over 1.4 s (ease out), then rest for 1 s
+        p = min(1.0, self._t / 1.4)
+        self.lift = 0.0 if self.alert else (1 - p) ** 2
+        if self.alert:  # "take your card": the card lifts off the reader instead
+            self.lift = min(1.0, self._t / 1.4) ** 0.5
+        self._draw()
+
+    def _draw(self, *_: Any) -> None:
+        self.canvas.clear()
+        th = self.theme
+        w = min(self.width * 0.9, 320)
+        cw, ch = w * 0.8, w * 0.8 * 54 / 85.6
+        x0 = self.center_x - w / 2
+        reader_h = ch * 0.45
+        ry = self.y + self.height * 0.12
+        card_y = ry + reader_h * 0.55 + self.lift * ch * 0.8
+        with self.canvas:
+            Color(*th.muted)
+            RoundedRectangle(pos=(x0, ry), size=(w, reader_h), radius=[10])
+            Color(*(th.alert if self.alert else th.primary))
+            RoundedRectangle(pos=(self.center_x - cw / 2, card_y), size=(cw, ch), radius=[12])
+            Color(0.95, 0.80, 0.30, 1)
+            RoundedRectangle(pos=(self.center_x - cw / 2 + cw * 0.1, card_y + ch * 0.45),
+                             size=(cw * 0.16, ch * 0.26), radius=[4])
+            Color(1, 1, 1, 0.9)
+            for i in range(3):  # printed lines on the card
+                Rectangle(pos=(self.center_x - cw / 2 + cw * 0.36, card_y + ch * (0.62 - i * 0.16)),
+                          size=(cw * 0.5, ch * 0.06))

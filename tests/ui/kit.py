@@ -108,7 +108,7 @@ def make_kiosk(tmp: Path, settings: UISettings, **devices: Any) -> tuple[Any, Lo
     port = LocalPort(flow, sim)
     backend = FakeBackend()
     menu = ServiceMenu(ServiceSettings(staff_pin_hash=_HASH, lockout_seconds=300), backend,
-                       AuditLog(tmp / "audit.jsonl"), counters)
+                       AuditLog(tmp / "audit.jsonl"), counters, clock=clock)
     counters.record(dt.date(2026, 11, 25), "juminhyo", 3)
     app = KioskApp(port, settings, service=menu, clock=clock)
     app.clock = clock
@@ -167,3 +167,98 @@ class Driver:
         w, h = 1280, 800
         for x, y in ((10, h - 10), (w - 10, h - 10), (w - 10, 10), (10, 10)):
             tap_at(x, y)
+
+
+def collect_views() -> dict[str, Any]:
+    """One ``View`` of every screen (and the inactivity warning), made by driving the real flow."""
+    from dataclasses import replace
+
+    views: dict[str, Any] = {}
+
+    def port(**devices: Any) -> LocalPort:
+        flow = Flow(FlowSettings(languages=LANGUAGES, timeouts=Timeouts()), clock=Clock())
+        return LocalPort(flow, SimulatedDevices(**devices))
+
+    def snap(p: LocalPort, name: str | None = None) -> None:
+        views[name or p.flow.state.value] = p.view
+
+    p = port(hold={"ReadCard", "Authenticate", "CreateOrder", "Issue", "Print"})
+    snap(p)
+    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted()):
+        snap(p)
+        p.submit(e)
+    snap(p)  # reading
+    p.submit(st.CardRead(b"x", 3))
+    for d in "12":
+        p.submit(st.PinDigit(d))
+    snap(p)
+    views["warning"] = replace(p.view, warning=True)
+    p.submit(st.PinDigit("3"))
+    p.submit(st.PinDigit("4"))
+    p.submit(st.PinSubmitted())
+    snap(p)  # authenticating
+    from kiosk.flow import parse_municipalities
+    from kiosk.ui.simulated import SAMPLE_MUNICIPALITIES
+    p.submit(st.PinResult(True, 3))
+    p.submit(st.Authenticated("s", parse_municipalities(SAMPLE_MUNICIPALITIES)))
+    snap(p)
+    p.submit(st.MunicipalityChosen("139991", "residence"))
+    snap(p)
+    p.submit(st.CertificateChosen("juminhyo"))
+    snap(p)
+    p.submit(st.WhoseChosen("members"))
+    snap(p)
+    p.submit(st.MembersChosen(("m1",)))
+    snap(p)
+    p.submit(st.OptionsChosen(frozenset({"honseki"})))
+    snap(p)
+    p.submit(st.CopiesChosen(3))
+    snap(p)
+    p.submit(st.Confirm())
+    snap(p)  # ordering
+    p.submit(st.OrderCreated("o1", 600))
+    p.submit(st.MoneyInserted(500))
+    snap(p)
+    p.submit(st.MoneyInserted(1000))
+    p.submit(st.PaymentComplete(1500, 900))
+    snap(p)  # issuing
+    p.submit(st.Issued(({"content": {}, "seal": "s"},) * 3))
+    p.submit(st.PrintProgress(2, 3))
+    snap(p)
+    p.submit(st.Printed(3))
+    snap(p)
+    p.submit(st.CardRemoved())
+    snap(p)
+    p.submit(st.DocumentsTaken())
+    snap(p)
+    # tax year (課税証明書)
+    q = port()
+    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("1234"),
+              st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("kazei")):
+        q.submit(e)
+    snap(q)
+    # refund after a printer fault, then the error screen
+    r = port(auto_pay=True, printer_fault="printer_paper_end", hold={"Refund"})
+    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("1234"),
+              st.MunicipalityChosen("279998", "honseki"), st.CertificateChosen("koseki")):
+        r.submit(e)
+    snap(r, "whose_koseki")
+    r.submit(st.WhoseChosen("household"))
+    r.submit(st.CopiesChosen(1))
+    r.submit(st.Confirm())
+    snap(r)  # refunding
+    r.submit(st.Refunded(450))
+    snap(r)  # error
+    # PIN locked; out of service; staff screens
+    s = port(tries_left=1)
+    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("0000")):
+        s.submit(e)
+    snap(s)
+    o = port()
+    o.submit(st.DeviceFault("payment", "payment_jam"))
+    snap(o)
+    o.submit(st.ServiceRequested())
+    snap(o)
+    o.submit(st.StaffPinSubmitted(True))
+    snap(o)
+    return views
