@@ -44,10 +44,11 @@ def stay(env: Env, ctx: Context, *effects: Effect, **changes: Any) -> Outcome:
     return Outcome(env.state, replace(ctx, **changes) if changes else ctx, effects)
 
 
-def error(env: Env, ctx: Context, code: str, *effects: Effect, **changes: Any) -> Outcome:
+def error(env: Env, ctx: Context, code: str, *effects: Effect, reason: str | None = None,
+          **changes: Any) -> Outcome:
     """Show the ERROR screen for a fault/refusal code; remember if the kiosk must stop afterwards."""
     oos = out_of_service_key(code) or ctx.pending_oos
-    return go(env, ctx, State.ERROR, *effects, message_key=error_key(code), pending_oos=oos,
+    return go(env, ctx, State.ERROR, *effects, message_key=error_key(code, reason), pending_oos=oos,
               ending=ctx.ending or "failed", **changes)
 
 

@@ -36,6 +36,26 @@ CENTER_ERRORS: dict[str, str] = {
     "center_bad_answer": "error.center_unreachable",
     "center_busy": "error.center_busy",
     "center_error": "error.center_busy",
+    # server_stub's further codes (server_stub/errors.py, rules.py, service.py)
+    "session_unknown": "error.session_expired",
+    "resident_deceased": "error.resident_unknown",
+    "request_timeout": "error.try_again",
+    "client_certificate_required": "error.center_unreachable",
+    # Requests the kiosk got wrong or repeated out of turn: nothing the resident can fix but to start over.
+    "certificate_type_unknown": "error.order_unknown",
+    "copies_invalid": "error.order_unknown",
+    "option_invalid": "error.order_unknown",
+    "option_not_allowed": "error.order_unknown",
+    "year_not_offered": "error.order_unknown",
+    "payment_mismatch": "error.order_unknown",
+    "order_already_issued": "error.order_unknown",
+    "order_completed": "error.order_unknown",
+    "order_not_issued": "error.order_unknown",
+    "idempotency_key_required": "error.order_unknown",
+    "idempotency_key_reused": "error.order_unknown",
+    "field_invalid": "error.order_unknown",
+    "body_malformed": "error.order_unknown",
+    "body_too_large": "error.order_unknown",
 }
 
 # Card, printer, payment device faults (DeviceFault / PrinterFault / PaymentFault codes).
@@ -68,6 +88,11 @@ REASONS: dict[str, str] = {
     "moving_out": "reason.moving_out",
     "support_measure": "reason.support_measure",
     "no_seal": "reason.no_seal",
+    "no_seal_registered": "reason.no_seal",
+    "honseki_not_registered": "reason.registration_required",
+    "no_koseki": "reason.no_koseki",
+    "closed_hours": "reason.outside_hours",
+    "year_end": "reason.year_end",
     "no_tax_return": "reason.no_tax_return",
     "not_resident_jan1": "reason.not_resident_jan1",
     "tax_unpaid": "reason.tax_unpaid",
@@ -90,12 +115,19 @@ OUT_OF_SERVICE_KEYS: dict[str, str] = {
     "card": "oos.reader",
     "refund": "oos.refund_failed",
     "staff": "oos.staff",
+    "journal": "oos.journal",
     "receipt": "oos.printer",
 }
 
 
-def error_key(code: str) -> str:
-    """The message key for a center error or device fault code (``error.other`` when unknown)."""
+def error_key(code: str, reason: str | None = None) -> str:
+    """The message key for a center error or device fault code (``error.other`` when unknown).
+
+    A refusal with a ``reason`` (``not_available`` / ``outside_hours`` + ``moved_out``, ``year_end``,
+    ``maintenance``, ...) says the reason, which tells the resident more than the code.
+    """
+    if reason is not None and reason != "closed_hours" and reason in REASONS:
+        return REASONS[reason]
     return CENTER_ERRORS.get(code) or DEVICE_FAULTS.get(code) or "error.other"
 
 
@@ -112,7 +144,7 @@ def out_of_service_key(code: str) -> str | None:
     A card that cannot be read is the resident's problem, not the kiosk's; a printer, cash device,
     reader or center that fails would fail the next resident too, so the kiosk stops (issue 5).
     """
-    if code in ("center_unreachable", "center_bad_answer"):
+    if code in ("center_unreachable", "center_bad_answer", "client_certificate_required"):
         return OUT_OF_SERVICE_KEYS["center"]
     if code == "print_aborted":
         return None
@@ -120,6 +152,9 @@ def out_of_service_key(code: str) -> str | None:
         return OUT_OF_SERVICE_KEYS["refund"]
     if code == "reader_offline":
         return OUT_OF_SERVICE_KEYS["card"]
+    if code == "journal_error":
+        # Without a working journal a power cut could lose a resident's money: stop taking any.
+        return OUT_OF_SERVICE_KEYS["journal"]
     for family in ("printer", "payment"):
         if code.startswith(family + "_"):
             return OUT_OF_SERVICE_KEYS[family]

@@ -97,6 +97,8 @@ def _fault(code: str, env: Env, ctx: Context) -> Outcome:
 
 def _device_fault(env: Env, ctx: Context, ev: st.DeviceFault) -> Outcome:
     code = ev.code if ev.code.startswith(ev.device) or ev.code == "reader_offline" else f"{ev.device}_error"
+    if ev.device == "receipt":
+        code = "printer_error"  # the receipt printer is a printer too
     return _fault(code, env, ctx)
 
 
@@ -108,6 +110,7 @@ GLOBAL: dict[type, Handler] = {
     st.CardInserted: _card_on,
     st.CardRemoved: _card_off,
     st.Completed: _nothing,
+    st.DevicesReady: _nothing,  # the start-up check passing while the kiosk is already in service
     st.StillHere: _nothing,
     st.Timeout: _warn,
     st.CenterError: _late_center_error,

@@ -113,7 +113,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "Everyone in the family register (full certificate)"),
     "whose.koseki.members": ("戸籍に記載されている一部の人（個人事項証明書）",
                              "Some people in the family register (individual certificate)"),
-    "item.householder": ("世帯主の氏名と続柄", "Head of household and relationship"),
+    "item.householder_relationship": ("世帯主の氏名と続柄", "Head of household and relationship"),
     "item.honseki": ("本籍・筆頭者", "Registered domicile (honseki) and head of the family register"),
     "item.my_number": ("個人番号（マイナンバー）", "Individual Number (My Number)"),
     "item.foreign": ("国籍・地域、在留資格等", "Nationality or region, status of residence, etc."),
@@ -145,6 +145,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "Not available on the day of a notification or PIN change. Please try tomorrow."),
     "reason.foreign_resident": ("この項目は外国籍の方の証明書には記載できません。",
                                 "This item cannot be shown for foreign residents."),
+    "reason.no_koseki": ("この市区町村に戸籍の記録がないため発行できません。",
+                         "Not available: this municipality keeps no family register for you."),
+    "reason.year_end": ("年末年始（12月29日から1月3日まで）はご利用いただけません。",
+                        "Not available over the New Year holidays (December 29 to January 3)."),
     "reason.under_15": ("15歳未満の方はご利用いただけません。", "Not available to people under 15."),
     "reason.maintenance": ("システムの保守のため、ただいま発行できません。",
                            "Not available now because of system maintenance."),
@@ -220,6 +224,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Out of service because of a card reader problem."),
     "oos.refund_failed": ("返金できなかったお客様がいるため、ただいまご利用いただけません。店員をお呼びください。",
                           "Out of service: a refund could not be paid. Please call the store staff."),
+    "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
+                    "Out of service because of a storage problem."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
 }
 

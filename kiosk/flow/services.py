@@ -22,6 +22,7 @@ __all__ = [
     "Municipality",
     "Option",
     "Service",
+    "order_options",
     "parse_municipalities",
 ]
 
@@ -59,6 +60,7 @@ class Service:
     members: tuple[Member, ...] = field(default=(), repr=False)
     options: tuple[Option, ...] = ()
     tax_years: tuple[int, ...] = ()
+    hint_keys: frozenset[str] = frozenset()  # the option keys the center offered (order_options)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ class Municipality:
     @property
     def available(self) -> bool:
         return any(s.available for s in self.services)
+
+    @property
+    def reason(self) -> str | None:
+        """Why nothing can be issued here: the services' reason when they share one, else None."""
+        reasons = {s.reason for s in self.services if not s.available}
+        return reasons.pop() if not self.available and len(reasons) == 1 else None
 
     def service(self, certificate: str) -> Service | None:
         return next((s for s in self.services if s.certificate == certificate), None)
@@ -99,30 +107,56 @@ def _list(raw: Mapping[str, Any], key: str, path: str) -> Sequence[Any]:
     return cast(Sequence[Any], value)
 
 
-def _parse_option(raw: Any, path: str) -> Option:
-    if isinstance(raw, str):
-        return Option(raw)
-    m = _mapping(raw, path)
-    return Option(_get(m, "key", str, path), _get(m, "available", bool, path, True),
-                  _get(m, "reason", str, path, None))
+# The center's option hint (server_stub/rules.py ``_options_hint``) → the flow's vocabulary.
+# "scope" (juminhyo, kisaijiko, fuhyo) and "kind" (koseki) both say whose entries are printed; the flow
+# calls that ``whose`` (self / household) and turns it back into the center's word in ``order_options``.
+_SCOPE_TO_WHOSE = {"self": "self", "household": "household", "all": "household"}
+_KIND_TO_WHOSE = {"kojin": "self", "zenbu": "household"}
+_ITEM_KEYS = ("householder_relationship", "honseki", "my_number")
+
+
+def _whose(hint: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    raw: Any = hint.get("scope", hint.get("kind", ["self"]))
+    table = _KIND_TO_WHOSE if "kind" in hint and "scope" not in hint else _SCOPE_TO_WHOSE
+    if not isinstance(raw, list) or not raw:
+        raise CenterDataError(f"{path}: expected a non-empty list")
+    out: list[str] = []
+    for value in raw:
+        if value not in table:
+            raise CenterDataError(f"{path}: unknown choice {value!r}")
+        if table[value] not in out:
+            out.append(table[value])
+    return tuple(out)
+
+
+def _parse_hint(
+    hint: Mapping[str, Any], path: str
+) -> tuple[tuple[str, ...], tuple[Option, ...], tuple[int, ...]]:
+    whose = _whose(hint, f"{path}.{'scope' if 'scope' in hint else 'kind'}")
+    options = []
+    for key in _ITEM_KEYS:
+        if key in hint:
+            allowed = _get(hint, key, bool, path)
+            options.append(Option(key, allowed, None if allowed else "not_offered"))
+    years = []
+    for i, y in enumerate(_list(hint, "years", path)):
+        if not isinstance(y, int) or isinstance(y, bool):
+            raise CenterDataError(f"{path}.years[{i}]: expected integer")
+        years.append(y)
+    return whose, tuple(options), tuple(sorted(set(years), reverse=True))
 
 
 def _parse_service(raw: Any, path: str) -> Service:
     m = _mapping(raw, path)
-    whose = tuple(str(w) for w in _list(m, "whose", path)) or ("self",)
-    bad = [w for w in whose if w not in WHOSE_CHOICES]
-    if bad:
-        raise CenterDataError(f"{path}.whose: unknown choice {bad[0]!r}")
+    hint = _mapping(m.get("options") or {}, f"{path}.options")
+    whose, options, years = _parse_hint(hint, f"{path}.options")
     members = tuple(
         Member(_get(_mapping(x, f"{path}.members[{i}]"), "id", str, f"{path}.members[{i}]"),
                _get(_mapping(x, f"{path}.members[{i}]"), "name", str, f"{path}.members[{i}]"))
         for i, x in enumerate(_list(m, "members", path))
     )
-    years = []
-    for i, y in enumerate(_list(m, "tax_years", path)):
-        if not isinstance(y, int) or isinstance(y, bool):
-            raise CenterDataError(f"{path}.tax_years[{i}]: expected integer")
-        years.append(y)
+    if members and "members" not in whose:
+        whose = (*whose, "members")  # 世帯の一部: only when the center lists the members to choose from
     max_copies = _get(m, "max_copies", int, path, None)
     fee = _get(m, "fee", int, path, 0)
     if fee < 0 or (max_copies is not None and max_copies < 1):
@@ -135,10 +169,32 @@ def _parse_service(raw: Any, path: str) -> Service:
         max_copies=max_copies,
         whose=whose,
         members=members,
-        options=tuple(_parse_option(o, f"{path}.options[{i}]")
-                      for i, o in enumerate(_list(m, "options", path))),
-        tax_years=tuple(sorted(set(years), reverse=True)),
+        options=options,
+        tax_years=years,
+        hint_keys=frozenset(hint),
     )
+
+
+def order_options(service: Service, whose: str, members: Sequence[str], items: frozenset[str],
+                  tax_year: int | None) -> dict[str, Any]:
+    """The ``options`` object of ``POST /v1/orders`` in the center's words (server_stub/rules.py
+    ``validate_order``): only keys the center's hint offered, since it rejects any other."""
+    keys = service.hint_keys
+    out: dict[str, Any] = {}
+    if "scope" in keys:
+        household = "all" if service.certificate == "fuhyo" else "household"
+        out["scope"] = household if whose == "household" else "self"
+    if "kind" in keys:
+        out["kind"] = "zenbu" if whose == "household" else "kojin"
+    if whose == "members":
+        out["scope"] = "members"
+        out["members"] = list(members)
+    for key in _ITEM_KEYS:
+        if key in keys:
+            out[key] = key in items
+    if "years" in keys and tax_year is not None:
+        out["year"] = tax_year
+    return out
 
 
 def parse_municipalities(raw: Any) -> tuple[Municipality, ...]:

@@ -27,13 +27,15 @@ class Timeouts:
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
             if not value > 0:
-                raise ValueError(f"timeouts.{name}: must be > 0")
+                raise ValueError(f"{name}: must be > 0")
 
 
 @dataclass(frozen=True)
 class FlowSettings:
     languages: tuple[str, ...] = ("ja", "en")
-    max_copies: int = 10  # per transaction (domain-konbini.md §1.7: the real maximum is UNCONFIRMED)
+    # Per transaction; the real maximum is UNCONFIRMED (domain-konbini.md §1.7).  5 = server_stub's
+    # MAX_COPIES, so the kiosk never offers what the center would refuse.
+    max_copies: int = 5
     pin_length: int = 4
     timeouts: Timeouts = Timeouts()
 

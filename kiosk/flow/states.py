@@ -283,6 +283,7 @@ class CenterError(Event):
 
     code: str
     call: str = ""
+    reason: str | None = None  # with not_available / outside_hours: moved_out, maintenance, year_end, ...
 
 
 # Payment -----------------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ class PrinterFault(Event):
 class DeviceFault(Event):
     """A device could not do what an effect asked: card unreadable/unsupported, reader gone, ..."""
 
-    device: Literal["card", "printer", "payment", "center", "receipt"]
+    device: Literal["card", "printer", "payment", "center", "receipt", "journal"]
     code: str
 
 

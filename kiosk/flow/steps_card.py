@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kiosk.flow._common import Env, Handler, end, error, finish, go, stay
+from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Authenticate, ReadCard, VerifyPin
 from kiosk.flow.errors import InvalidChoiceError
@@ -144,12 +145,19 @@ def _pin_result(env: Env, ctx: Context, ev: PinResult) -> Outcome:
 
 def _authenticated(env: Env, ctx: Context, ev: Authenticated) -> Outcome:
     # The certificate has done its job; drop it now rather than at the end.
+    ctx = replace(ctx, certificate=None)
+    if not any(m.available for m in ev.municipalities):
+        # Nothing can be issued to this resident today (support measure, moved out, maintenance...):
+        # say why at once instead of showing a screen of greyed-out buttons (domain-konbini.md §1).
+        reasons = {m.reason for m in ev.municipalities}
+        key = reason_key(reasons.pop()) if len(reasons) == 1 else None
+        return go(env, ctx, State.ERROR, message_key=key or "reason.nothing_available", ending="failed")
     return go(env, ctx, State.MUNICIPALITY, session_id=ev.session_id, municipalities=ev.municipalities,
-              certificate=None, history=())
+              history=())
 
 
 def _center_error(env: Env, ctx: Context, ev: CenterError) -> Outcome:
-    return error(env, ctx, ev.code)
+    return error(env, ctx, ev.code, reason=ev.reason)
 
 
 def _message_done(env: Env, ctx: Context, ev: object) -> Outcome:

@@ -71,7 +71,7 @@ def _order_created(env: Env, ctx: Context, ev: OrderCreated) -> Outcome:
 
 
 def _center_refused(env: Env, ctx: Context, ev: CenterError) -> Outcome:
-    return error(env, ctx, ev.code, *abandon(ctx))
+    return error(env, ctx, ev.code, *abandon(ctx), reason=ev.reason)
 
 
 def _cancel(env: Env, ctx: Context, ev: Cancel) -> Outcome:
@@ -138,7 +138,9 @@ def _payment_fault(env: Env, ctx: Context, ev: PaymentFault) -> Outcome:
 # --- after payment ----------------------------------------------------------------------------------
 
 
-def fail_after_payment(env: Env, ctx: Context, code: str, pages: int = 0) -> Outcome:
+def fail_after_payment(
+    env: Env, ctx: Context, code: str, pages: int = 0, reason: str | None = None
+) -> Outcome:
     """Void the order at the center and refund everything paid (issue 5: "after payment a failure
     voids and refunds").  The journal entry comes first, so a power cut cannot lose the refund."""
     order_id = ctx.order_id
@@ -148,7 +150,7 @@ def fail_after_payment(env: Env, ctx: Context, code: str, pages: int = 0) -> Out
               JournalOrder(order_id, "failed", pages=pages),
               CompleteOrder(order_id, "failed", pages),
               Refund(ctx.paid),  # the change went back at payment time
-              message_key=error_key(code), pending_oos=oos, ending="failed", pages_done=pages)
+              message_key=error_key(code, reason), pending_oos=oos, ending="failed", pages_done=pages)
 
 
 def _issued(env: Env, ctx: Context, ev: Issued) -> Outcome:
@@ -159,7 +161,7 @@ def _issued(env: Env, ctx: Context, ev: Issued) -> Outcome:
 
 
 def _issue_refused(env: Env, ctx: Context, ev: CenterError) -> Outcome:
-    return fail_after_payment(env, ctx, ev.code)
+    return fail_after_payment(env, ctx, ev.code, reason=ev.reason)
 
 
 def _removed_while_issuing(env: Env, ctx: Context, ev: CardRemoved) -> Outcome:

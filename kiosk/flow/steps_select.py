@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from kiosk.flow import services
 from kiosk.flow._common import Env, Handler, end, error, go, stay
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import CreateOrder, JournalOrder, StartPayment
@@ -54,12 +55,8 @@ def max_copies(ctx: Context, default: int) -> int:
 
 def order_options(ctx: Context) -> dict[str, object]:
     """The ``options`` object of ``POST /v1/orders`` (docs/kiosk-flow.md "Center data")."""
-    opts: dict[str, object] = {"whose": ctx.whose, "items": sorted(ctx.items)}
-    if ctx.whose == "members":
-        opts["members"] = list(ctx.members)
-    if ctx.tax_year is not None:
-        opts["tax_year"] = ctx.tax_year
-    return opts
+    assert ctx.service is not None
+    return services.order_options(ctx.service, ctx.whose, ctx.members, ctx.items, ctx.tax_year)
 
 
 def _forward(env: Env, ctx: Context, after: State) -> Outcome:

@@ -32,7 +32,8 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
     if state is State.MUNICIPALITY:
         return tuple(
             Choice(m.code, label_key=f"relation.{m.relation}", label=m.name, available=m.available,
-                   reason_key=None if m.available else "reason.nothing_available", relation=m.relation,
+                   reason_key=None if m.available else (reason_key(m.reason) or "reason.nothing_available"),
+                   relation=m.relation,
                    selected=ctx.municipality is not None and ctx.municipality == m)
             for m in ctx.municipalities
         ), False

@@ -17,25 +17,29 @@ PIN = "1234"
 # Synthetic municipalities in the shape the center sends (docs/kiosk-flow.md "Center data").
 RAW_MUNICIPALITIES: list[dict[str, Any]] = [
     {
-        "code": "139991", "name": "見本市", "relation": "residence",
+        "code": "139991", "name": "東京都見本市", "relation": "residence",
         "services": [
-            {"certificate": "juminhyo", "fee": 200, "max_copies": 5,
-             "whose": ["self", "household", "members"],
-             "members": [{"id": "m1", "name": "見本　太郎"}, {"id": "m2", "name": "見本　花子"}],
-             "options": [{"key": "householder"}, {"key": "honseki"},
-                         {"key": "my_number", "available": False, "reason": "not_offered"}]},
-            {"certificate": "kisaijiko", "fee": 200, "whose": ["self", "household"]},
-            {"certificate": "inkan", "fee": 200},
-            {"certificate": "kazei", "fee": 300, "tax_years": [2025, 2026]},
-            {"certificate": "fuhyo", "available": False, "reason": "support_measure", "fee": 200},
+            {"certificate": "juminhyo", "name": "住民票の写し", "available": True, "fee": 200,
+             "max_copies": 5,
+             "options": {"scope": ["self", "household"], "householder_relationship": True, "honseki": True,
+                         "my_number": False},
+             # 世帯の一部: an extension the flow supports when the center lists the members.
+             "members": [{"id": "m1", "name": "見本　太郎"}, {"id": "m2", "name": "見本　花子"}]},
+            {"certificate": "kisaijiko", "available": True, "fee": 200,
+             "options": {"scope": ["self", "household"], "householder_relationship": True, "honseki": True,
+                         "my_number": False}},
+            {"certificate": "inkan", "available": True, "fee": 200, "options": {}},
+            {"certificate": "kazei", "available": True, "fee": 300, "options": {"years": [2025, 2026]}},
+            {"certificate": "fuhyo", "available": False, "reason": "support_measure", "fee": 200,
+             "message": "支援措置の対象のため、窓口でお手続きください / support measure in place"},
         ],
     },
     {
-        "code": "279998", "name": "試験町", "relation": "honseki",
+        "code": "279998", "name": "大阪府試験町", "relation": "honseki",
         "services": [
-            {"certificate": "koseki", "fee": 350, "whose": ["self", "household", "members"],
-             "members": [{"id": "k1", "name": "試験　一郎"}]},
-            {"certificate": "fuhyo", "fee": 200, "whose": ["self", "household"]},
+            {"certificate": "koseki", "available": True, "fee": 350, "options": {"kind": ["zenbu", "kojin"]}},
+            {"certificate": "fuhyo", "available": True, "fee": 200,
+             "options": {"scope": ["self", "all"], "honseki": True}},
         ],
     },
 ]
@@ -66,7 +70,7 @@ class Kiosk:
     """A flow plus everything it emitted, for assertions."""
 
     clock: FakeClock = field(default_factory=FakeClock)
-    settings: FlowSettings = field(default_factory=lambda: FlowSettings(timeouts=TIMEOUTS))
+    settings: FlowSettings = field(default_factory=lambda: FlowSettings(max_copies=10, timeouts=TIMEOUTS))
     flow: Flow = field(init=False)
     effects: list[fx.Effect] = field(default_factory=list)
 
@@ -118,7 +122,7 @@ class Kiosk:
         """住民票の写し, whole household, 世帯主・続柄."""
         self.to_municipality()
         self.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-                  st.WhoseChosen("household"), st.OptionsChosen(frozenset({"householder"})),
+                  st.WhoseChosen("household"), st.OptionsChosen(frozenset({"householder_relationship"})),
                   st.CopiesChosen(copies))
         assert self.state is State.CONFIRM
 

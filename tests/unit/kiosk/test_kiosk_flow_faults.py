@@ -216,11 +216,22 @@ def test_center_refusal_at_authentication(code: str, key: str, oos: str | None) 
         assert k.flow.view.message_key == oos
 
 
-@pytest.mark.parametrize("code", ["not_available", "session_expired", "outside_hours", "center_unreachable"])
-def test_center_refusal_when_ordering(code: str) -> None:
+@pytest.mark.parametrize(
+    ("code", "reason", "key"),
+    [
+        ("not_available", "moved_out", "reason.moved_out"),
+        ("not_available", None, "error.not_available"),
+        ("session_expired", None, "error.session_expired"),
+        ("outside_hours", "maintenance", "reason.maintenance"),
+        ("outside_hours", "closed_hours", "error.outside_hours"),
+        ("option_not_allowed", None, "error.order_unknown"),
+        ("center_unreachable", None, "error.center_unreachable"),
+    ],
+)
+def test_center_refusal_when_ordering(code: str, reason: str | None, key: str) -> None:
     k = _at("confirm")
-    k.send(st.Confirm(), st.CenterError(code, "order"))
-    assert k.state is State.ERROR
+    k.send(st.Confirm(), st.CenterError(code, "order", reason))
+    assert k.state is State.ERROR and k.flow.view.message_key == key
     assert not k.of(fx.StartPayment)
 
 
@@ -419,3 +430,20 @@ def test_service_menu_is_not_reachable_during_a_transaction() -> None:
     k = _at("municipality")
     assert k.send(st.ServiceRequested()) == []
     assert k.state is State.MUNICIPALITY
+
+
+@pytest.mark.parametrize(
+    ("reasons", "key"),
+    [(["support_measure", "support_measure"], "reason.support_measure"),
+     (["moved_out", "no_seal_registered"], "reason.nothing_available")],
+)
+def test_nothing_available_says_why_at_once(reasons: list[str], key: str) -> None:
+    from kiosk.flow.services import parse_municipalities
+
+    raw = [{"code": "409994", "name": "福岡県模擬村", "relation": "residence",
+            "services": [{"certificate": c, "available": False, "reason": r, "fee": 200}
+                         for c, r in zip(("juminhyo", "inkan"), reasons, strict=True)]}]
+    k = _at("pin")
+    k.send(st.PinSubmitted("1234"), st.PinResult(True, 3), st.Authenticated("s", parse_municipalities(raw)))
+    assert k.state is State.ERROR and k.flow.view.message_key == key
+    assert k.flow.context.session_id is None

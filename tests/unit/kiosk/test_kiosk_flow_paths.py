@@ -27,16 +27,21 @@ def _finish_after_print(k: Kiosk, pages: int) -> None:
     ("municipality", "certificate", "steps", "fee", "expected_options"),
     [
         (("139991", "residence"), "juminhyo",
+         [st.WhoseChosen("household"), st.OptionsChosen(frozenset({"householder_relationship"}))], 200,
+         {"scope": "household", "householder_relationship": True, "honseki": False, "my_number": False}),
+        (("139991", "residence"), "juminhyo",
          [st.WhoseChosen("members"), st.MembersChosen(("m2",)), st.OptionsChosen(frozenset({"honseki"}))],
-         200, {"whose": "members", "members": ["m2"], "items": ["honseki"]}),
-        (("139991", "residence"), "kisaijiko", [st.WhoseChosen("household")], 200,
-         {"whose": "household", "items": []}),
-        (("139991", "residence"), "inkan", [], 200, {"whose": "self", "items": []}),
-        (("139991", "residence"), "kazei", [st.TaxYearChosen(2025)], 300,
-         {"whose": "self", "items": [], "tax_year": 2025}),
-        (("279998", "honseki"), "koseki", [st.WhoseChosen("household")], 350,
-         {"whose": "household", "items": []}),
-        (("279998", "honseki"), "fuhyo", [st.WhoseChosen("self")], 200, {"whose": "self", "items": []}),
+         200, {"scope": "members", "members": ["m2"], "householder_relationship": False, "honseki": True,
+               "my_number": False}),
+        (("139991", "residence"), "kisaijiko", [st.WhoseChosen("self"), st.OptionsChosen(frozenset())], 200,
+         {"scope": "self", "householder_relationship": False, "honseki": False, "my_number": False}),
+        (("139991", "residence"), "inkan", [], 200, {}),
+        (("139991", "residence"), "kazei", [st.TaxYearChosen(2025)], 300, {"year": 2025}),
+        (("279998", "honseki"), "koseki", [st.WhoseChosen("household")], 350, {"kind": "zenbu"}),
+        (("279998", "honseki"), "koseki", [st.WhoseChosen("self")], 350, {"kind": "kojin"}),
+        (("279998", "honseki"), "fuhyo",
+         [st.WhoseChosen("household"), st.OptionsChosen(frozenset({"honseki"}))], 200,
+         {"scope": "all", "honseki": True}),
     ],
 )
 def test_happy_path_for_each_certificate(
@@ -191,8 +196,8 @@ def test_views_of_the_selection_screens() -> None:
     k = Kiosk()
     k.to_municipality()
     v = k.flow.view
-    assert [(c.key, c.relation, c.label) for c in v.choices] == [("139991", "residence", "見本市"),
-                                                                 ("279998", "honseki", "試験町")]
+    assert [(c.key, c.relation, c.label) for c in v.choices] == [("139991", "residence", "東京都見本市"),
+                                                                 ("279998", "honseki", "大阪府試験町")]
     k.send(st.MunicipalityChosen("139991", "residence"))
     v = k.flow.view
     fuhyo = next(c for c in v.choices if c.key == "fuhyo")

@@ -131,3 +131,14 @@ def test_random_event_sequences_never_lose_money_or_keep_resident_data(events: l
                 assert getattr(k.flow.context, name) == getattr(fresh, name), name
         if k.state is State.PRINTING or k.state is State.ISSUING:
             assert not k.flow.view.can_cancel
+
+
+def test_docs_name_every_state_event_effect_and_message_key() -> None:
+    doc = (FLOW_DIR.parents[1] / "docs" / "kiosk-flow.md").read_text(encoding="utf-8")
+    names = [s.name for s in State]
+    names += [n for n in st.__all__
+              if isinstance(getattr(st, n), type) and issubclass(getattr(st, n), st.Event) and n != "Event"]
+    names += [n for n in fx.__all__ if n != "Effect"]
+    names += [f"`{k}`" for k in MESSAGES]
+    missing = [n for n in names if n not in doc]
+    assert missing == []

@@ -1,0 +1,330 @@
+"""``Runner``: executes the flow's effects against injected devices, the center and the journal.
+
+No Kivy here.  Three threads, one owner each (no shared mutable "current job", DESIGN.md "Where the
+real system failed"):
+
+- the **flow thread** owns the ``Flow``: it takes events from one queue (UI taps via ``submit``,
+  device results, ticks), feeds them to the flow, writes ``JournalOrder`` steps *before* anything
+  else of the batch runs, handles the out-of-band effects (``AbortPrint``, ``CancelPayment``, sounds,
+  wipe) at once, queues the rest for the worker and then calls ``on_view(view)``;
+- the **worker** runs device and center effects strictly in order and posts their results back as
+  events tagged with the flow generation they were issued in (stale ones are dropped by the flow);
+- the **ticker** posts ``Tick(now)`` and card presence changes, and re-checks devices while the kiosk
+  is out of service.
+
+The UI calls ``runner.submit(event)`` from its own thread and renders views in ``on_view`` (marshalled
+to its main loop, e.g. Kivy's ``Clock.schedule_once``).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kiosk.flow import effects as fx
+from kiosk.flow import states as st
+from kiosk.flow.errors import FlowUsageError
+from kiosk.flow.machine import Flow
+from kiosk.flow.messages import MESSAGES
+from kiosk.flow.states import State, View
+
+__all__ = ["CenterApi", "DeviceSet", "Runner", "receipt_lines"]
+
+log = logging.getLogger(__name__)
+
+
+class CenterApi(Protocol):
+    """What the runner uses of ``kiosk.center_client.CenterClient``."""
+
+    def challenge(self) -> Any: ...
+    def authenticate(self, challenge_id: str, certificate: bytes, signature: bytes) -> Any: ...
+    def create_order(self, session_id: str, municipality: str, certificate: str, options: Mapping[str, Any],
+                     copies: int) -> Any: ...
+    def issue(self, order_id: str, idempotency_key: str, payment: Mapping[str, Any]) -> Sequence[Any]: ...
+    def complete(self, order_id: str, result: str, pages_printed: int) -> None: ...
+    def seal_status(self, seal_id: str) -> str: ...
+
+
+class JournalApi(Protocol):
+    def record(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DeviceSet:
+    """The kiosk's devices (``kiosk.devices`` protocols); ``receipt`` is optional."""
+
+    card: Any  # kiosk.devices.CardDevice
+    printer: Any  # kiosk.devices.DocumentPrinter
+    cash: Any  # kiosk.devices.CashDevice
+    receipt: Any = None  # kiosk.devices.ReceiptPrinter
+
+
+def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> list[str]:
+    """The 利用明細: store, kiosk, time, order id, certificate, copies and money.  No personal data."""
+    key = f"certificate.{r.certificate}"
+    name = MESSAGES[key][0] if key in MESSAGES else r.certificate
+    lines = ["利用明細書", store, f"端末番号　{kiosk_id}", when, f"受付番号　{r.order_id}",
+             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預り　{r.paid:,}円",
+             f"おつり　{r.change:,}円"]
+    if r.refunded:
+        lines.append(f"返金　{r.refunded:,}円")
+    return lines
+
+
+class _Stop:
+    """Sentinel that ends a thread's loop."""
+
+
+class Runner:
+    """Drives a ``Flow`` with real (or simulated) devices.  Start with ``start()``, end with ``stop()``.
+
+    :param flow: the state machine (owned by the runner's flow thread from ``start()`` on).
+    :param devices: card, printer, cash device, optional receipt printer.
+    :param center: a ``CenterClient``; ``is_unreachable(exc)`` tells transport failures from refusals.
+    :param journal: the order journal (``kiosk.journal.Journal``).
+    :param on_view: called on the flow thread with each new view.
+    :param on_sound: called with ``(name, loop)`` to play, ``(None, False)`` to stop.
+    """
+
+    def __init__(
+        self, flow: Flow, devices: DeviceSet, center: CenterApi, journal: JournalApi, *, kiosk_id: str,
+        store_name: str = "", on_view: Callable[[View], None] | None = None,
+        on_sound: Callable[[str | None, bool], None] | None = None,
+        clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.25, health_seconds: float = 30.0,
+    ) -> None:
+        self.flow = flow
+        self.devices = devices
+        self.center = center
+        self.journal = journal
+        self.kiosk_id = kiosk_id
+        self.store_name = store_name
+        self._on_view = on_view
+        self._on_sound = on_sound
+        self._clock = clock
+        self._tick = tick_seconds
+        self._health = health_seconds
+        self._events: queue.Queue[tuple[st.Event, int | None] | _Stop] = queue.Queue()
+        self._jobs: queue.Queue[tuple[fx.Effect | str, int, bool] | _Stop] = queue.Queue()
+        self._abort_print = threading.Event()
+        self._cancel_payment = threading.Event()
+        self._journal_lock = threading.Lock()
+        self._card_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._running = threading.Event()
+        self._busy = 0  # jobs queued or running (for wait_idle)
+        self._busy_lock = threading.Condition()
+        self._view: View = flow.view
+
+    # --- public -------------------------------------------------------------------------------------
+
+    @property
+    def view(self) -> View:
+        """The latest view (updated on the flow thread)."""
+        return self._view
+
+    def submit(self, event: st.Event) -> None:
+        """Queue an event from the UI or a device (thread-safe)."""
+        self._events.put((event, None))
+
+    def start(self, *, ticker: bool = True) -> None:
+        """Start the threads; runs the journal recovery and a device check first (on the worker)."""
+        self._running.set()
+        targets: list[tuple[str, Callable[[], None]]] = [("flow", self._flow_loop),
+                                                         ("worker", self._worker_loop)]
+        if ticker:
+            targets.append(("ticker", self._ticker_loop))
+        for name, target in targets:
+            t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        self._enqueue("startup", self.flow.generation)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop every thread (an in-flight print or payment is asked to stop first)."""
+        self._running.clear()
+        self._abort_print.set()
+        self._cancel_payment.set()
+        self._events.put(_Stop())
+        self._jobs.put(_Stop())
+        for t in self._threads:
+            t.join(timeout)
+        self._threads.clear()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until no event or job is pending (tests and the HIL runner)."""
+        deadline = time.monotonic() + timeout
+        with self._busy_lock:
+            while self._busy or not self._events.empty():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._busy_lock.wait(min(left, 0.05))
+        return True
+
+    # --- flow thread ------------------------------------------------------------------------------------
+
+    def _flow_loop(self) -> None:
+        while True:
+            item = self._events.get()
+            if isinstance(item, _Stop):
+                return
+            event, generation = item
+            with self._busy_lock:
+                self._busy += 1
+            try:
+                self._handle(event, generation)
+            except Exception:  # a bug must not stop the kiosk's event loop; it is logged with its trace
+                log.exception("flow thread: %s failed", type(event).__name__)
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+                    self._busy_lock.notify_all()
+
+    def _handle(self, event: st.Event, generation: int | None) -> None:
+        gen = self.flow.generation
+        try:
+            effects = self.flow.submit(event, generation=generation)
+        except FlowUsageError as e:
+            log.warning("flow refused %s: %s", type(event).__name__, e.code)
+            return
+        for effect in effects:
+            self._dispatch(effect, gen)
+        self._view = self.flow.view
+        if self._on_view is not None:
+            self._on_view(self._view)
+
+    def _dispatch(self, effect: fx.Effect, gen: int) -> None:
+        if isinstance(effect, fx.JournalOrder):
+            self._journal(effect.order_id, effect.step, effect.amount, effect.pages)
+        elif isinstance(effect, fx.AbortPrint):
+            self._abort_print.set()
+        elif isinstance(effect, fx.CancelPayment):
+            self._cancel_payment.set()
+        elif isinstance(effect, fx.PlaySound):
+            self._sound(effect.name, effect.loop)
+        elif isinstance(effect, fx.StopSound):
+            self._sound(None, False)
+        elif isinstance(effect, fx.WipeResident):
+            self._enqueue("wipe", gen)
+        else:
+            if isinstance(effect, fx.Print):
+                self._abort_print.clear()
+            if isinstance(effect, fx.StartPayment):
+                self._cancel_payment.clear()
+            self._enqueue(effect, gen)
+
+    def _journal(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> bool:
+        try:
+            with self._journal_lock:
+                self.journal.record(order_id, step, amount, pages)
+            return True
+        except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
+            log.error("journal: cannot record %s for an order: %s", step, e)
+            self._events.put((st.DeviceFault("journal", "journal_error"), None))
+            return False
+
+    def _sound(self, name: str | None, loop: bool) -> None:
+        if self._on_sound is not None:
+            try:
+                self._on_sound(name, loop)
+            except Exception:  # a sound is never worth stopping a transaction for
+                log.exception("sound callback failed")
+
+    def _enqueue(self, job: fx.Effect | str, gen: int) -> None:
+        # Waiting for the resident's coins is not work in progress: wait_idle() must not wait for it.
+        counted = not isinstance(job, fx.StartPayment)
+        if counted:
+            with self._busy_lock:
+                self._busy += 1
+        self._jobs.put((job, gen, counted))
+
+    def _post(self, event: st.Event, gen: int) -> None:
+        self._events.put((event, gen))
+
+    # --- worker -------------------------------------------------------------------------------------
+
+    def _worker_loop(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if isinstance(item, _Stop):
+                return
+            job, gen, counted = item
+            try:
+                if isinstance(job, str):
+                    self._internal(job, gen)
+                else:
+                    self._run(job, gen)
+            except Exception:  # an adapter bug: report it as that device's fault, keep the kiosk alive
+                log.exception("worker: %s failed", type(job).__name__ if not isinstance(job, str) else job)
+                fault = _fallback_fault(job)
+                if fault is not None:
+                    self._post(fault, gen)
+            finally:
+                if counted:
+                    with self._busy_lock:
+                        self._busy -= 1
+                        self._busy_lock.notify_all()
+
+    def _run(self, effect: fx.Effect, gen: int) -> None:
+        from kiosk.flow import _execute
+
+        for event in _execute.run(self, effect, gen):
+            self._post(event, gen)
+
+    def _internal(self, job: str, gen: int) -> None:
+        from kiosk.flow import _execute
+
+        if job == "wipe":
+            with self._card_lock:
+                self.devices.card.release()
+        elif job in ("startup", "health"):
+            for event in _execute.health(self, recover=True):
+                self._events.put((event, None))
+
+    # --- ticker -------------------------------------------------------------------------------------
+
+    def _ticker_loop(self) -> None:
+        present: bool | None = None
+        last_health = self._clock()
+        while self._running.is_set():
+            now = self._clock()
+            self._events.put((st.Tick(now), None))
+            present = self._poll_card(present)
+            if self.flow.state is State.OUT_OF_SERVICE and now - last_health >= self._health:
+                last_health = now
+                self._enqueue("health", self.flow.generation)
+            time.sleep(self._tick)
+
+    def _poll_card(self, present: bool | None) -> bool | None:
+        if not self._card_lock.acquire(timeout=self._tick):
+            return present  # the worker is talking to the card: presence is obvious
+        try:
+            now_present = bool(self.devices.card.present())
+        except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
+            log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
+            if present is not False:
+                self._events.put((st.DeviceFault("card", "reader_offline"), None))
+            return False
+        finally:
+            self._card_lock.release()
+        if now_present != present:
+            self._events.put((st.CardInserted() if now_present else st.CardRemoved(), None))
+        return now_present
+
+
+def _fallback_fault(job: fx.Effect | str) -> st.Event | None:
+    if isinstance(job, fx.ReadCard | fx.VerifyPin):
+        return st.DeviceFault("card", "card_unreadable")
+    if isinstance(job, fx.Authenticate | fx.CreateOrder | fx.Issue | fx.CompleteOrder):
+        return st.CenterError("center_error", type(job).__name__.lower())
+    if isinstance(job, fx.Print):
+        return st.PrinterFault("printer_error", 0)
+    if isinstance(job, fx.StartPayment | fx.Refund):
+        return st.PaymentFault("payment_error" if isinstance(job, fx.StartPayment) else "refund_failed")
+    return None
+

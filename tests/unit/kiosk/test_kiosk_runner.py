@@ -1,0 +1,205 @@
+"""The runner drives whole transactions: flow thread, worker, journal, simulated cash, card, center."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from unit.kiosk.kioskfakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
+
+from kiosk.devices import DeviceStatus, SimulatedCashDevice
+from kiosk.flow import Flow, FlowSettings, State
+from kiosk.flow import states as st
+from kiosk.flow.runner import DeviceSet, Runner
+from kiosk.journal import Journal
+
+
+@dataclass
+class Rig:
+    runner: Runner
+    card: FakeCard
+    printer: FakePrinter
+    cash: SimulatedCashDevice
+    center: MiniCenter
+    journal: Journal
+    receipt: FakeReceipt
+    sounds: list[tuple[str | None, bool]]
+
+    def send(self, *events: st.Event) -> None:
+        for e in events:
+            self.runner.submit(e)
+        assert self.runner.wait_idle(10)
+
+    def until(self, cond: Callable[[], bool], timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while not cond():
+            assert time.monotonic() < deadline, f"stuck in {self.runner.view.state}"
+            self.runner.wait_idle(0.05)
+
+    @property
+    def state(self) -> State:
+        return self.runner.view.state
+
+    def place_card(self) -> None:
+        self.card.present_now = True
+        self.send(st.CardInserted())
+
+    def remove_card(self) -> None:
+        self.card.present_now = False
+        self.send(st.CardRemoved())
+
+    def to_payment(self) -> None:
+        self.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+        self.place_card()
+        assert self.state is State.PIN
+        self.send(*(st.PinDigit(d) for d in "1234"), st.PinSubmitted())
+        assert self.state is State.MUNICIPALITY, self.runner.view
+        self.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
+                  st.WhoseChosen("self"), st.OptionsChosen(frozenset()), st.CopiesChosen(2), st.Confirm())
+        assert self.state is State.PAYMENT and self.runner.view.fee == 400
+
+
+@pytest.fixture
+def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
+    made: list[Rig] = []
+
+    def make(printer: FakePrinter | None = None, center: MiniCenter | None = None,
+             journal_path: Path | None = None) -> Rig:
+        card, cash, receipt = FakeCard(), SimulatedCashDevice(poll_seconds=0.005), FakeReceipt()
+        printer = printer or FakePrinter()
+        center = center or MiniCenter()
+        journal = Journal(journal_path or tmp_path / "journal.db")
+        sounds: list[tuple[str | None, bool]] = []
+        runner = Runner(Flow(FlowSettings()), DeviceSet(card, printer, cash, receipt), center.client(),
+                        journal, kiosk_id="K0001", store_name="見本マート",
+                        on_sound=lambda n, loop: sounds.append((n, loop)))
+        rig = Rig(runner, card, printer, cash, center, journal, receipt, sounds)
+        made.append(rig)
+        runner.start(ticker=False)
+        assert runner.wait_idle(10)
+        return rig
+
+    yield make
+    for rig in made:
+        rig.runner.stop()
+        rig.journal.close()
+
+
+def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory()
+    assert rig.state is State.ATTRACT  # the start-up check passed
+    rig.to_payment()
+    rig.cash.insert(100)
+    rig.cash.insert(500)
+    rig.until(lambda: rig.state is State.TAKE_CARD)
+    assert len(rig.printer.printed) == 2
+    assert ("take_card", True) in rig.sounds
+    rig.until(lambda: bool(rig.center.completes))
+    assert rig.center.completes == [("o-1", "printed", 2)]
+    rig.until(lambda: rig.journal.get("o-1") is not None and rig.journal.get("o-1").closed)  # type: ignore[union-attr]
+    assert rig.journal.counters().issued == 1 and rig.journal.counters().revenue == 400
+    assert sorted(rig.cash.returned) == [100, 100]  # change for 600 - 400
+    receipt = rig.receipt.receipts[-1]
+    assert "手数料　400円" in receipt and "おつり　200円" in receipt and "住民票の写し　2通" in receipt
+    rig.remove_card()
+    assert rig.state is State.TAKE_DOCUMENTS
+    rig.send(st.DocumentsTaken())
+    assert rig.state is State.THANK_YOU
+    assert rig.card.log[-1] == "release"
+    assert rig.runner.flow.context.session_id is None
+
+
+def test_wrong_pin_then_right_pin(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory()
+    rig.send(st.Touch(), st.ChooseLanguage("en"), st.Next())
+    rig.place_card()
+    rig.send(st.PinSubmitted("9999"))
+    assert rig.state is State.PIN and rig.runner.view.tries_left == 2
+    rig.send(st.PinSubmitted("1234"))
+    assert rig.state is State.MUNICIPALITY and rig.card.log == ["read", "sign"]
+
+
+def test_printer_fault_refunds_through_the_cash_device_and_stops(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(printer=FakePrinter(fail_at_page=2))
+    rig.to_payment()
+    rig.cash.insert(500)
+    rig.until(lambda: rig.state is State.ERROR)
+    view = rig.runner.view
+    assert (view.message_key, view.refund) == ("error.printer_fault", 400)
+    assert sum(rig.cash.returned) == 100 + 400  # change, then the refund
+    assert rig.center.completes == [("o-1", "failed", 1)]
+    rig.send(st.Next())
+    rig.remove_card()
+    rig.send(st.DocumentsTaken())
+    assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.printer"
+    rec = rig.journal.get("o-1")
+    assert rec is not None and rec.outcome == "refunded" and rec.refunded == 400
+
+
+def test_cancel_while_paying_gives_the_coins_back(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory()
+    rig.to_payment()
+    rig.cash.insert(100)
+    rig.until(lambda: rig.runner.view.inserted == 100)
+    rig.send(st.Cancel())
+    rig.until(lambda: rig.cash.returned == [100])
+    assert rig.state is State.TAKE_CARD
+    rig.remove_card()
+    assert rig.state is State.TAKE_DOCUMENTS and rig.runner.view.refund == 100
+    rec = rig.journal.get("o-1")
+    assert rec is not None and rec.outcome == "abandoned"
+    assert rig.center.issues == 0
+
+
+def test_card_removed_while_printing_aborts_the_job(rig_factory: Callable[..., Rig]) -> None:
+    gate = threading.Event()
+    rig = rig_factory(printer=FakePrinter(gate=gate))
+    rig.to_payment()
+    rig.cash.insert(500)
+    rig.until(lambda: rig.state is State.PRINTING)
+    rig.card.present_now = False
+    rig.runner.submit(st.CardRemoved())
+    rig.until(lambda: rig.runner.view.message_key == "printing.aborting")
+    gate.set()
+    rig.until(lambda: rig.state is State.ERROR)
+    assert rig.runner.view.message_key == "error.card_removed_refunded"
+    assert rig.printer.printed == []
+    assert rig.center.completes == [("o-1", "failed", 0)]
+
+
+def test_center_down_at_start_puts_the_kiosk_out_of_service(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(center=MiniCenter(down=True))
+    assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.center"
+
+
+def test_printer_fault_at_start_puts_the_kiosk_out_of_service(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(printer=FakePrinter(state=DeviceStatus.FAULT))
+    assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.printer"
+
+
+def test_restart_resolves_an_order_cut_by_a_power_failure(
+    rig_factory: Callable[..., Rig], tmp_path: Path
+) -> None:
+    path = tmp_path / "cut.db"
+    with Journal(path) as j:  # what a kiosk left behind: paid and printed, `complete` never sent
+        steps = [("created", 400, 0), ("paid", 400, 0), ("issued", 0, 0), ("printed", 0, 2)]
+        for step, amount, pages in steps:
+            j.record("o-9", step, amount, pages)
+    center = MiniCenter()
+    center.orders["o-9"] = {"fee": 400, "copies": 2, "state": "issued", "key": "o-9:issue"}
+    rig = rig_factory(center=center, journal_path=path)
+    assert rig.state is State.ATTRACT
+    assert center.completes == [("o-9", "printed", 2)]
+    assert rig.journal.counters().issued == 1
+
+
+def test_invalid_ui_input_is_refused_without_stopping_the_loop(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory()
+    rig.send(st.Touch(), st.ChooseLanguage("xx"))
+    assert rig.state is State.LANGUAGE
+    rig.send(st.ChooseLanguage("ja"))
+    assert rig.state is State.NOTICE
