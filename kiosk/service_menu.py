@@ -2,8 +2,8 @@
 
 The Kivy screens (``kiosk/ui/``) only render what this module says and call its actions:
 
-- ``StaffAuth``: the staff PIN, checked against a salted PBKDF2 hash from the config (the PIN itself is
-  never stored), with a lockout after repeated failures (injected clock, so tests need no sleeps);
+- the staff PIN is checked by ``kiosk.flow.staff.StaffGate`` (hash in the config, lockout after repeated
+  failures, clock injected); ``ServiceMenu.login`` audits each attempt;
 - ``CornerGesture``: the hidden entry, a tap in each corner in order (top-left, top-right, bottom-right,
   bottom-left) within a few seconds, which a resident does not do by accident;
 - ``AuditLog``: an append-only JSON-lines file; every staff action adds one line with the action name and
@@ -16,151 +16,30 @@ The Kivy screens (``kiosk/ui/``) only render what this module says and call its 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import hashlib
-import hmac
 import json
 import logging
 import os
-import secrets
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from kiosk.errors import KioskError
+from kiosk.flow.staff import StaffGate
 
 __all__ = [
     "AuditLog",
-    "AuthResult",
-    "AuthStatus",
     "CornerGesture",
-    "DeviceStatus",
     "IssueCounters",
+    "LoginState",
     "ServiceBackend",
-    "ServiceConfigError",
     "ServiceMenu",
-    "ServiceSettings",
-    "StaffAuth",
-    "hash_staff_pin",
+    "StatusLine",
 ]
 
 log = logging.getLogger(__name__)
 
-_SCHEME = "pbkdf2_sha256"
 _MAX_LOG_BYTES = 256 * 1024  # the log view reads at most this much of the audit log's tail
-
-
-class ServiceConfigError(KioskError):
-    """The ``service`` section of the config is invalid (bad hash, unknown key, bad number)."""
-
-    code = "service_config"
-
-
-def hash_staff_pin(pin: str, *, salt: bytes | None = None, iterations: int = 200_000) -> str:
-    """``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>`` for the config file's ``staff_pin_hash``.
-
-    :raises ServiceConfigError: the PIN is not 4 to 8 digits.
-    """
-    if not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise ServiceConfigError("staff PIN: 4 to 8 digits")
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
-    return f"{_SCHEME}${iterations}${salt.hex()}${digest.hex()}"
-
-
-def _parse_hash(text: str) -> tuple[int, bytes, bytes]:
-    parts = text.split("$")
-    if len(parts) != 4 or parts[0] != _SCHEME:
-        raise ServiceConfigError(f"staff_pin_hash: expected {_SCHEME}$iterations$salt$hash")
-    try:
-        return int(parts[1]), bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
-    except ValueError as e:
-        raise ServiceConfigError("staff_pin_hash: iterations or hex fields are malformed") from e
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    """The ``service`` section of the kiosk config."""
-
-    staff_pin_hash: str
-    max_failures: int = 3
-    lockout_seconds: float = 300.0
-    audit_log: str = "var/kiosk/audit.jsonl"
-    counters: str = "var/kiosk/counters.json"
-    gesture_seconds: float = 5.0
-
-    def __post_init__(self) -> None:
-        _parse_hash(self.staff_pin_hash)
-        if self.max_failures < 1 or self.lockout_seconds <= 0 or self.gesture_seconds <= 0:
-            raise ServiceConfigError("service: max_failures >= 1, lockout_seconds and gesture_seconds > 0")
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, object]) -> ServiceSettings:
-        """Build from the config file's table; unknown keys are rejected (DESIGN.md: one validated config).
-
-        :raises ServiceConfigError: unknown key, missing hash or a value of the wrong type.
-        """
-        known = set(cls.__dataclass_fields__)
-        unknown = set(raw) - known
-        if unknown:
-            raise ServiceConfigError(f"service: unknown key {sorted(unknown)[0]!r}")
-        if "staff_pin_hash" not in raw:
-            raise ServiceConfigError("service: staff_pin_hash is required")
-        try:
-            return cls(**raw)  # type: ignore[arg-type]
-        except TypeError as e:
-            raise ServiceConfigError(f"service: {e}") from e
-
-
-class AuthStatus(enum.Enum):
-    OK = "ok"
-    WRONG = "wrong"
-    LOCKED = "locked"
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    status: AuthStatus
-    tries_left: int
-    locked_for: float = 0.0  # seconds until the lockout ends
-
-
-class StaffAuth:
-    """Staff PIN check with lockout: ``max_failures`` wrong PINs lock the login for ``lockout_seconds``."""
-
-    def __init__(self, settings: ServiceSettings, clock: Callable[[], float] = time.monotonic) -> None:
-        self._iterations, self._salt, self._digest = _parse_hash(settings.staff_pin_hash)
-        self._max = settings.max_failures
-        self._lockout = settings.lockout_seconds
-        self._clock = clock
-        self._failures = 0
-        self._locked_until = 0.0
-
-    def status(self) -> AuthResult:
-        """Where the login stands now (the login screen renders it)."""
-        left = self._locked_until - self._clock()
-        if left > 0:
-            return AuthResult(AuthStatus.LOCKED, 0, left)
-        if self._locked_until:
-            self._failures, self._locked_until = 0, 0.0
-        return AuthResult(AuthStatus.WRONG if self._failures else AuthStatus.OK, self._max - self._failures)
-
-    def check(self, pin: str) -> AuthResult:
-        """Check a staff PIN.  While locked, nothing is checked (not even the right PIN)."""
-        now = self.status()
-        if now.status is AuthStatus.LOCKED:
-            return now
-        got = hashlib.pbkdf2_hmac("sha256", pin.encode(), self._salt, self._iterations)
-        if hmac.compare_digest(got, self._digest):
-            self._failures = 0
-            return AuthResult(AuthStatus.OK, self._max)
-        self._failures += 1
-        if self._failures >= self._max:
-            self._locked_until = self._clock() + self._lockout
-            return AuthResult(AuthStatus.LOCKED, 0, self._lockout)
-        return AuthResult(AuthStatus.WRONG, self._max - self._failures)
 
 
 Corner = Literal["tl", "tr", "br", "bl"]
@@ -305,7 +184,7 @@ DeviceState = Literal["ok", "warning", "fault", "unknown"]
 
 
 @dataclass(frozen=True)
-class DeviceStatus:
+class StatusLine:
     """One line of the status panel; ``detail`` is a message key (``service.detail.*``)."""
 
     device: Literal["reader", "printer", "payment", "center"]
@@ -317,48 +196,57 @@ class DeviceStatus:
 class ServiceBackend(Protocol):
     """What the menu needs from the device wiring (the runner implements it; tests use a fake)."""
 
-    def device_status(self) -> list[DeviceStatus]: ...
+    def device_status(self) -> list[StatusLine]: ...
 
-    def test_print(self) -> DeviceStatus: ...
+    def test_print(self) -> StatusLine: ...
 
-    def test_reader(self) -> DeviceStatus: ...
+    def test_reader(self) -> StatusLine: ...
 
     def paper_replenished(self) -> None: ...
 
     def restart(self) -> None: ...
 
 
+LoginState = Literal["idle", "wrong", "locked"]
+
+
 @dataclass
 class ServiceMenu:
     """The menu's actions; each is appended to the audit log with its outcome code."""
 
-    settings: ServiceSettings
+    gate: StaffGate
     backend: ServiceBackend
     audit: AuditLog
     counters: IssueCounters
-    auth: StaffAuth = field(init=False)
     out_of_service: bool = False
     last_result: str | None = None  # message key of the last action's outcome (shown on screen)
-    clock: Callable[[], float] = time.monotonic
+    _wrong: bool = False
 
-    def __post_init__(self) -> None:
-        self.auth = StaffAuth(self.settings, self.clock)
+    def login(self, pin: str) -> bool:
+        """Check a staff PIN (refused while locked); audited without the PIN."""
+        locked = self.gate.locked
+        ok = self.gate.check(pin)
+        self._wrong = not ok
+        self.audit.append("staff_login", result="locked" if locked else ("ok" if ok else "wrong"))
+        return ok
 
-    def login(self, pin: str) -> AuthResult:
-        result = self.auth.check(pin)
-        self.audit.append("staff_login", result=result.status.value)
-        return result
+    @property
+    def login_state(self) -> LoginState:
+        """What the login screen says: nothing yet, wrong PIN, or locked out."""
+        if self.gate.locked:
+            return "locked"
+        return "wrong" if self._wrong else "idle"
 
-    def status(self) -> list[DeviceStatus]:
+    def status(self) -> list[StatusLine]:
         return self.backend.device_status()
 
-    def test_print(self) -> DeviceStatus:
+    def test_print(self) -> StatusLine:
         got = self.backend.test_print()
         self.audit.append("test_print", result=got.state)
         self.last_result = f"service.result.{got.state}"
         return got
 
-    def test_reader(self) -> DeviceStatus:
+    def test_reader(self) -> StatusLine:
         got = self.backend.test_reader()
         self.audit.append("test_reader", result=got.state)
         self.last_result = f"service.result.{got.state}"
@@ -381,7 +269,7 @@ class ServiceMenu:
     def leave(self) -> bool:
         """Audit the exit; returns whether the kiosk goes back into service."""
         self.audit.append("service_exit", in_service=not self.out_of_service)
-        self.last_result = None
+        self.last_result, self._wrong = None, False
         return not self.out_of_service
 
     def log_lines(self, n: int = 12) -> list[str]:

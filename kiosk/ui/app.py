@@ -91,8 +91,9 @@ class KioskApp(App):  # type: ignore[misc]
         self.languages = languages
         self.tr = translator or Translator()
         self.sounds = sounds or Sounds(self.settings.sound)
-        self.theme = Theme.high_contrast() if self.settings.high_contrast else Theme.normal()
-        self.gesture = CornerGesture(service.settings.gesture_seconds if service else 5.0, clock)
+        theme = Theme.high_contrast() if self.settings.high_contrast else Theme.normal()
+        self.theme = theme.scaled(self.settings.font_scale)
+        self.gesture = CornerGesture(self.settings.gesture_seconds, clock)
         self.view: View | None = None
         self._shown: View | None = None
         self._local: dict[str, Any] = {}

@@ -56,6 +56,7 @@ class Render:
     def label(self, text: str, *, px: int | None = None, color: Any = None, font: str | None = None,
               **kw: Any) -> FitLabel:
         px = px or self.theme.body_px
+        kw.setdefault("line_height", 1.3)  # airy lines for long messages (elderly readers)
         return FitLabel(text=text, base_font=px, min_font=self.theme.min_px, font_name=font or self.font(),
                         color=color or self.theme.text, **kw)
 
@@ -184,11 +185,13 @@ def _choice_tile(r: Render, c: Choice, main: str, sub: str | None, sub_font: str
     tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
                 disabled_look=not c.available)
     texts = BoxLayout(orientation="vertical")
+    why = bool(c.reason_key and not c.available)
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
-                              font_name=r.font(), color=fg, halign="left"))
-    below = r.t(c.reason_key) if c.reason_key and not c.available else sub
+                              font_name=r.font(), color=fg, halign="left", size_hint_y=0.4 if why else 0.5))
+    below = r.t(c.reason_key) if why and c.reason_key else sub
     if below:
         texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
+                                  size_hint_y=0.6 if why else 0.5,
                                   font_name=r.font() if c.reason_key and not c.available else (sub_font or r.font()),
                                   color=fg, halign="left"))
     tile.add_widget(texts)

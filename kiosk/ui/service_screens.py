@@ -6,7 +6,6 @@ action goes through ``ServiceMenu``, which audits it; nothing is decided here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from kivy.uix.boxlayout import BoxLayout
@@ -14,7 +13,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
 from kiosk.flow import states as st
-from kiosk.service_menu import AuthStatus, ServiceMenu
+from kiosk.service_menu import ServiceMenu
 from kiosk.ui.screens import Body, Render, _pin_pad
 from kiosk.ui.widgets import Dots
 
@@ -42,18 +41,11 @@ def service_login(r: Render, menu: ServiceMenu) -> Body:
     def submit() -> None:
         pin = "".join(typed)
         typed.clear()
-        result = menu.login(pin)
-        r.local["result"] = result
-        r.send(st.StaffPinSubmitted(result.status is AuthStatus.OK))
+        r.send(st.StaffPinSubmitted(menu.login(pin)))
         r.refresh()
 
-    status = menu.auth.status()
-    if status.status is AuthStatus.LOCKED:
-        hint = r.t("service.locked", minutes=math.ceil(status.locked_for / 60))
-    elif status.status is AuthStatus.WRONG:
-        hint = r.t("service.pin_wrong") + "\n" + r.t("service.tries", tries=status.tries_left)
-    else:
-        hint = ""
+    state = menu.login_state
+    hint = {"locked": r.t("service.locked"), "wrong": r.t("service.pin_wrong"), "idle": ""}[state]
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=len(typed), total=max(4, len(typed)), theme=r.theme, size_hint_y=0.35))
     left.add_widget(r.label(hint, color=r.theme.alert))

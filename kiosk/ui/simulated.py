@@ -20,27 +20,28 @@ from kiosk.flow import states as st
 
 __all__ = ["SAMPLE_MUNICIPALITIES", "SimulatedDevices"]
 
-SAMPLE_MUNICIPALITIES: list[dict[str, Any]] = [
+SAMPLE_MUNICIPALITIES: list[dict[str, Any]] = [  # the shape of docs/kiosk-flow.md "Center data"
     {
-        "code": "139991", "name": "見本市", "relation": "residence",
+        "code": "139991", "name": "東京都見本市", "relation": "residence",
         "services": [
-            {"certificate": "juminhyo", "fee": 200, "max_copies": 5,
-             "whose": ["self", "household", "members"],
-             "members": [{"id": "m1", "name": "見本　太郎"}, {"id": "m2", "name": "見本　花子"}],
-             "options": [{"key": "householder"}, {"key": "honseki"},
-                         {"key": "my_number", "available": False, "reason": "not_offered"}]},
-            {"certificate": "kisaijiko", "fee": 200, "whose": ["self", "household"]},
-            {"certificate": "inkan", "fee": 200},
-            {"certificate": "kazei", "fee": 300, "tax_years": [2025, 2026]},
+            {"certificate": "juminhyo", "available": True, "fee": 200, "max_copies": 5,
+             "options": {"scope": ["self", "household"], "householder_relationship": True, "honseki": True,
+                         "my_number": False},
+             "members": [{"id": "m1", "name": "見本　太郎"}, {"id": "m2", "name": "見本　花子"}]},
+            {"certificate": "kisaijiko", "available": True, "fee": 200,
+             "options": {"scope": ["self", "household"], "householder_relationship": True, "honseki": True,
+                         "my_number": False}},
+            {"certificate": "inkan", "available": True, "fee": 200, "options": {}},
+            {"certificate": "kazei", "available": True, "fee": 300, "options": {"years": [2025, 2026]}},
             {"certificate": "fuhyo", "available": False, "reason": "support_measure", "fee": 200},
         ],
     },
     {
-        "code": "279998", "name": "試験町", "relation": "honseki",
+        "code": "279998", "name": "大阪府試験町", "relation": "honseki",
         "services": [
-            {"certificate": "koseki", "fee": 450, "whose": ["self", "household", "members"],
-             "members": [{"id": "k1", "name": "試験　一郎"}]},
-            {"certificate": "fuhyo", "fee": 300, "whose": ["self", "household"]},
+            {"certificate": "koseki", "available": True, "fee": 450, "options": {"kind": ["zenbu", "kojin"]}},
+            {"certificate": "fuhyo", "available": True, "fee": 300,
+             "options": {"scope": ["self", "all"], "honseki": True}},
         ],
     },
 ]

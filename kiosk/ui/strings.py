@@ -36,8 +36,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "printing.stay": ("印刷が終わるまで、その場を離れないでください", "Please stay here until printing is finished"),
     "take_card.alert": ("カードの取り忘れにご注意ください", "Do not forget your card"),
     # Service menu (staff; shown in Japanese, or English when the kiosk language is English)
-    "service.locked": ("ロックされています。{minutes}分後にもう一度お試しください", "Locked. Try again in {minutes} min"),
-    "service.tries": ("あと{tries}回で一時ロックされます", "{tries} more tries before a lockout"),
+    "service.locked": ("暗証番号を続けて間違えたため、しばらく操作できません", "Too many wrong PINs: locked for a while"),
     "service.device.reader": ("カードリーダー", "Card reader"),
     "service.device.printer": ("プリンター", "Printer"),
     "service.device.payment": ("入金機", "Cash device"),

@@ -9,7 +9,7 @@ diacritic, which Noto Sans CJK's Latin set lacks).  Japanese data shown on a for
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 __all__ = ["FONTS", "JA_FONT", "Theme", "font_for"]
@@ -61,6 +61,14 @@ class Theme:
     button_px: int = 32
     small_px: int = 24
     min_px: int = 20  # no resident text is drawn smaller than this
+
+    def scaled(self, factor: float) -> Theme:
+        """Type sizes × ``factor`` (config ``ui.font_scale``); text still shrinks to fit its box."""
+        if factor == 1.0:
+            return self
+        return replace(self, title_px=round(self.title_px * factor), body_px=round(self.body_px * factor),
+                       button_px=round(self.button_px * factor), small_px=round(self.small_px * factor),
+                       min_px=round(self.min_px * min(1.0, factor)))
 
     @classmethod
     def normal(cls) -> Theme:

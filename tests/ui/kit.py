@@ -10,21 +10,15 @@ from typing import Any
 
 from kiosk.flow import Flow, FlowSettings, State, Timeouts
 from kiosk.flow import states as st
-from kiosk.service_menu import (
-    AuditLog,
-    DeviceStatus,
-    IssueCounters,
-    ServiceMenu,
-    ServiceSettings,
-    hash_staff_pin,
-)
+from kiosk.flow.staff import StaffGate, hash_pin
+from kiosk.service_menu import AuditLog, IssueCounters, ServiceMenu, StatusLine
 from kiosk.ui.i18n import LANGUAGES, Translator
 from kiosk.ui.port import LocalPort
 from kiosk.ui.settings import UISettings
 from kiosk.ui.simulated import SimulatedDevices
 
 STAFF_PIN = "2580"
-_HASH = hash_staff_pin(STAFF_PIN, salt=b"fixed-test-salt!", iterations=1000)
+_HASH = hash_pin(STAFF_PIN, iterations=100_000)  # the least kiosk.flow.staff accepts: fast tests
 TR = Translator()
 
 
@@ -36,12 +30,18 @@ def pump(frames: int = 2) -> None:
 
 
 def screenshot(path: Path) -> Path:
+    """Redraw and read the back buffer before any flip (docs/kivy-headless.md pitfall 1); Pillow writes
+    the PNG with fast compression (SDL's own PNG writer takes ~0.5 s per 1280×800 frame)."""
     from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
 
     path.parent.mkdir(parents=True, exist_ok=True)
     pump(1)
-    Window.dispatch("on_draw")  # read the back buffer right after drawing (pitfall 1)
-    os.replace(Window.screenshot(name=str(path)), path)
+    Window.dispatch("on_draw")
+    w, h = Window.size
+    data = glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE)
+    Image.frombytes("RGB", (w, h), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(path, compress_level=1)
     return path
 
 
@@ -66,20 +66,20 @@ class FakeBackend:
     paper_near_end: bool = True
     calls: list[str] = field(default_factory=list)
 
-    def device_status(self) -> list[DeviceStatus]:
-        return [DeviceStatus("reader", "ok"),
-                DeviceStatus("printer", "warning" if self.paper_near_end else "ok",
+    def device_status(self) -> list[StatusLine]:
+        return [StatusLine("reader", "ok"),
+                StatusLine("printer", "warning" if self.paper_near_end else "ok",
                              "paper_near_end" if self.paper_near_end else None),
-                DeviceStatus("payment", "ok"),
-                DeviceStatus("center", "ok", latency_ms=42.0)]
+                StatusLine("payment", "ok"),
+                StatusLine("center", "ok", latency_ms=42.0)]
 
-    def test_print(self) -> DeviceStatus:
+    def test_print(self) -> StatusLine:
         self.calls.append("test_print")
-        return DeviceStatus("printer", "ok")
+        return StatusLine("printer", "ok")
 
-    def test_reader(self) -> DeviceStatus:
+    def test_reader(self) -> StatusLine:
         self.calls.append("test_reader")
-        return DeviceStatus("reader", "ok")
+        return StatusLine("reader", "ok")
 
     def paper_replenished(self) -> None:
         self.calls.append("paper_replenished")
@@ -107,8 +107,8 @@ def make_kiosk(tmp: Path, settings: UISettings, **devices: Any) -> tuple[Any, Lo
     sim = SimulatedDevices(on_receipt=counters.record, **devices)
     port = LocalPort(flow, sim)
     backend = FakeBackend()
-    menu = ServiceMenu(ServiceSettings(staff_pin_hash=_HASH, lockout_seconds=300), backend,
-                       AuditLog(tmp / "audit.jsonl"), counters, clock=clock)
+    menu = ServiceMenu(StaffGate(_HASH, max_attempts=3, lockout_seconds=300, clock=clock), backend,
+                       AuditLog(tmp / "audit.jsonl"), counters)
     counters.record(dt.date(2026, 11, 25), "juminhyo", 3)
     app = KioskApp(port, settings, service=menu, clock=clock)
     app.clock = clock

@@ -70,7 +70,7 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.shot("10-whose")
     d.key("whose.juminhyo.household")
     assert d.state is State.ITEMS
-    d.key("item.householder")
+    d.key("item.householder_relationship")
     d.shot("11-items")
     d.key("button.next")
     assert d.state is State.COPIES
@@ -99,4 +99,6 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     assert d.state is State.THANK_YOU
     d.shot("18-thank-you")
     order = [e for e in d.port.effects if type(e).__name__ == "CreateOrder"][0]
-    assert (order.certificate, order.copies, order.options["items"]) == ("juminhyo", 2, ["householder"])
+    assert (order.certificate, order.copies) == ("juminhyo", 2)
+    assert (order.options["scope"], order.options["householder_relationship"], order.options["honseki"]) == (
+        "household", True, False)
