@@ -107,7 +107,9 @@ class KioskApp(App):  # type: ignore[misc]
         Window.clearcolor = self.theme.background
         Window.bind(on_keyboard=self._on_keyboard)
         self.root_layout = KioskRoot(self)
-        self.port.subscribe(self._on_view)
+        subscribe = getattr(self.port, "subscribe", None)
+        if subscribe is not None:  # LocalPort; the Runner calls on_view itself (its on_view= argument)
+            subscribe(self.on_view)
         self.render(self.port.view)
         if self.settings.tick_seconds > 0:
             self._ticker = Clock.schedule_interval(self._tick, self.settings.tick_seconds)
@@ -125,8 +127,15 @@ class KioskApp(App):  # type: ignore[misc]
     def _tick(self, _dt: float) -> None:
         self.port.submit(st.Tick(time.monotonic()))
 
-    def _on_view(self, view: View) -> None:
+    def on_view(self, view: View) -> None:
+        """A new view from the flow (any thread): rendered on Kivy's thread before the next frame."""
         Clock.schedule_once(lambda _dt: self.render(view), -1)
+
+    def on_sound(self, name: str | None, loop: bool) -> None:
+        """The runner's ``PlaySound``/``StopSound`` (any thread).  Loops follow ``View.sound``; one-shot
+        sounds (the inactivity warning, an error) are played here."""
+        if name is not None and not loop:
+            Clock.schedule_once(lambda _dt: self.sounds.play_once(name), -1)
 
     # --- rendering ------------------------------------------------------------------------------------
 

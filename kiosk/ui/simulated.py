@@ -17,8 +17,9 @@ from typing import Any
 from kiosk.flow import parse_municipalities
 from kiosk.flow import effects as fx
 from kiosk.flow import states as st
+from kiosk.service_menu import StatusLine
 
-__all__ = ["SAMPLE_MUNICIPALITIES", "SimulatedDevices"]
+__all__ = ["SAMPLE_MUNICIPALITIES", "SimulatedBackend", "SimulatedDevices"]
 
 SAMPLE_MUNICIPALITIES: list[dict[str, Any]] = [  # the shape of docs/kiosk-flow.md "Center data"
     {
@@ -135,3 +136,30 @@ class SimulatedDevices:
     def _PlaySound(self, e: fx.PlaySound) -> Iterable[st.Event]:  # noqa: N802
         self.sounds.append(e.name)
         return ()
+
+
+@dataclass
+class SimulatedBackend:
+    """``kiosk.service_menu.ServiceBackend`` for the demo: every device answers OK."""
+
+    on_restart: Callable[[], None] | None = None
+    paper_near_end: bool = False
+
+    def device_status(self) -> list[StatusLine]:
+        return [StatusLine("reader", "ok"),
+                StatusLine("printer", "warning" if self.paper_near_end else "ok",
+                           "paper_near_end" if self.paper_near_end else None),
+                StatusLine("payment", "ok"), StatusLine("center", "ok", latency_ms=1.0)]
+
+    def test_print(self) -> StatusLine:
+        return StatusLine("printer", "ok")
+
+    def test_reader(self) -> StatusLine:
+        return StatusLine("reader", "ok")
+
+    def paper_replenished(self) -> None:
+        self.paper_near_end = False
+
+    def restart(self) -> None:
+        if self.on_restart is not None:
+            self.on_restart()

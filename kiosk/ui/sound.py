@@ -58,6 +58,18 @@ class Sounds:
         except Exception as e:  # noqa: BLE001
             log.warning("cannot play %s: %s", name, type(e).__name__)
 
+    def play_once(self, name: str) -> None:
+        if not self.enabled:
+            return
+        sound = self._load(name)
+        if sound is None:
+            return
+        try:
+            sound.loop = False
+            sound.play()
+        except Exception as e:  # noqa: BLE001
+            log.warning("cannot play %s: %s", name, type(e).__name__)
+
     def stop(self) -> None:
         if self.current is None:
             return

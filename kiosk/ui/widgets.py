@@ -60,16 +60,21 @@ class FitLabel(Label):
 
     def _fit(self, *_: Any) -> None:
         inner_w, _inner_h = self._inner()
-        size = self.base_font
-        while True:
+        # Sizes come from a short ladder: SDL_ttf opens one font object per (file, size), so
+        # arbitrary sizes would each load another copy of a 20 MB CJK font.
+        sizes = [self.base_font] + [px for px in _LADDER if self.min_font <= px < self.base_font]
+        if sizes[-1] > self.min_font:
+            sizes.append(self.min_font)
+        for size in sizes:
             self.font_size = size
             self.text_size = (inner_w, None)
             self.texture_update()
             single = self.texture_size[1] < size * 1.6
-            if (self.fits() and (single or not self.one_line or size < self.base_font * 0.85)) \
-                    or size <= self.min_font:
+            if self.fits() and (single or not self.one_line or size < self.base_font * 0.85):
                 break
-            size = max(self.min_font, size * 0.9)
+
+
+_LADDER = (60, 56, 52, 48, 44, 40, 36, 34, 32, 30, 28, 26, 24, 22, 20, 18, 16)
 
 
 class Tile(ButtonBehavior, BoxLayout):
@@ -145,7 +150,7 @@ class PagesBar(Widget):
             self._event = Clock.schedule_interval(self._step, 1 / 30)
 
     def _step(self, dt: float) -> None:
-        if self.parent is None:  # the screen was replaced
+        if self.get_root_window() is None:  # the screen was replaced
             self._event.cancel()
             return
         self._phase = (self._phase + dt * 0.6) % 1.0
@@ -179,30 +184,37 @@ def pulse(widget: Widget) -> None:
     """Slowly fade ``widget`` in and out forever (attention without flashing: no seizure risk)."""
     anim = Animation(opacity=0.45, duration=0.9) + Animation(opacity=1.0, duration=0.9)
     anim.repeat = True
+    anim.bind(on_progress=_stop_when_gone)
     anim.start(widget)
 
 
+def _stop_when_gone(anim: Animation, widget: Widget, _progress: float) -> None:
+    # A repeating animation holds its widget: once the screen is replaced, stop it (else it leaks).
+    if widget.get_root_window() is None:
+        anim.cancel(widget)
+
+
 class CardPicture(Widget):
-    """A My Number card (ID-1, 85.6 × 54 mm) settling onto the reader, drawn with canvas shapes."""
+    """A My Number card (ID-1, 85.6 × 54 mm) settling onto the reader, drawn with canvas shapes.
+
+    With ``alert`` (take your card) the card lifts off the reader instead.
+    """
 
     def __init__(self, *, theme: Theme, alert: bool = False, **kw: Any) -> None:
         super().__init__(**kw)
         self.theme, self.alert = theme, alert
-        self.lift = 0.0  # 0 = on the reader, 1 = above it
+        self.lift = 1.0 if not alert else 0.0  # 0 = on the reader, 1 = above it
+        self._t = 0.0
         self.bind(pos=self._draw, size=self._draw)
         self._event = Clock.schedule_interval(self._step, 1 / 30)
-        self._t = 0.0
 
     def _step(self, dt: float) -> None:
-        if self.parent is None:
+        if self.get_root_window() is None:  # the screen was replaced
             self._event.cancel()
             return
         self._t = (self._t + dt) % 2.4
-        # down over 1.4 s (ease out), then rest for 1 s
-        p = min(1.0, self._t / 1.4)
-        self.lift = 0.0 if self.alert else (1 - p) ** 2
-        if self.alert:  # "take your card": the card lifts off the reader instead
-            self.lift = min(1.0, self._t / 1.4) ** 0.5
+        p = min(1.0, self._t / 1.4)  # move for 1.4 s, then rest for 1 s
+        self.lift = p ** 0.5 if self.alert else (1 - p) ** 2
         self._draw()
 
     def _draw(self, *_: Any) -> None:
