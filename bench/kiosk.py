@@ -55,7 +55,8 @@ def child() -> None:  # pragma: no cover - runs in the measured process
 
     flips: list[float] = []
     Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
-    port = LocalPort(Flow(FlowSettings(languages=LANGUAGES)), SimulatedDevices(auto_pay=True, auto_print=True))
+    devices = SimulatedDevices(auto_pay=True, auto_print=True)
+    port = LocalPort(Flow(FlowSettings(languages=LANGUAGES)), devices)
     app = KioskApp(port, settings)
     app._run_prepare()
     runTouchApp(embedded=True)
@@ -105,7 +106,8 @@ def run_once() -> dict[str, Any]:
                          capture_output=True, text=True, timeout=120, check=True).stdout
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     ready, result = lines[0], lines[1]
-    return {"startup_s": ready["ready"] - t0, "rss_mb": ready["rss_mb"], "rss_after_mb": result["rss_after_mb"],
+    return {"startup_s": ready["ready"] - t0, "rss_mb": ready["rss_mb"],
+            "rss_after_mb": result["rss_after_mb"],
             "taps": result["taps"]}
 
 

@@ -32,6 +32,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def _later(holder: dict[str, Any], method: str) -> Any:
+    """A callback to the app's ``method``; the app does not exist yet when the runner is built."""
+
+    def call(*args: Any) -> Any:
+        return getattr(holder["app"], method)(*args)
+
+    return call
+
+
 def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.flow import Flow
     from kiosk.flow.staff import StaffGate
@@ -57,10 +66,9 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
         log.warning("no device wiring (kiosk.wiring): running with simulated devices")
         port = LocalPort(Flow(cfg.flow_settings()),
                          SimulatedDevices(auto_pay=True, auto_print=True, on_receipt=counters.record))
-        backend: Any = SimulatedBackend(on_restart=lambda: holder["app"].stop())
+        backend: Any = SimulatedBackend(on_restart=_later(holder, "stop"))
     else:
-        port, backend = wiring.build_runner(cfg, lambda v: holder["app"].on_view(v),
-                                            lambda name, loop: holder["app"].on_sound(name, loop))
+        port, backend = wiring.build_runner(cfg, _later(holder, "on_view"), _later(holder, "on_sound"))
     menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
     app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages)
     holder["app"] = app

@@ -88,6 +88,7 @@ class CornerGesture:
 
 
 _AUDIT_FIELD = frozenset("abcdefghijklmnopqrstuvwxyz_")
+_AUDIT_VALUE = _AUDIT_FIELD | frozenset("0123456789.-")
 
 
 class AuditLog:
@@ -114,7 +115,7 @@ class AuditLog:
             if not name or len(name) > 40 or not set(name) <= _AUDIT_FIELD:
                 raise ValueError(f"audit: {name!r} is not a lower-case code")
         for value in fields.values():
-            if isinstance(value, str) and (len(value) > 40 or not set(value) <= _AUDIT_FIELD | set("0123456789.-")):
+            if isinstance(value, str) and (len(value) > 40 or not set(value) <= _AUDIT_VALUE):
                 raise ValueError("audit: string values must be short codes")
         at = dt.datetime.fromtimestamp(self._clock(), tz=dt.UTC).isoformat(timespec="seconds")
         entry: dict[str, object] = {"at": at, "action": action, **fields}

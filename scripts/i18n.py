@@ -112,7 +112,7 @@ def problems() -> list[str]:
     found = []
     names = re.compile(r"\{(\w+)\}")
     src = source_messages()
-    for lang, locale in LOCALES.items():
+    for locale in LOCALES.values():
         po = po_path(locale)
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != _mo_bytes(po, locale):
@@ -135,17 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", choices=["extract", "update", "compile", "check"])
     args = ap.parse_args(argv)
     if args.command == "extract":
-        print(extract())
+        sys.stdout.write(f"{extract()}\n")
     elif args.command == "update":
         for p in update():
-            print(p)
+            sys.stdout.write(f"{p}\n")
     elif args.command == "compile":
         for p in compile_all():
-            print(p)
+            sys.stdout.write(f"{p}\n")
     else:
         bad = problems()
         for line in bad:
-            print(line)
+            sys.stdout.write(f"{line}\n")
         return 1 if bad else 0
     return 0
 

@@ -43,7 +43,7 @@ _ALERT = frozenset({State.TAKE_CARD, State.TAKE_DOCUMENTS})  # "don't leave it b
 _GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
 
 
-class KioskRoot(FloatLayout):
+class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
     """Catches the touches the screens do not: any touch on ATTRACT starts, corners are the staff gesture."""
 
     def __init__(self, app: KioskApp, **kw: Any) -> None:
@@ -67,7 +67,7 @@ class KioskRoot(FloatLayout):
         return bool(super().on_touch_down(touch))
 
 
-class _Modal(FloatLayout):
+class _Modal(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
     """The inactivity warning: taps outside its buttons must not reach the screen underneath."""
 
     def on_touch_down(self, touch: Any) -> bool:
@@ -191,7 +191,8 @@ class KioskApp(App):  # type: ignore[misc]
         bar = BoxLayout(size_hint_y=None, height=self.settings.min_target_px + 12, spacing=8, padding=(8, 6))
         for code in self.languages:
             kind = "selected" if code == r.lang else "secondary"
-            bar.add_widget(r.button(self.tr.text(f"language.{code}", code), st.ChooseLanguage(code), kind=kind,
+            name = self.tr.text(f"language.{code}", code)  # each language's own name, in its own font
+            bar.add_widget(r.button(name, st.ChooseLanguage(code), kind=kind,
                                     font=r.font(code), px=28))
         return bar
 

@@ -19,7 +19,7 @@ __all__ = ["SLIDES", "AttractLoop"]
 SLIDES = ("attract.slide.service", "attract.slide.hours", "attract.slide.cards")
 
 
-class AttractLoop(FloatLayout):
+class AttractLoop(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
     """Slides cross-fade every ``attract_slide_seconds``; the start prompt pulses below them."""
 
     def __init__(self, r: Render, **kw: Any) -> None:
@@ -28,7 +28,8 @@ class AttractLoop(FloatLayout):
         th = r.theme
         fill(self, th.background)
         band = Panel(color=th.header, size_hint=(1, 0.2), pos_hint={"x": 0, "top": 1}, padding=(40, 10))
-        band.add_widget(FitLabel(text=r.tr.text("screen.attract.sub", "ja"), base_font=th.title_px, one_line=True,
+        band.add_widget(FitLabel(text=r.tr.text("screen.attract.sub", "ja"), base_font=th.title_px,
+                                 one_line=True,
                                  min_font=th.min_px, font_name=r.font("ja"), color=th.header_text))
         self.add_widget(band)
         self.slide = BoxLayout(orientation="vertical", size_hint=(0.9, 0.42),
@@ -36,7 +37,8 @@ class AttractLoop(FloatLayout):
         self.add_widget(self.slide)
         self.index = 0
         self._show(0)
-        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.3), pos_hint={"center_x": 0.5, "y": 0.03})
+        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.3),
+                            pos_hint={"center_x": 0.5, "y": 0.03})
         prompts.add_widget(FitLabel(text=r.tr.text("attract.touch", "ja"), base_font=56, min_font=th.min_px,
                                     font_name=r.font("ja"), color=th.primary))
         row = BoxLayout(spacing=10, size_hint_y=0.55)
@@ -57,11 +59,15 @@ class AttractLoop(FloatLayout):
         self.slide.add_widget(FitLabel(text=r.tr.text(key, "en"), base_font=th.body_px, min_font=th.min_px,
                                        font_name=r.font("en"), color=th.muted, size_hint_y=0.38))
 
+    def _fade_in(self, *_: Any) -> None:
+        self._show(self.index)
+        Animation(opacity=1, duration=0.4).start(self.slide)
+
     def _next(self, _dt: float) -> None:
         if self.parent is None:  # replaced by another screen
             self._event.cancel()
             return
         self.index = (self.index + 1) % len(SLIDES)
         fade = Animation(opacity=0, duration=0.4)
-        fade.bind(on_complete=lambda *_: (self._show(self.index), Animation(opacity=1, duration=0.4).start(self.slide)))
+        fade.bind(on_complete=self._fade_in)
         fade.start(self.slide)

@@ -13,7 +13,7 @@ import sys
 import wave
 from pathlib import Path
 
-__all__ = ["CHIMES", "SOUND_DIR", "write_chime", "write_all"]
+__all__ = ["CHIMES", "SOUND_DIR", "write_all", "write_chime"]
 
 SOUND_DIR = Path(__file__).resolve().parents[2] / "assets" / "sounds"
 RATE = 16_000

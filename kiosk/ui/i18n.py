@@ -14,7 +14,7 @@ from pathlib import Path
 from kiosk.flow.messages import MESSAGES
 from kiosk.ui.strings import UI_MESSAGES
 
-__all__ = ["LANGUAGES", "LOCALE_DIR", "LOCALES", "Translator", "format_yen", "source_messages"]
+__all__ = ["LANGUAGES", "LOCALES", "LOCALE_DIR", "Translator", "format_yen", "source_messages"]
 
 log = logging.getLogger(__name__)
 

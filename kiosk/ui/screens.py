@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
@@ -119,7 +120,8 @@ def _language(r: Render) -> Body:
 
 
 def _notice(r: Render) -> Body:
-    return Body(_column(r.label(r.t("screen.notice.body"), halign="left")), primary=("button.next", st.Next()))
+    return Body(_column(r.label(r.t("screen.notice.body"), halign="left")),
+                primary=("button.next", st.Next()))
 
 
 def _card_picture(r: Render, alert: bool = False) -> Widget:
@@ -147,7 +149,7 @@ def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], 
         r.local["order"] = digits
     pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
     for d in digits[:9]:
-        pad.add_widget(r.button(d, (lambda d=d: on_digit(d)), px=44, font=JA_FONT))
+        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT))
     pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary"))
     pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT))
     pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary"))
@@ -178,8 +180,8 @@ def _message(r: Render) -> Body:
 # --- selection --------------------------------------------------------------------------------------
 
 
-def _choice_tile(r: Render, c: Choice, main: str, sub: str | None, sub_font: str | None,
-                 on_tap: Callable[[], None], right: str | None = None) -> Tile:
+def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *, sub: str | None = None,
+                 sub_font: str | None = None, right: str | None = None) -> Tile:
     kind = "disabled" if not c.available else ("selected" if c.selected else "secondary")
     bg, fg = r.colors(kind)
     tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
@@ -192,7 +194,7 @@ def _choice_tile(r: Render, c: Choice, main: str, sub: str | None, sub_font: str
     if below:
         texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
                                   size_hint_y=0.6 if why else 0.5,
-                                  font_name=r.font() if c.reason_key and not c.available else (sub_font or r.font()),
+                                  font_name=r.font() if why else (sub_font or r.font()),
                                   color=fg, halign="left"))
     tile.add_widget(texts)
     if right and c.available:
@@ -207,15 +209,16 @@ def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
     rows = max(1, -(-n // cols))
     body = r.settings.height - 362 - reserved  # language bar, title and navigation bar
     height = max(r.settings.min_target_px, min(150, (body - 12 - 14 * (rows - 1)) // rows))
-    return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True, row_default_height=height)
+    return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True,
+                      row_default_height=height)
 
 
 def _municipality(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         event = st.MunicipalityChosen(c.key, c.relation or "residence")
-        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "relation.residence"), c.label, JA_FONT,
-                                     lambda e=event: r.send(e)))
+        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "relation.residence"),
+                                     partial(r.send, event), sub=c.label, sub_font=JA_FONT))
     return Body(grid)
 
 
@@ -226,16 +229,16 @@ def _certificate(r: Render) -> Body:
         ja = r.tr.text(key, "ja")
         main, sub = (ja, None) if r.lang == "ja" else (r.t(key), ja)  # certificates stay Japanese
         fee = r.t("label.per_copy", amount=format_yen(c.fee)) if c.fee is not None else None
-        grid.add_widget(_choice_tile(r, c, main, sub, JA_FONT, lambda k=c.key: r.send(st.CertificateChosen(k)),
-                                     right=fee))
+        grid.add_widget(_choice_tile(r, c, main, partial(r.send, st.CertificateChosen(c.key)),
+                                     sub=sub, sub_font=JA_FONT, right=fee))
     return Body(grid)
 
 
 def _whose(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
-        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "whose.juminhyo.self"), None, None,
-                                     lambda w=c.key: r.send(st.WhoseChosen(w))))  # type: ignore[arg-type]
+        event = st.WhoseChosen(c.key)  # type: ignore[arg-type]  # a key the view offered
+        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "whose.juminhyo.self"), partial(r.send, event)))
     return Body(grid)
 
 
@@ -252,7 +255,7 @@ def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_dat
         shown = Choice(**{**c.__dict__, "selected": c.key in chosen})
         main = c.label if names_are_data and c.label else r.t(c.label_key or "")
         main = ("● " if c.key in chosen else "○ ") + main  # not by colour alone
-        tile = _choice_tile(r, shown, main, None, None, lambda k=c.key: toggle(k))
+        tile = _choice_tile(r, shown, main, partial(toggle, c.key))
         if names_are_data:  # a person's name from the center: always the Japanese font
             tile.children[-1].children[-1].font_name = JA_FONT
         grid.add_widget(tile)
@@ -264,7 +267,7 @@ def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_dat
 
 
 def _members(r: Render) -> Body:
-    return _multi(r, lambda keys: st.MembersChosen(keys), names_are_data=True)
+    return _multi(r, st.MembersChosen, names_are_data=True)
 
 
 def _items(r: Render) -> Body:
@@ -275,8 +278,8 @@ def _tax_year(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         year = int(c.key)
-        grid.add_widget(_choice_tile(r, c, r.t("label.tax_year", year=year, reiwa=reiwa(year)), None, None,
-                                     lambda y=year: r.send(st.TaxYearChosen(y))))
+        grid.add_widget(_choice_tile(r, c, r.t("label.tax_year", year=year, reiwa=reiwa(year)),
+                                     partial(r.send, st.TaxYearChosen(year))))
     return Body(grid)
 
 
@@ -300,7 +303,8 @@ def _copies(r: Render) -> Body:
                 title=r.t("screen.copies", max=v.max_copies))
 
 
-def _summary_row(r: Render, caption: str, value: str, font: str | None = None, px: int | None = None) -> BoxLayout:
+def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
+                 px: int | None = None) -> BoxLayout:
     row = BoxLayout(spacing=20)
     row.add_widget(r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted))
     row.add_widget(r.label(value, font=font, px=px, halign="left"))

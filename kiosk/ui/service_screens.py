@@ -6,6 +6,7 @@ action goes through ``ServiceMenu``, which audits it; nothing is decided here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from kivy.uix.boxlayout import BoxLayout
@@ -77,7 +78,7 @@ def _counters_panel(r: Render, menu: ServiceMenu) -> Widget:
         return r.label(r.t("service.no_counts"), px=r.theme.small_px)
     box = BoxLayout(orientation="vertical", spacing=2)
     for day, per_type in days:
-        parts = "  ".join(f"{r.tr.text('certificate.' + k, 'ja') if k else k} {n}" for k, n in sorted(per_type.items()))
+        parts = "  ".join(f"{r.tr.text('certificate.' + k, 'ja')} {n}" for k, n in sorted(per_type.items()))
         box.add_widget(r.label(f"{day}  {parts}", px=r.theme.small_px, halign="left", font=r.font("ja")))
     return box
 
@@ -94,13 +95,13 @@ def service_menu(r: Render, menu: ServiceMenu) -> Body:
     r = staff_render(r)
     tab: str = r.local.setdefault("tab", "status")
 
-    def act(fn: object) -> object:
+    def act(fn: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
-            fn()  # type: ignore[operator]
+            fn()
             r.refresh()
         return run
 
-    def show(name: str) -> object:
+    def show(name: str) -> Callable[[], None]:
         def run() -> None:
             r.local["tab"] = name
             r.refresh()

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.flow import parse_municipalities
 from kiosk.flow import effects as fx
+from kiosk.flow import parse_municipalities
 from kiosk.flow import states as st
 from kiosk.service_menu import StatusLine
 

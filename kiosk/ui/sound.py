@@ -35,7 +35,7 @@ class Sounds:
             from kivy.core.audio import SoundLoader
 
             sound = SoundLoader.load(str(path)) if path.exists() else None
-        except Exception as e:  # noqa: BLE001 - any audio back-end failure must leave the kiosk working
+        except Exception as e:
             log.warning("sound %s unavailable: %s", name, type(e).__name__)
         if sound is None:
             self.failed = True
@@ -55,7 +55,7 @@ class Sounds:
         try:
             sound.loop = True
             sound.play()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             log.warning("cannot play %s: %s", name, type(e).__name__)
 
     def play_once(self, name: str) -> None:
@@ -67,7 +67,7 @@ class Sounds:
         try:
             sound.loop = False
             sound.play()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             log.warning("cannot play %s: %s", name, type(e).__name__)
 
     def stop(self) -> None:
@@ -78,5 +78,5 @@ class Sounds:
         if sound is not None:
             try:
                 sound.stop()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 log.warning("cannot stop sound: %s", type(e).__name__)

@@ -18,7 +18,7 @@ from kivy.uix.widget import Widget
 
 from kiosk.ui.theme import Rgba, Theme
 
-__all__ = ["Dots", "FitLabel", "Panel", "PagesBar", "BusyBar", "Tile", "fill"]
+__all__ = ["BusyBar", "Dots", "FitLabel", "PagesBar", "Panel", "Tile", "fill"]
 
 
 def fill(widget: Widget, rgba: Rgba, radius: float = 0) -> None:
@@ -32,7 +32,7 @@ def fill(widget: Widget, rgba: Rgba, radius: float = 0) -> None:
     sync()
 
 
-class FitLabel(Label):
+class FitLabel(Label):  # type: ignore[misc]  # Kivy is untyped
     """A wrapping label whose font shrinks (down to ``min_font``) until the text fits its box.
 
     Big type first (elderly residents), but a long translation must never spill out of its box: the
@@ -56,7 +56,7 @@ class FitLabel(Label):
 
     def fits(self) -> bool:
         w, h = self.texture_size
-        return w <= self.width + 1 and h <= self.height + 1
+        return bool(w <= self.width + 1 and h <= self.height + 1)
 
     def _fit(self, *_: Any) -> None:
         inner_w, _inner_h = self._inner()
@@ -77,7 +77,7 @@ class FitLabel(Label):
 _LADDER = (60, 56, 52, 48, 44, 40, 36, 34, 32, 30, 28, 26, 24, 22, 20, 18, 16)
 
 
-class Tile(ButtonBehavior, BoxLayout):
+class Tile(ButtonBehavior, BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     """A big rounded touch target holding one or more labels (a button with a subtitle, a fee, ...)."""
 
     def __init__(self, *, colors: tuple[Rgba, Rgba], on_tap: Callable[[], None] | None,
@@ -107,7 +107,7 @@ class Tile(ButtonBehavior, BoxLayout):
             self._on_tap()
 
 
-class Panel(BoxLayout):
+class Panel(BoxLayout):  # type: ignore[misc]  # Kivy is untyped
     """A plain box with a background colour."""
 
     def __init__(self, *, color: Rgba, radius: float = 0, **kw: Any) -> None:
@@ -115,7 +115,7 @@ class Panel(BoxLayout):
         fill(self, color, radius)
 
 
-class Dots(Widget):
+class Dots(Widget):  # type: ignore[misc]  # Kivy is untyped
     """The PIN as dots only: ``filled`` of ``total`` circles (the digits never reach the screen)."""
 
     def __init__(self, *, filled: int, total: int, theme: Theme, **kw: Any) -> None:
@@ -138,7 +138,7 @@ class Dots(Widget):
                     Line(circle=(x + d / 2, self.center_y, d / 2 - 2), width=3)
 
 
-class PagesBar(Widget):
+class PagesBar(Widget):  # type: ignore[misc]  # Kivy is untyped
     """Determinate (``value`` of ``total``) or, with ``total == 0``, an animated busy bar."""
 
     def __init__(self, *, value: int, total: int, theme: Theme, **kw: Any) -> None:
@@ -170,7 +170,8 @@ class PagesBar(Widget):
                 x = self.x + (self.width + span) * self._phase - span
                 left, right = max(self.x + 4, x), min(self.right - 4, x + span)
                 if right > left:
-                    RoundedRectangle(pos=(left, self.y + 4), size=(right - left, self.height - 8), radius=[10])
+                    RoundedRectangle(pos=(left, self.y + 4), size=(right - left, self.height - 8),
+                                     radius=[10])
 
 
 class BusyBar(PagesBar):
@@ -194,7 +195,7 @@ def _stop_when_gone(anim: Animation, widget: Widget, _progress: float) -> None:
         anim.cancel(widget)
 
 
-class CardPicture(Widget):
+class CardPicture(Widget):  # type: ignore[misc]  # Kivy is untyped
     """A My Number card (ID-1, 85.6 × 54 mm) settling onto the reader, drawn with canvas shapes.
 
     With ``alert`` (take your card) the card lifts off the reader instead.

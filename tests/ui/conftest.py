@@ -34,7 +34,6 @@ def run_app() -> Iterator[Callable[[Callable[[], Any]], Any]]:
     """Start a KioskApp embedded (no main loop); stop it afterwards (the Window itself stays)."""
     from kivy.base import runTouchApp
     from kivy.lang import Builder
-
     from ui.kit import pump
 
     kv_before, started = set(Builder.files), []
@@ -53,3 +52,18 @@ def run_app() -> Iterator[Callable[[Callable[[], Any]], Any]]:
     pump(1)
     for f in set(Builder.files) - kv_before:
         Builder.unload_file(f)
+
+
+@pytest.fixture
+def kiosk(run_app: Callable[[Callable[[], Any]], Any], tmp_path: Path) -> Callable[..., Any]:
+    """``kiosk(lang, **simulated_device_options) -> Driver`` on a started app."""
+    from ui.kit import Driver, make_kiosk
+
+    def start(lang: str, **devices: object) -> Driver:
+        app, port, sim, menu, backend = make_kiosk(tmp_path, SETTINGS, **devices)
+        run_app(lambda: app)
+        d = Driver(app, port, SHOT_DIR / lang)
+        d.sim, d.menu, d.backend = sim, menu, backend  # type: ignore[attr-defined]
+        return d
+
+    return start

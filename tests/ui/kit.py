@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,8 @@ def screenshot(path: Path) -> Path:
     Window.dispatch("on_draw")
     w, h = Window.size
     data = glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE)
-    Image.frombytes("RGB", (w, h), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(path, compress_level=1)
+    image = Image.frombytes("RGB", (w, h), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    image.save(path, compress_level=1)
     return path
 
 
@@ -139,7 +139,8 @@ class Driver:
         return [w.text for w in widget.walk(restrict=True) if isinstance(w, Label)]
 
     def find(self, text: str) -> Any:
-        hits = [w for w in self.tiles() if any(text == t or t.startswith(text) or t.endswith(text) for t in self.texts(w))]
+        hits = [w for w in self.tiles()
+                if any(text == t or t.startswith(text) or t.endswith(text) for t in self.texts(w))]
         assert hits, f"no button {text!r} on {self.state.name}; have {[self.texts(w) for w in self.tiles()]}"
         return hits[0]
 

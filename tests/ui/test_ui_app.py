@@ -23,7 +23,7 @@ def test_kiosk_window_borderless_no_cursor_escape_ignored(run_app, tmp_path: Pat
     from kivy.config import Config
     from kivy.core.window import Window
 
-    app, port, *_ = make_kiosk(tmp_path, SETTINGS)
+    app, *_ = make_kiosk(tmp_path, SETTINGS)
     run_app(lambda: app)
     assert tuple(Window.size) == (1280, 800)
     assert Window.borderless and Config.get("graphics", "show_cursor") == "0"
@@ -96,6 +96,7 @@ def test_python_m_kiosk_starts_the_ui(tmp_path: Path) -> None:
 def test_python_m_kiosk_rejects_a_bad_config(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[ui]\nresolution = [10, 10]\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg)], cwd=REPO,
-                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg)], cwd=REPO, check=False,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 2 and "invalid config" in out.stderr and "Traceback" not in out.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ui.kit import Driver
-from ui.test_ui_paths import _to_pin, kiosk  # noqa: F401 - the fixture
+from ui.test_ui_paths import _to_pin
 
 from kiosk.flow import State
 from kiosk.flow import states as st
@@ -110,5 +110,6 @@ def test_out_of_service_and_staff_menu(kiosk, lang: str) -> None:  # type: ignor
     d.key("service.exit")
     assert d.state is State.OUT_OF_SERVICE
     actions = [e["action"] for e in d.menu.audit.tail(50)]
-    assert actions == ["staff_login"] * 5 + ["test_print", "paper_replenished", "out_of_service", "service_exit"]
+    assert actions == ["staff_login"] * 5 + ["test_print", "paper_replenished", "out_of_service",
+                                             "service_exit"]
     assert "2580" not in d.menu.audit.path.read_text() and "1111" not in d.menu.audit.path.read_text()

@@ -3,26 +3,11 @@ screenshot of every screen (var/screenshots/<lang>/NN-state.png)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from ui.conftest import SETTINGS, SHOT_DIR
-from ui.kit import Driver, make_kiosk
+from ui.kit import Driver
 
 from kiosk.flow import State
 from kiosk.flow import states as st
-
-
-@pytest.fixture
-def kiosk(run_app, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    def start(lang: str, **devices: object) -> Driver:
-        app, port, sim, menu, backend = make_kiosk(tmp_path, SETTINGS, **devices)
-        run_app(lambda: app)
-        d = Driver(app, port, SHOT_DIR / lang)
-        d.sim, d.menu, d.backend = sim, menu, backend  # type: ignore[attr-defined]
-        return d
-    return start
-
 
 LANG_BUTTON = {"ja": "日本語", "en": "English"}
 
@@ -98,7 +83,7 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.key("button.done")
     assert d.state is State.THANK_YOU
     d.shot("18-thank-you")
-    order = [e for e in d.port.effects if type(e).__name__ == "CreateOrder"][0]
+    order = next(e for e in d.port.effects if type(e).__name__ == "CreateOrder")
     assert (order.certificate, order.copies) == ("juminhyo", 2)
     assert (order.options["scope"], order.options["householder_relationship"], order.options["honseki"]) == (
         "household", True, False)

@@ -27,7 +27,8 @@ class Backend:
         self.calls: list[str] = []
 
     def device_status(self) -> list[StatusLine]:
-        return [StatusLine("printer", "warning", "paper_near_end"), StatusLine("center", "ok", latency_ms=12.5)]
+        return [StatusLine("printer", "warning", "paper_near_end"),
+                StatusLine("center", "ok", latency_ms=12.5)]
 
     def test_print(self) -> StatusLine:
         self.calls.append("test_print")
@@ -70,7 +71,10 @@ def test_gesture_needs_the_four_corners_in_order_and_in_time() -> None:
     assert [g.feed(c) for c in ("tl", "tr", None, "br", "bl")] == [False] * 5  # a tap elsewhere resets
 
 
-def test_login_locks_after_three_wrong_pins_and_unlocks_later(menu: tuple[ServiceMenu, Clock, Backend]) -> None:
+Menu = tuple[ServiceMenu, Clock, Backend]
+
+
+def test_login_locks_after_three_wrong_pins_and_unlocks_later(menu: Menu) -> None:
     m, clock, _ = menu
     assert m.login_state == "idle"
     assert m.login("1111") is False and m.login_state == "wrong"
@@ -95,8 +99,8 @@ def test_every_action_is_audited(menu: tuple[ServiceMenu, Clock, Backend]) -> No
     assert m.leave() is False
     assert backend.calls == ["test_print", "test_reader", "paper", "restart"]
     lines = [json.loads(x) for x in m.audit.path.read_text().splitlines()]
-    assert [e["action"] for e in lines] == ["test_print", "test_reader", "paper_replenished", "out_of_service",
-                                            "restart", "service_exit"]
+    assert [e["action"] for e in lines] == ["test_print", "test_reader", "paper_replenished",
+                                            "out_of_service", "restart", "service_exit"]
     assert lines[0] == {"at": "2027-01-15T08:00:00+00:00", "action": "test_print", "result": "fault"}
     assert lines[-1]["in_service"] is False
     assert m.log_lines(2)[-1].endswith("service_exit  in_service=False")
