@@ -107,14 +107,14 @@ def service_menu(r: Render, menu: ServiceMenu) -> Body:
             r.refresh()
         return run
 
-    actions = GridLayout(cols=2, spacing=12, size_hint_x=0.48)
-    actions.add_widget(r.button(r.t("service.test_print"), act(menu.test_print)))
-    actions.add_widget(r.button(r.t("service.test_reader"), act(menu.test_reader)))
-    actions.add_widget(r.button(r.t("service.paper_replenished"), act(menu.paper_replenished)))
+    actions = GridLayout(cols=2, spacing=12, size_hint_x=0.62)
+    actions.add_widget(r.button(r.t("service.test_print"), act(menu.test_print), px=28))
+    actions.add_widget(r.button(r.t("service.test_reader"), act(menu.test_reader), px=28))
+    actions.add_widget(r.button(r.t("service.paper_replenished"), act(menu.paper_replenished), px=28))
     oos_key = "service.set_in_service" if menu.out_of_service else "service.set_out_of_service"
     actions.add_widget(r.button(r.t(oos_key), act(lambda: menu.set_out_of_service(not menu.out_of_service)),
-                                kind="alert" if menu.out_of_service else "secondary"))
-    actions.add_widget(r.button(r.t("service.restart"), act(menu.restart)))
+                                kind="alert" if menu.out_of_service else "secondary", px=28))
+    actions.add_widget(r.button(r.t("service.restart"), act(menu.restart), px=28))
     actions.add_widget(r.label(r.t(menu.last_result) if menu.last_result else "", px=r.theme.small_px))
     right = BoxLayout(orientation="vertical", spacing=8)
     tabs = BoxLayout(spacing=8, size_hint_y=None, height=r.settings.min_target_px)

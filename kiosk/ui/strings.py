@@ -55,7 +55,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "service.tab.counters": ("件数", "Counters"),
     "service.tab.log": ("ログ", "Log"),
     "service.test_print": ("テスト印刷", "Test print"),
-    "service.test_reader": ("リーダーテスト", "Reader test"),
+    "service.test_reader": ("読取りテスト", "Reader test"),
     "service.paper_replenished": ("用紙補充済み", "Paper refilled"),
     "service.set_out_of_service": ("休止にする", "Take out of service"),
     "service.set_in_service": ("休止を解除", "Put back in service"),
