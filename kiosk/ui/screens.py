@@ -174,7 +174,8 @@ def _pin(r: Render) -> Body:
 def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
-    return Body(_column(r.label(r.t(key, **_values(v)), halign="left")), primary=("button.next", st.Next()))
+    text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
+    return Body(_column(text), primary=("button.next", st.Next()))
 
 
 # --- selection --------------------------------------------------------------------------------------
