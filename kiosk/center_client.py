@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,6 +30,9 @@ from kiosk.errors import KioskError
 from kiosk.flow.auth import AUTH_DOMAIN, auth_digest, auth_message
 from kiosk.flow.errors import CenterDataError
 from kiosk.flow.services import Municipality, parse_municipalities
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskConfig
 
 __all__ = [
     "AUTH_DOMAIN",
@@ -140,7 +143,7 @@ class CenterClient:
         self._http = httpx.Client(base_url=base_url, timeout=timeout, verify=ctx)
 
     @classmethod
-    def from_config(cls, cfg: Any) -> CenterClient:
+    def from_config(cls, cfg: KioskConfig) -> CenterClient:
         """Build from a ``kiosk.config.KioskConfig``.
 
         :raises ConfigError: TLS files missing; :raises CenterUnreachable: TLS files unusable.

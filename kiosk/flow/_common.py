@@ -69,13 +69,13 @@ def after_card(env: Env, ctx: Context, *effects: Effect) -> Outcome:
 
 def to_thank_you(env: Env, ctx: Context, *effects: Effect) -> Outcome:
     """Wipe and thank; the language stays for the thank-you screen (it is not personal data)."""
-    fresh = Context.fresh(ctx, keep_language=True)
+    fresh = Context.fresh(ctx, language=ctx.language)
     return go(env, fresh, State.THANK_YOU, *effects, StopSound(), WipeResident())
 
 
 def finish(env: Env, ctx: Context, *effects: Effect) -> Outcome:
     """Wipe and go idle: OUT_OF_SERVICE when a fault said so, else ATTRACT."""
-    fresh = Context.fresh(ctx)
+    fresh = Context.fresh(ctx, language=env.settings.default_language)
     if fresh.pending_oos is not None:
         return go(env, replace(fresh, pending_oos=None), State.OUT_OF_SERVICE, *effects, StopSound(),
                   WipeResident(), message_key=fresh.pending_oos)

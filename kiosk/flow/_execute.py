@@ -150,7 +150,7 @@ def run(runner: Runner, effect: fx.Effect, generation: int) -> list[st.Event]:
     events: list[st.Event] = []
 
     def post(ev: st.Event) -> None:
-        runner._events.put((ev, generation))
+        runner._post(ev, generation)
 
     if isinstance(effect, fx.ReadCard):
         events = _card(runner, lambda c: [st.CardRead(c.read_auth_certificate(), int(c.pin_tries_left()))])
@@ -215,6 +215,12 @@ def health(runner: Runner, *, recover: bool) -> list[st.Event]:
             status = None
         if getattr(status, "value", None) not in ("ok", "warning"):
             faults.append(st.DeviceFault(name, f"{name if name != 'receipt' else 'printer'}_offline"))
+    with runner._card_lock:
+        try:
+            runner.devices.card.present()
+        except Exception as e:  # the reader is gone: residents could not even start
+            log.warning("card reader status failed: %s", _code(e, type(e).__name__))
+            faults.append(st.DeviceFault("card", "reader_offline"))
     try:
         runner.center.seal_status("S-health-check")
     except Exception as e:

@@ -57,12 +57,12 @@ class Context:
     ending: Ending = ""
 
     @classmethod
-    def fresh(cls, previous: Context | None = None, *, keep_language: bool = False) -> Context:
+    def fresh(cls, previous: Context | None = None, *, language: str = "ja") -> Context:
         """A context with nothing about any resident; keeps the pending out-of-service notice."""
         if previous is None:
-            return cls()
+            return cls(language=language)
         return cls(
-            language=previous.language if keep_language else cls.language,
+            language=language,
             pending_oos=previous.pending_oos,
             # The reader's physical state, not the resident's data: a card left on the reader must
             # still be noticed (and the flow only wipes after TAKE_CARD saw it removed).

@@ -13,7 +13,7 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "text"]
+__all__ = ["MESSAGES", "po_catalog", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
 _WINDOW_EN = "Please ask at the counter of your city, ward, town or village office."
@@ -191,9 +191,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "This card cannot be used. Please ask your municipality."),
     "error.pin_blocked": (
         "暗証番号を3回続けて間違えたため、ロックされました。"
-        "マイナンバーカードと本人確認書類をお持ちのうえ、市区町村の窓口で暗証番号の再設定をしてください。",
-        "Your PIN is locked after 3 wrong tries. Please take your My Number Card and proof of identity to "
-        "your municipal office to reset it.",
+        "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
+        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        "municipality where you live to reset the PIN.",
     ),
     "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),
     "error.printer_fault": (
@@ -222,8 +222,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "Out of service: the system cannot be reached."),
     "oos.reader": ("カード読取り部の不具合のため、ただいまご利用いただけません。",
                    "Out of service because of a card reader problem."),
-    "oos.refund_failed": ("返金できなかったお客様がいるため、ただいまご利用いただけません。店員をお呼びください。",
-                          "Out of service: a refund could not be paid. Please call the store staff."),
+    "oos.refund_failed": ("返金処理の不具合のため、ただいまご利用いただけません。",
+                          "Out of service because a refund could not be paid."),
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
@@ -238,3 +238,26 @@ def text(key: str, language: str = "ja", **values: object) -> str:
     ja, en = MESSAGES[key]
     template = ja if language == "ja" else en
     return template.format(**values) if values else template
+
+
+def _po_quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def po_catalog(language: str) -> str:
+    """A gettext PO catalog (msgid = key, msgstr = the ``ja`` or ``en`` text) for the UI's catalogs.
+
+    ``python -m kiosk.flow.messages ja > assets/locale/ja/LC_MESSAGES/kiosk.po``
+    """
+    index = 0 if language == "ja" else 1
+    out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
+           f'"Language: {language}\\n"', ""]
+    for key, texts in MESSAGES.items():
+        out += [f"msgid {_po_quote(key)}", f"msgstr {_po_quote(texts[index])}", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(po_catalog(sys.argv[1] if len(sys.argv) > 1 else "ja"))

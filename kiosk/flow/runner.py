@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kiosk.devices import CardDevice, CashDevice, DocumentPrinter, ReceiptPrinter
 from kiosk.flow import effects as fx
 from kiosk.flow import states as st
 from kiosk.flow.errors import FlowUsageError
@@ -58,10 +59,10 @@ class JournalApi(Protocol):
 class DeviceSet:
     """The kiosk's devices (``kiosk.devices`` protocols); ``receipt`` is optional."""
 
-    card: Any  # kiosk.devices.CardDevice
-    printer: Any  # kiosk.devices.DocumentPrinter
-    cash: Any  # kiosk.devices.CashDevice
-    receipt: Any = None  # kiosk.devices.ReceiptPrinter
+    card: CardDevice
+    printer: DocumentPrinter
+    cash: CashDevice
+    receipt: ReceiptPrinter | None = None
 
 
 def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> list[str]:
@@ -69,7 +70,7 @@ def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> l
     key = f"certificate.{r.certificate}"
     name = MESSAGES[key][0] if key in MESSAGES else r.certificate
     lines = ["利用明細書", store, f"端末番号　{kiosk_id}", when, f"受付番号　{r.order_id}",
-             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預り　{r.paid:,}円",
+             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預かり　{r.paid:,}円",
              f"おつり　{r.change:,}円"]
     if r.refunded:
         lines.append(f"返金　{r.refunded:,}円")
@@ -129,7 +130,7 @@ class Runner:
 
     def submit(self, event: st.Event) -> None:
         """Queue an event from the UI or a device (thread-safe)."""
-        self._events.put((event, None))
+        self._post(event, None)
 
     def start(self, *, ticker: bool = True) -> None:
         """Start the threads; runs the journal recovery and a device check first (on the worker)."""
@@ -137,7 +138,7 @@ class Runner:
         targets: list[tuple[str, Callable[[], None]]] = [("flow", self._flow_loop),
                                                          ("worker", self._worker_loop)]
         if ticker:
-            targets.append(("ticker", self._ticker_loop))
+            targets += [("ticker", self._ticker_loop), ("card", self._card_loop)]
         for name, target in targets:
             t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
             t.start()
@@ -159,7 +160,7 @@ class Runner:
         """Block until no event or job is pending (tests and the HIL runner)."""
         deadline = time.monotonic() + timeout
         with self._busy_lock:
-            while self._busy or not self._events.empty():
+            while self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -174,8 +175,6 @@ class Runner:
             if isinstance(item, _Stop):
                 return
             event, generation = item
-            with self._busy_lock:
-                self._busy += 1
             try:
                 self._handle(event, generation)
             except Exception:  # a bug must not stop the kiosk's event loop; it is logged with its trace
@@ -225,7 +224,7 @@ class Runner:
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)
-            self._events.put((st.DeviceFault("journal", "journal_error"), None))
+            self._post(st.DeviceFault("journal", "journal_error"), None)
             return False
 
     def _sound(self, name: str | None, loop: bool) -> None:
@@ -243,7 +242,10 @@ class Runner:
                 self._busy += 1
         self._jobs.put((job, gen, counted))
 
-    def _post(self, event: st.Event, gen: int) -> None:
+    def _post(self, event: st.Event, gen: int | None) -> None:
+        """Queue an event for the flow thread; counted as pending work until it is handled."""
+        with self._busy_lock:
+            self._busy += 1
         self._events.put((event, gen))
 
     # --- worker -------------------------------------------------------------------------------------
@@ -284,37 +286,38 @@ class Runner:
                 self.devices.card.release()
         elif job in ("startup", "health"):
             for event in _execute.health(self, recover=True):
-                self._events.put((event, None))
+                self._post(event, None)
 
-    # --- ticker -------------------------------------------------------------------------------------
+    # --- ticker and card watch -------------------------------------------------------------------------
 
     def _ticker_loop(self) -> None:
-        present: bool | None = None
         last_health = self._clock()
         while self._running.is_set():
             now = self._clock()
-            self._events.put((st.Tick(now), None))
-            present = self._poll_card(present)
+            self._post(st.Tick(now), None)
             if self.flow.state is State.OUT_OF_SERVICE and now - last_health >= self._health:
                 last_health = now
                 self._enqueue("health", self.flow.generation)
             time.sleep(self._tick)
 
-    def _poll_card(self, present: bool | None) -> bool | None:
-        if not self._card_lock.acquire(timeout=self._tick):
-            return present  # the worker is talking to the card: presence is obvious
-        try:
-            now_present = bool(self.devices.card.present())
-        except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
-            log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
-            if present is not False:
-                self._events.put((st.DeviceFault("card", "reader_offline"), None))
-            return False
-        finally:
-            self._card_lock.release()
-        if now_present != present:
-            self._events.put((st.CardInserted() if now_present else st.CardRemoved(), None))
-        return now_present
+    def _card_loop(self) -> None:
+        """Turn the reader's presence changes into CardInserted / CardRemoved events."""
+        present: bool | None = None
+        failed = False
+        while self._running.is_set():
+            try:
+                now_present = bool(self.devices.card.wait_for_change(present, self._tick))
+            except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
+                if not failed:
+                    log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
+                    self._post(st.DeviceFault("card", "reader_offline"), None)
+                failed = True
+                time.sleep(self._tick)
+                continue
+            failed = False
+            if now_present != present:
+                self._post(st.CardInserted() if now_present else st.CardRemoved(), None)
+            present = now_present
 
 
 def _fallback_fault(job: fx.Effect | str) -> st.Event | None:

@@ -396,7 +396,8 @@ class Choice:
 
     key: str  # language code, municipality code, certificate type, option key, member id, year
     label_key: str | None = None  # message key to translate (certificates, options, whose)
-    label: str | None = None  # a literal label from the center (municipality or member name)
+    # A literal label from the center (municipality or member name): shown on screen, never in a log.
+    label: str | None = field(default=None, repr=False)
     available: bool = True
     reason_key: str | None = None  # why not (message key), shown under a greyed-out button
     fee: int | None = None  # yen per copy, where it applies

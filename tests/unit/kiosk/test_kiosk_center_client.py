@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from unit.kiosk.flowkit import RAW_MUNICIPALITIES
+from fixtures.kiosk_flow import RAW_MUNICIPALITIES
 
 from kiosk.center_client import (
     CenterBadAnswer,

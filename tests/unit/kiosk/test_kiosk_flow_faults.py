@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from unit.kiosk.flowkit import ALL_STEPS, CERT, Kiosk
+from fixtures.kiosk_flow import ALL_STEPS, CERT, TRANSACTION_STATES, Kiosk, drive
 
 from kiosk.flow import IllegalEventError, State
 from kiosk.flow import effects as fx
@@ -447,3 +447,73 @@ def test_nothing_available_says_why_at_once(reasons: list[str], key: str) -> Non
     k.send(st.PinSubmitted("1234"), st.PinResult(True, 3), st.Authenticated("s", parse_municipalities(raw)))
     assert k.state is State.ERROR and k.flow.view.message_key == key
     assert k.flow.context.session_id is None
+
+
+# --- every step, systematically ----------------------------------------------------------------------
+
+_UNPAID = {State.READING, State.PIN, State.AUTHENTICATING, State.MUNICIPALITY, State.CERTIFICATE, State.WHOSE,
+           State.MEMBERS, State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.ORDERING}
+
+
+@pytest.mark.parametrize("state", TRANSACTION_STATES, ids=lambda s: s.name)
+def test_card_removal_at_every_step(state: State) -> None:
+    k = drive(state)
+    out = k.send(st.CardRemoved())
+    assert k.flow.context.card_present is False
+    if state is State.PLACE_CARD:
+        assert k.state is State.PLACE_CARD and out == []  # nothing to cancel: still waiting for a card
+        return
+    if state in _UNPAID:
+        assert k.state is State.ERROR and k.flow.view.message_key == "error.card_removed"
+        assert not any(isinstance(e, (fx.Issue, fx.Refund, fx.CompleteOrder)) for e in out)
+    elif state is State.PAYMENT:
+        assert k.state is State.ERROR and fx.CancelPayment() in out
+    elif state is State.ISSUING:
+        assert k.state is State.REFUNDING and fx.Refund(200) in out
+    elif state is State.PRINTING:
+        assert k.state is State.PRINTING and out == [fx.AbortPrint()]
+    else:  # REFUNDING: the refund goes on
+        assert k.state is State.REFUNDING and out == []
+    _settle(k)
+    assert k.state in (State.ATTRACT, State.OUT_OF_SERVICE)
+    assert k.flow.context.session_id is None and k.flow.context.order_id is None
+
+
+def _settle(k: Kiosk) -> None:
+    """Let every pending device answer arrive, then acknowledge the screens."""
+    if k.state is State.PRINTING:
+        k.send(st.PrinterFault("print_aborted", 0))
+    if k.state is State.REFUNDING:
+        k.send(st.Refunded(200))
+    _drain_to_idle(k)
+
+
+@pytest.mark.parametrize("state", TRANSACTION_STATES, ids=lambda s: s.name)
+def test_cancel_at_every_step(state: State) -> None:
+    k = drive(state)
+    can_cancel = k.flow.view.can_cancel
+    assert can_cancel is (state not in (State.ISSUING, State.PRINTING, State.REFUNDING))
+    out = k.send(st.Cancel())
+    if not can_cancel:
+        assert out == [] and k.state is state
+        return
+    assert k.state in (State.TAKE_CARD, State.ATTRACT)
+    assert not any(isinstance(e, (fx.Issue, fx.CompleteOrder)) for e in out)
+    _drain_to_idle(k)
+    assert k.state is State.ATTRACT
+
+
+@pytest.mark.parametrize("state", TRANSACTION_STATES, ids=lambda s: s.name)
+def test_waiting_too_long_at_every_step(state: State) -> None:
+    k = drive(state)
+    for _ in range(4):  # warn, then cancel; or the watchdog
+        k.wait(200)
+    if state is State.PLACE_CARD:
+        assert k.state is State.TAKE_CARD or k.state is State.ATTRACT
+    else:
+        assert k.state is not state
+    _settle(k)
+    assert k.state in (State.ATTRACT, State.OUT_OF_SERVICE)
+    paid = any(isinstance(e, fx.JournalOrder) and e.step == "paid" for e in k.effects)
+    if paid:
+        assert any(isinstance(e, fx.Refund) for e in k.effects)

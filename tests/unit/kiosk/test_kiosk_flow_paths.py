@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from unit.kiosk.flowkit import CERT, PIN, Kiosk
+from fixtures.kiosk_flow import CERT, PIN, Kiosk
 
 from kiosk.flow import Context, InvalidChoiceError, State
 from kiosk.flow import effects as fx

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from unit.kiosk.kioskfakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
+from fixtures.kiosk_fakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
 
-from kiosk.devices import DeviceStatus, SimulatedCashDevice
+from kiosk.devices import DeviceStatus
 from kiosk.flow import Flow, FlowSettings, State
 from kiosk.flow import states as st
 from kiosk.flow.runner import DeviceSet, Runner
 from kiosk.journal import Journal
+from kiosk.payment import SimulatedCashDevice
 
 
 @dataclass
@@ -68,8 +69,9 @@ def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
     made: list[Rig] = []
 
     def make(printer: FakePrinter | None = None, center: MiniCenter | None = None,
-             journal_path: Path | None = None) -> Rig:
-        card, cash, receipt = FakeCard(), SimulatedCashDevice(poll_seconds=0.005), FakeReceipt()
+             journal_path: Path | None = None, card: FakeCard | None = None) -> Rig:
+        card = card or FakeCard()
+        cash, receipt = SimulatedCashDevice(poll_seconds=0.005), FakeReceipt()
         printer = printer or FakePrinter()
         center = center or MiniCenter()
         journal = Journal(journal_path or tmp_path / "journal.db")
@@ -103,6 +105,7 @@ def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
     rig.until(lambda: rig.journal.get("o-1") is not None and rig.journal.get("o-1").closed)  # type: ignore[union-attr]
     assert rig.journal.counters().issued == 1 and rig.journal.counters().revenue == 400
     assert sorted(rig.cash.returned) == [100, 100]  # change for 600 - 400
+    rig.until(lambda: bool(rig.receipt.receipts))
     receipt = rig.receipt.receipts[-1]
     assert "手数料　400円" in receipt and "おつり　200円" in receipt and "住民票の写し　2通" in receipt
     rig.remove_card()
@@ -203,3 +206,48 @@ def test_invalid_ui_input_is_refused_without_stopping_the_loop(rig_factory: Call
     assert rig.state is State.LANGUAGE
     rig.send(st.ChooseLanguage("ja"))
     assert rig.state is State.NOTICE
+
+
+def test_ticker_and_card_watch_drive_the_flow_by_themselves(tmp_path: Path) -> None:
+    """With the ticker and the card watch running, placing and removing the card needs no event from
+    the test, and the inactivity timer fires from ticks of the injected clock."""
+    card, cash, printer = FakeCard(), SimulatedCashDevice(poll_seconds=0.005), FakePrinter()
+    now = [0.0]
+    center = MiniCenter()
+    journal = Journal(tmp_path / "j.db")
+    runner = Runner(Flow(FlowSettings(), clock=lambda: now[0]), DeviceSet(card, printer, cash),
+                    center.client(), journal, kiosk_id="K0001", clock=lambda: now[0], tick_seconds=0.01)
+    runner.start()
+    try:
+        def until(cond: Callable[[], bool]) -> None:
+            deadline = time.monotonic() + 10
+            while not cond():
+                assert time.monotonic() < deadline, runner.view
+                time.sleep(0.01)
+
+        until(lambda: runner.view.state is State.ATTRACT)
+        runner.submit(st.Touch())
+        runner.submit(st.ChooseLanguage("ja"))
+        runner.submit(st.Next())
+        until(lambda: runner.view.state is State.PLACE_CARD)
+        card.present_now = True
+        until(lambda: runner.view.state is State.PIN)
+        now[0] += 61  # no input for a minute: the warning
+        until(lambda: runner.view.warning)
+        card.present_now = False
+        until(lambda: runner.view.state is State.ERROR)
+        assert runner.view.message_key == "error.card_removed"
+    finally:
+        runner.stop()
+        journal.close()
+
+
+def test_a_missing_reader_keeps_the_kiosk_out_of_service(rig_factory: Callable[..., Rig]) -> None:
+    class NoReader(FakeCard):
+        def present(self) -> bool:
+            from kiosk.devices import CardDeviceError
+
+            raise CardDeviceError("reader gone", "reader_offline")
+
+    rig = rig_factory(card=NoReader())
+    assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.reader"

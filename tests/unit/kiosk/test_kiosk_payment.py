@@ -1,12 +1,15 @@
-"""The simulated cash acceptor: escrow, change from the hopper, refunds and injected faults."""
+"""The simulated cash acceptor (kiosk.payment): escrow, change from the hopper, refunds, injected faults."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 
-from kiosk.devices import CashResult, DeviceStatus, PaymentDeviceError, SimulatedCashDevice
+from kiosk.devices import CashResult, DeviceStatus, PaymentDeviceError
+from kiosk.payment import COINS, SimulatedCashDevice, change_for
 
 
 def _collect(
@@ -76,3 +79,28 @@ def test_refund_pays_from_the_hopper_or_fails_typed() -> None:
     with pytest.raises(PaymentDeviceError) as info:
         dev.refund(100)
     assert info.value.code == "refund_failed"
+
+
+@given(amount=hs.integers(0, 20000), stock=hs.dictionaries(hs.sampled_from(COINS), hs.integers(0, 30)))
+def test_change_is_exact_and_within_the_stock(amount: int, stock: dict[int, int]) -> None:
+    coins = change_for(amount, stock)
+    if coins is None:
+        # Greedy may only fail when no combination exists at all: check by dynamic programming.
+        reachable = {0}
+        for coin, n in stock.items():
+            reachable = {r + coin * k for r in reachable for k in range(n + 1) if r + coin * k <= amount}
+        assert amount not in reachable
+    else:
+        assert sum(c * n for c, n in coins.items()) == amount
+        assert all(n <= stock.get(c, 0) for c, n in coins.items())
+
+
+def test_device_from_the_example_config() -> None:
+    from pathlib import Path
+
+    from kiosk.config import load_config
+    from kiosk.payment import from_config
+
+    cfg = load_config(Path(__file__).resolve().parents[3] / "kiosk" / "examples" / "kiosk.toml")
+    dev = from_config(cfg.payment)
+    assert dev.accepts == frozenset({10, 50, 100, 500, 1000}) and dev.stock[100] == 50
