@@ -182,7 +182,7 @@ def _message(r: Render) -> Body:
 
 
 def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *, sub: str | None = None,
-                 sub_font: str | None = None, right: str | None = None) -> Tile:
+                 sub_font: str | None = None, main_font: str | None = None, right: str | None = None) -> Tile:
     kind = "disabled" if not c.available else ("selected" if c.selected else "secondary")
     bg, fg = r.colors(kind)
     tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
@@ -190,7 +190,8 @@ def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *,
     texts = BoxLayout(orientation="vertical")
     why = bool(c.reason_key and not c.available)
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
-                              font_name=r.font(), color=fg, halign="left", size_hint_y=0.4 if why else 0.5))
+                              font_name=main_font or r.font(), color=fg, halign="left",
+                              size_hint_y=0.4 if why else 0.5))
     below = r.t(c.reason_key) if why and c.reason_key else sub
     if below:
         texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
@@ -218,8 +219,9 @@ def _municipality(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         event = st.MunicipalityChosen(c.key, c.relation or "residence")
-        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "relation.residence"),
-                                     partial(r.send, event), sub=c.label, sub_font=JA_FONT))
+        # The municipality's (Japanese) name is what residents look for; the relation explains it.
+        grid.add_widget(_choice_tile(r, c, c.label or c.key, partial(r.send, event), main_font=JA_FONT,
+                                     sub=r.t(c.label_key or "relation.residence")))
     return Body(grid)
 
 

@@ -51,7 +51,7 @@ def test_printer_fault_refunds(kiosk, lang: str) -> None:  # type: ignore[no-unt
     d = kiosk(lang, auto_pay=True, printer_fault="printer_paper_end", hold={"Refund"})
     _to_pin(d, lang)
     _enter_pin(d, "1234")
-    d.key("relation.residence")
+    d.press("東京都見本市")
     d.press("印鑑登録証明書" if lang == "ja" else d.t("certificate.inkan"))
     assert d.state is State.COPIES
     d.key("button.next")

@@ -47,7 +47,7 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.key("button.confirm")
     assert d.state is State.MUNICIPALITY
     d.shot("08-municipality")
-    d.key("relation.residence")
+    d.press("東京都見本市")
     assert d.state is State.CERTIFICATE
     d.shot("09-certificate")
     d.press("住民票の写し" if lang == "ja" else d.t("certificate.juminhyo"))

@@ -98,7 +98,7 @@ def test_a_whole_transaction_on_the_runner(rig: dict[str, Any]) -> None:
         d.press(digit)
     d.key("button.confirm")
     d.until(lambda: d.app.view.state is State.MUNICIPALITY)
-    d.key("relation.residence")
+    d.press("東京都見本市")
     d.settle()
     d.press(d.t("certificate.juminhyo"))
     d.key("whose.juminhyo.self")
