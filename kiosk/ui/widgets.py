@@ -56,7 +56,17 @@ class FitLabel(Label):  # type: ignore[misc]  # Kivy is untyped
 
     def fits(self) -> bool:
         w, h = self.texture_size
-        return bool(w <= self.width + 1 and h <= self.height + 1)
+        return bool(w <= self.width + 1 and h <= self.height + 1) and not self.breaks_a_word()
+
+    def breaks_a_word(self) -> bool:
+        """Whether a space-separated word is wider than the box (Kivy would then cut it mid-word:
+        "Corrigi/r").  Japanese and Chinese have no spaces and may wrap anywhere, so they are skipped."""
+        inner_w, _ = self._inner()
+        for word in self.text.split():
+            if all(ord(ch) < 0x2E80 or 0xAC00 <= ord(ch) <= 0xD7AF for ch in word):
+                if self._label.get_extents(word)[0] > inner_w:
+                    return True
+        return False
 
     def _fit(self, *_: Any) -> None:
         inner_w, _inner_h = self._inner()

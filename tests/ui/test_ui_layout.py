@@ -34,6 +34,8 @@ def _problems(app, name: str, lang: str) -> list[str]:  # type: ignore[no-untype
             out.append(f"{where}: touch target {w.size} < {MIN_TARGET}px")
         if isinstance(w, Label) and w.text and w.opacity > 0:
             tw, th = w.texture_size
+            if hasattr(w, "breaks_a_word") and w.breaks_a_word():
+                out.append(f"{where}: {w.text[:30]!r} has a word cut in two")
             if tw > w.width + 1 or th > w.height + 1:
                 out.append(f"{where}: {w.text[:30]!r} needs {w.texture_size}, has {w.size}")
             if w.font_size < min_font and not name.startswith("service"):
