@@ -58,8 +58,16 @@ def _write_po(cat: Catalog, path: Path) -> None:
 
 def extract() -> Path:
     out = LOCALE_DIR / "kiosk.pot"
-    _write_po(template(), out)
+    tpl = template()
+    if out.exists():
+        tpl.creation_date = _read(out, "en").creation_date
+    _write_po(tpl, out)
     return out
+
+
+def _words(comments: list[str]) -> list[str]:
+    """Comment text without its line wrapping (the .po writer wraps long comments)."""
+    return " ".join(comments).split()
 
 
 def update(seed: dict[str, dict[str, str]] | None = None) -> list[Path]:
@@ -69,21 +77,29 @@ def update(seed: dict[str, dict[str, str]] | None = None) -> list[Path]:
     for lang, locale in LOCALES.items():
         path = po_path(locale)
         old = _read(path, locale)
-        new = Catalog(locale=locale, domain="kiosk", charset="utf-8", project="konbini-kiosk", fuzzy=False)
+        # Keep the header dates: a re-run that changes no message must leave the files unchanged.
+        new = Catalog(locale=locale, domain="kiosk", charset="utf-8", project="konbini-kiosk", fuzzy=False,
+                      creation_date=old.creation_date, revision_date=old.revision_date)
         for msg in tpl:
             if not msg.id:
                 continue
             key = str(msg.id)
-            text = ""
+            text, flags = "", set()
+            before = old.get(key)
             if lang in FROM_TABLE:
                 text = source_messages()[key][FROM_TABLE[lang]]
             elif seed and key in seed.get(lang, {}):
                 text = seed[lang][key]
-            elif key in old and old[key].string:
-                text = str(old[key].string)
+            elif before is not None and before.string:
+                text = str(before.string)
+                # The source text changed since this was translated: gettext's "fuzzy" (not compiled,
+                # English shown meanwhile) until a translator checks it.
+                changed = _words(before.auto_comments) != _words(msg.auto_comments)
+                if before.fuzzy or (before.auto_comments and changed):
+                    flags.add("fuzzy")
             if lang not in FROM_TABLE and key.startswith("language."):
-                text = source_messages()[key][0]  # a language's own name is the same in every catalog
-            new.add(key, text, auto_comments=msg.auto_comments)
+                text, flags = source_messages()[key][0], set()  # a language's own name, everywhere
+            new.add(key, text, auto_comments=msg.auto_comments, flags=flags)
         _write_po(new, path)
         paths.append(path)
     return paths
@@ -121,6 +137,9 @@ def problems() -> list[str]:
         for key, (ja, en) in src.items():
             msg = cat.get(key)
             text = str(msg.string) if msg is not None and msg.string else ""
+            if msg is not None and msg.fuzzy:
+                found.append(f"{locale}: {key} needs review (its source text changed)")
+                continue
             if not text:
                 if not staff_only(key):
                     found.append(f"{locale}: {key} untranslated")

@@ -22,7 +22,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "pin.digits": ("{count}/{max}桁", "{count} of {max} digits"),
     "label.yen": ("{amount}円", "{amount} yen"),
     "label.per_copy": ("1通 {amount}円", "{amount} yen per copy"),
-    "label.copies": ("{copies}通", "{copies} copies"),
+    "label.copies": ("{copies}通", "{copies}"),  # English and Portuguese: a bare number (no plural forms)
     "label.count": ("通数", "Copies"),
     "label.municipality": ("市区町村", "Municipality"),
     "label.certificate": ("証明書", "Certificate"),

@@ -62,11 +62,9 @@ class FitLabel(Label):  # type: ignore[misc]  # Kivy is untyped
         """Whether a space-separated word is wider than the box (Kivy would then cut it mid-word:
         "Corrigi/r").  Japanese and Chinese have no spaces and may wrap anywhere, so they are skipped."""
         inner_w, _ = self._inner()
-        for word in self.text.split():
-            if all(ord(ch) < 0x2E80 or 0xAC00 <= ord(ch) <= 0xD7AF for ch in word):
-                if self._label.get_extents(word)[0] > inner_w:
-                    return True
-        return False
+        spaced = (w for w in self.text.split()
+                  if all(ord(ch) < 0x2E80 or 0xAC00 <= ord(ch) <= 0xD7AF for ch in w))
+        return any(self._label.get_extents(word)[0] > inner_w for word in spaced)
 
     def _fit(self, *_: Any) -> None:
         inner_w, _inner_h = self._inner()
