@@ -8,6 +8,7 @@ of ``screens.BODIES[view.state]``, the navigation bar, and the inactivity warnin
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -141,7 +142,9 @@ class KioskApp(App):  # type: ignore[misc]
 
     def render(self, view: View, *, force: bool = False) -> None:
         """Rebuild the screen for ``view`` (skipped when nothing visible changed)."""
-        shown = replace(view, seconds_left=None)
+        # The countdown only matters while the inactivity warning shows (whole seconds).
+        left = math.ceil(view.seconds_left) if view.warning and view.seconds_left is not None else None
+        shown = replace(view, seconds_left=left)
         if shown == self._shown and not force:
             return
         if self.view is None or view.state is not self.view.state or view.language != self.view.language:
@@ -217,6 +220,9 @@ class KioskApp(App):  # type: ignore[misc]
         box = Panel(color=th.background, radius=18, orientation="vertical", padding=30, spacing=20,
                     size_hint=(0.7, 0.5), pos_hint={"center_x": 0.5, "center_y": 0.5})
         box.add_widget(r.label(r.t("idle.warning"), px=th.title_px))
+        if r.view.seconds_left is not None:
+            seconds = max(0, math.ceil(r.view.seconds_left))
+            box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))
         row = BoxLayout(spacing=20, size_hint_y=None, height=self.settings.min_target_px)
         row.add_widget(r.button(r.t("button.cancel"), st.Cancel()))
         row.add_widget(r.button(r.t("button.continue"), st.StillHere(), kind="primary"))

@@ -59,6 +59,10 @@ def test_inactivity_warning_overlay_answers_still_here(run_app, tmp_path: Path) 
     app.clock.now += 61
     d.send(st.Tick(app.clock.now))
     assert port.view.warning
+    assert d.t("idle.seconds", seconds=20) in d.screen_text()
+    app.clock.now += 5
+    d.send(st.Tick(app.clock.now))
+    assert d.t("idle.seconds", seconds=15) in d.screen_text()  # counts down
     d.shot("warning")
     d.key("button.continue")
     assert not port.view.warning and port.flow.state is State.PLACE_CARD
@@ -100,3 +104,21 @@ def test_python_m_kiosk_rejects_a_bad_config(tmp_path: Path) -> None:
                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 2 and "invalid config" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_shuffled_keypad_still_sends_the_digit_shown(run_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from ui.kit import Driver
+
+    app, port, *_ = make_kiosk(tmp_path, replace(SETTINGS, shuffle_pin=True))
+    run_app(lambda: app)
+    d = Driver(app, port, tmp_path)
+    d.send(st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted())
+    assert port.flow.state is State.PIN
+    keys = [t for w in d.tiles() for t in d.texts(w) if len(t) == 1 and t.isdigit()]
+    assert sorted(keys) == list("0123456789")
+    for digit in "2580":
+        d.press(digit)
+    assert port.flow.context.pin == "2580" and port.view.pin_length == 4
+    assert "2580" not in d.screen_text()
