@@ -128,3 +128,28 @@ def test_chimes_are_short_mono_wavs(tmp_path: Path) -> None:
             assert (w.getnchannels(), w.getsampwidth()) == (1, 2) and 0.2 < seconds < 1.5
     shipped = REPO / "assets" / "sounds" / "take_card.wav"
     assert shipped.read_bytes() == (tmp_path / "take_card.wav").read_bytes()  # committed = generated
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_font_of_each_language_has_every_letter_of_its_texts(lang: str) -> None:
+    """No tofu: every character of every resident text has a glyph in the font drawn for it
+    (a missing glyph renders as the font's .notdef box, the same bitmap for every missing character)."""
+    from PIL import ImageFont
+
+    from kiosk.ui.theme import FONTS
+
+    path = FONTS[lang]
+    assert Path(path).exists(), f"{path} missing: run scripts/bootstrap.sh (apt fonts)"
+    font = ImageFont.truetype(path, 32, index=0)
+    def bitmap(ch: str) -> bytes:
+        mask = font.getmask(ch)
+        return bytes(mask.size) + bytes(mask)
+
+    notdef = bitmap("\U0010fffd")
+    tr = Translator()
+    # Language names are drawn each in its own language's font (the language bar), so they are
+    # checked against that font only.
+    keys = [k for k in source_messages() if not k.startswith(("service.", "screen.service_", "language."))]
+    text = "".join(tr.text(k, lang) for k in keys) + tr.text(f"language.{lang}", lang)
+    missing = sorted({ch for ch in text if not ch.isspace() and bitmap(ch) == notdef})
+    assert missing == []
