@@ -3,8 +3,9 @@
 Fonts (issue 5): IPAex Gothic for Japanese; Noto Sans CJK for Chinese and Korean (IPAex has no Hangul
 and lacks many simplified hanzi); DejaVu Sans for the Latin-script languages (a Latin design with every
 Vietnamese letter; fontconfig does not list Noto Sans CJK for Vietnamese).  A unit test renders every
-character of every catalog with the font chosen for it and fails on a missing glyph.  Japanese data shown on a foreign-language screen
-(municipality, certificate and member names) is drawn with the Japanese font in its own label.
+character of every catalog with the font chosen for it and fails on a missing glyph.  Japanese data shown
+on a foreign-language screen (municipality, certificate and member names) is drawn with the Japanese
+font in its own label.
 """
 
 from __future__ import annotations
