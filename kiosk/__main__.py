@@ -1,0 +1,101 @@
+"""``python -m kiosk --config FILE``: the kiosk's touch UI.
+
+The config is the one file validated by ``kiosk.config.load_config`` (docs/kiosk-flow.md "Config
+reference").  Device wiring: when a ``kiosk.wiring`` module provides
+``build_runner(cfg, on_view, on_sound) -> (runner, service_backend)``, the UI drives that runner; until
+then (and with ``--simulate``) it runs the real flow against the in-process simulated card, center, cash
+device and printer of ``kiosk.ui.simulated``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import ConfigError, KioskConfig, load_config
+
+log = logging.getLogger("kiosk")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m kiosk", description="コンビニ交付 kiosk touch UI")
+    ap.add_argument("--config", required=True, help="the kiosk's TOML (or JSON) config file")
+    ap.add_argument("--simulate", action="store_true", help="simulated devices and center (demo)")
+    ap.add_argument("--check", action="store_true", help="validate the config and exit")
+    ap.add_argument("--windowed", action="store_true", help="a normal window instead of borderless")
+    return ap.parse_args(argv)
+
+
+def _later(holder: dict[str, Any], method: str) -> Any:
+    """A callback to the app's ``method``; the app does not exist yet when the runner is built."""
+
+    def call(*args: Any) -> Any:
+        return getattr(holder["app"], method)(*args)
+
+    return call
+
+
+def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
+    from kiosk.flow import Flow
+    from kiosk.flow.staff import StaffGate
+    from kiosk.service_menu import AuditLog, IssueCounters, ServiceMenu
+    from kiosk.ui.boot import prepare
+    from kiosk.ui.settings import UISettings
+
+    wiring = None if simulate or importlib.util.find_spec("kiosk.wiring") is None \
+        else importlib.import_module("kiosk.wiring")
+    ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if wiring is None else 0.0,
+                                fullscreen=cfg.ui.fullscreen and not windowed)
+    prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.port import LocalPort
+    from kiosk.ui.simulated import SimulatedBackend, SimulatedDevices
+
+    logs = Path(cfg.paths.logs)
+    counters = IssueCounters(logs / "counters.json")
+    gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic)
+    holder: dict[str, Any] = {}
+    port: Any
+    if wiring is None:
+        log.warning("no device wiring (kiosk.wiring): running with simulated devices")
+        port = LocalPort(Flow(cfg.flow_settings()),
+                         SimulatedDevices(auto_pay=True, auto_print=True, on_receipt=counters.record))
+        backend: Any = SimulatedBackend(on_restart=_later(holder, "stop"))
+    else:
+        port, backend = wiring.build_runner(cfg, _later(holder, "on_view"), _later(holder, "on_sound"))
+    menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
+    app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages)
+    holder["app"] = app
+    if hasattr(port, "start"):
+        port.start()
+    try:
+        app.run()
+    finally:
+        if hasattr(port, "stop"):
+            port.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        print(f"kiosk: invalid config: {e}", file=sys.stderr)
+        return 2
+    if args.check:
+        print(f"ok: kiosk {cfg.kiosk.id}, {cfg.ui.resolution[0]}×{cfg.ui.resolution[1]}, "
+              f"languages {', '.join(cfg.ui.languages)}")
+        return 0
+    return _run(cfg, args.simulate, args.windowed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

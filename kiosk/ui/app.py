@@ -1,0 +1,233 @@
+"""``KioskApp``: the window that renders the flow's ``View`` and forwards taps as events.
+
+The app keeps no transaction state.  On every new ``View`` (from ``FlowPort.subscribe``, re-scheduled
+onto Kivy's thread with ``Clock.schedule_once``) it rebuilds the screen: language bar, title, the body
+of ``screens.BODIES[view.state]``, the navigation bar, and the inactivity warning when ``view.warning``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
+
+from kiosk.flow import State, View
+from kiosk.flow import states as st
+from kiosk.service_menu import CornerGesture, ServiceMenu
+from kiosk.ui.attract import AttractLoop
+from kiosk.ui.i18n import LANGUAGES, Translator
+from kiosk.ui.port import FlowPort
+from kiosk.ui.screens import BODIES, Body, Render, _values
+from kiosk.ui.service_screens import service_login, service_menu, staff_render
+from kiosk.ui.settings import UISettings
+from kiosk.ui.sound import Sounds
+from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import FitLabel, Panel, fill
+
+__all__ = ["KioskApp"]
+
+log = logging.getLogger(__name__)
+
+_NO_LANGUAGE_BAR = frozenset({State.ATTRACT, State.LANGUAGE, State.SERVICE_LOGIN, State.SERVICE_MENU})
+_STAFF = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU})
+_ALERT = frozenset({State.TAKE_CARD, State.TAKE_DOCUMENTS})  # "don't leave it behind" (domain §1.10)
+_GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
+
+
+class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
+    """Catches the touches the screens do not: any touch on ATTRACT starts, corners are the staff gesture."""
+
+    def __init__(self, app: KioskApp, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.app = app
+
+    def on_touch_down(self, touch: Any) -> bool:
+        app = self.app
+        state = app.view.state if app.view is not None else State.ATTRACT
+        if state in _GESTURE_STATES:
+            size = app.settings.corner_px
+            corner = CornerGesture.corner_of(touch.x, touch.y, self.width, self.height, size)
+            if app.gesture.feed(corner) and app.service is not None:
+                app.port.submit(st.ServiceRequested())
+                return True
+            if corner is not None:
+                return True
+            if state is State.ATTRACT:
+                app.port.submit(st.Touch())
+                return True
+        return bool(super().on_touch_down(touch))
+
+
+class _Modal(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
+    """The inactivity warning: taps outside its buttons must not reach the screen underneath."""
+
+    def on_touch_down(self, touch: Any) -> bool:
+        super().on_touch_down(touch)
+        return True
+
+
+class KioskApp(App):  # type: ignore[misc]
+    """The kiosk window.  ``port`` is the runner (or ``LocalPort``); ``service`` the staff menu."""
+
+    title = "kiosk"
+
+    def __init__(self, port: FlowPort, settings: UISettings | None = None, *,
+                 service: ServiceMenu | None = None, languages: tuple[str, ...] = LANGUAGES,
+                 translator: Translator | None = None, sounds: Sounds | None = None,
+                 clock: Callable[[], float] = time.monotonic, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.port = port
+        self.settings = settings or UISettings()
+        self.service = service
+        self.languages = languages
+        self.tr = translator or Translator()
+        self.sounds = sounds or Sounds(self.settings.sound)
+        theme = Theme.high_contrast() if self.settings.high_contrast else Theme.normal()
+        self.theme = theme.scaled(self.settings.font_scale)
+        self.gesture = CornerGesture(self.settings.gesture_seconds, clock)
+        self.view: View | None = None
+        self._shown: View | None = None
+        self._local: dict[str, Any] = {}
+        self.renders = 0  # screens drawn (bench, tests)
+        self.last_render = 0.0  # perf_counter() of the last rebuild
+        self._ticker: Any = None
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    def build(self) -> Widget:
+        Window.clearcolor = self.theme.background
+        Window.bind(on_keyboard=self._on_keyboard)
+        self.root_layout = KioskRoot(self)
+        subscribe = getattr(self.port, "subscribe", None)
+        if subscribe is not None:  # LocalPort; the Runner calls on_view itself (its on_view= argument)
+            subscribe(self.on_view)
+        self.render(self.port.view)
+        if self.settings.tick_seconds > 0:
+            self._ticker = Clock.schedule_interval(self._tick, self.settings.tick_seconds)
+        return self.root_layout
+
+    def on_stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        Window.unbind(on_keyboard=self._on_keyboard)
+        self.sounds.stop()
+
+    def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
+        return key == 27  # Escape (and Android back) must never close the kiosk
+
+    def _tick(self, _dt: float) -> None:
+        self.port.submit(st.Tick(time.monotonic()))
+
+    def on_view(self, view: View) -> None:
+        """A new view from the flow (any thread): rendered on Kivy's thread before the next frame."""
+        Clock.schedule_once(lambda _dt: self.render(view), -1)
+
+    def on_sound(self, name: str | None, loop: bool) -> None:
+        """The runner's ``PlaySound``/``StopSound`` (any thread).  Loops follow ``View.sound``; one-shot
+        sounds (the inactivity warning, an error) are played here."""
+        if name is not None and not loop:
+            Clock.schedule_once(lambda _dt: self.sounds.play_once(name), -1)
+
+    # --- rendering ------------------------------------------------------------------------------------
+
+    def render(self, view: View, *, force: bool = False) -> None:
+        """Rebuild the screen for ``view`` (skipped when nothing visible changed)."""
+        # The countdown only matters while the inactivity warning shows (whole seconds).
+        left = math.ceil(view.seconds_left) if view.warning and view.seconds_left is not None else None
+        shown = replace(view, seconds_left=left)
+        if shown == self._shown and not force:
+            return
+        if self.view is None or view.state is not self.view.state or view.language != self.view.language:
+            self._local = {}
+        self.view, self._shown = view, shown
+        root = self.root_layout
+        root.clear_widgets()
+        r = Render(view, self.tr, self.theme, self.settings, self.port.submit, self._local,
+                   refresh=lambda: self.render(self.port.view, force=True))
+        if view.state is State.ATTRACT:
+            root.add_widget(AttractLoop(r))
+        else:
+            root.add_widget(self._screen(r))
+            if view.warning:
+                root.add_widget(self._warning(r))
+        self.sounds.update(view.sound)
+        self.renders += 1
+        self.last_render = time.perf_counter()
+
+    def _body(self, r: Render) -> Body:
+        state = r.view.state
+        if state in _STAFF:
+            if self.service is None:
+                return Body(Widget())
+            return (service_login if state is State.SERVICE_LOGIN else service_menu)(r, self.service)
+        return BODIES[state](r)
+
+    def _screen(self, r: Render) -> Widget:
+        th, v = self.theme, r.view
+        body = self._body(r)
+        tr = staff_render(r) if v.state in _STAFF else r
+        main = BoxLayout(orientation="vertical")
+        fill(main, th.background)
+        if v.state not in _NO_LANGUAGE_BAR:
+            main.add_widget(self._language_bar(r))
+        title = body.title or tr.t(f"screen.{v.state.value}", **_values(v))
+        alert = v.state in _ALERT
+        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=118, padding=(30, 6))
+        head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
+                                 font_name=tr.font(), color=th.alert_text if alert else th.header_text))
+        main.add_widget(head)
+        main.add_widget(body.widget)
+        main.add_widget(self._nav(tr, body))
+        return main
+
+    def _language_bar(self, r: Render) -> Widget:
+        bar = BoxLayout(size_hint_y=None, height=self.settings.min_target_px + 12, spacing=8, padding=(8, 6))
+        for code in self.languages:
+            kind = "selected" if code == r.lang else "secondary"
+            name = self.tr.text(f"language.{code}", code)  # each language's own name, in its own font
+            bar.add_widget(r.button(name, st.ChooseLanguage(code), kind=kind,
+                                    font=r.font(code), px=28))
+        return bar
+
+    def _nav(self, r: Render, body: Body) -> Widget:
+        v = r.view
+        h = self.settings.min_target_px
+        nav = BoxLayout(size_hint_y=None, height=h + 20, spacing=16, padding=(20, 10))
+        w = max(240, h)
+        if v.can_back:
+            nav.add_widget(r.button(r.t("button.back"), st.Back(), size_hint_x=None, width=w))
+        if v.can_cancel:
+            nav.add_widget(r.button(r.t("button.cancel"), st.Cancel(), size_hint_x=None, width=w))
+        nav.add_widget(Widget())
+        if body.primary is not None:
+            key, action = body.primary
+            nav.add_widget(r.button(r.t(key), action, kind="primary", size_hint_x=None, width=w + 60))
+        return nav
+
+    def _warning(self, r: Render) -> Widget:
+        th = self.theme
+        shade = Panel(color=(0, 0, 0, 0.55))
+        box = Panel(color=th.background, radius=18, orientation="vertical", padding=30, spacing=20,
+                    size_hint=(0.7, 0.5), pos_hint={"center_x": 0.5, "center_y": 0.5})
+        box.add_widget(r.label(r.t("idle.warning"), px=th.title_px))
+        if r.view.seconds_left is not None:
+            seconds = max(0, math.ceil(r.view.seconds_left))
+            box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))
+        row = BoxLayout(spacing=20, size_hint_y=None, height=self.settings.min_target_px)
+        row.add_widget(r.button(r.t("button.cancel"), st.Cancel()))
+        row.add_widget(r.button(r.t("button.continue"), st.StillHere(), kind="primary"))
+        box.add_widget(row)
+        overlay = _Modal()
+        overlay.add_widget(shade)
+        overlay.add_widget(box)
+        return overlay

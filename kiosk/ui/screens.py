@@ -1,0 +1,404 @@
+"""One body per flow ``State``: each builder renders the ``View`` and turns taps into flow events.
+
+``BODIES[state](r) -> Body``.  No builder decides anything: what is offered, what is allowed and what
+comes next all come from the ``View`` (docs/style.md §2.4).  The only state kept here is input being
+typed (PIN digits are sent one by one; the members, items and copies being chosen until 次へ).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from kiosk.flow import Choice, State, View
+from kiosk.flow import states as st
+from kiosk.ui.i18n import Translator, format_yen
+from kiosk.ui.settings import UISettings
+from kiosk.ui.theme import JA_FONT, Theme, font_for
+from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
+
+__all__ = ["BODIES", "Body", "Render", "reiwa"]
+
+
+def reiwa(year: int) -> int:
+    """令和 year of a fiscal year (令和元年 = 2019)."""
+    return year - 2018
+
+
+@dataclass
+class Render:
+    """What a builder needs: the view, texts, fonts, colours, and the way to send events."""
+
+    view: View
+    tr: Translator
+    theme: Theme
+    settings: UISettings
+    send: Callable[[st.Event], None]
+    local: dict[str, Any] = field(default_factory=dict)  # typed input of this screen (see module doc)
+    refresh: Callable[[], None] = lambda: None  # re-render after a local input change
+
+    @property
+    def lang(self) -> str:
+        return self.view.language
+
+    def t(self, key: str, **values: object) -> str:
+        return self.tr.text(key, self.lang, **values)
+
+    def font(self, lang: str | None = None) -> str:
+        return font_for(lang or self.lang)
+
+    def label(self, text: str, *, px: int | None = None, color: Any = None, font: str | None = None,
+              **kw: Any) -> FitLabel:
+        px = px or self.theme.body_px
+        kw.setdefault("line_height", 1.3)  # airy lines for long messages (elderly readers)
+        return FitLabel(text=text, base_font=px, min_font=self.theme.min_px, font_name=font or self.font(),
+                        color=color or self.theme.text, **kw)
+
+    def button(self, text: str, event: st.Event | Callable[[], None] | None, *, kind: str = "secondary",
+               px: int | None = None, font: str | None = None, **kw: Any) -> Tile:
+        bg, fg = self.colors(kind)
+        on_tap = None if event is None else (event if callable(event) else (lambda: self.send(event)))
+        tile = Tile(colors=(bg, fg), on_tap=on_tap, disabled_look=kind == "disabled", **kw)
+        tile.add_widget(FitLabel(text=text, base_font=px or self.theme.button_px, min_font=self.theme.min_px,
+                                 font_name=font or self.font(), color=fg))
+        return tile
+
+    def colors(self, kind: str) -> tuple[Any, Any]:
+        th = self.theme
+        return {
+            "primary": (th.primary, th.primary_text), "secondary": (th.secondary, th.secondary_text),
+            "selected": (th.selected, th.selected_text), "disabled": (th.disabled, th.disabled_text),
+            "alert": (th.alert, th.alert_text),
+        }[kind]
+
+
+@dataclass
+class Body:
+    widget: Widget
+    primary: tuple[str, st.Event | Callable[[], None]] | None = None  # (label key, action) on the right
+    title: str | None = None  # overrides the state's title
+
+
+def _column(*widgets: Widget, spacing: int = 14, padding: Any = (40, 10)) -> BoxLayout:
+    box = BoxLayout(orientation="vertical", spacing=spacing, padding=padding)
+    for w in widgets:
+        box.add_widget(w)
+    return box
+
+
+def _text_body(r: Render, key: str | None, px: int | None = None, **values: object) -> Body:
+    return Body(_column(r.label(r.t(key, **values) if key else "", px=px)))
+
+
+def _values(v: View) -> dict[str, object]:
+    """Every placeholder a message may name, formatted for display."""
+    return {
+        "tries": v.tries_left if v.tries_left is not None else "", "max": v.max_copies,
+        "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
+        "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
+        "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
+    }
+
+
+# --- the start ------------------------------------------------------------------------------------
+
+
+def _language(r: Render) -> Body:
+    grid = GridLayout(cols=2, spacing=18, padding=(60, 10))
+    for c in r.view.choices:
+        kind = "selected" if c.selected else "primary"
+        grid.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), st.ChooseLanguage(c.key), kind=kind,
+                                 font=r.font(c.key), px=40))
+    return Body(grid)
+
+
+def _notice(r: Render) -> Body:
+    return Body(_column(r.label(r.t("screen.notice.body"), halign="left")),
+                primary=("button.next", st.Next()))
+
+
+def _card_picture(r: Render, alert: bool = False) -> Widget:
+    return CardPicture(theme=r.theme, alert=alert, size_hint_x=None, width=340)
+
+
+def _place_card(r: Render) -> Body:
+    row = BoxLayout(spacing=30, padding=(40, 10))
+    row.add_widget(_card_picture(r))
+    row.add_widget(_column(r.label(r.t("place_card.note"), px=r.theme.body_px), padding=0))
+    return Body(row)
+
+
+def _waiting(r: Render) -> Body:
+    return Body(_column(Widget(), BusyBar(theme=r.theme, size_hint_y=None, height=44), Widget()))
+
+
+def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], None],
+             on_ok: Callable[[], None]) -> GridLayout:
+    digits = r.local.get("order")
+    if digits is None:
+        digits = list("1234567890")
+        if r.settings.shuffle_pin:
+            random.SystemRandom().shuffle(digits)  # against shoulder-surfing of finger positions
+        r.local["order"] = digits
+    pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
+    for d in digits[:9]:
+        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT))
+    pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary"))
+    pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT))
+    pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary"))
+    return pad
+
+
+def _pin(r: Render) -> Body:
+    v = r.view
+    left = BoxLayout(orientation="vertical", spacing=10)
+    left.add_widget(Dots(filled=v.pin_length, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
+    hint = r.t(v.message_key) if v.message_key else ""
+    if v.tries_left is not None and v.tries_left < 3:
+        hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+    left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
+    row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
+    row.add_widget(left)
+    row.add_widget(_pin_pad(r, lambda d: r.send(st.PinDigit(d)), lambda: r.send(st.PinErase()),
+                            lambda: r.send(st.PinSubmitted())))
+    return Body(row)
+
+
+def _message(r: Render) -> Body:
+    v = r.view
+    key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
+    text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
+    return Body(_column(text), primary=("button.next", st.Next()))
+
+
+# --- selection --------------------------------------------------------------------------------------
+
+
+def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *, sub: str | None = None,
+                 sub_font: str | None = None, main_font: str | None = None, right: str | None = None) -> Tile:
+    kind = "disabled" if not c.available else ("selected" if c.selected else "secondary")
+    bg, fg = r.colors(kind)
+    tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
+                disabled_look=not c.available)
+    texts = BoxLayout(orientation="vertical")
+    why = bool(c.reason_key and not c.available)
+    texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
+                              font_name=main_font or r.font(), color=fg, halign="left",
+                              size_hint_y=0.4 if why else 0.5))
+    below = r.t(c.reason_key) if why and c.reason_key else sub
+    if below:
+        texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
+                                  size_hint_y=0.6 if why else 0.5,
+                                  font_name=r.font() if why else (sub_font or r.font()),
+                                  color=fg, halign="left"))
+    tile.add_widget(texts)
+    if right and c.available:
+        tile.add_widget(FitLabel(text=right, base_font=r.theme.small_px, min_font=r.theme.min_px,
+                                 font_name=r.font(), color=fg, size_hint_x=0.32, halign="right"))
+    return tile
+
+
+def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
+    """Choices in one column (up to 3) or two; rows at most 150 px high so a short list stays compact."""
+    cols = 2 if n > 3 else 1
+    rows = max(1, -(-n // cols))
+    body = r.settings.height - 362 - reserved  # language bar, title and navigation bar
+    height = max(r.settings.min_target_px, min(150, (body - 12 - 14 * (rows - 1)) // rows))
+    return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True,
+                      row_default_height=height)
+
+
+def _municipality(r: Render) -> Body:
+    grid = _grid(r, len(r.view.choices))
+    for c in r.view.choices:
+        event = st.MunicipalityChosen(c.key, c.relation or "residence")
+        # The municipality's (Japanese) name is what residents look for; the relation explains it.
+        grid.add_widget(_choice_tile(r, c, c.label or c.key, partial(r.send, event), main_font=JA_FONT,
+                                     sub=r.t(c.label_key or "relation.residence")))
+    return Body(grid)
+
+
+def _certificate(r: Render) -> Body:
+    grid = _grid(r, len(r.view.choices))
+    for c in r.view.choices:
+        key = c.label_key or f"certificate.{c.key}"
+        ja = r.tr.text(key, "ja")
+        main, sub = (ja, None) if r.lang == "ja" else (r.t(key), ja)  # certificates stay Japanese
+        fee = r.t("label.per_copy", amount=format_yen(c.fee)) if c.fee is not None else None
+        grid.add_widget(_choice_tile(r, c, main, partial(r.send, st.CertificateChosen(c.key)),
+                                     sub=sub, sub_font=JA_FONT, right=fee))
+    return Body(grid)
+
+
+def _whose(r: Render) -> Body:
+    grid = _grid(r, len(r.view.choices))
+    for c in r.view.choices:
+        event = st.WhoseChosen(c.key)  # type: ignore[arg-type]  # a key the view offered
+        grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "whose.juminhyo.self"), partial(r.send, event)))
+    return Body(grid)
+
+
+def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_data: bool) -> Body:
+    """Members / items: toggles, then 次へ sends the whole selection."""
+    chosen: set[str] = r.local.setdefault("chosen", {c.key for c in r.view.choices if c.selected})
+
+    def toggle(key: str) -> None:
+        chosen.symmetric_difference_update({key})
+        r.refresh()
+
+    grid = _grid(r, len(r.view.choices), reserved=0 if names_are_data else 46)
+    for c in r.view.choices:
+        shown = Choice(**{**c.__dict__, "selected": c.key in chosen})
+        main = c.label if names_are_data and c.label else r.t(c.label_key or "")
+        main = ("● " if c.key in chosen else "○ ") + main  # not by colour alone
+        tile = _choice_tile(r, shown, main, partial(toggle, c.key))
+        if names_are_data:  # a person's name from the center: always the Japanese font
+            tile.children[-1].children[-1].font_name = JA_FONT
+        grid.add_widget(tile)
+    box = BoxLayout(orientation="vertical", spacing=6)
+    if not names_are_data:
+        box.add_widget(r.label(r.t("screen.items.none"), px=r.theme.small_px, size_hint_y=None, height=40))
+    box.add_widget(grid)
+    return Body(box, primary=("button.next", lambda: r.send(make(tuple(sorted(chosen))))))
+
+
+def _members(r: Render) -> Body:
+    return _multi(r, st.MembersChosen, names_are_data=True)
+
+
+def _items(r: Render) -> Body:
+    return _multi(r, lambda keys: st.OptionsChosen(frozenset(keys)), names_are_data=False)
+
+
+def _tax_year(r: Render) -> Body:
+    grid = _grid(r, len(r.view.choices))
+    for c in r.view.choices:
+        year = int(c.key)
+        grid.add_widget(_choice_tile(r, c, r.t("label.tax_year", year=year, reiwa=reiwa(year)),
+                                     partial(r.send, st.TaxYearChosen(year))))
+    return Body(grid)
+
+
+def _copies(r: Render) -> Body:
+    v = r.view
+    n: int = r.local.setdefault("copies", v.copies)
+
+    def change(delta: int) -> None:
+        r.local["copies"] = min(v.max_copies, max(1, n + delta))
+        r.refresh()
+
+    row = BoxLayout(spacing=30, padding=(160, 40), size_hint_y=0.6)
+    row.add_widget(r.button("−  " + r.t("button.less"), (lambda: change(-1)) if n > 1 else None,
+                            kind="secondary" if n > 1 else "disabled"))
+    row.add_widget(r.label(r.t("label.copies", copies=n), px=56))
+    row.add_widget(r.button("+  " + r.t("button.more"), (lambda: change(1)) if n < v.max_copies else None,
+                            kind="secondary" if n < v.max_copies else "disabled"))
+    fee = r.t("label.yen", amount=format_yen((v.fee_per_copy or 0) * n))
+    body = _column(row, r.label(f"{r.t('label.fee')}　{fee}", size_hint_y=0.4), padding=(40, 0))
+    return Body(body, primary=("button.next", lambda: r.send(st.CopiesChosen(n))),
+                title=r.t("screen.copies", max=v.max_copies))
+
+
+def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
+                 px: int | None = None) -> BoxLayout:
+    row = BoxLayout(spacing=20)
+    row.add_widget(r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted))
+    row.add_widget(r.label(value, font=font, px=px, halign="left"))
+    return row
+
+
+def _confirm(r: Render) -> Body:
+    v = r.view
+    cert_key = f"certificate.{v.certificate}"
+    rows = [_summary_row(r, r.t("label.municipality"), v.municipality or "", JA_FONT),
+            _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT)]
+    if r.lang != "ja":  # the certificate is printed in Japanese; its translation goes under the name
+        rows.append(_summary_row(r, "", r.t(cert_key), px=r.theme.small_px))
+    if v.tax_year:
+        rows.append(_summary_row(r, r.t("label.tax_year.short"),
+                                 r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))))
+    rows.append(_summary_row(r, r.t("label.count"), r.t("label.copies", copies=v.copies)))
+    rows.append(_summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=48))
+    box = _column(*rows, spacing=4)
+    if v.message_key:
+        box.add_widget(r.label(r.t(v.message_key), color=r.theme.alert))
+    return Body(box, primary=("button.pay", st.Confirm()))
+
+
+def _payment(r: Render) -> Body:
+    v = r.view
+    return Body(_column(
+        _summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=52),
+        _summary_row(r, r.t("label.inserted"), r.t("label.yen", amount=format_yen(v.inserted)), px=52),
+    ), title=r.t("screen.payment", fee=format_yen(v.fee or 0)))
+
+
+def _printing(r: Render) -> Body:
+    v = r.view
+    bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
+    note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
+    return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
+                title=r.t("screen.printing", **_values(v)))
+
+
+def _take_card(r: Render) -> Body:
+    row = BoxLayout(spacing=30, padding=(40, 10))
+    row.add_widget(_card_picture(r, alert=True))
+    alert = r.label(r.t("take_card.alert"), px=44, color=r.theme.alert)
+    pulse(alert)
+    row.add_widget(alert)
+    return Body(row)
+
+
+def _take_documents(r: Render) -> Body:
+    v = r.view
+    lines = []
+    if v.change:
+        lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
+    if v.refund:
+        lines.append(r.label(r.t("screen.take_documents.refund", refund=format_yen(v.refund)), px=40))
+    return Body(_column(*(lines or [Widget()])), primary=("button.done", st.DocumentsTaken()))
+
+
+def _thank_you(r: Render) -> Body:
+    return Body(_column(r.label(r.t("screen.thank_you"), px=60)))
+
+
+def _out_of_service(r: Render) -> Body:
+    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40)))
+
+
+BODIES: dict[State, Callable[[Render], Body]] = {
+    State.LANGUAGE: _language,
+    State.NOTICE: _notice,
+    State.PLACE_CARD: _place_card,
+    State.READING: _waiting,
+    State.PIN: _pin,
+    State.PIN_LOCKED: _message,
+    State.AUTHENTICATING: _waiting,
+    State.MUNICIPALITY: _municipality,
+    State.CERTIFICATE: _certificate,
+    State.WHOSE: _whose,
+    State.MEMBERS: _members,
+    State.ITEMS: _items,
+    State.TAX_YEAR: _tax_year,
+    State.COPIES: _copies,
+    State.ORDERING: _waiting,
+    State.CONFIRM: _confirm,
+    State.PAYMENT: _payment,
+    State.ISSUING: _waiting,
+    State.PRINTING: _printing,
+    State.REFUNDING: _waiting,
+    State.TAKE_CARD: _take_card,
+    State.TAKE_DOCUMENTS: _take_documents,
+    State.THANK_YOU: _thank_you,
+    State.ERROR: _message,
+    State.OUT_OF_SERVICE: _out_of_service,
+}
