@@ -217,3 +217,37 @@ def test_center_down_is_out_of_service(pcscd: PcscdHandle, center_data: CenterDa
         r.runner.check_devices()
         r.until(State.OUT_OF_SERVICE, timeout=20)
         assert r.runner.view.message_key is not None and "center" in r.runner.view.message_key
+
+
+def test_service_backend_on_the_real_devices(pcscd: PcscdHandle, center_data: CenterData,
+                                             tmp_path: Path) -> None:
+    from kiosk.flow.staff import StaffGate
+    from kiosk.service_menu import ServiceMenu
+
+    with rig(center_data, tmp_path) as r:
+        r.until(State.ATTRACT)
+        menu = ServiceMenu(StaffGate(STAFF_HASH, 5, 300.0, time.monotonic), r.wiring, r.wiring.audit,
+                           r.wiring.counters)
+        lines = {s.device: s for s in menu.status()}
+        assert [(d, lines[d].state, lines[d].detail) for d in ("reader", "printer", "payment")] == [
+            ("reader", "ok", None), ("printer", "ok", None), ("payment", "ok", None)]
+        center = lines["center"]
+        assert center.state == "ok" and center.latency_ms is not None and center.latency_ms > 0
+        r.emulator.set_state(paper_near_end=True)
+        line = r.wiring.printer_line()
+        assert (line.state, line.detail) == ("warning", "paper_near_end")
+        assert menu.test_print().state == "ok"
+        assert len(r.emulator.wait_pages(1)) == 1 and len(r.receipts.wait_pages(1)) == 1
+        assert "ご利用明細書" in "\n".join(r.receipts.printed()[0].text)
+        assert menu.test_reader().state == "ok"
+        r.card.remove()
+        assert (r.wiring.reader_line().state, r.wiring.reader_line().detail) == ("ok", "no_card")
+        r.emulator.set_state(paper_end=True)
+        assert (r.wiring.printer_line().state, r.wiring.printer_line().detail) == ("fault", "paper_end")
+        r.runner.check_devices()
+        r.until(State.OUT_OF_SERVICE, timeout=10)
+        r.emulator.set_state(paper_end=False, paper_near_end=False)
+        menu.paper_replenished()
+        r.until(State.ATTRACT, timeout=10)
+        actions = [e["action"] for e in r.wiring.audit.tail()]
+        assert actions == ["test_print", "test_reader", "paper_replenished"]
