@@ -106,8 +106,9 @@ class TcpTransport:
 @dataclass(frozen=True)
 class SerialTransport:
     type: Literal["serial"]
-    path: str
+    path: Path  # /dev/ttyUSB0, or the emulator's pty link (relative: to the config file)
     baud: int = 115200
+    flow: Literal["xonxoff", "rtscts", "none"] = "xonxoff"  # docs/printing-driver.md "Flow control"
 
     def __post_init__(self) -> None:
         if self.baud not in (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600):

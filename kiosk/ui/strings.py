@@ -28,6 +28,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "label.certificate": ("証明書", "Certificate"),
     "label.whose": ("対象", "For"),
     "label.items": ("記載事項", "Items shown"),
+    "label.items.none": ("省略（記載なし）", "None (omitted)"),
     "label.fee": ("手数料", "Fee"),
     "label.inserted": ("投入金額", "Inserted"),
     "label.tax_year.short": ("年度", "Fiscal year"),
