@@ -21,6 +21,7 @@ from fixtures.center import CenterData, CenterProcess
 from fixtures.emulator import running_emulator
 from fixtures.pcsc import PcscdHandle, VirtualCardHandle, serve_virtual_card
 
+from card.virtual.vpcd import Throttle
 from kiosk.config import KioskConfig, parse_config
 from kiosk.flow import State
 from kiosk.flow import states as st
@@ -110,12 +111,13 @@ def _config(data: CenterData, center: CenterProcess, reader: str, printer: dict[
 
 
 @contextlib.contextmanager
-def rig(data: CenterData, tmp: Path, link: str = "tcp", tags: tuple[str, ...] = ()) -> Iterator[Rig]:
+def rig(data: CenterData, tmp: Path, link: str = "tcp", tags: tuple[str, ...] = (),
+        throttle: Throttle | None = None) -> Iterator[Rig]:
     entry, profile = next((e, p) for e, p in data.plain_cards() if set(tags) <= set(e["tags"]))
     center = CenterProcess(data.path)
     try:
         tcp = link == "tcp"
-        with serve_virtual_card(profile) as card, \
+        with serve_virtual_card(profile, throttle=throttle) as card, \
                 running_emulator(tmp / "prints", "a4-thermal-203", tcp=tcp, pty=not tcp) as emu, \
                 running_emulator(tmp / "receipts", "receipt-80-203") as rcpt:
             if link == "tcp":
@@ -181,6 +183,22 @@ def test_card_removed_mid_flow_cancels(pcscd: PcscdHandle, center_data: CenterDa
         r.send(st.Next())
         r.until(State.ATTRACT)
         assert r.emulator.printed() == [] and r.runner.devices.cash.status().value == "ok"
+
+
+def test_card_removed_mid_read_is_card_removed(pcscd: PcscdHandle, center_data: CenterData,
+                                               tmp_path: Path) -> None:
+    # A slow contactless link (200 ms per APDU): the certificate read takes a few seconds.
+    with rig(center_data, tmp_path, throttle=Throttle(kbps=106, latency_ms=200)) as r:
+        r.until(State.ATTRACT)
+        r.send(st.Touch(), st.ChooseLanguage("ja"))
+        r.runner.submit(st.Next())
+        r.until(State.READING, timeout=10)
+        time.sleep(0.5)
+        r.card.remove(wait=False)
+        r.until(State.ERROR, timeout=20)
+        assert r.runner.view.message_key == "error.card_removed", r.runner.view
+        r.send(st.Next())
+        r.until(State.ATTRACT)
 
 
 def test_paper_end_mid_page_voids_refunds_and_goes_out_of_service(pcscd: PcscdHandle, center_data: CenterData,
