@@ -6,7 +6,14 @@ Cells: 1, 10, 100 concurrent kiosks × one or two center processes × SQLite or 
 Load comes from separate client processes (asyncio), so the center is measured, not the GIL of the
 load generator.  Prints a table and writes JSON to var/bench/center.json.
 
-    python bench/center.py [--duration 6] [--quick] [--no-postgres]
+Two kinds of load: ``saturated`` (closed loop, every kiosk starts its next transaction the moment the
+last one ends: the throughput ceiling; with 100 kiosks the latency is mostly queueing) and, for 100
+kiosks, ``offered N/s`` (each kiosk thinks an exponentially distributed time of mean kiosks/N seconds
+between transactions, like a customer walking up: the latency a kiosk sees at that load).  Only
+transactions that end before the deadline count.  On PostgreSQL the statements each transaction sends
+(pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
+
+    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 150 200]
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import base64
 import json
 import multiprocessing as mp
 import os
+import random
 import ssl
 import statistics
 import subprocess
@@ -89,17 +97,27 @@ async def _kiosk(  # noqa: PLR0917
     kiosk: dict[str, str],
     cards: list[tuple[str, Any, bytes]],
     deadline: float,
+    think: float,
     lat: list[float],
     errors: list[str],
+    started: list[int],
 ) -> None:
     ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem"))
     ctx.load_cert_chain(str(data / kiosk["cert"]), str(data / kiosk["key"]))
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
     c = Conn(reader, writer)
+    rng = random.Random(kiosk["kiosk_id"])
     i = 0
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))  # kiosks do not all start at the same instant
     while time.perf_counter() < deadline:
+        if i and think:
+            await asyncio.sleep(rng.expovariate(1 / think))
+            if time.perf_counter() >= deadline:
+                break
         municipality, key, der = cards[i % len(cards)]
         i += 1
+        started.append(1)
         t0 = time.perf_counter()
         st, ch = await c.call("POST", "/v1/auth/challenge", {})
         msg = auth_message(ch["challenge_id"], kiosk["kiosk_id"], base64.b64decode(ch["nonce"]))
@@ -139,12 +157,20 @@ async def _kiosk(  # noqa: PLR0917
         if st != 200 or st2 != 200:
             errors.append(str(d.get("error")))
             continue
-        lat.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        if t1 <= deadline:  # a transaction still running at the deadline is not counted
+            lat.append(t1 - t0)
     writer.close()
 
 
 def _client_proc(  # noqa: PLR0917
-    ports: list[int], data: str, kiosks: list[dict[str, str]], duration: float, start_at: float, out: Any
+    ports: list[int],
+    data: str,
+    kiosks: list[dict[str, str]],
+    duration: float,
+    think: float,
+    start_at: float,
+    out: Any,
 ) -> None:
     d = Path(data)
     index = json.loads((d / "cards" / "index.json").read_text())
@@ -159,6 +185,7 @@ def _client_proc(  # noqa: PLR0917
         )
     lat: list[float] = []
     errors: list[str] = []
+    started: list[int] = []
 
     async def main() -> None:
         while time.time() < start_at:
@@ -172,15 +199,17 @@ def _client_proc(  # noqa: PLR0917
                     k,
                     cards[i % len(cards) :] + cards[: i % len(cards)],
                     deadline,
+                    think,
                     lat,
                     errors,
+                    started,
                 )
                 for i, k in enumerate(kiosks)
             )
         )
 
     asyncio.run(main())
-    out.put((lat, errors))
+    out.put((lat, errors, len(started)))
 
 
 def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.Popen[str], int]]:
@@ -206,11 +235,28 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.
     return procs
 
 
+def _pg_statements(url: str, reset: bool) -> int:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if reset:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            return 0
+        row = conn.execute(
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+            " WHERE query NOT LIKE '%pg_stat_statements%'"
+            " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+
 def run_cell(  # noqa: PLR0917
-    data: Path, db: str | None, processes: int, kiosks: int, duration: float, clients: int
+    data: Path, db: str | None, processes: int, kiosks: int, duration: float, clients: int, think: float = 0.0
 ) -> dict[str, Any]:
     centers = _start_centers(data, processes, db)
     try:
+        if db:
+            _pg_statements(db, reset=True)
         ports = [port for _, port in centers]
         index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
         q: Any = mp.Queue()
@@ -218,7 +264,8 @@ def run_cell(  # noqa: PLR0917
         n_clients = min(clients, kiosks)
         workers = [
             mp.Process(
-                target=_client_proc, args=(ports, str(data), index[i::n_clients], duration, start_at, q)
+                target=_client_proc,
+                args=(ports, str(data), index[i::n_clients], duration, think, start_at, q),
             )
             for i in range(n_clients)
         ]
@@ -226,12 +273,16 @@ def run_cell(  # noqa: PLR0917
             w.start()
         lat: list[float] = []
         errors: list[str] = []
+        started = 0
         for _ in workers:
-            part_lat, part_err = q.get(timeout=duration + 120)
+            part_lat, part_err, part_started = q.get(timeout=duration + 120)
             lat += part_lat
             errors += part_err
+            started += part_started
         for w in workers:
             w.join(30)
+        # Every transaction started has finished (the kiosks end the one in flight), counted or not.
+        stmts = _pg_statements(db, reset=False) if db else 0
     finally:
         for p, _ in centers:
             p.terminate()
@@ -245,6 +296,7 @@ def run_cell(  # noqa: PLR0917
         "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         "transactions": len(lat),
         "errors": len(errors),
+        "stmts_per_tx": round(stmts / max(1, started), 1) if db else None,
         "error_codes": sorted(set(errors))[:5],
     }
 
@@ -268,6 +320,29 @@ def _prepare(var: Path, residents: int) -> Path:
     return data
 
 
+def _cells(quick: bool, offered: list[float]) -> list[tuple[int, int, float | None]]:
+    """(processes, kiosks, offered tx/s or None for saturated)."""
+    if quick:
+        return [(1, 10, None)]
+    out: list[tuple[int, int, float | None]] = []
+    for processes in (1, 2):
+        out += [(processes, k, None) for k in (1, 10, 100)]
+        out += [(processes, 100, rate) for rate in offered]
+    return out
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        "\n| db | center processes | kiosks | load | tx/s | p50 ms | p99 ms | errors | stmts/tx |"
+        "\n|---|---|---|---|---|---|---|---|---|"
+    )
+    for r in rows:
+        print(
+            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['load']} | {r['tps']} | {r['p50_ms']} | "
+            f"{r['p99_ms']} | {r['errors']} | {r['stmts_per_tx'] if r['stmts_per_tx'] is not None else '—'} |"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=6.0)
@@ -275,45 +350,49 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=2, help="load-generator processes")
     ap.add_argument("--quick", action="store_true", help="only 10 kiosks, one process, SQLite")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument(
+        "--offered", type=float, nargs="*", default=[200.0], help="offered loads (tx/s) for 100 kiosks"
+    )
+    ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "center.json")
     a = ap.parse_args()
     var = REPO / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     data = _prepare(var, a.residents)
-    backends: list[tuple[str, str | None]] = [("sqlite", None)]
+    backends: list[tuple[str, str | None]] = [] if a.no_sqlite else [("sqlite", None)]
     cluster = None
     if not (a.quick or a.no_postgres):
         from fixtures.postgres import fresh_database, start_cluster
 
-        cluster = start_cluster()
+        cluster = start_cluster("-c shared_preload_libraries=pg_stat_statements")
         url = fresh_database(cluster, "bench")
         _cli("migrate", "--data", str(data), "--db", url)
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         backends.append(("postgres", url))
     rows = []
     try:
         for name, db in backends:
-            for processes in [1] if a.quick else [1, 2]:
-                for kiosks in [10] if a.quick else [1, 10, 100]:
-                    r = run_cell(data, db, processes, kiosks, a.duration, a.clients)
-                    rows.append({"db": name, "processes": processes, "kiosks": kiosks, **r})
-                    print(
-                        f"{name:9} procs={processes} kiosks={kiosks:3}  {r['tps']:7.1f} tx/s  "
-                        f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}",
-                        flush=True,
-                    )
+            for processes, kiosks, rate in _cells(a.quick, a.offered):
+                think = kiosks / rate if rate else 0.0
+                r = run_cell(data, db, processes, kiosks, a.duration, a.clients, think)
+                load = f"offered {rate:g}/s" if rate else "saturated"
+                rows.append({"db": name, "processes": processes, "kiosks": kiosks, "load": load, **r})
+                print(
+                    f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
+                    f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
+                    f"stmts/tx {r['stmts_per_tx']}",
+                    flush=True,
+                )
     finally:
         if cluster is not None:
             cluster.stop()
-    print(
-        "\n| db | center processes | kiosks | tx/s | p50 ms | p99 ms | errors |"
-        "\n|---|---|---|---|---|---|---|"
-    )
-    for r in rows:
-        print(
-            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['tps']} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['errors']} |"
-        )
+    _print_table(rows)
     result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows}
-    (var / "center.json").write_text(json.dumps(result, indent=2) + "\n")
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
     return 0
 

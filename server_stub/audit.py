@@ -2,8 +2,9 @@
 
 Each entry's hash is SHA-256 over the previous hash and the entry's canonical JSON, so deleting,
 reordering or editing any entry breaks every later hash (checked by :func:`verify_chain`).  Appending
-locks the single ``audit_head`` row (FOR UPDATE on PostgreSQL; SQLite transactions are already
-exclusive), which serializes appends across center processes.  Callers pass only ids and codes: never a
+locks the single ``audit_head`` row (FOR UPDATE on PostgreSQL, in the one statement that also advances
+the head and inserts the entry, hashing in the database; SQLite transactions are already exclusive),
+which serializes appends across center processes.  Callers pass only ids and codes: never a
 PIN, a My Number, a name, an address or a raw certificate.
 """
 
@@ -28,6 +29,12 @@ def _entry_hash(prev: str, seq: int, at: float, kiosk_id: str | None, event: str
     return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
 
 
+def _body_prefix(at: float, kiosk_id: str | None, event: str, detail: str) -> str:
+    """The canonical body of :func:`_entry_hash` up to its sequence number, which sorts last."""
+    head = dumps({"at": round(at, 6), "kiosk_id": kiosk_id, "event": event, "detail": detail})
+    return head[:-1] + ',"seq":'
+
+
 def init_head(conn: Connection) -> None:
     conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
 
@@ -42,9 +49,14 @@ def append(
     bad = FORBIDDEN_KEYS & set(detail)
     if bad:
         raise ValueError(f"audit detail must not contain {sorted(bad)}")
-    row = conn.execute(sql.AUDIT_HEAD_LOCKED if postgres else sql.AUDIT_HEAD).one()
-    seq, prev = int(row.seq) + 1, str(row.hash)
     text = dumps(detail)
+    if postgres:
+        # One round trip: lock the head, advance it and insert the entry (queries.AUDIT_APPEND_PG).
+        params = {"prefix": _body_prefix(at, kiosk_id, event, text), "at": round(at, 6)}
+        params |= {"kiosk_id": kiosk_id, "event": event, "detail": text}
+        return int(conn.execute(sql.AUDIT_APPEND_PG, params).scalar_one())
+    row = conn.execute(sql.AUDIT_HEAD).one()  # SQLite transactions are exclusive (BEGIN IMMEDIATE)
+    seq, prev = int(row.seq) + 1, str(row.hash)
     h = _entry_hash(prev, seq, at, kiosk_id, event, text)
     conn.execute(
         sql.AUDIT_INSERT,
