@@ -44,6 +44,7 @@ from card.profile import CardProfile  # noqa: E402
 from server_stub.pki import auth_message  # noqa: E402
 
 NOW = "2026-11-25T10:00:00+09:00"
+THREADS: int | None = None  # --threads: the centers' handler threads (None: serve's default)
 
 
 def _env() -> dict[str, str]:
@@ -229,6 +230,8 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.
         ]
         if db:
             args += ["--db", db]
+        if THREADS is not None:
+            args += ["--threads", str(THREADS)]
         p = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=subprocess.PIPE, text=True)
         assert p.stdout is not None
         procs.append((p, int(json.loads(p.stdout.readline())["port"])))
@@ -320,14 +323,14 @@ def _prepare(var: Path, residents: int) -> Path:
     return data
 
 
-def _cells(quick: bool, offered: list[float]) -> list[tuple[int, int, float | None]]:
+def _cells(a: argparse.Namespace) -> list[tuple[int, int, float | None]]:
     """(processes, kiosks, offered tx/s or None for saturated)."""
-    if quick:
+    if a.quick:
         return [(1, 10, None)]
     out: list[tuple[int, int, float | None]] = []
-    for processes in (1, 2):
-        out += [(processes, k, None) for k in (1, 10, 100)]
-        out += [(processes, 100, rate) for rate in offered]
+    for processes in a.processes:
+        out += [(processes, k, None) for k in a.kiosks]
+        out += [(processes, 100, rate) for rate in a.offered if 100 in a.kiosks]
     return out
 
 
@@ -354,8 +357,13 @@ def main() -> int:
     ap.add_argument(
         "--offered", type=float, nargs="*", default=[200.0], help="offered loads (tx/s) for 100 kiosks"
     )
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    ap.add_argument("--kiosks", type=int, nargs="+", default=[1, 10, 100], choices=[1, 10, 100])
     ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "center.json")
+    ap.add_argument("--threads", type=int, default=None, help="center handler threads (serve --threads)")
     a = ap.parse_args()
+    global THREADS  # noqa: PLW0603 - read by _start_centers
+    THREADS = a.threads
     var = REPO / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     data = _prepare(var, a.residents)
@@ -375,7 +383,7 @@ def main() -> int:
     rows = []
     try:
         for name, db in backends:
-            for processes, kiosks, rate in _cells(a.quick, a.offered):
+            for processes, kiosks, rate in _cells(a):
                 think = kiosks / rate if rate else 0.0
                 r = run_cell(data, db, processes, kiosks, a.duration, a.clients, think)
                 load = f"offered {rate:g}/s" if rate else "saturated"

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from server_stub import queries as sql
+from server_stub.dbexec import run
 from server_stub.store import audit_head, audit_log, dumps
 
 __all__ = ["GENESIS", "append", "init_head", "verify_chain"]
@@ -54,11 +55,12 @@ def append(
         # One round trip: lock the head, advance it and insert the entry (queries.AUDIT_APPEND_PG).
         params = {"prefix": _body_prefix(at, kiosk_id, event, text), "at": round(at, 6)}
         params |= {"kiosk_id": kiosk_id, "event": event, "detail": text}
-        return int(conn.execute(sql.AUDIT_APPEND_PG, params).scalar_one())
-    row = conn.execute(sql.AUDIT_HEAD).one()  # SQLite transactions are exclusive (BEGIN IMMEDIATE)
+        return int(run(conn, sql.AUDIT_APPEND_PG, params).scalar_one())
+    row = run(conn, sql.AUDIT_HEAD).one()  # SQLite transactions are exclusive (BEGIN IMMEDIATE)
     seq, prev = int(row.seq) + 1, str(row.hash)
     h = _entry_hash(prev, seq, at, kiosk_id, event, text)
-    conn.execute(
+    run(
+        conn,
         sql.AUDIT_INSERT,
         {
             "seq": seq,
@@ -70,7 +72,7 @@ def append(
             "hash": h,
         },
     )
-    conn.execute(sql.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
+    run(conn, sql.AUDIT_HEAD_SET, {"seq": seq, "hash": h})
     return seq
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from server_stub import queries as sql
 from server_stub import rules
+from server_stub.dbexec import run
 from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.municipalities import Municipality
 from server_stub.seal import SealClaims, content_digest, seal_document
@@ -45,7 +46,7 @@ class Issuer:
 
         The row lock of the upsert serializes numbering across center processes.
         """
-        last = int(conn.execute(sql.COUNTER_RESERVE, {"name": name, "n": n}).scalar_one())
+        last = int(run(conn, sql.COUNTER_RESERVE, {"name": name, "n": n}).scalar_one())
         return range(last - n + 1, last + 1)
 
     def _records(
@@ -59,16 +60,16 @@ class Issuer:
             "seal_registration": None,
         }
         if options.get("scope") in ("household", "all"):
-            rows = conn.execute(sql.HOUSEHOLD, {"hh": resident["household_id"]})
+            rows = run(conn, sql.HOUSEHOLD, {"hh": resident["household_id"]})
             out["household"] = [json.loads(r.data) for r in rows]
         if cert in ("koseki", "fuhyo") and resident.get("honseki"):
-            krow = conn.execute(sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
+            krow = run(conn, sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
             out["koseki"] = json.loads(krow.data) if krow else None
         if cert == "kazei":
-            trow = conn.execute(sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one()
+            trow = run(conn, sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one()
             out["tax"] = json.loads(trow.data)
         if cert == "inkan":
-            srow = conn.execute(sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
+            srow = run(conn, sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
             out["seal_registration"] = json.loads(srow.data) if srow else None
         return out
 
@@ -131,5 +132,5 @@ class Issuer:
                 }
             )
             out.append(doc)
-        conn.execute(sql.DOC_INSERT, rows)  # all copies in one batch (psycopg pipelines executemany)
+        run(conn, sql.DOC_INSERT, rows)  # all copies in one batch (psycopg pipelines executemany)
         return out

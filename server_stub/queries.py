@@ -7,7 +7,12 @@ parameters of ``execute(stmt, {...})`` become the SET clause.
 
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, cast, func, insert, select, text, update
+from typing import Any
+
+from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from server_stub.store import (
     audit_head,
@@ -60,6 +65,25 @@ __all__ = [
 
 _r2 = residents.alias("r2")
 
+
+class _YearList(FunctionElement[str]):
+    """Comma-separated fiscal years (aggregate), without bound parameters so that it runs unchanged
+    through dbexec (SQLAlchemy's aggregate_strings binds its separator at execution time)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_YearList)
+def _year_list_sqlite(element: _YearList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(_YearList, "postgresql")
+def _year_list_pg(element: _YearList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR), ',')"
+
+
 CHALLENGE_INSERT = insert(challenges)
 # One conditional UPDATE claims the challenge: two processes cannot both succeed.
 CHALLENGE_CLAIM = update(challenges).where(
@@ -91,7 +115,7 @@ _FACT_COLUMNS = (
     .where(_r2.c.household_id == residents.c.household_id, _r2.c.status == "active")
     .scalar_subquery()
     .label("household"),
-    select(func.aggregate_strings(cast(tax_records.c.fiscal_year, String), ","))
+    select(_YearList(tax_records.c.fiscal_year))
     .where(tax_records.c.resident_id == residents.c.resident_id)
     .scalar_subquery()
     .label("tax_years"),

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, select
 
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
+from server_stub.dbexec import run
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
 from server_stub.issuing import Issuer
 from server_stub.municipalities import Municipality
@@ -132,7 +133,8 @@ class Center:
         # A single INSERT needs no BEGIN/COMMIT round trips of its own on PostgreSQL.
         opts = {"isolation_level": "AUTOCOMMIT"} if self.postgres else {}
         with self.engine.connect().execution_options(**opts) as conn, conn.begin():
-            conn.execute(
+            run(
+                conn,
                 sql.CHALLENGE_INSERT,
                 {
                     "challenge_id": cid,
@@ -151,8 +153,8 @@ class Center:
     def _claim_challenge(self, conn: Connection, kiosk_id: str, cid: str, t: float) -> bytes:
         # One conditional UPDATE claims the challenge: two processes cannot both succeed.  The caller
         # commits the claim even when what follows fails (single use, DESIGN.md step 4).
-        claimed = conn.execute(
-            sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
+        claimed = run(
+            conn, sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
         ).one_or_none()
         if claimed is not None:
             if t > claimed.expires_at:
@@ -160,7 +162,7 @@ class Center:
                     "チャレンジの期限が切れています / challenge expired", code="challenge_expired"
                 )
             return bytes(claimed.nonce)
-        row = conn.execute(sql.CHALLENGE, {"cid": cid}).one_or_none()
+        row = run(conn, sql.CHALLENGE, {"cid": cid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             raise AuthError(
                 "チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404
@@ -200,7 +202,7 @@ class Center:
         cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
         pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
         serial = f"{cert.serial_number:X}"
-        row = conn.execute(sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
+        row = run(conn, sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
         if row is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
         facts, _data = self._facts_of(row, row.resident_id)
@@ -211,7 +213,8 @@ class Center:
         munis = rules.municipalities_for(facts, self.catalogue, now)
         sid = _token("SE-")
         expires = t + self.config.session_ttl
-        conn.execute(
+        run(
+            conn,
             sql.SESSION_INSERT,
             {
                 "session_id": sid,
@@ -235,7 +238,7 @@ class Center:
     # -- orders ------------------------------------------------------------------------------------
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
         """The session row with its resident's facts (queries.SESSION_FACTS)."""
-        row = conn.execute(sql.SESSION_FACTS, {"sid": sid}).one_or_none()
+        row = run(conn, sql.SESSION_FACTS, {"sid": sid}).one_or_none()
         owner, expires_at = (None, None) if row is None else (row.kiosk_id, row.expires_at)
         self._check_session(kiosk_id, sid, owner, t, expires_at)
         return row
@@ -285,7 +288,8 @@ class Center:
             copies = int(body.get("copies", 1))
             fee = muni.services[cert].fee
             oid = _token("O-")
-            conn.execute(
+            run(
+                conn,
                 sql.ORDER_INSERT,
                 {
                     "order_id": oid,
@@ -328,7 +332,7 @@ class Center:
     def _order_row(self, conn: Connection, kiosk_id: str, oid: str, stmt: Any = None) -> Any:
         if stmt is None:
             stmt = sql.ORDER_LOCKED if self.postgres else sql.ORDER
-        row = conn.execute(stmt, {"oid": oid}).one_or_none()
+        row = run(conn, stmt, {"oid": oid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             exc = OrderError("注文が見つかりません / order unknown", code="order_unknown")
             if row is not None:
@@ -374,7 +378,7 @@ class Center:
                         code="idempotency_key_reused",
                         status=422,
                     )
-                stored = conn.execute(sql.DOCS_OF_ORDER, {"oid": oid}).all()
+                stored = run(conn, sql.DOCS_OF_ORDER, {"oid": oid}).all()
                 return {
                     "order_id": oid,
                     "documents": [json.loads(d.document) for d in stored],
@@ -390,7 +394,8 @@ class Center:
                     status=422,
                 )
             docs = self._build_documents(conn, kiosk_id, row, now)
-            conn.execute(
+            run(
+                conn,
                 sql.ORDER_SET,
                 {
                     "b_oid": oid,
@@ -449,7 +454,8 @@ class Center:
         t, _ = self.now()
         with self.engine.begin() as conn:
             # Happy path in one statement: the conditional UPDATE claims an issued order of this kiosk.
-            claimed = conn.execute(
+            claimed = run(
+                conn,
                 sql.COMPLETE_CLAIM,
                 {
                     "b_oid": oid,
@@ -463,7 +469,7 @@ class Center:
                 charged = int(claimed.charged)
                 seals: list[str] = []
                 if result == "failed":
-                    voided = conn.execute(sql.DOCS_VOID_RETURNING, {"b_oid": oid, "status": "voided"}).all()
+                    voided = run(conn, sql.DOCS_VOID_RETURNING, {"b_oid": oid, "status": "voided"}).all()
                     seals = [r.seal_id for r in sorted(voided, key=lambda r: r.copy_index)]
                 self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
             else:
@@ -479,7 +485,7 @@ class Center:
                 # A repeated report of the same result is idempotent.
                 charged = int(row.charged)
                 seals = (
-                    [r.seal_id for r in conn.execute(sql.DOCS_OF_ORDER, {"oid": oid})]
+                    [r.seal_id for r in run(conn, sql.DOCS_OF_ORDER, {"oid": oid})]
                     if result == "failed"
                     else []
                 )
@@ -503,7 +509,7 @@ class Center:
     def seal_status(self, seal_id: str) -> dict[str, Any]:
         """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""
         with self.engine.connect() as conn:
-            row = conn.execute(sql.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
+            row = run(conn, sql.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
         if row is None:
             raise CenterError("封印が見つかりません / seal unknown", code="seal_unknown", status=404)
         return {"seal_id": seal_id, "status": row.status}
