@@ -238,6 +238,33 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.
     return procs
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of processes (Linux /proc), 0 for those gone."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(ppid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == ppid:
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
+PG_POSTMASTER: int | None = None  # pid of the bench's own PostgreSQL server, for its CPU time
+
+
 def _pg_statements(url: str, reset: bool) -> int:
     import psycopg
 
@@ -274,6 +301,11 @@ def run_cell(  # noqa: PLR0917
         ]
         for w in workers:
             w.start()
+        while time.time() < start_at:
+            time.sleep(0.005)
+        center_pids = [p.pid for p, _ in centers]
+        pg_pids = _children(PG_POSTMASTER) if db and PG_POSTMASTER else []
+        cpu0 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         lat: list[float] = []
         errors: list[str] = []
         started = 0
@@ -282,6 +314,7 @@ def run_cell(  # noqa: PLR0917
             lat += part_lat
             errors += part_err
             started += part_started
+        cpu1 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         for w in workers:
             w.join(30)
         # Every transaction started has finished (the kiosks end the one in flight), counted or not.
@@ -299,6 +332,9 @@ def run_cell(  # noqa: PLR0917
         "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         "transactions": len(lat),
         "errors": len(errors),
+        # CPU per transaction: robust to other load on the box, unlike tx/s.
+        "center_cpu_ms_per_tx": round((cpu1[0] - cpu0[0]) * 1000 / max(1, started), 2),
+        "pg_cpu_ms_per_tx": round((cpu1[1] - cpu0[1]) * 1000 / max(1, started), 2) if db else None,
         "stmts_per_tx": round(stmts / max(1, started), 1) if db else None,
         "error_codes": sorted(set(errors))[:5],
     }
@@ -373,6 +409,9 @@ def main() -> int:
         from fixtures.postgres import fresh_database, start_cluster
 
         cluster = start_cluster("-c shared_preload_libraries=pg_stat_statements")
+        global PG_POSTMASTER  # noqa: PLW0603 - read by run_cell
+        if cluster.owned_dir is not None:
+            PG_POSTMASTER = int((cluster.owned_dir / "data" / "postmaster.pid").read_text().split()[0])
         url = fresh_database(cluster, "bench")
         _cli("migrate", "--data", str(data), "--db", url)
         import psycopg
@@ -391,7 +430,8 @@ def main() -> int:
                 print(
                     f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
                     f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
-                    f"stmts/tx {r['stmts_per_tx']}",
+                    f"stmts/tx {r['stmts_per_tx']}  cpu ms/tx center {r['center_cpu_ms_per_tx']} "
+                    f"pg {r['pg_cpu_ms_per_tx']}",
                     flush=True,
                 )
     finally:

@@ -10,19 +10,21 @@ SQLAlchemy commits or rolls back.  Other databases (SQLite) go through ``Connect
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import Executable
 
 from server_stub.errors import StoreError
 
-__all__ = ["Rows", "run"]
+__all__ = ["Rows", "run", "send", "transaction"]
 
 log = logging.getLogger(__name__)
 Params = dict[str, Any] | list[dict[str, Any]] | None
@@ -69,28 +71,73 @@ def _compile(conn: Connection, stmt: Executable, keys: tuple[str, ...]) -> tuple
     return hit[1], hit[2]
 
 
-def run(conn: Connection, stmt: Executable, params: Params = None) -> Rows:
-    """Execute ``stmt`` in ``conn``'s transaction; a list of parameter sets runs as one batch.
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
+
+
+def _store_error(exc: psycopg.Error) -> StoreError:
+    log.error("database error: %s", type(exc).__name__)
+    return StoreError("データベースが利用できません / database unavailable")
+
+
+def run(conn: Connection, stmt: Executable, params: dict[str, Any] | None = None) -> Rows:
+    """Execute ``stmt``, which returns rows, in ``conn``'s transaction and wait for its rows.
 
     :raises StoreError: when PostgreSQL fails (SQLite errors stay SQLAlchemy's, as before).
     """
     if conn.dialect.name != "postgresql":
-        result = conn.execute(stmt, params or {})
-        return Rows(result.all() if result.returns_rows else ())
-    many = isinstance(params, list)
-    first: dict[str, Any] = (params[0] if params else {}) if isinstance(params, list) else (params or {})
-    text, defaults = _compile(conn, stmt, tuple(first))
-    driver = conn.connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+        return Rows(conn.execute(stmt, params or {}).all())
+    text, defaults = _compile(conn, stmt, tuple(params or ()))
     try:
-        with driver.cursor(row_factory=namedtuple_row) as cur:
-            if many:
-                assert isinstance(params, list)
-                # psycopg sends a batch in pipeline mode: one round trip for all rows.
-                cur.executemany(text, [{**defaults, **p} for p in params])
-                return Rows()
-            cur.execute(text, {**defaults, **first})
-            return Rows(cur.fetchall() if cur.description is not None else ())
+        with _driver(conn).cursor(row_factory=namedtuple_row) as cur:
+            cur.execute(text, {**defaults, **(params or {})})
+            return Rows(cur.fetchall())
     except psycopg.Error as exc:
-        log.error("database error: %s", type(exc).__name__)
-        raise StoreError("データベースが利用できません / database unavailable") from exc
+        raise _store_error(exc) from exc
+
+
+def send(conn: Connection, stmt: Executable, params: Params = None) -> None:
+    """Execute ``stmt`` without reading a result; a list of parameter sets runs as one batch.
+
+    Inside :func:`transaction` on PostgreSQL the statement is only queued: it travels with the next
+    statement that needs an answer, or at the end of the transaction (psycopg pipeline mode), so a
+    transaction's trailing writes cost one round trip together.  Errors then surface there.
+
+    :raises StoreError: when PostgreSQL fails.
+    """
+    if conn.dialect.name != "postgresql":
+        conn.execute(stmt, params or {})
+        return
+    rows = params if isinstance(params, list) else [params or {}]
+    text, defaults = _compile(conn, stmt, tuple(rows[0]) if rows else ())
+    # Not closed here: in pipeline mode its result arrives later (psycopg keeps the cursor until then).
+    cur = _driver(conn).cursor()
+    try:
+        if isinstance(params, list):
+            cur.executemany(text, [{**defaults, **p} for p in params])
+        else:
+            cur.execute(text, {**defaults, **rows[0]})
+    except psycopg.Error as exc:
+        raise _store_error(exc) from exc
+
+
+@contextlib.contextmanager
+def transaction(engine: Engine, *, autocommit: bool = False) -> Iterator[Connection]:
+    """``engine.begin()``; on PostgreSQL in psycopg pipeline mode (BEGIN travels with the first
+    statement, :func:`send` queues).  ``autocommit`` (PostgreSQL): no BEGIN/COMMIT at all, for a
+    transaction of a single statement.
+
+    :raises StoreError: when PostgreSQL fails, also for a queued statement.
+    """
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            yield conn
+        return
+    opts = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    try:
+        with engine.connect().execution_options(**opts) as conn, conn.begin(), _driver(conn).pipeline():
+            yield conn
+    except psycopg.Error as exc:
+        raise _store_error(exc) from exc

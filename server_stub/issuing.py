@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from server_stub import queries as sql
 from server_stub import rules
-from server_stub.dbexec import run
+from server_stub.dbexec import run, send
 from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.municipalities import Municipality
 from server_stub.seal import SealClaims, content_digest, seal_document
@@ -132,5 +132,5 @@ class Issuer:
                 }
             )
             out.append(doc)
-        run(conn, sql.DOC_INSERT, rows)  # all copies in one batch (psycopg pipelines executemany)
+        send(conn, sql.DOC_INSERT, rows)  # all copies in one batch, queued with the transaction's tail
         return out

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, select
 
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
-from server_stub.dbexec import run
+from server_stub.dbexec import run, send, transaction
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
 from server_stub.issuing import Issuer
 from server_stub.municipalities import Municipality
@@ -99,7 +99,7 @@ class Center:
         return t, dt.datetime.fromtimestamp(t, dt.UTC)
 
     def _audit(self, conn: Connection, at: float, kiosk_id: str | None, event: str, **detail: Any) -> None:
-        audit.append(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
+        audit.queue(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
 
     @staticmethod
     def _facts_of(row: Any, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
@@ -131,9 +131,8 @@ class Center:
         cid, nonce = _token("C-"), secrets.token_bytes(32)
         expires = t + self.config.challenge_ttl
         # A single INSERT needs no BEGIN/COMMIT round trips of its own on PostgreSQL.
-        opts = {"isolation_level": "AUTOCOMMIT"} if self.postgres else {}
-        with self.engine.connect().execution_options(**opts) as conn, conn.begin():
-            run(
+        with transaction(self.engine, autocommit=True) as conn:
+            send(
                 conn,
                 sql.CHALLENGE_INSERT,
                 {
@@ -185,7 +184,7 @@ class Center:
         t, now = self.now()
         rules.check_service_hours(now)
         refused: AuthError | None = None
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             try:
                 answer = self._open_session(conn, kiosk_id, cid, der, sig, t, now)
             except AuthError as exc:
@@ -213,7 +212,7 @@ class Center:
         munis = rules.municipalities_for(facts, self.catalogue, now)
         sid = _token("SE-")
         expires = t + self.config.session_ttl
-        run(
+        send(
             conn,
             sql.SESSION_INSERT,
             {
@@ -269,7 +268,7 @@ class Center:
         cert = _req_str(body, "certificate", 16)
         t, now = self.now()
         rules.check_service_hours(now)
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             sess = self._session(conn, kiosk_id, sid, t)
             allowed = {c: rel for c, rel in json.loads(sess.municipalities)}
             if code not in allowed or code not in self.catalogue:
@@ -288,7 +287,7 @@ class Center:
             copies = int(body.get("copies", 1))
             fee = muni.services[cert].fee
             oid = _token("O-")
-            run(
+            send(
                 conn,
                 sql.ORDER_INSERT,
                 {
@@ -357,7 +356,7 @@ class Center:
             )
         req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
         t, now = self.now()
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             # One statement: the order row locked (PostgreSQL), its session and its resident's facts.
             row = self._order_row(conn, kiosk_id, oid, sql.ORDER_LOCKED_FACTS)
             if row.state in ("printed", "failed"):
@@ -394,7 +393,7 @@ class Center:
                     status=422,
                 )
             docs = self._build_documents(conn, kiosk_id, row, now)
-            run(
+            send(
                 conn,
                 sql.ORDER_SET,
                 {
@@ -452,7 +451,7 @@ class Center:
         if not isinstance(pages, int) or isinstance(pages, bool) or not 0 <= pages <= 1000:
             raise RequestError("pages_printed が不正です / pages_printed invalid", code="field_invalid")
         t, _ = self.now()
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             # Happy path in one statement: the conditional UPDATE claims an issued order of this kiosk.
             claimed = run(
                 conn,
@@ -502,7 +501,7 @@ class Center:
             return
         event, detail = exc.security_event
         t, _ = self.now()
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             self._audit(conn, t, kiosk_id, event, **detail)
         log.warning("security event %s from kiosk %s", event, kiosk_id)
 
