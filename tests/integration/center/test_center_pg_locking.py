@@ -1,10 +1,11 @@
-"""PostgreSQL locking of the one-statement audit append and issue-number reservation.
+"""PostgreSQL: locking of the one-statement audit append and issue-number reservation, pipelining.
 
 The audit entry is appended by one statement that locks the head row, advances it and hashes in the
 database (server_stub/queries.py AUDIT_APPEND_PG); issue numbers of an order's copies are reserved by one
 upsert (COUNTER_RESERVE).  Many connections race both here, and the result must be exactly what the
 serial Python code would produce: a chain that audit.verify_chain (hashing in Python) accepts, with no
-gap or duplicate sequence number, and numbers that are unique and consecutive per order.
+gap or duplicate sequence number, and numbers that are unique and consecutive per order.  Writes queued
+in pipeline mode (dbexec.send) that fail must fail their whole transaction.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 
 from server_stub import audit
 from server_stub import queries as sql
-from server_stub.store import audit_log, make_engine
+from server_stub.dbexec import run, send, transaction
+from server_stub.errors import StoreError
+from server_stub.store import audit_head, audit_log, make_engine
 
 pytestmark = pytest.mark.postgres
 
@@ -116,3 +119,18 @@ def test_racing_number_reservations_are_unique_and_consecutive(engine: Engine) -
     numbers = sorted(n for b in blocks for n in b)
     assert numbers == list(range(1, len(numbers) + 1))  # no gap, no duplicate
     assert len(blocks) == THREADS * PER_THREAD
+
+
+def test_a_failing_queued_write_fails_and_rolls_back_its_transaction(engine: Engine) -> None:
+    with engine.connect() as conn:
+        head = run(conn, sql.AUDIT_HEAD).one()
+    with pytest.raises(StoreError) as caught, transaction(engine) as conn:
+        audit.queue(conn, at=3.0, kiosk_id=None, event="test_queued", detail={}, postgres=True)
+        send(conn, insert(audit_head), {"id": 1, "seq": 0, "hash": "x"})  # duplicate key: fails at sync
+    assert caught.value.error_code == "store_failed" and caught.value.http_status == 503
+    with transaction(engine) as conn:
+        assert run(conn, sql.AUDIT_HEAD).one() == head  # the queued audit entry was rolled back too
+        audit.queue(conn, at=4.0, kiosk_id=None, event="test_after", detail={}, postgres=True)
+    with engine.connect() as conn:
+        assert run(conn, sql.AUDIT_HEAD).one().seq == head.seq + 1
+        assert audit.verify_chain(conn) is None
