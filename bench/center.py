@@ -8,12 +8,13 @@ load generator.  Prints a table and writes JSON to var/bench/center.json.
 
 Two kinds of load: ``saturated`` (closed loop, every kiosk starts its next transaction the moment the
 last one ends: the throughput ceiling; with 100 kiosks the latency is mostly queueing) and, for 100
-kiosks, ``offered N/s`` (each kiosk thinks an exponentially distributed time of mean kiosks/N seconds
-between transactions, like a customer walking up: the latency a kiosk sees at that load).  Only
+kiosks, ``offered N/s`` (open loop: customers walk up to each kiosk at random, a Poisson process of
+N/kiosks per second; a kiosk serves one at a time, so it starts a transaction at the customer's arrival
+or when its previous one ends: the latency a kiosk sees when the center is offered N tx/s).  Only
 transactions that end before the deadline count.  On PostgreSQL the statements each transaction sends
 (pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
 
-    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 150 200]
+    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200]
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ async def _kiosk(  # noqa: PLR0917
     data: Path,
     kiosk: dict[str, str],
     cards: list[tuple[str, Any, bytes]],
-    deadline: float,
-    think: float,
+    window: tuple[float, float],
+    interval: float,
     lat: list[float],
     errors: list[str],
     started: list[int],
@@ -107,13 +108,17 @@ async def _kiosk(  # noqa: PLR0917
     ctx.load_cert_chain(str(data / kiosk["cert"]), str(data / kiosk["key"]))
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
     c = Conn(reader, writer)
+    # The TLS handshakes happen before the measured window (start_at, start_at + duration).
+    start_at, duration = window
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    deadline = time.perf_counter() + max(0.0, start_at + duration - time.time())
     rng = random.Random(kiosk["kiosk_id"])
     i = 0
-    if think:
-        await asyncio.sleep(rng.uniform(0, think))  # kiosks do not all start at the same instant
+    arrival = time.perf_counter()
     while time.perf_counter() < deadline:
-        if i and think:
-            await asyncio.sleep(rng.expovariate(1 / think))
+        if interval:
+            arrival += rng.expovariate(1 / interval)  # the next customer walks up
+            await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
             if time.perf_counter() >= deadline:
                 break
         municipality, key, der = cards[i % len(cards)]
@@ -169,7 +174,7 @@ def _client_proc(  # noqa: PLR0917
     data: str,
     kiosks: list[dict[str, str]],
     duration: float,
-    think: float,
+    interval: float,
     start_at: float,
     out: Any,
 ) -> None:
@@ -189,9 +194,6 @@ def _client_proc(  # noqa: PLR0917
     started: list[int] = []
 
     async def main() -> None:
-        while time.time() < start_at:
-            await asyncio.sleep(0.01)
-        deadline = time.perf_counter() + duration
         await asyncio.gather(
             *(
                 _kiosk(
@@ -199,8 +201,8 @@ def _client_proc(  # noqa: PLR0917
                     d,
                     k,
                     cards[i % len(cards) :] + cards[: i % len(cards)],
-                    deadline,
-                    think,
+                    (start_at, duration),
+                    interval,
                     lat,
                     errors,
                     started,
@@ -281,7 +283,13 @@ def _pg_statements(url: str, reset: bool) -> int:
 
 
 def run_cell(  # noqa: PLR0917
-    data: Path, db: str | None, processes: int, kiosks: int, duration: float, clients: int, think: float = 0.0
+    data: Path,
+    db: str | None,
+    processes: int,
+    kiosks: int,
+    duration: float,
+    clients: int,
+    interval: float = 0.0,
 ) -> dict[str, Any]:
     centers = _start_centers(data, processes, db)
     try:
@@ -290,12 +298,12 @@ def run_cell(  # noqa: PLR0917
         ports = [port for _, port in centers]
         index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
         q: Any = mp.Queue()
-        start_at = time.time() + 1.0
+        start_at = time.time() + 1.0 + kiosks * 0.02  # time for the client processes and handshakes
         n_clients = min(clients, kiosks)
         workers = [
             mp.Process(
                 target=_client_proc,
-                args=(ports, str(data), index[i::n_clients], duration, think, start_at, q),
+                args=(ports, str(data), index[i::n_clients], duration, interval, start_at, q),
             )
             for i in range(n_clients)
         ]
@@ -391,7 +399,7 @@ def main() -> int:
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument(
-        "--offered", type=float, nargs="*", default=[200.0], help="offered loads (tx/s) for 100 kiosks"
+        "--offered", type=float, nargs="*", default=[100.0, 200.0], help="offered loads (tx/s) for 100 kiosks"
     )
     ap.add_argument("--processes", type=int, nargs="+", default=[1, 2], choices=[1, 2])
     ap.add_argument("--kiosks", type=int, nargs="+", default=[1, 10, 100], choices=[1, 10, 100])
@@ -423,8 +431,8 @@ def main() -> int:
     try:
         for name, db in backends:
             for processes, kiosks, rate in _cells(a):
-                think = kiosks / rate if rate else 0.0
-                r = run_cell(data, db, processes, kiosks, a.duration, a.clients, think)
+                interval = kiosks / rate if rate else 0.0  # mean seconds between customers at a kiosk
+                r = run_cell(data, db, processes, kiosks, a.duration, a.clients, interval)
                 load = f"offered {rate:g}/s" if rate else "saturated"
                 rows.append({"db": name, "processes": processes, "kiosks": kiosks, "load": load, **r})
                 print(
