@@ -39,13 +39,13 @@ class Rows(list[Any]):
     def one(self) -> Any:
         """:raises StoreError: unless exactly one row."""
         if len(self) != 1:
-            raise StoreError(f"expected one row, got {len(self)}", code="store_failed")
+            raise StoreError(f"データが不整合です / expected one row, got {len(self)}")
         return self[0]
 
     def one_or_none(self) -> Any:
         """:raises StoreError: when more than one row."""
         if len(self) > 1:
-            raise StoreError(f"expected at most one row, got {len(self)}", code="store_failed")
+            raise StoreError(f"データが不整合です / expected at most one row, got {len(self)}")
         return self[0] if self else None
 
     def scalar_one(self) -> Any:
