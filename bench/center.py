@@ -6,7 +6,15 @@ Cells: 1, 10, 100 concurrent kiosks × one or two center processes × SQLite or 
 Load comes from separate client processes (asyncio), so the center is measured, not the GIL of the
 load generator.  Prints a table and writes JSON to var/bench/center.json.
 
-    python bench/center.py [--duration 6] [--quick] [--no-postgres]
+Two kinds of load: ``saturated`` (closed loop, every kiosk starts its next transaction the moment the
+last one ends: the throughput ceiling; with 100 kiosks the latency is mostly queueing) and, for 100
+kiosks, ``offered N/s`` (open loop: customers walk up to each kiosk at random, a Poisson process of
+N/kiosks per second; a kiosk serves one at a time, so it starts a transaction at the customer's arrival
+or when its previous one ends: the latency a kiosk sees when the center is offered N tx/s).  Only
+transactions that end before the deadline count.  On PostgreSQL the statements each transaction sends
+(pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
+
+    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200]
 """
 
 from __future__ import annotations
@@ -14,9 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import multiprocessing as mp
 import os
+import random
 import ssl
 import statistics
 import subprocess
@@ -36,6 +46,7 @@ from card.profile import CardProfile  # noqa: E402
 from server_stub.pki import auth_message  # noqa: E402
 
 NOW = "2026-11-25T10:00:00+09:00"
+THREADS: int | None = None  # --threads: the centers' handler threads (None: serve's default)
 
 
 def _env() -> dict[str, str]:
@@ -88,18 +99,32 @@ async def _kiosk(  # noqa: PLR0917
     data: Path,
     kiosk: dict[str, str],
     cards: list[tuple[str, Any, bytes]],
-    deadline: float,
+    window: tuple[float, float],
+    interval: float,
     lat: list[float],
     errors: list[str],
+    started: list[int],
 ) -> None:
     ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem"))
     ctx.load_cert_chain(str(data / kiosk["cert"]), str(data / kiosk["key"]))
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
     c = Conn(reader, writer)
+    # The TLS handshakes happen before the measured window (start_at, start_at + duration).
+    start_at, duration = window
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    deadline = time.perf_counter() + max(0.0, start_at + duration - time.time())
+    rng = random.Random(kiosk["kiosk_id"])
     i = 0
+    arrival = time.perf_counter()
     while time.perf_counter() < deadline:
+        if interval:
+            arrival += rng.expovariate(1 / interval)  # the next customer walks up
+            await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+            if time.perf_counter() >= deadline:
+                break
         municipality, key, der = cards[i % len(cards)]
         i += 1
+        started.append(1)
         t0 = time.perf_counter()
         st, ch = await c.call("POST", "/v1/auth/challenge", {})
         msg = auth_message(ch["challenge_id"], kiosk["kiosk_id"], base64.b64decode(ch["nonce"]))
@@ -139,12 +164,20 @@ async def _kiosk(  # noqa: PLR0917
         if st != 200 or st2 != 200:
             errors.append(str(d.get("error")))
             continue
-        lat.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        if t1 <= deadline:  # a transaction still running at the deadline is not counted
+            lat.append(t1 - t0)
     writer.close()
 
 
 def _client_proc(  # noqa: PLR0917
-    ports: list[int], data: str, kiosks: list[dict[str, str]], duration: float, start_at: float, out: Any
+    ports: list[int],
+    data: str,
+    kiosks: list[dict[str, str]],
+    duration: float,
+    interval: float,
+    start_at: float,
+    out: Any,
 ) -> None:
     d = Path(data)
     index = json.loads((d / "cards" / "index.json").read_text())
@@ -159,11 +192,9 @@ def _client_proc(  # noqa: PLR0917
         )
     lat: list[float] = []
     errors: list[str] = []
+    started: list[int] = []
 
     async def main() -> None:
-        while time.time() < start_at:
-            await asyncio.sleep(0.01)
-        deadline = time.perf_counter() + duration
         await asyncio.gather(
             *(
                 _kiosk(
@@ -171,16 +202,18 @@ def _client_proc(  # noqa: PLR0917
                     d,
                     k,
                     cards[i % len(cards) :] + cards[: i % len(cards)],
-                    deadline,
+                    (start_at, duration),
+                    interval,
                     lat,
                     errors,
+                    started,
                 )
                 for i, k in enumerate(kiosks)
             )
         )
 
     asyncio.run(main())
-    out.put((lat, errors))
+    out.put((lat, errors, len(started)))
 
 
 def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.Popen[str], int]]:
@@ -200,38 +233,105 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.
         ]
         if db:
             args += ["--db", db]
+        if THREADS is not None:
+            args += ["--threads", str(THREADS)]
         p = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=subprocess.PIPE, text=True)
         assert p.stdout is not None
         procs.append((p, int(json.loads(p.stdout.readline())["port"])))
     return procs
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of processes (Linux /proc), 0 for those gone."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(ppid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == ppid:
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
+PG_POSTMASTER: int | None = None  # pid of the bench's own PostgreSQL server, for its CPU time
+
+
+def _pg_statements(url: str, reset: bool) -> int | None:
+    """Statements run in the bench database (None: pg_stat_statements not loaded, e.g. KONBINI_PG_DSN)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            if reset:
+                conn.execute("SELECT pg_stat_statements_reset()")
+                return 0
+            row = conn.execute(
+                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+                " WHERE query NOT LIKE '%pg_stat_statements%'"
+                " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ).fetchone()
+            return int(row[0]) if row else 0
+    except psycopg.Error:
+        return None
+
+
 def run_cell(  # noqa: PLR0917
-    data: Path, db: str | None, processes: int, kiosks: int, duration: float, clients: int
+    data: Path,
+    db: str | None,
+    processes: int,
+    kiosks: int,
+    duration: float,
+    clients: int,
+    interval: float = 0.0,
 ) -> dict[str, Any]:
     centers = _start_centers(data, processes, db)
     try:
+        if db:
+            _pg_statements(db, reset=True)
         ports = [port for _, port in centers]
         index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
         q: Any = mp.Queue()
-        start_at = time.time() + 1.0
+        start_at = time.time() + 1.0 + kiosks * 0.02  # time for the client processes and handshakes
         n_clients = min(clients, kiosks)
         workers = [
             mp.Process(
-                target=_client_proc, args=(ports, str(data), index[i::n_clients], duration, start_at, q)
+                target=_client_proc,
+                args=(ports, str(data), index[i::n_clients], duration, interval, start_at, q),
             )
             for i in range(n_clients)
         ]
         for w in workers:
             w.start()
+        while time.time() < start_at:
+            time.sleep(0.005)
+        center_pids = [p.pid for p, _ in centers]
+        pg_pids = _children(PG_POSTMASTER) if db and PG_POSTMASTER else []
+        cpu0 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         lat: list[float] = []
         errors: list[str] = []
+        started = 0
         for _ in workers:
-            part_lat, part_err = q.get(timeout=duration + 120)
+            part_lat, part_err, part_started = q.get(timeout=duration + 120)
             lat += part_lat
             errors += part_err
+            started += part_started
+        cpu1 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         for w in workers:
             w.join(30)
+        # Every transaction started has finished (the kiosks end the one in flight), counted or not.
+        stmts = _pg_statements(db, reset=False) if db else None
     finally:
         for p, _ in centers:
             p.terminate()
@@ -245,6 +345,10 @@ def run_cell(  # noqa: PLR0917
         "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         "transactions": len(lat),
         "errors": len(errors),
+        # CPU per transaction: robust to other load on the box, unlike tx/s.
+        "center_cpu_ms_per_tx": round((cpu1[0] - cpu0[0]) * 1000 / max(1, started), 2),
+        "pg_cpu_ms_per_tx": round((cpu1[1] - cpu0[1]) * 1000 / max(1, started), 2) if db else None,
+        "stmts_per_tx": round(stmts / max(1, started), 1) if stmts is not None else None,
         "error_codes": sorted(set(errors))[:5],
     }
 
@@ -268,6 +372,30 @@ def _prepare(var: Path, residents: int) -> Path:
     return data
 
 
+def _cells(a: argparse.Namespace) -> list[tuple[int, int, float | None]]:
+    """(processes, kiosks, offered tx/s or None for saturated)."""
+    if a.quick:
+        return [(1, 10, None)]
+    out: list[tuple[int, int, float | None]] = []
+    for processes in a.processes:
+        out += [(processes, k, None) for k in a.kiosks]
+        out += [(processes, 100, rate) for rate in a.offered if 100 in a.kiosks]
+    return out
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    print(
+        "\n| db | center processes | kiosks | load | tx/s | p50 ms | p99 ms | errors | stmts/tx |"
+        " center CPU ms/tx |\n|---|---|---|---|---|---|---|---|---|---|"
+    )
+    for r in rows:
+        print(
+            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['load']} | {r['tps']} | {r['p50_ms']} | "
+            f"{r['p99_ms']} | {r['errors']} | {'—' if r['stmts_per_tx'] is None else r['stmts_per_tx']} | "
+            f"{r['center_cpu_ms_per_tx']} |"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=6.0)
@@ -275,45 +403,58 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=2, help="load-generator processes")
     ap.add_argument("--quick", action="store_true", help="only 10 kiosks, one process, SQLite")
     ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument(
+        "--offered", type=float, nargs="*", default=[100.0, 200.0], help="offered loads (tx/s) for 100 kiosks"
+    )
+    ap.add_argument("--processes", type=int, nargs="+", default=[1, 2], choices=[1, 2])
+    ap.add_argument("--kiosks", type=int, nargs="+", default=[1, 10, 100], choices=[1, 10, 100])
+    ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "center.json")
+    ap.add_argument("--threads", type=int, default=None, help="center handler threads (serve --threads)")
     a = ap.parse_args()
+    global THREADS  # noqa: PLW0603 - read by _start_centers
+    THREADS = a.threads
     var = REPO / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     data = _prepare(var, a.residents)
-    backends: list[tuple[str, str | None]] = [("sqlite", None)]
+    backends: list[tuple[str, str | None]] = [] if a.no_sqlite else [("sqlite", None)]
     cluster = None
     if not (a.quick or a.no_postgres):
         from fixtures.postgres import fresh_database, start_cluster
 
-        cluster = start_cluster()
+        cluster = start_cluster("-c shared_preload_libraries=pg_stat_statements")
+        global PG_POSTMASTER  # noqa: PLW0603 - read by run_cell
+        if cluster.owned_dir is not None:
+            PG_POSTMASTER = int((cluster.owned_dir / "data" / "postmaster.pid").read_text().split()[0])
         url = fresh_database(cluster, "bench")
         _cli("migrate", "--data", str(data), "--db", url)
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn, contextlib.suppress(psycopg.Error):
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")  # stmts/tx only if it can
         backends.append(("postgres", url))
     rows = []
     try:
         for name, db in backends:
-            for processes in [1] if a.quick else [1, 2]:
-                for kiosks in [10] if a.quick else [1, 10, 100]:
-                    r = run_cell(data, db, processes, kiosks, a.duration, a.clients)
-                    rows.append({"db": name, "processes": processes, "kiosks": kiosks, **r})
-                    print(
-                        f"{name:9} procs={processes} kiosks={kiosks:3}  {r['tps']:7.1f} tx/s  "
-                        f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}",
-                        flush=True,
-                    )
+            for processes, kiosks, rate in _cells(a):
+                interval = kiosks / rate if rate else 0.0  # mean seconds between customers at a kiosk
+                r = run_cell(data, db, processes, kiosks, a.duration, a.clients, interval)
+                load = f"offered {rate:g}/s" if rate else "saturated"
+                rows.append({"db": name, "processes": processes, "kiosks": kiosks, "load": load, **r})
+                print(
+                    f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
+                    f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
+                    f"stmts/tx {r['stmts_per_tx']}  cpu ms/tx center {r['center_cpu_ms_per_tx']} "
+                    f"pg {r['pg_cpu_ms_per_tx']}",
+                    flush=True,
+                )
     finally:
         if cluster is not None:
             cluster.stop()
-    print(
-        "\n| db | center processes | kiosks | tx/s | p50 ms | p99 ms | errors |"
-        "\n|---|---|---|---|---|---|---|"
-    )
-    for r in rows:
-        print(
-            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['tps']} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['errors']} |"
-        )
+    _print_table(rows)
     result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows}
-    (var / "center.json").write_text(json.dumps(result, indent=2) + "\n")
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
     return 0
 

@@ -13,15 +13,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server_stub import queries as sql
 from server_stub import rules
+from server_stub.dbexec import run, send
 from server_stub.documents import IssueContext, build_content, issue_number
 from server_stub.municipalities import Municipality
 from server_stub.seal import SealClaims, content_digest, seal_document
-from server_stub.store import counters, dumps
+from server_stub.store import dumps
 
 __all__ = ["Issuer"]
 
@@ -40,13 +39,15 @@ class Issuer:
         self.catalogue = catalogue
         self.seal_png = seal_png
         self.seal_key = seal_key
-        insert = pg_insert if postgres else sqlite_insert
-        self._counter_insert = insert(counters).on_conflict_do_nothing(index_elements=["name"])
 
-    def _next_serial(self, conn: Connection, name: str) -> int:
-        # The row lock of the UPDATE serializes numbering across center processes.
-        conn.execute(self._counter_insert, {"name": name, "value": 0})
-        return int(conn.execute(sql.COUNTER_BUMP, {"b_name": name}).scalar_one())
+    @staticmethod
+    def _reserve_serials(conn: Connection, name: str, n: int) -> range:
+        """``n`` consecutive numbers of counter ``name`` in one statement (queries.COUNTER_RESERVE).
+
+        The row lock of the upsert serializes numbering across center processes.
+        """
+        last = int(run(conn, sql.COUNTER_RESERVE, {"name": name, "n": n}).scalar_one())
+        return range(last - n + 1, last + 1)
 
     def _records(
         self, conn: Connection, order: Any, options: dict[str, Any], resident: dict[str, Any]
@@ -59,16 +60,16 @@ class Issuer:
             "seal_registration": None,
         }
         if options.get("scope") in ("household", "all"):
-            rows = conn.execute(sql.HOUSEHOLD, {"hh": resident["household_id"]})
+            rows = run(conn, sql.HOUSEHOLD, {"hh": resident["household_id"]})
             out["household"] = [json.loads(r.data) for r in rows]
         if cert in ("koseki", "fuhyo") and resident.get("honseki"):
-            krow = conn.execute(sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
+            krow = run(conn, sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
             out["koseki"] = json.loads(krow.data) if krow else None
         if cert == "kazei":
-            trow = conn.execute(sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one()
+            trow = run(conn, sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one()
             out["tax"] = json.loads(trow.data)
         if cert == "inkan":
-            srow = conn.execute(sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
+            srow = run(conn, sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
             out["seal_registration"] = json.loads(srow.data) if srow else None
         return out
 
@@ -86,11 +87,10 @@ class Issuer:
         muni = self.catalogue[order.municipality]
         records = self._records(conn, order, options, resident)
         issued = now.astimezone(rules.JST).date()
-        out = []
-        for i in range(1, order.copies + 1):
-            number = issue_number(
-                issued, muni, kiosk_id, self._next_serial(conn, f"issue:{muni.code}:{issued.isoformat()}")
-            )
+        out, rows = [], []
+        serials = self._reserve_serials(conn, f"issue:{muni.code}:{issued.isoformat()}", order.copies)
+        for i, serial in enumerate(serials, start=1):
+            number = issue_number(issued, muni, kiosk_id, serial)
             seal_id = "S-" + secrets.token_urlsafe(18)
             content = build_content(
                 IssueContext(
@@ -119,8 +119,7 @@ class Issuer:
                 copy=(i, order.copies),
             )
             doc = {"content": content, "seal": seal_document(claims, self.seal_key)}
-            conn.execute(
-                sql.DOC_INSERT,
+            rows.append(
                 {
                     "seal_id": seal_id,
                     "order_id": order.order_id,
@@ -130,7 +129,8 @@ class Issuer:
                     "status": "valid",
                     "digest": digest.hex(),
                     "document": dumps(doc),
-                },
+                }
             )
             out.append(doc)
+        send(conn, sql.DOC_INSERT, rows)  # all copies in one batch, queued with the transaction's tail
         return out

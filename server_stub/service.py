@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, select
 
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
+from server_stub.dbexec import run, send, transaction
 from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
 from server_stub.issuing import Issuer
 from server_stub.municipalities import Municipality
@@ -98,14 +99,15 @@ class Center:
         return t, dt.datetime.fromtimestamp(t, dt.UTC)
 
     def _audit(self, conn: Connection, at: float, kiosk_id: str | None, event: str, **detail: Any) -> None:
-        audit.append(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
+        audit.queue(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
 
-    def _facts(self, conn: Connection, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
-        row = conn.execute(sql.FACTS, {"rid": resident_id}).one_or_none()
-        if row is None:
+    @staticmethod
+    def _facts_of(row: Any, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
+        """Facts from a row carrying queries._FACT_COLUMNS (``data`` NULL: no such resident)."""
+        if row is None or row.data is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown")
         data = json.loads(row.data)
-        years = frozenset(int(r.fiscal_year) for r in conn.execute(sql.TAX_YEARS, {"rid": resident_id}))
+        years = frozenset(int(y) for y in row.tax_years.split(",")) if row.tax_years else frozenset()
         honseki = data["honseki"]["municipality"] if data.get("honseki") else None
         facts = rules.ResidentFacts(
             resident_id=resident_id,
@@ -128,8 +130,10 @@ class Center:
         rules.check_service_hours(now)
         cid, nonce = _token("C-"), secrets.token_bytes(32)
         expires = t + self.config.challenge_ttl
-        with self.engine.begin() as conn:
-            conn.execute(
+        # A single INSERT needs no BEGIN/COMMIT round trips of its own on PostgreSQL.
+        with transaction(self.engine, autocommit=True) as conn:
+            send(
+                conn,
                 sql.CHALLENGE_INSERT,
                 {
                     "challenge_id": cid,
@@ -145,20 +149,19 @@ class Center:
             "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
         }
 
-    def _consume_challenge(self, kiosk_id: str, cid: str, t: float) -> bytes:
-        with self.engine.begin() as conn:
-            # One conditional UPDATE claims the challenge: two processes cannot both succeed.  The
-            # challenge is burnt even when what follows fails (single use, DESIGN.md step 4).
-            claimed = conn.execute(
-                sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
-            ).one_or_none()
-            row = None if claimed is not None else conn.execute(sql.CHALLENGE, {"cid": cid}).one_or_none()
+    def _claim_challenge(self, conn: Connection, kiosk_id: str, cid: str, t: float) -> bytes:
+        # One conditional UPDATE claims the challenge: two processes cannot both succeed.  The caller
+        # commits the claim even when what follows fails (single use, DESIGN.md step 4).
+        claimed = run(
+            conn, sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
+        ).one_or_none()
         if claimed is not None:
             if t > claimed.expires_at:
                 raise AuthError(
                     "チャレンジの期限が切れています / challenge expired", code="challenge_expired"
                 )
             return bytes(claimed.nonce)
+        row = run(conn, sql.CHALLENGE, {"cid": cid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             raise AuthError(
                 "チャレンジが見つかりません / challenge unknown", code="challenge_unknown", status=404
@@ -170,6 +173,9 @@ class Center:
     def respond(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/auth/response``: verify the card's answer and open a session.
 
+        One transaction claims the challenge, checks the card, opens the session and audits the
+        outcome; a refusal commits the burnt challenge and its ``auth_failed`` entry, then is raised.
+
         :raises AuthError: challenge_*, certificate_*, signature_invalid, resident_unknown, resident_deceased.
         """
         cid = _req_str(body, "challenge_id", 64)
@@ -177,52 +183,51 @@ class Center:
         sig = _req_b64(body, "signature", 1024)
         t, now = self.now()
         rules.check_service_hours(now)
-        nonce = self._consume_challenge(kiosk_id, cid, t)
-        try:
-            cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
-            pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
-            serial = f"{cert.serial_number:X}"
-            with self.engine.begin() as conn:
-                row = conn.execute(sql.CARD, {"serial": serial}).one_or_none()
-                if row is None:
-                    raise AuthError(
-                        "住民が見つかりません / resident unknown", code="resident_unknown", status=403
-                    )
-                facts, _data = self._facts(conn, row.resident_id)
-                if facts.status == "deceased":
-                    raise AuthError(
-                        "この証明書では利用できません / resident deceased",
-                        code="resident_deceased",
-                        status=403,
-                    )
-                munis = rules.municipalities_for(facts, self.catalogue, now)
-                sid = _token("SE-")
-                expires = t + self.config.session_ttl
-                conn.execute(
-                    sql.SESSION_INSERT,
-                    {
-                        "session_id": sid,
-                        "kiosk_id": kiosk_id,
-                        "resident_id": facts.resident_id,
-                        "cert_serial": serial,
-                        "created_at": t,
-                        "expires_at": expires,
-                        "municipalities": dumps([[m["code"], m["relation"]] for m in munis]),
-                    },
-                )
-                self._audit(
-                    conn,
-                    t,
-                    kiosk_id,
-                    "auth_ok",
-                    session_id=sid,
-                    resident_id=facts.resident_id,
-                    cert_serial=serial,
-                )
-        except AuthError as exc:
-            with self.engine.begin() as conn:
+        refused: AuthError | None = None
+        with transaction(self.engine) as conn:
+            try:
+                answer = self._open_session(conn, kiosk_id, cid, der, sig, t, now)
+            except AuthError as exc:
                 self._audit(conn, t, kiosk_id, "auth_failed", challenge_id=cid, code=exc.error_code)
-            raise
+                refused = exc
+        if refused is not None:
+            raise refused
+        return answer
+
+    def _open_session(  # noqa: PLR0917
+        self, conn: Connection, kiosk_id: str, cid: str, der: bytes, sig: bytes, t: float, now: dt.datetime
+    ) -> dict[str, Any]:
+        nonce = self._claim_challenge(conn, kiosk_id, cid, t)
+        cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
+        pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
+        serial = f"{cert.serial_number:X}"
+        row = run(conn, sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
+        if row is None:
+            raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
+        facts, _data = self._facts_of(row, row.resident_id)
+        if facts.status == "deceased":
+            raise AuthError(
+                "この証明書では利用できません / resident deceased", code="resident_deceased", status=403
+            )
+        munis = rules.municipalities_for(facts, self.catalogue, now)
+        sid = _token("SE-")
+        expires = t + self.config.session_ttl
+        send(
+            conn,
+            sql.SESSION_INSERT,
+            {
+                "session_id": sid,
+                "kiosk_id": kiosk_id,
+                "resident_id": facts.resident_id,
+                "cert_serial": serial,
+                "created_at": t,
+                "expires_at": expires,
+                "municipalities": dumps([[m["code"], m["relation"]] for m in munis]),
+            },
+        )
+        self._audit(
+            conn, t, kiosk_id, "auth_ok", session_id=sid, resident_id=facts.resident_id, cert_serial=serial
+        )
         return {
             "session_id": sid,
             "expires_at": dt.datetime.fromtimestamp(expires, dt.UTC).isoformat(),
@@ -231,19 +236,27 @@ class Center:
 
     # -- orders ------------------------------------------------------------------------------------
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
-        row = conn.execute(sql.SESSION, {"sid": sid}).one_or_none()
-        if row is None or row.kiosk_id != kiosk_id:
+        """The session row with its resident's facts (queries.SESSION_FACTS)."""
+        row = run(conn, sql.SESSION_FACTS, {"sid": sid}).one_or_none()
+        owner, expires_at = (None, None) if row is None else (row.kiosk_id, row.expires_at)
+        self._check_session(kiosk_id, sid, owner, t, expires_at)
+        return row
+
+    @staticmethod
+    def _check_session(
+        kiosk_id: str, sid: str, owner: str | None, t: float, expires_at: float | None
+    ) -> None:
+        if owner is None or owner != kiosk_id:
             exc = SessionError("セッションが見つかりません / session unknown", code="session_unknown")
-            if row is not None:
+            if owner is not None:
                 # Another kiosk's session: answered like an unknown one, recorded as a security event
                 # after this transaction rolls back (see record_security_event).
-                exc.security_event = ("foreign_session", {"session_id": sid, "owner": row.kiosk_id})
+                exc.security_event = ("foreign_session", {"session_id": sid, "owner": owner})
             raise exc
-        if t > row.expires_at:
+        if expires_at is None or t > expires_at:
             raise SessionError(
                 "セッションの期限が切れています / session expired", code="session_expired", status=401
             )
-        return row
 
     def order(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /v1/orders``: validate against the rules and price the order.
@@ -255,13 +268,13 @@ class Center:
         cert = _req_str(body, "certificate", 16)
         t, now = self.now()
         rules.check_service_hours(now)
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             sess = self._session(conn, kiosk_id, sid, t)
             allowed = {c: rel for c, rel in json.loads(sess.municipalities)}
             if code not in allowed or code not in self.catalogue:
                 raise rules.not_available("not_offered")
             muni = self.catalogue[code]
-            facts, _ = self._facts(conn, sess.resident_id)
+            facts, _ = self._facts_of(sess, sess.resident_id)
             opts = rules.validate_order(
                 muni,
                 cert,
@@ -274,7 +287,8 @@ class Center:
             copies = int(body.get("copies", 1))
             fee = muni.services[cert].fee
             oid = _token("O-")
-            conn.execute(
+            send(
+                conn,
                 sql.ORDER_INSERT,
                 {
                     "order_id": oid,
@@ -314,8 +328,10 @@ class Center:
             "fee_total": fee * copies,
         }
 
-    def _order_row(self, conn: Connection, kiosk_id: str, oid: str, t: float) -> Any:
-        row = conn.execute(sql.ORDER_LOCKED if self.postgres else sql.ORDER, {"oid": oid}).one_or_none()
+    def _order_row(self, conn: Connection, kiosk_id: str, oid: str, stmt: Any = None) -> Any:
+        if stmt is None:
+            stmt = sql.ORDER_LOCKED if self.postgres else sql.ORDER
+        row = run(conn, stmt, {"oid": oid}).one_or_none()
         if row is None or row.kiosk_id != kiosk_id:
             exc = OrderError("注文が見つかりません / order unknown", code="order_unknown")
             if row is not None:
@@ -340,8 +356,9 @@ class Center:
             )
         req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
         t, now = self.now()
-        with self.engine.begin() as conn:
-            row = self._order_row(conn, kiosk_id, oid, t)
+        with transaction(self.engine) as conn:
+            # One statement: the order row locked (PostgreSQL), its session and its resident's facts.
+            row = self._order_row(conn, kiosk_id, oid, sql.ORDER_LOCKED_FACTS)
             if row.state in ("printed", "failed"):
                 # A replay after completion would hand out documents already printed or voided.
                 raise OrderError(
@@ -360,13 +377,13 @@ class Center:
                         code="idempotency_key_reused",
                         status=422,
                     )
-                stored = conn.execute(sql.DOCS_OF_ORDER, {"oid": oid}).all()
+                stored = run(conn, sql.DOCS_OF_ORDER, {"oid": oid}).all()
                 return {
                     "order_id": oid,
                     "documents": [json.loads(d.document) for d in stored],
                     "replayed": True,
                 }
-            self._session(conn, kiosk_id, row.session_id, t)
+            self._check_session(kiosk_id, row.session_id, row.s_kiosk_id, t, row.s_expires_at)
             rules.check_service_hours(now)
             amount = payment.get("amount")
             if amount != row.fee_total:
@@ -375,8 +392,9 @@ class Center:
                     code="payment_mismatch",
                     status=422,
                 )
-            docs = self._build_documents(conn, kiosk_id, row, t, now)
-            conn.execute(
+            docs = self._build_documents(conn, kiosk_id, row, now)
+            send(
+                conn,
                 sql.ORDER_SET,
                 {
                     "b_oid": oid,
@@ -400,9 +418,10 @@ class Center:
         return {"order_id": oid, "documents": docs, "replayed": False}
 
     def _build_documents(
-        self, conn: Connection, kiosk_id: str, order: Any, t: float, now: dt.datetime
+        self, conn: Connection, kiosk_id: str, order: Any, now: dt.datetime
     ) -> list[dict[str, Any]]:
-        facts, resident = self._facts(conn, order.resident_id)
+        # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
+        facts, resident = self._facts_of(order, order.resident_id)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(
@@ -432,35 +451,48 @@ class Center:
         if not isinstance(pages, int) or isinstance(pages, bool) or not 0 <= pages <= 1000:
             raise RequestError("pages_printed が不正です / pages_printed invalid", code="field_invalid")
         t, _ = self.now()
-        with self.engine.begin() as conn:
-            row = self._order_row(conn, kiosk_id, oid, t)
-            if row.state == "ordered":
-                raise OrderError(
-                    "まだ発行されていません / order not issued", code="order_not_issued", status=409
-                )
-            if row.state != "issued":
+        with transaction(self.engine) as conn:
+            # Happy path in one statement: the conditional UPDATE claims an issued order of this kiosk.
+            claimed = run(
+                conn,
+                sql.COMPLETE_CLAIM,
+                {
+                    "b_oid": oid,
+                    "b_kiosk": kiosk_id,
+                    "state": result,
+                    "completed_at": t,
+                    "pages_printed": pages,
+                },
+            ).one_or_none()
+            if claimed is not None:
+                charged = int(claimed.charged)
+                seals: list[str] = []
+                if result == "failed":
+                    voided = run(conn, sql.DOCS_VOID_RETURNING, {"b_oid": oid, "status": "voided"}).all()
+                    seals = [r.seal_id for r in sorted(voided, key=lambda r: r.copy_index)]
+                self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
+            else:
+                row = self._order_row(conn, kiosk_id, oid)
+                if row.state == "ordered":
+                    raise OrderError(
+                        "まだ発行されていません / order not issued", code="order_not_issued", status=409
+                    )
                 if row.state != result:
                     raise OrderError(
                         "完了済みの注文です / order already completed", code="order_completed", status=409
                     )
-            else:
-                conn.execute(
-                    sql.ORDER_SET, {"b_oid": oid, "state": result, "completed_at": t, "pages_printed": pages}
+                # A repeated report of the same result is idempotent.
+                charged = int(row.charged)
+                seals = (
+                    [r.seal_id for r in run(conn, sql.DOCS_OF_ORDER, {"oid": oid})]
+                    if result == "failed"
+                    else []
                 )
-                if result == "failed":
-                    conn.execute(sql.DOCS_VOID, {"b_oid": oid, "status": "voided"})
-                self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
-            seals = (
-                [r.seal_id for r in conn.execute(sql.DOCS_OF_ORDER, {"oid": oid})]
-                if result == "failed"
-                else []
-            )
-        refund = int(row.charged) if result == "failed" else 0
         return {
             "order_id": oid,
             "state": result,
-            "refund": refund,
-            "voided": seals if result == "failed" else [],
+            "refund": charged if result == "failed" else 0,
+            "voided": seals,
         }
 
     def record_security_event(self, kiosk_id: str | None, exc: CenterError) -> None:
@@ -469,14 +501,14 @@ class Center:
             return
         event, detail = exc.security_event
         t, _ = self.now()
-        with self.engine.begin() as conn:
+        with transaction(self.engine) as conn:
             self._audit(conn, t, kiosk_id, event, **detail)
         log.warning("security event %s from kiosk %s", event, kiosk_id)
 
     def seal_status(self, seal_id: str) -> dict[str, Any]:
         """``GET /v1/seals/{id}`` (public).  :raises CenterError: ``seal_unknown`` (404)."""
         with self.engine.connect() as conn:
-            row = conn.execute(sql.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
+            row = run(conn, sql.DOC_STATUS, {"seal_id": seal_id}).one_or_none()
         if row is None:
             raise CenterError("封印が見つかりません / seal unknown", code="seal_unknown", status=404)
         return {"seal_id": seal_id, "status": row.status}

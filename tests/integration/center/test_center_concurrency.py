@@ -17,6 +17,7 @@ import pytest
 from fixtures.center import CenterData, CenterProcess, session
 from sqlalchemy import create_engine, func, select
 
+from server_stub import audit
 from server_stub.initdata import load_config
 from server_stub.seal import content_digest, read_seal
 from server_stub.store import documents, orders
@@ -113,6 +114,18 @@ def test_two_center_processes_share_postgres(center_data: CenterData, pg_url: st
         results = _run_threads(n, _kiosk_work(procs, center_data))
         assert _check(results) == n * ROUNDS
         _assert_charged_once(pg_url, [b["order_id"] for r in results for _, _, b in r])
+        # 「発行年月日 市区町村名 端末 連番」: the serial is per municipality and day, whatever the kiosk.
+        numbers = [
+            (n.split()[1], n.split()[3])
+            for r in results
+            for _, _, b in r
+            for n in (d["content"]["issue_number"] for d in b["documents"])
+        ]
+        assert len(set(numbers)) == len(numbers)  # one counter row, locked across both processes
+        engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            assert audit.verify_chain(conn) is None  # appends of both processes form one chain
+        engine.dispose()
     finally:
         errs = [p.stop() for p in procs]
     assert not any("Traceback" in e for e in errs), errs
