@@ -10,8 +10,6 @@ device and printer of ``kiosk.ui.simulated``.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import logging
 import sys
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import ConfigError, KioskConfig, load_config
+from kiosk.errors import KioskError
 
 log = logging.getLogger("kiosk")
 
@@ -48,9 +47,7 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.ui.boot import prepare
     from kiosk.ui.settings import UISettings
 
-    wiring = None if simulate or importlib.util.find_spec("kiosk.wiring") is None \
-        else importlib.import_module("kiosk.wiring")
-    ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if wiring is None else 0.0,
+    ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if simulate else 0.0,
                                 fullscreen=cfg.ui.fullscreen and not windowed)
     prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
     from kiosk.ui.app import KioskApp
@@ -58,17 +55,22 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.ui.simulated import SimulatedBackend, SimulatedDevices
 
     logs = Path(cfg.paths.logs)
-    counters = IssueCounters(logs / "counters.json")
     gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic)
     holder: dict[str, Any] = {}
     port: Any
-    if wiring is None:
-        log.warning("no device wiring (kiosk.wiring): running with simulated devices")
+    wired: Any = None
+    if simulate:
+        log.warning("--simulate: simulated card, center, cash device and printer")
+        counters = IssueCounters(logs / "counters.json")
         port = LocalPort(Flow(cfg.flow_settings()),
                          SimulatedDevices(auto_pay=True, auto_print=True, on_receipt=counters.record))
         backend: Any = SimulatedBackend(on_restart=_later(holder, "stop"))
     else:
-        port, backend = wiring.build_runner(cfg, _later(holder, "on_view"), _later(holder, "on_sound"))
+        from kiosk.wiring import build_runner
+
+        port, wired = build_runner(cfg, on_view=_later(holder, "on_view"),
+                                   on_sound=_later(holder, "on_sound"), on_restart=_later(holder, "stop"))
+        backend, counters = wired, wired.counters
     menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
     app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages)
     holder["app"] = app
@@ -79,6 +81,8 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     finally:
         if hasattr(port, "stop"):
             port.stop()
+        if wired is not None:
+            wired.close()
     return 0
 
 
@@ -94,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ok: kiosk {cfg.kiosk.id}, {cfg.ui.resolution[0]}×{cfg.ui.resolution[1]}, "
               f"languages {', '.join(cfg.ui.languages)}")
         return 0
-    return _run(cfg, args.simulate, args.windowed)
+    try:
+        return _run(cfg, args.simulate, args.windowed)
+    except KioskError as e:  # TLS files unusable, journal unopenable: a clear message, no traceback
+        print(f"kiosk: cannot start: {e.code}: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ class SerialTransport:
     type: Literal["serial"]
     path: str
     baud: int = 115200
+    flow: Literal["xonxoff", "rtscts", "none"] = "xonxoff"  # docs/printing-driver.md "Flow control"
 
     def __post_init__(self) -> None:
         if self.baud not in (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600):

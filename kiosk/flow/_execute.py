@@ -131,6 +131,11 @@ def _complete(runner: Runner, effect: fx.CompleteOrder) -> list[st.Event]:
 def _receipt(runner: Runner, effect: fx.PrintReceipt) -> list[st.Event]:
     from kiosk.flow.runner import receipt_lines
 
+    if runner.on_receipt is not None:
+        try:
+            runner.on_receipt(effect)
+        except Exception:  # the counters are statistics: never worth failing a receipt for
+            log.exception("receipt callback failed")
     printer = runner.devices.receipt
     if printer is None:
         return []

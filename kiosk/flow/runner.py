@@ -90,12 +90,15 @@ class Runner:
     :param journal: the order journal (``kiosk.journal.Journal``).
     :param on_view: called on the flow thread with each new view.
     :param on_sound: called with ``(name, loop)`` to play, ``(None, False)`` to stop.
+    :param on_receipt: called on the worker with each ``PrintReceipt`` effect (the service menu's
+        ``IssueCounters``), whether or not a receipt printer is fitted.
     """
 
     def __init__(
         self, flow: Flow, devices: DeviceSet, center: CenterApi, journal: JournalApi, *, kiosk_id: str,
         store_name: str = "", on_view: Callable[[View], None] | None = None,
         on_sound: Callable[[str | None, bool], None] | None = None,
+        on_receipt: Callable[[fx.PrintReceipt], None] | None = None,
         clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.25, health_seconds: float = 30.0,
     ) -> None:
         self.flow = flow
@@ -106,6 +109,7 @@ class Runner:
         self.store_name = store_name
         self._on_view = on_view
         self._on_sound = on_sound
+        self.on_receipt = on_receipt
         self._clock = clock
         self._tick = tick_seconds
         self._health = health_seconds
@@ -155,6 +159,11 @@ class Runner:
         for t in self._threads:
             t.join(timeout)
         self._threads.clear()
+
+    def check_devices(self) -> None:
+        """Re-check every device now (e.g. after the staff replenished paper); the result arrives as
+        ``DevicesReady`` or a fault, which takes the kiosk out of (or back into) service."""
+        self._enqueue("health", self.flow.generation)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until no event or job is pending (tests and the HIL runner)."""

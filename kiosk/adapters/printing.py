@@ -1,0 +1,221 @@
+"""The certificate and receipt printers: ``kiosk.devices.DocumentPrinter`` / ``ReceiptPrinter`` over
+``printer`` (docs/printing-driver.md, docs/printing-layout.md).
+
+A print job opens its transport, sends, and closes it: no connection outlives the job, and a job never
+outlives its transaction (``should_abort`` is ``printer.job.print_pages``'s ``cancel``, asked between
+bands).  Each issued document is checked with ``printer.document.parse_issued`` and rendered with
+``printer.layout.render.render_pages`` at the profile's resolution; page printers (profile kind
+``page``) get one PDF through a ``PageSink`` instead.  Every ``PrintJobError`` becomes a
+``PrinterDeviceError`` with the flow's code and ``pages_done`` = the pages printed and cut.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+
+from kiosk.devices import DeviceStatus, PrinterDeviceError
+from printer.document import DocumentError, parse_issued
+from printer.errors import PrinterError
+from printer.escpos.commands import Command, Initialize, LineFeed
+from printer.escpos.encoder import cut, justify, kanji_setup, size, text_line
+from printer.escpos.status import PrinterStatus
+from printer.job import JobOptions, print_commands, print_pages, printer_status
+from printer.layout.render import render_pages
+from printer.profiles import PrinterProfile, get_profile
+from printer.receipt import print_receipt, sample_receipt
+from printer.transport.base import PrinterTransport
+from printer.transport.errors import PrintCancelledError, PrintJobError, TransportError
+from printer.transport.pdf import PageSink
+
+__all__ = [
+    "EscposDocumentPrinter",
+    "EscposReceiptPrinter",
+    "Opener",
+    "StatusReport",
+    "printer_code",
+]
+
+log = logging.getLogger(__name__)
+
+Opener = Callable[[], PrinterTransport | PageSink]
+
+# printer.transport.errors codes → the flow's (kiosk.flow.codes); the rest is "printer_error".
+_CODES = {
+    "printer_paper_end": "printer_paper_end",
+    "printer_cover_open": "printer_cover_open",
+    "printer_offline": "printer_offline",
+    "printer_timeout": "printer_timeout",
+    "printer_link_failed": "printer_offline",
+    "print_cancelled": "print_aborted",
+}
+_DETAILS = frozenset({"paper_end", "cover_open", "offline"})  # service.detail.* keys
+_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+
+
+def printer_code(e: PrinterError) -> str:
+    """The flow's code for a printer-layer error (a transport that cannot connect is offline)."""
+    if isinstance(e, TransportError):
+        return "printer_offline"
+    return _CODES.get(e.code, "printer_error")
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A status query's outcome for the service menu: state and a ``service.detail.*`` key."""
+
+    state: DeviceStatus
+    detail: str | None = None
+    status: PrinterStatus | None = None
+
+
+def _classify(status: PrinterStatus) -> StatusReport:
+    fault = status.fault
+    if fault is not None:
+        detail = fault.value if fault.value in _DETAILS else "printer_error"
+        return StatusReport(DeviceStatus.FAULT, detail, status)
+    if status.paper_near_end:
+        return StatusReport(DeviceStatus.WARNING, "paper_near_end", status)
+    return StatusReport(DeviceStatus.OK, None, status)
+
+
+class _Printer:
+    def __init__(self, profile: str | PrinterProfile, opener: Opener,
+                 options: JobOptions | None = None) -> None:
+        self.profile = profile if isinstance(profile, PrinterProfile) else get_profile(profile)
+        self._open = opener
+        self._options = options
+
+    def _transport(self) -> PrinterTransport | PageSink:
+        try:
+            return self._open()
+        except PrinterError as e:
+            raise PrinterDeviceError(f"printer: {e.code}", "printer_offline") from e
+
+    def query(self) -> StatusReport:
+        """DLE EOT 1–4 without printing (``UNKNOWN`` when the printer does not answer)."""
+        if self.profile.kind == "page":
+            return StatusReport(DeviceStatus.OK)  # a PDF sink has no status channel
+        try:
+            transport = self._open()
+        except PrinterError as e:
+            log.warning("printer status: %s", e.code)
+            return StatusReport(DeviceStatus.UNKNOWN, "offline")
+        try:
+            assert isinstance(transport, PrinterTransport)
+            link = self._options.link if self._options else None
+            report = _classify(printer_status(transport, config=link))
+        except PrinterError as e:
+            log.warning("printer status: %s", e.code)
+            report = StatusReport(DeviceStatus.UNKNOWN, "offline")
+        finally:
+            _close(transport)
+        return report
+
+    def status(self) -> DeviceStatus:
+        return self.query().state
+
+
+def _close(transport: object) -> None:
+    close = getattr(transport, "close", None)
+    if callable(close):
+        try:
+            close()
+        except (OSError, PrinterError) as e:
+            log.warning("printer transport close: %s", type(e).__name__)
+
+
+class EscposDocumentPrinter(_Printer):
+    """Certificates on an A4 ESC/POS printer (or a page printer through a ``PageSink``).
+
+    :param profile: a ``printer.profiles`` name (a4-thermal-203/300, a4-laser-600) or profile.
+    :param opener: opens the transport for one job (``kiosk.wiring.transport_opener``).
+    """
+
+    def print_documents(self, documents: Sequence[Mapping[str, object]], on_page: Callable[[int, int], None],
+                        should_abort: Callable[[], bool]) -> int:
+        """Render and print every document; ``on_page(done, total)`` after each cut page.
+
+        :raises PrinterDeviceError: with ``pages_done`` (``print_aborted`` when stopped on request;
+            ``printer_error`` when a document from the center cannot be printed).
+        """
+        images: list[Image.Image] = []
+        try:
+            for raw in documents:
+                issued = parse_issued(raw)
+                images += [p.image for p in render_pages(issued.document, issued.seal, self.profile)]
+        except DocumentError as e:
+            # The center sent something this printer cannot lay out; nothing was printed.
+            log.error("issued document rejected: %s", e.code)
+            raise PrinterDeviceError(f"document: {e.code}", "printer_error", 0) from e
+        except PrinterError as e:
+            log.error("document layout failed: %s", e.code)
+            raise PrinterDeviceError(f"layout: {e.code}", "printer_error", 0) from e
+        if should_abort():
+            raise PrinterDeviceError("print aborted before the first page", "print_aborted", 0)
+        transport = self._transport()
+        try:
+            report = print_pages(images, self.profile, transport, on_progress=on_page,
+                                 options=self._options, cancel=should_abort)
+        except PrintJobError as e:
+            code = "print_aborted" if isinstance(e, PrintCancelledError) else printer_code(e)
+            raise PrinterDeviceError(f"print: {e.code}", code, e.pages_completed) from e
+        except PrinterError as e:  # a raster error is a bug in the layout; nothing was sent
+            raise PrinterDeviceError(f"print: {e.code}", "printer_error", 0) from e
+        finally:
+            _close(transport)
+        return report.pages_printed
+
+    def test_page(self) -> int:
+        """Print one short test page (ruled box and 「テスト印字」).  :raises PrinterDeviceError:."""
+        width = self.profile.width_dots
+        img = Image.new("1", (width, self.profile.dpi), 1)
+        draw = ImageDraw.Draw(img)
+        draw.rectangle((8, 8, width - 9, img.height - 9), outline=0, width=3)
+        font = ImageFont.truetype(_FONT, self.profile.dpi // 4)
+        draw.text((self.profile.dpi // 3, self.profile.dpi // 3), f"テスト印字　{self.profile.name}",
+                  font=font, fill=0)
+        transport = self._transport()
+        try:
+            return print_pages([img], self.profile, transport, options=self._options).pages_printed
+        except PrinterError as e:
+            raise PrinterDeviceError(f"test print: {e.code}", printer_code(e),
+                                     getattr(e, "pages_completed", 0)) from e
+        finally:
+            _close(transport)
+
+
+class EscposReceiptPrinter(_Printer):
+    """The 利用明細 on an 80 mm ESC/POS printer (profile ``receipt-80-203``).
+
+    The lines come from ``kiosk.flow.runner.receipt_lines``, which has no personal data; they are
+    printed in Kanji mode like ``printer.receipt``'s ご利用明細書.
+    """
+
+    def print_receipt(self, lines: Sequence[str]) -> None:
+        """Print the lines, the first one as a title.  :raises PrinterDeviceError:."""
+        cmds: list[Command] = [Initialize(), *kanji_setup(), justify("center"), size(2, 2)]
+        head, *body = list(lines) or [""]
+        cmds += [*text_line(head), size(1, 1), justify("left")]
+        for line in body:
+            cmds += text_line(line)
+        cmds += [LineFeed(), cut(feed=self.profile.mm_to_dots(7.5))]
+        self._send(lambda t: print_commands(cmds, self.profile, t, options=self._options).pages_printed)
+
+    def test_receipt(self) -> None:
+        """Print ``printer.receipt``'s synthetic sample receipt.  :raises PrinterDeviceError:."""
+        self._send(lambda t: print_receipt(sample_receipt(), t, self.profile,
+                                           options=self._options).pages_printed)
+
+    def _send(self, job: Callable[[PrinterTransport], int]) -> None:
+        transport = self._transport()
+        try:
+            assert isinstance(transport, PrinterTransport)
+            job(transport)
+        except PrinterError as e:
+            raise PrinterDeviceError(f"receipt: {e.code}", printer_code(e)) from e
+        finally:
+            _close(transport)

@@ -1,0 +1,134 @@
+"""Wire the kiosk from its config: real devices, the center client and the journal into a ``Runner``.
+
+``build_runner(cfg, on_view=..., on_sound=...)`` returns the runner (not started) and the service
+menu's backend over the same devices:
+
+- card: ``kiosk.adapters.card.PcscCard`` on the reader whose name contains ``card.reader``;
+- certificate printer: ``kiosk.adapters.printing.EscposDocumentPrinter`` with ``printer.profile`` over
+  ``printer.transport`` (tcp host:port, serial path + baud + flow, or a capture file; a page profile
+  writes a PDF to the file);
+- receipt printer (optional, ``[receipt]``): ``EscposReceiptPrinter``;
+- cash: ``kiosk.payment.from_config`` (the simulated acceptor);
+- center: ``kiosk.center_client.CenterClient.from_config``;
+- journal: ``kiosk.journal.Journal`` at ``paths.journal``; counters and audit log under ``paths.logs``.
+
+Nothing touches a device here: readers, printers and the center are first used when the runner
+starts (its start-up check), so a kiosk whose printer is off comes up out of service instead of
+failing to start.  ``Wiring.close()`` (``backend.close()``) releases the card, center and journal
+after ``runner.stop()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from kiosk.adapters.backend import DeviceBackend
+from kiosk.adapters.card import PcscCard
+from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter, Opener
+from kiosk.center_client import CenterClient
+from kiosk.config import FileTransport, KioskConfig, PrinterConfig, SerialTransport, TcpTransport
+from kiosk.flow import Flow, View
+from kiosk.flow import effects as fx
+from kiosk.flow.runner import DeviceSet, Runner
+from kiosk.journal import Journal
+from kiosk.payment import from_config as cash_from_config
+from kiosk.service_menu import AuditLog, IssueCounters
+from printer.profiles import get_profile
+from printer.transport import open_transport
+from printer.transport.file import FileTransport as FileSink
+from printer.transport.pdf import PdfFileSink
+
+__all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
+
+log = logging.getLogger(__name__)
+
+ViewCallback = Callable[[View], None]
+SoundCallback = Callable[[str | None, bool], None]
+
+
+def transport_spec(transport: TcpTransport | SerialTransport) -> str:
+    """The ``printer.transport.open_transport`` address of a tcp or serial transport config."""
+    if isinstance(transport, TcpTransport):
+        return f"tcp://{transport.host}:{transport.port}"
+    return f"serial://{quote(transport.path)}?baud={transport.baud}&flow={transport.flow}"
+
+
+def transport_opener(pc: PrinterConfig, *, write_timeout: float = 10.0) -> Opener:
+    """A function opening the printer's transport for one job (a file: capture or PDF by profile)."""
+    t = pc.transport
+    if isinstance(t, FileTransport):
+        path = t.path
+        if get_profile(pc.profile).kind == "page":
+            return lambda: PdfFileSink(path)
+        return lambda: FileSink(path)
+    spec = transport_spec(t)
+    return lambda: open_transport(spec, write_timeout=write_timeout)
+
+
+class Wiring(DeviceBackend):
+    """The service backend of a wired kiosk; also owns what ``close()`` releases."""
+
+    journal: Journal
+    runner: Runner
+
+    def close(self) -> None:
+        """Release the card session and reader watch, the center's connections and the journal."""
+        close_card = getattr(self.card, "close", None)
+        if callable(close_card):
+            close_card()
+        self.center.close()
+        self.journal.close()
+
+
+def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
+                 on_sound: SoundCallback | None = None, on_restart: Callable[[], None] | None = None,
+                 tick_seconds: float = 0.25, health_seconds: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> Wiring:
+    """Build everything (nothing started); ``wiring.runner`` is the runner.
+
+    :raises kiosk.config.ConfigError: the center's TLS files are missing.
+    :raises kiosk.center_client.CenterUnreachable: the TLS files are unusable.
+    :raises kiosk.journal.JournalError: the journal cannot be opened.
+    """
+    card = PcscCard(cfg.card.reader)
+    printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer))
+    receipt = None if cfg.receipt is None else \
+        EscposReceiptPrinter(cfg.receipt.profile, transport_opener(cfg.receipt))
+    cash = cash_from_config(cfg.payment)
+    center = CenterClient.from_config(cfg)
+    journal = Journal(cfg.paths.journal)
+    logs = Path(cfg.paths.logs)
+    counters = IssueCounters(logs / "counters.json")
+
+    def count(r: fx.PrintReceipt) -> None:
+        counters.record(dt.date.today(), r.certificate, r.copies)
+
+    runner = Runner(Flow(cfg.flow_settings()), DeviceSet(card, printer, cash, receipt), center, journal,
+                    kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name, on_view=on_view,
+                    on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,
+                    health_seconds=health_seconds)
+    wiring = Wiring(card, printer, cash, center, receipt=receipt, counters=counters,
+                    audit=AuditLog(logs / "audit.jsonl"), on_checked=runner.check_devices,
+                    on_restart=on_restart)
+    wiring.journal, wiring.runner = journal, runner
+    return wiring
+
+
+def build_runner(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
+                 on_sound: SoundCallback | None = None,
+                 on_restart: Callable[[], None] | None = None) -> tuple[Runner, Wiring]:
+    """The runner (not started) with the real devices of ``cfg``, and the service menu's backend.
+
+    Start with ``runner.start()``; end with ``runner.stop()`` then ``backend.close()``.
+
+    :raises kiosk.config.ConfigError: the center's TLS files are missing.
+    :raises kiosk.center_client.CenterUnreachable: the TLS files are unusable.
+    :raises kiosk.journal.JournalError: the journal cannot be opened.
+    """
+    wiring = build_wiring(cfg, on_view=on_view, on_sound=on_sound, on_restart=on_restart)
+    return wiring.runner, wiring
