@@ -83,7 +83,9 @@ class PcscCard:
             try:
                 if self._jpki is None:
                     self._transport = self._factory(self.reader_name())
-                    self._jpki = JpkiClient(self._transport)
+                    jpki = JpkiClient(self._transport)
+                    jpki.select_ap()  # once per connection: every EF below lives in the JPKI AP
+                    self._jpki = jpki
                 return action(self._jpki)
             except CardError as e:
                 code = card_code(e)

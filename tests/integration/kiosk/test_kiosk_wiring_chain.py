@@ -102,6 +102,8 @@ def _config(data: CenterData, center: CenterProcess, reader: str, printer: dict[
         "printer": {"profile": "a4-thermal-203", "transport": printer},
         "receipt": {"profile": "receipt-80-203", "transport": receipt},
         "staff": {"pin_hash": STAFF_HASH},
+        # Short message timeouts so a finished transaction is back on the attract loop quickly.
+        "timeouts": {"message": 1.0, "take_documents": 1.0, "thank_you": 0.5},
         "paths": {"journal": "journal.db", "logs": "logs"},
     }
     return parse_config(raw, tmp)
@@ -112,8 +114,9 @@ def rig(data: CenterData, tmp: Path, link: str = "tcp", tags: tuple[str, ...] = 
     entry, profile = next((e, p) for e, p in data.plain_cards() if set(tags) <= set(e["tags"]))
     center = CenterProcess(data.path)
     try:
+        tcp = link == "tcp"
         with serve_virtual_card(profile) as card, \
-                running_emulator(tmp / "prints", "a4-thermal-203", tcp=link == "tcp", pty=link == "pty") as emu, \
+                running_emulator(tmp / "prints", "a4-thermal-203", tcp=tcp, pty=not tcp) as emu, \
                 running_emulator(tmp / "receipts", "receipt-80-203") as rcpt:
             if link == "tcp":
                 host, port = emu.tcp_address or ("", 0)
@@ -161,8 +164,9 @@ def test_juminhyo_printed_with_a_seal_the_center_verifies(pcscd: PcscdHandle, ce
         text = "\n".join(receipt[0].text)
         assert "利用明細書" in text and "住民票" in text
         assert not any(str(p["name"]) in text for p in r.printer.documents[0]["content"]["body"]["persons"])
+        r.card.remove()
         r.until(State.ATTRACT)
-        (day, counts), = r.wiring.counters.by_day()
+        (_day, counts), = r.wiring.counters.by_day()
         assert counts == {"juminhyo": 1}
 
 
@@ -188,13 +192,17 @@ def test_paper_end_mid_page_voids_refunds_and_goes_out_of_service(pcscd: PcscdHa
         r.runner.devices.cash.insert(1000)  # type: ignore[attr-defined]
         r.until(State.ERROR, State.OUT_OF_SERVICE)
         assert r.emulator.printed() == [] and len(r.emulator.aborted()) == 1
-        assert r.runner.view.refunded == r.runner.view.fee or r.runner.view.refunded, r.runner.view
+        view = r.runner.view
+        assert view.fee == 200 and view.refund == 200, view  # the fee back; the change went out already
         deadline = time.monotonic() + 20
         while r.seal_status()["status"] != "voided":
             assert time.monotonic() < deadline, r.seal_status()
             time.sleep(0.2)
         r.send(st.Next())
+        r.until(State.TAKE_CARD)
+        r.card.remove()
         r.until(State.OUT_OF_SERVICE)
+        assert r.runner.view.message_key == "oos.printer", r.runner.view
         time.sleep(1.0)  # several health checks: still out of service while the paper is out
         assert r.runner.view.state is State.OUT_OF_SERVICE
         r.emulator.set_state(paper_end=False)
