@@ -28,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run one scenario")
     run.add_argument("scenario")
     run.add_argument("--out", required=True, help="output directory (result.json, screens/, prints/, kiosk/)")
-    run.add_argument("--link", choices=("pty", "tcp"), default="pty", help="printer link (default: pty serial)")
+    run.add_argument("--link", choices=("pty", "tcp"), default="pty",
+                     help="printer link (default: pty serial)")
     run.add_argument("--baud", type=int, default=None,
                      help="emulate this line rate on the printer link (default: as fast as possible)")
     run.add_argument("--data", default=None, help="center data dir (default var/hil/center; made once)")

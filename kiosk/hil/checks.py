@@ -80,7 +80,8 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
                                 "FROM orders WHERE order_id = ?", (oid,)).fetchone()
                 docs = [dict(d) for d in con.execute(
                     "SELECT resident_id, certificate, status FROM documents WHERE order_id = ?", (oid,))]
-                completed = sum(1 for s in k["journal"] if s.get("order_id") == oid and s.get("step") == "completed")
+                completed = sum(1 for s in k["journal"]
+                                if s.get("order_id") == oid and s.get("step") == "completed")
                 rows.append({"order_id": oid, "order": dict(o) if o else None, "documents": docs,
                              "journal_completed": completed})
                 if o is None:

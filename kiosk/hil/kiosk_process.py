@@ -76,7 +76,7 @@ class KioskProcess:
         cfg = load_config(self.args.config)
         ui = UISettings.from_config(cfg.ui, tick_seconds=0.0, sound=False)
         prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
-        import kiosk.wiring as wiring
+        from kiosk import wiring
         from kiosk.hil.screen import Screen
         from kiosk.ui.app import KioskApp
 
@@ -94,9 +94,10 @@ class KioskProcess:
         runner, backend = wiring.build_runner(cfg, on_view=on_view, on_sound=on_sound)
         logs = Path(cfg.paths.logs)
         counters = IssueCounters(logs / "counters.json")
-        gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic)
+        staff = cfg.staff
+        gate = StaffGate(staff.pin_hash, staff.max_attempts, staff.lockout_seconds, time.monotonic)
         menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
-        app = KioskApp(runner, ui, service=menu, languages=cfg.ui.languages)
+        app = KioskApp(runner, ui, service=menu, languages=cfg.ui.languages)  # type: ignore[arg-type]
         holder["app"] = app
         self.runner = runner
         runner.start()
@@ -112,11 +113,13 @@ class KioskProcess:
         return 0
 
     def _view(self) -> View:
-        return self.runner.view  # type: ignore[no-any-return]
+        view: View = self.runner.view
+        return view
 
     def _rendered(self) -> bool:
-        app_view = self.screen.app.view
-        return app_view is not None and app_view == self._view()
+        shown, want = self.screen.app.view, self._view()
+        return shown is not None and (shown.state, shown.message_key, shown.language) == (
+            want.state, want.message_key, want.language)
 
     def _settle(self, seconds: float = 0.05) -> None:
         """Let the flow finish what a tap started and the screen catch up with the view."""
@@ -145,11 +148,13 @@ class KioskProcess:
                 if self.spec.get("stay_seconds") and not self._stay(view):
                     continue
                 return
-            if self.spec.get("stop_at") == view.state.value:
+            if str(self.spec.get("stop_at", "")).lower() == view.state.value:
                 return
+            if view.state is State.THANK_YOU and not self.spec.get("stay_seconds"):
+                return  # done; THANK_YOU goes back to the attract loop by itself
             action = next_action(view, self.resident, self.pins_typed, self.args.card_pin)
             if view.state in (State.ERROR, State.PIN_LOCKED, State.THANK_YOU):
-                action = Action("press", "button.next") if view.state is not State.THANK_YOU else Action("touch")
+                action = Action("touch") if view.state is State.THANK_YOU else Action("press", "button.next")
                 self._hold(view)
             if action.kind == "wait":
                 self.screen.pump_for(0.05)
@@ -194,7 +199,7 @@ class KioskProcess:
         """Interventions bound to this screen; True when one fired (re-read the screen)."""
         fired = False
         for hook in list(self.hooks):
-            if hook["at"] != view.state.value:
+            if hook["at"].lower() != view.state.value:
                 continue
             self.hooks.remove(hook)
             fired = True
@@ -234,9 +239,9 @@ class KioskProcess:
             self.pins_typed += 1
         elif action.kind == "pay":
             fee = int(view.fee or 0) - int(view.inserted or 0)
-            cash = self.runner.devices.cash
+            cash: Any = self.runner.devices.cash  # kiosk.payment.SimulatedCashDevice (payment.device)
             while fee > 0:
-                coin = 1000 if fee > 500 else 500 if fee > 100 else 100 if fee > 50 else 50 if fee > 10 else 10
+                coin = next(c for c in (1000, 500, 100, 50, 10) if fee > c // 2 or c == 10)
                 cash.insert(coin)
                 fee -= coin
             self.screen.pump_for(0.05, lambda: self._view().state is not State.PAYMENT)
@@ -261,8 +266,8 @@ class KioskProcess:
             _emit({"unavailable": choice.key, "reason_key": choice.reason_key})
             self._press(tr.text("button.cancel", view.language))
             return
-        texts = [t for t in (choice.label, tr.text(choice.label_key, view.language) if choice.label_key else None)
-                 if t]
+        translated = tr.text(choice.label_key, view.language) if choice.label_key else None
+        texts = [t for t in (choice.label, translated) if t]
         if view.state is State.TAX_YEAR:
             year = int(key)
             texts.append(tr.text("label.tax_year", view.language, year=year, reiwa=year - 2018))

@@ -41,8 +41,8 @@ class RunOptions:
 
 
 def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
-    hits = [e for e in index if set(person.tags) <= set(e["tags"]) and not set(person.exclude) & set(e["tags"])
-            and e["resident_id"] not in taken]
+    hits = [e for e in index if set(person.tags) <= set(e["tags"])
+            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
@@ -76,7 +76,7 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
                               "kiosks": [], "timings": timings}
     try:
         with Supervisor(out / "logs") as sup:
-            _run(sc, out, opts, sup, index, kiosks_ix, result)
+            _run(sc, out, opts, sup, index=index, kiosks_ix=kiosks_ix, result=result)
     except ServiceStartError as e:
         result["outcome"] = "setup_failed"
         result["error"] = str(e)
@@ -91,7 +91,7 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
     return result
 
 
-def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, index: list[dict[str, Any]],
+def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: list[dict[str, Any]],
          kiosks_ix: list[dict[str, Any]], result: dict[str, Any]) -> None:
     timings = result["timings"]
     t = time.perf_counter()
@@ -103,7 +103,8 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, index: list
     for i, person in enumerate(sc.people):
         entry = _pick(index, person, taken)
         taken.add(entry["resident_id"])
-        k = KioskSetup.make(i, out, opts.data.resolve(), entry, kiosks_ix[i], person, sc)
+        k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
+                            scenario=sc)
         t = time.perf_counter()
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")

@@ -33,6 +33,7 @@ __all__ = [
     "IN_HOURS",
     "OUTSIDE_HOURS",
     "REPO",
+    "Interrupted",
     "Service",
     "Supervisor",
     "child_env",

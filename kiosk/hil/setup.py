@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,8 +19,8 @@ __all__ = ["STAFF_PIN", "KioskSetup", "kiosk_config"]
 
 STAFF_PIN = "2580"  # the HIL kiosks' service-menu PIN (test material)
 # Phases of machine time: screens where the kiosk works and the person waits.
-PHASES = {"card": ("READING",), "center": ("AUTHENTICATING", "ORDERING", "ISSUING"),
-          "print": ("PRINTING",), "refund": ("REFUNDING",)}
+PHASES = {"card": ("reading",), "center": ("authenticating", "ordering", "issuing"),
+          "print": ("printing",), "refund": ("refunding",)}
 
 
 @dataclass
@@ -51,7 +52,7 @@ class KioskSetup:
     acks: int = 0
 
     @classmethod
-    def make(cls, i: int, out: Path, data: Path, entry: dict[str, Any], kiosk: dict[str, Any],
+    def make(cls, i: int, out: Path, *, data: Path, entry: dict[str, Any], kiosk: dict[str, Any],
              person: Person, scenario: Scenario) -> KioskSetup:
         label = f"kiosk-{i + 1}"
         d = out / "kiosk" / label
@@ -75,7 +76,7 @@ class KioskSetup:
         wrong = f"{(int(right) + 1) % 10000:04d}"
         resident["pins"] = [wrong] * self.person.wrong_pins
         if restart:
-            return {"resident": resident, "hooks": [], "stop_at": "ATTRACT", "max_seconds": 60}
+            return {"resident": resident, "hooks": [], "stop_at": "attract", "max_seconds": 60}
         hooks = [dict(h, ack=str(self.dir / f"ack-{n}")) for n, h in enumerate(self.person.hooks)]
         return {"resident": resident, "hooks": hooks, "max_seconds": 90,
                 "stay_seconds": self.scenario.stay_seconds}
@@ -121,23 +122,23 @@ class KioskSetup:
             return "resolved_after_restart" if self.restarted and self.done else "not_restarted"
         seq = [(t["state"], t["message_key"]) for t in self.transitions]
         states = [s for s, _ in seq]
-        err = next((k for s, k in seq if s == "ERROR"), None)
+        err = next((k for s, k in seq if s == "error"), None)
         if self.summary.get("unavailable"):
             base = f"refused:{self.summary['unavailable']}"
-        elif "PIN_LOCKED" in states:
+        elif "pin_locked" in states:
             base = "pin_locked"
-        elif "REFUNDING" in states:
+        elif "refunding" in states:
             base = f"refunded:{err}"
         elif err:
             base = f"error:{err}"
-        elif "PRINTING" in states and "THANK_YOU" in states:
+        elif "printing" in states and "thank_you" in states:
             base = "issued"
         else:
             base = f"incomplete:{states[-1] if states else 'none'}"
-        if "OUT_OF_SERVICE" in states:
-            i = states.index("OUT_OF_SERVICE")
+        if "out_of_service" in states:
+            i = states.index("out_of_service")
             base += f"+oos:{seq[i][1]}"
-            if "ATTRACT" in states[i:]:
+            if "attract" in states[i:]:
                 base += "+recovered"
         return base
 
@@ -145,7 +146,7 @@ class KioskSetup:
         """Seconds spent on the screens where the kiosk works (the person's think time excluded)."""
         out: dict[str, float] = {}
         tr = self.transitions
-        for a, b in zip(tr, tr[1:], strict=False):
+        for a, b in itertools.pairwise(tr):
             if a["restart"] != b["restart"]:
                 continue
             for phase, states in PHASES.items():
@@ -156,8 +157,8 @@ class KioskSetup:
 
 def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
     """Write the kiosk's TOML config (docs/kiosk-flow.md §11) for this run's parts."""
-    from kiosk.hil.run import VPCD_PORTS
     from card.virtual.vpcd import reader_name_for_port
+    from kiosk.hil.run import VPCD_PORTS
 
     if opts.link == "tcp":
         host, port = k.printer.info["tcp"]
@@ -169,12 +170,14 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
                 "print_progress": 180.0, "refund": 60.0, "take_documents": 30.0, "thank_you": 5.0}
     timeouts.update(k.scenario.timeouts)
     lines = [
-        "[kiosk]", f'id = "{k.kiosk_id}"', 'store_name = "見本マート 見本駅前店"', f"terminal = {k.index + 1}",
+        "[kiosk]", f'id = "{k.kiosk_id}"', 'store_name = "見本マート 見本駅前店"',
+        f"terminal = {k.index + 1}",
         "[center]", f'url = "{center.info["url"]}"', f'data_dir = "{k.data}"',
         "connect_timeout = 2.0", "read_timeout = 20.0", "retries = 1",
         "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[k.index])}"',
         "[printer]", 'profile = "a4-thermal-203"', f"transport = {transport}",
-        "[receipt]", 'profile = "receipt-80-203"', f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
+        "[receipt]", 'profile = "receipt-80-203"',
+        f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
         "[payment]", 'device = "simulated"',
         "[timeouts]", *(f"{key} = {value}" for key, value in timeouts.items()),
         "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, iterations=100_000)}"',
