@@ -51,7 +51,7 @@ def _render_seconds(data: Path, order_ids: list[str]) -> float:
 
 
 def one_run(link: str, baud: int | None, out: Path) -> dict[str, float]:
-    res = run_scenario("happy-juminhyo", out, RunOptions(DEFAULT_DATA, link, baud))
+    res = run_scenario("happy-juminhyo", out, RunOptions(DEFAULT_DATA, link, baud, timeout=900))
     if not res["ok"]:
         raise SystemExit(f"bench run failed: {res['outcome']} ({out / 'result.json'})")
     t = res["timings"]

@@ -28,7 +28,7 @@ def _pages(out: Path) -> list[Path]:
 def _owner(page: Path, kiosks: list[dict[str, Any]]) -> dict[str, Any]:
     if len(kiosks) == 1:
         return kiosks[0]
-    n = int(page.name.split("-")[1]) - 1  # kiosk-N-NNNN.png
+    n = int(page.name.split("-")[1]) - 1  # kiosk-N-[aborted-]NNNN.png
     return kiosks[n]
 
 
@@ -76,7 +76,8 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
             problems: list[str] = []
             rows = []
             for oid in orders:
-                o = con.execute("SELECT state, resident_id, kiosk_id, certificate, charged, pages_printed "
+                o = con.execute("SELECT state, resident_id, kiosk_id, certificate, charged, pages_printed, "
+                                "completed_at "
                                 "FROM orders WHERE order_id = ?", (oid,)).fetchone()
                 docs = [dict(d) for d in con.execute(
                     "SELECT resident_id, certificate, status FROM documents WHERE order_id = ?", (oid,))]
@@ -94,6 +95,8 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
                 want = {"valid": "valid", "voided": "voided"}.get(sc.seals)
                 if want and docs and any(d["status"] != want for d in docs):
                     problems.append(f"{oid}: documents {[d['status'] for d in docs]}, want {want}")
+                if docs and o["completed_at"] is None:
+                    problems.append(f"{oid}: issued but never completed at the center")
                 if docs and completed != 1:
                     problems.append(f"{oid}: completed {completed} times in the journal, want once")
             if sc.seals in ("valid", "voided") and not orders:

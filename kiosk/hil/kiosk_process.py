@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -60,6 +62,12 @@ class KioskProcess:
         with self._lock:
             last = self.views[-1][1] if self.views else None
             self.views.append((now, view))
+        for hook in self.hooks:
+            if hook.get("signal") == "kill" and hook["at"].lower() == view.state.value:
+                # The power cut, at the very moment the screen changes (the flow thread, before any
+                # further effect of this batch could finish): nothing gets to clean up.
+                _emit({"hook": hook, "state": view.state.value, "mono": round(now, 4)})
+                os.kill(os.getpid(), signal.SIGKILL)
         if last is None or last.state is not view.state or last.message_key != view.message_key:
             _emit({"t": round(time.time(), 4), "mono": round(now, 4), "state": view.state.value,
                    "message_key": view.message_key, "pages_done": view.pages_done,

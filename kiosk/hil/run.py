@@ -162,12 +162,13 @@ def _supervise(sc: Scenario, setups: list[KioskSetup], sup: Supervisor, center: 
                 if hook.get("signal") == "center_stop":
                     center.stop()
                     k.ack()
-                elif hook.get("signal") == "kill":
-                    k.proc.kill()
+                elif hook.get("signal") == "kill":  # the kiosk cut its own power (SIGKILL)
                     k.killed = True
-            if k.killed and not k.restarted:
+            if k.killed and not k.restarted and not k.proc.running:
                 k.restarted = True
+                k.new_records()
                 k.proc = _spawn_kiosk(sup, k, sc, restart=True)
+                k.seen = 0  # a new process: its own lines
                 continue
             if k.done or not k.proc.running:
                 k.new_records()
@@ -184,11 +185,12 @@ def _collect_prints(out: Path) -> None:
     """Every kiosk's emulator pages into ``prints/`` (one kiosk: NNNN.png; several: kiosk-N-NNNN.png)."""
     dirs = sorted(p for p in (out / "prints").iterdir() if p.is_dir())
     for d in dirs:
-        for f in sorted(d.iterdir()):
-            if not f.is_file():
-                continue
-            dest = out / "prints" / (f.name if len(dirs) == 1 else f"{d.name}-{f.name}")
-            f.replace(dest)
+        prefix = "" if len(dirs) == 1 else f"{d.name}-"
+        # Pages cut short by a fault land in the emulator's aborted/ (kept as aborted-NNNN.png).
+        files = [(f, f.name) for f in sorted(d.iterdir()) if f.is_file()]
+        files += [(f, f"aborted-{f.name}") for f in sorted((d / "aborted").glob("*")) if f.is_file()]
+        for f, name in files:
+            f.replace(out / "prints" / f"{prefix}{name}")
         shutil.rmtree(d, ignore_errors=True)
 
 

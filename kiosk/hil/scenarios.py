@@ -48,7 +48,7 @@ def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **pers
     return Scenario(name, summary, expected, people=(Person(**person),), seals=seals)
 
 
-_PAPER_END_MID_PAGE = {"at": "PRINTING", "printer": {"inject": {"after_bytes": 40_000, "paper_end": True}}}
+_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_bytes": 40_000, "paper_end": True}}}
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     _one("happy-juminhyo", "住民票の写し (本人), paid, printed, sealed", "issued",

@@ -78,7 +78,7 @@ class KioskSetup:
         if restart:
             return {"resident": resident, "hooks": [], "stop_at": "attract", "max_seconds": 60}
         hooks = [dict(h, ack=str(self.dir / f"ack-{n}")) for n, h in enumerate(self.person.hooks)]
-        return {"resident": resident, "hooks": hooks, "max_seconds": 90,
+        return {"resident": resident, "hooks": hooks, "max_seconds": 600, "state_timeout": 300,
                 "stay_seconds": self.scenario.stay_seconds}
 
     def ack(self) -> None:
