@@ -43,6 +43,9 @@ def _render_seconds(data: Path, order_ids: list[str]) -> float:
     finally:
         con.close()
     profile = get_profile("a4-thermal-203")
+    if rows:  # warm (fonts loaded, patterns cached) as in a kiosk that has printed before
+        first = parse_issued(json.loads(rows[0]))
+        render_pages(first.document, first.seal, profile)
     t0 = time.perf_counter()
     for raw in rows:
         issued = parse_issued(json.loads(raw))
