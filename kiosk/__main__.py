@@ -60,7 +60,7 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     port: Any
     wired: Any = None
     if simulate:
-        log.warning("--simulate: simulated card, center, cash device and printer")
+        log.warning("--simulate: running with simulated devices (card, center, cash device, printer)")
         counters = IssueCounters(logs / "counters.json")
         port = LocalPort(Flow(cfg.flow_settings()),
                          SimulatedDevices(auto_pay=True, auto_print=True, on_receipt=counters.record))

@@ -106,7 +106,7 @@ class TcpTransport:
 @dataclass(frozen=True)
 class SerialTransport:
     type: Literal["serial"]
-    path: str
+    path: Path  # /dev/ttyUSB0, or the emulator's pty link (relative: to the config file)
     baud: int = 115200
     flow: Literal["xonxoff", "rtscts", "none"] = "xonxoff"  # docs/printing-driver.md "Flow control"
 

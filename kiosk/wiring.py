@@ -55,7 +55,7 @@ def transport_spec(transport: TcpTransport | SerialTransport) -> str:
     """The ``printer.transport.open_transport`` address of a tcp or serial transport config."""
     if isinstance(transport, TcpTransport):
         return f"tcp://{transport.host}:{transport.port}"
-    return f"serial://{quote(transport.path)}?baud={transport.baud}&flow={transport.flow}"
+    return f"serial://{quote(str(transport.path))}?baud={transport.baud}&flow={transport.flow}"
 
 
 def transport_opener(pc: PrinterConfig, *, write_timeout: float = 10.0) -> Opener:

@@ -29,6 +29,11 @@ _STATE = {DeviceStatus.OK: "ok", DeviceStatus.WARNING: "warning", DeviceStatus.F
           DeviceStatus.UNKNOWN: "unknown"}
 
 
+# A failed test print (either printer) → the status panel's detail (service.detail.*).
+_TEST_PRINT_DETAIL = {"printer_paper_end": "paper_end", "printer_cover_open": "cover_open",
+                      "printer_offline": "offline", "printer_timeout": "offline"}
+
+
 class DeviceBackend:
     """``kiosk.service_menu.ServiceBackend`` over the wired devices.
 
@@ -97,9 +102,7 @@ class DeviceBackend:
                 self.receipt.test_receipt()
         except DeviceError as e:
             log.warning("service: test print %s", e.code)
-            if e.code == "printer_offline":
-                return StatusLine("printer", "fault", "offline")
-            return self.printer_line()
+            return StatusLine("printer", "fault", _TEST_PRINT_DETAIL.get(e.code, "printer_error"))
         return StatusLine("printer", "ok")
 
     def test_reader(self) -> StatusLine:

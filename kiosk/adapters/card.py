@@ -36,6 +36,8 @@ __all__ = ["PcscCard", "card_code"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# vpcd and real readers report a removal on their next presence poll (about a second at most).
+REMOVAL_GRACE = 1.0
 JPKI_PIN_TRIES = 3  # the user-authentication PIN allows three tries (docs/jpki-card.md §5)
 
 
@@ -89,12 +91,25 @@ class PcscCard:
                 return action(self._jpki)
             except CardError as e:
                 code = card_code(e)
-                log.info("card %s failed: %s", what, e.code)
+                if code == "card_unreadable" and self._gone():
+                    # Taken away mid-APDU, the link may answer garbage before pcscd notices the
+                    # removal: what the resident did was remove the card, so say that.
+                    code = "card_removed"
+                log.info("card %s failed: %s (%s)", what, e.code, code)
                 if code in ("card_removed", "reader_offline"):
                     self._close()
                     if code == "reader_offline":
                         self._name = None
                 raise CardDeviceError(f"card {what}: {e.code}", code) from e
+
+    def _gone(self, within: float = REMOVAL_GRACE) -> bool:
+        """Is the card off the reader (or does it leave within ``within`` s)?"""
+        try:
+            with CardMonitor(self.reader_name()) as monitor:
+                monitor.wait_for(False, within)
+        except (CardError, CardDeviceError):
+            return False
+        return True
 
     def _close(self) -> None:
         if self._transport is not None:

@@ -25,7 +25,7 @@ from kiosk.flow._common import Env, Handler, go, stay
 from kiosk.flow.codes import out_of_service_key
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Effect, PlaySound, WipeResident
-from kiosk.flow.errors import IllegalEventError
+from kiosk.flow.errors import IllegalEventError, InvalidChoiceError
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import Event, State, View
 from kiosk.flow.steps_card import CARD_TABLE
@@ -80,6 +80,24 @@ def _warn(env: Env, ctx: Context, ev: st.Timeout) -> Outcome:
     return stay(env, ctx, PlaySound("warning"), warning=True, warned_at=env.now)
 
 
+# Screens where no resident is being served: the language bar is not shown there, a stray
+# ChooseLanguage changes nothing.
+_NO_RESIDENT = frozenset({State.ATTRACT, State.OUT_OF_SERVICE, State.SERVICE_LOGIN, State.SERVICE_MENU})
+
+
+def _switch_language(env: Env, ctx: Context, ev: st.ChooseLanguage) -> Outcome:
+    """The language bar on every resident screen (docs/kiosk-ui.md): switch, stay on the screen.
+
+    ``stay`` keeps ``entered_at``, so a waiting state's watchdog and a message's timeout run on
+    unchanged; like any tap, it restarts the inactivity timer (``Flow._commit``).
+    """
+    if env.state in _NO_RESIDENT:
+        return stay(env, ctx)
+    if ev.code not in env.settings.languages:
+        raise InvalidChoiceError(f"language {ev.code!r} is not offered")
+    return stay(env, ctx, language=ev.code)
+
+
 def _late_center_error(env: Env, ctx: Context, ev: st.CenterError) -> Outcome:
     # A `complete` that could not reach the center stays open in the journal and is retried by the
     # recovery; the kiosk itself cannot serve the next resident without the center, so it stops.
@@ -112,6 +130,7 @@ GLOBAL: dict[type, Handler] = {
     st.Completed: _nothing,
     st.DevicesReady: _nothing,  # the start-up check passing while the kiosk is already in service
     st.StillHere: _nothing,
+    st.ChooseLanguage: _switch_language,
     st.Timeout: _warn,
     st.CenterError: _late_center_error,
     st.DeviceFault: _device_fault,

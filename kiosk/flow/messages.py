@@ -79,7 +79,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "button.confirm": ("確定", "OK"),
     "button.erase": ("訂正", "Correct"),
     "button.continue": ("続ける", "Continue"),
-    "button.pay": ("支払う", "Pay"),
+    "button.pay": ("お支払いへ進む", "Continue to payment"),
     "button.done": ("取りました", "Done"),
     "idle.warning": ("操作を続けますか？　このままお待ちいただくと中止します",
                      "Do you want to continue? Otherwise this will be cancelled."),
@@ -137,6 +137,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.outside_hours": ("ただいまの時間は発行できません。", "Not available at this time of day."),
     "reason.not_offered": ("この市区町村ではコンビニ交付を行っていません。",
                            "This municipality does not offer this certificate at stores."),
+    "reason.householder_relationship_not_offered": (
+        "この市区町村では、世帯主の氏名と続柄を記載した証明書はコンビニ交付で発行していません。",
+        "This municipality does not show the head of household and relationship on certificates "
+        "issued at stores."),
+    "reason.honseki_not_offered": (
+        "この市区町村では、本籍・筆頭者を記載した証明書はコンビニ交付で発行していません。",
+        "This municipality does not show the registered domicile (honseki) on certificates issued "
+        "at stores."),
+    "reason.my_number_not_offered": (
+        "この市区町村では、個人番号（マイナンバー）を記載した証明書はコンビニ交付で発行していません。",
+        "This municipality does not show the Individual Number (My Number) on certificates issued "
+        "at stores."),
     "reason.registration_required": (
         "本籍地の証明書を取得するには、事前に利用登録申請が必要です。",
         "To get certificates from your honseki, you must register for the service first.",

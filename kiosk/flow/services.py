@@ -137,7 +137,9 @@ def _parse_hint(
     for key in _ITEM_KEYS:
         if key in hint:
             allowed = _get(hint, key, bool, path)
-            options.append(Option(key, allowed, None if allowed else "not_offered"))
+            # Each item has its own reason, so the greyed-out check box says what is not offered
+            # (e.g. 個人番号) rather than that the whole certificate is not.
+            options.append(Option(key, allowed, None if allowed else f"{key}_not_offered"))
     years = []
     for i, y in enumerate(_list(hint, "years", path)):
         if not isinstance(y, int) or isinstance(y, bool):

@@ -424,6 +424,12 @@ class View:
     copies: int = 1
     max_copies: int = 1
     tax_year: int | None = None
+    # What the resident chose, for the confirm screen: the label key of whose entries are printed
+    # (None when the certificate offers no choice), the chosen members' names (世帯の一部), and the
+    # label keys of the items to show (None when the certificate has no items to choose).
+    whose: str | None = None
+    members: tuple[str, ...] = ()
+    items: tuple[str, ...] | None = None
     inserted: int = 0  # yen inserted so far
     change: int = 0
     refund: int = 0  # yen returned after a failure

@@ -48,7 +48,7 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
     if service is None:
         return (), False
     if state is State.WHOSE:
-        family = "koseki" if service.certificate in ("koseki", "fuhyo") else "juminhyo"
+        family = _family(service.certificate)
         return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=w == ctx.whose,
                             available=w != "members" or bool(service.members))
                      for w in service.whose), False
@@ -64,9 +64,26 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
     return (), False
 
 
+def _family(certificate: str) -> str:
+    """Which wording of "whose" a certificate uses (住民票: 世帯; 戸籍・附票: 戸籍)."""
+    return "koseki" if certificate in ("koseki", "fuhyo") else "juminhyo"
+
+
+def _chosen(ctx: Context) -> tuple[str | None, tuple[str, ...], tuple[str, ...] | None]:
+    """(whose label key, member names, item label keys) of the resident's choices so far."""
+    service = ctx.service
+    if service is None:
+        return None, (), None
+    whose = f"whose.{_family(service.certificate)}.{ctx.whose}" if len(service.whose) > 1 else None
+    names = tuple(m.name for m in service.members if m.id in ctx.members) if ctx.whose == "members" else ()
+    items = tuple(f"item.{o.key}" for o in service.options if o.key in ctx.items) if service.options else None
+    return whose, names, items
+
+
 def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -> View:
     """The view of ``state``; fee and copies come from the chosen service and the center's price."""
     choices, multi = _choices(state, ctx, settings)
+    whose, members, items = _chosen(ctx)
     shown_fee = ctx.fee_total if ctx.fee_total is not None else (
         ctx.fee_per_copy * ctx.copies if ctx.fee_per_copy is not None else None)
     return View(
@@ -85,6 +102,9 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
         copies=ctx.copies,
         max_copies=max_copies(ctx, settings.max_copies),
         tax_year=ctx.tax_year,
+        whose=whose,
+        members=members,
+        items=items,
         inserted=ctx.inserted,
         change=ctx.change,
         refund=ctx.refund,

@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Protocol
 
-from kiosk.flow import Flow, FlowError, State, View
+from kiosk.flow import Flow, FlowError, View
 from kiosk.flow import states as st
 from kiosk.flow.effects import Effect
 
@@ -46,9 +45,8 @@ class EffectHandler(Protocol):
 class LocalPort:
     """The real flow plus an effect handler, synchronously, on the caller's thread (tests, demo).
 
-    Language: ``ChooseLanguage`` outside the LANGUAGE screen is not (yet) handled by the flow, so the
-    port remembers the resident's choice and shows it until the transaction ends (see docs/kiosk-ui.md;
-    to be removed once the flow accepts the event on every screen).
+    The language bar's ``ChooseLanguage`` is handled by the flow on every resident screen, exactly as
+    on the ``Runner``: the port adds nothing of its own to the view.
     """
 
     def __init__(self, flow: Flow, handler: EffectHandler | None = None) -> None:
@@ -57,8 +55,6 @@ class LocalPort:
         self._listeners: list[ViewListener] = []
         self._queue: deque[st.Event] = deque()
         self._busy = False
-        self._language: str | None = None
-        self._generation = flow.generation
         self.effects: list[Effect] = []  # everything the flow asked for (tests assert on it)
 
     @property
@@ -67,10 +63,7 @@ class LocalPort:
 
     @property
     def view(self) -> View:
-        view = self._flow.view
-        if self._language is not None and view.state is not State.ATTRACT:
-            view = replace(view, language=self._language)
-        return view
+        return self._flow.view
 
     def subscribe(self, listener: ViewListener) -> None:
         self._listeners.append(listener)
@@ -95,16 +88,11 @@ class LocalPort:
             listener(view)
 
     def _one(self, event: st.Event) -> None:
-        before = self._flow.state
         try:
             effects = self._flow.submit(event)
         except FlowError as e:
             log.warning("flow rejected %s: %s", type(event).__name__, e.code)
             return
-        if self._flow.generation != self._generation or self._flow.state is State.ATTRACT:
-            self._generation, self._language = self._flow.generation, None
-        if isinstance(event, st.ChooseLanguage) and self._flow.state is not State.ATTRACT:
-            self._language = None if before is State.LANGUAGE else event.code
         self.effects.extend(effects)
         if self._handler is not None:
             for effect in effects:

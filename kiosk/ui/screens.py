@@ -321,6 +321,14 @@ def _confirm(r: Render) -> Body:
             _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT)]
     if r.lang != "ja":  # the certificate is printed in Japanese; its translation goes under the name
         rows.append(_summary_row(r, "", r.t(cert_key), px=r.theme.small_px))
+    sep = "、" if r.lang in ("ja", "zh") else ", "
+    if v.whose is not None:  # what the resident chose: whose entries, which items, which year
+        rows.append(_summary_row(r, r.t("label.whose"), r.t(v.whose)))
+        if v.members:
+            rows.append(_summary_row(r, "", sep.join(v.members), JA_FONT, px=r.theme.small_px))
+    if v.items is not None:
+        chosen = sep.join(r.t(k) for k in v.items) if v.items else r.t("label.items.none")
+        rows.append(_summary_row(r, r.t("label.items"), chosen))
     if v.tax_year:
         rows.append(_summary_row(r, r.t("label.tax_year.short"),
                                  r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))))

@@ -63,6 +63,10 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.shot("12-copies")
     d.key("button.next")
     assert d.state is State.CONFIRM and d.port.view.copies == 2 and d.port.view.fee == 400
+    # The confirm screen repeats what was chosen: whose entries and the items to show.
+    text = d.screen_text()
+    assert d.t("whose.juminhyo.household") in text and d.t("item.householder_relationship") in text
+    assert d.t("label.whose") in text and d.t("label.items") in text
     d.shot("13-confirm")
     d.key("button.pay")
     assert d.state is State.PAYMENT

@@ -1,9 +1,6 @@
 """The kiosk runner against the real center stub: HTTPS with mutual TLS on loopback, real journal,
 simulated cash; the card is a ``CardDevice`` holding a test card profile's key (the PC/SC path is the
 HIL run's), the printer a recording fake.
-
-Needs ``server_stub`` (branch ``center``); on a branch without it the module is skipped by
-``importorskip`` and runs as soon as both are merged.
 """
 
 from __future__ import annotations
@@ -24,9 +21,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-
-pytest.importorskip("server_stub.cli", reason="server_stub (branch center) is not merged here yet")
-
 from fixtures.kiosk_fakes import FakePrinter, FakeReceipt
 
 from kiosk.center_client import CenterClient

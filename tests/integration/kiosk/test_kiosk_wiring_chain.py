@@ -21,6 +21,7 @@ from fixtures.center import CenterData, CenterProcess
 from fixtures.emulator import running_emulator
 from fixtures.pcsc import PcscdHandle, VirtualCardHandle, serve_virtual_card
 
+from card.virtual.vpcd import Throttle
 from kiosk.config import KioskConfig, parse_config
 from kiosk.flow import State
 from kiosk.flow import states as st
@@ -110,12 +111,13 @@ def _config(data: CenterData, center: CenterProcess, reader: str, printer: dict[
 
 
 @contextlib.contextmanager
-def rig(data: CenterData, tmp: Path, link: str = "tcp", tags: tuple[str, ...] = ()) -> Iterator[Rig]:
+def rig(data: CenterData, tmp: Path, link: str = "tcp", tags: tuple[str, ...] = (),
+        throttle: Throttle | None = None) -> Iterator[Rig]:
     entry, profile = next((e, p) for e, p in data.plain_cards() if set(tags) <= set(e["tags"]))
     center = CenterProcess(data.path)
     try:
         tcp = link == "tcp"
-        with serve_virtual_card(profile) as card, \
+        with serve_virtual_card(profile, throttle=throttle) as card, \
                 running_emulator(tmp / "prints", "a4-thermal-203", tcp=tcp, pty=not tcp) as emu, \
                 running_emulator(tmp / "receipts", "receipt-80-203") as rcpt:
             if link == "tcp":
@@ -183,6 +185,22 @@ def test_card_removed_mid_flow_cancels(pcscd: PcscdHandle, center_data: CenterDa
         assert r.emulator.printed() == [] and r.runner.devices.cash.status().value == "ok"
 
 
+def test_card_removed_mid_read_is_card_removed(pcscd: PcscdHandle, center_data: CenterData,
+                                               tmp_path: Path) -> None:
+    # A slow contactless link (200 ms per APDU): the certificate read takes a few seconds.
+    with rig(center_data, tmp_path, throttle=Throttle(kbps=106, latency_ms=200)) as r:
+        r.until(State.ATTRACT)
+        r.send(st.Touch(), st.ChooseLanguage("ja"))
+        r.runner.submit(st.Next())
+        r.until(State.READING, timeout=10)
+        time.sleep(0.5)
+        r.card.remove(wait=False)
+        r.until(State.ERROR, timeout=20)
+        assert r.runner.view.message_key == "error.card_removed", r.runner.view
+        r.send(st.Next())
+        r.until(State.ATTRACT)
+
+
 def test_paper_end_mid_page_voids_refunds_and_goes_out_of_service(pcscd: PcscdHandle, center_data: CenterData,
                                                                    tmp_path: Path) -> None:
     with rig(center_data, tmp_path, "pty") as r:
@@ -217,3 +235,37 @@ def test_center_down_is_out_of_service(pcscd: PcscdHandle, center_data: CenterDa
         r.runner.check_devices()
         r.until(State.OUT_OF_SERVICE, timeout=20)
         assert r.runner.view.message_key is not None and "center" in r.runner.view.message_key
+
+
+def test_service_backend_on_the_real_devices(pcscd: PcscdHandle, center_data: CenterData,
+                                             tmp_path: Path) -> None:
+    from kiosk.flow.staff import StaffGate
+    from kiosk.service_menu import ServiceMenu
+
+    with rig(center_data, tmp_path) as r:
+        r.until(State.ATTRACT)
+        menu = ServiceMenu(StaffGate(STAFF_HASH, 5, 300.0, time.monotonic), r.wiring, r.wiring.audit,
+                           r.wiring.counters)
+        lines = {s.device: s for s in menu.status()}
+        assert [(d, lines[d].state, lines[d].detail) for d in ("reader", "printer", "payment")] == [
+            ("reader", "ok", None), ("printer", "ok", None), ("payment", "ok", None)]
+        center = lines["center"]
+        assert center.state == "ok" and center.latency_ms is not None and center.latency_ms > 0
+        r.emulator.set_state(paper_near_end=True)
+        line = r.wiring.printer_line()
+        assert (line.state, line.detail) == ("warning", "paper_near_end")
+        assert menu.test_print().state == "ok"
+        assert len(r.emulator.wait_pages(1)) == 1 and len(r.receipts.wait_pages(1)) == 1
+        assert "ご利用明細書" in "\n".join(r.receipts.printed()[0].text)
+        assert menu.test_reader().state == "ok"
+        r.card.remove()
+        assert (r.wiring.reader_line().state, r.wiring.reader_line().detail) == ("ok", "no_card")
+        r.emulator.set_state(paper_end=True)
+        assert (r.wiring.printer_line().state, r.wiring.printer_line().detail) == ("fault", "paper_end")
+        r.runner.check_devices()
+        r.until(State.OUT_OF_SERVICE, timeout=10)
+        r.emulator.set_state(paper_end=False, paper_near_end=False)
+        menu.paper_replenished()
+        r.until(State.ATTRACT, timeout=10)
+        actions = [e["action"] for e in r.wiring.audit.tail()]
+        assert actions == ["test_print", "test_reader", "paper_replenished"]

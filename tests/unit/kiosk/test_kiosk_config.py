@@ -89,7 +89,7 @@ def test_serial_transport_and_json_format(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     cfg = load_config(path)
-    assert cfg.printer.transport == SerialTransport("serial", "/dev/ttyUSB0", 38400)
+    assert cfg.printer.transport == SerialTransport("serial", Path("/dev/ttyUSB0"), 38400)
 
 
 @pytest.mark.parametrize(("content", "message"),

@@ -207,7 +207,7 @@ def test_views_of_the_selection_screens() -> None:
     v = k.flow.view
     my_number = next(c for c in v.choices if c.key == "my_number")
     assert (my_number.available, my_number.reason_key, my_number.label_key) == (
-        False, "reason.not_offered", "item.my_number")
+        False, "reason.my_number_not_offered", "item.my_number")
 
 
 def test_tax_year_defaults_to_the_newest_and_lists_years_newest_first() -> None:
