@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:20} {expected:50} {summary}")
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from kiosk.hil.services import install_signal_handlers
+    from kiosk.hil.services import Interrupted, install_signal_handlers
 
     restore = install_signal_handlers()
     try:
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except HilError as e:
         print(f"kiosk.hil: {e}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, Interrupted):
+        print("kiosk.hil: interrupted; every part it started has been stopped", file=sys.stderr)
+        return 130
     finally:
         restore()
     print(json.dumps({k: result[k] for k in ("scenario", "outcome", "expected", "ok")}, ensure_ascii=False))

@@ -60,6 +60,8 @@ def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) ->
         for k in result["kiosks"]:
             if not any(r["expected_holder"] == k["resident_id"] and r["valid"] for r in reports):
                 problems.append(f"no valid page for {k['kiosk_id']}")
+    if sc.voided_page and not any(r["status"] == "voided" for r in reports):
+        problems.append("no page whose seal reads voided")
     if sc.seals == "none" and pages:
         problems.append(f"{len(pages)} page(s) printed where none may be")
     return {"ok": not problems, "problems": problems, "pages": reports}

@@ -240,6 +240,10 @@ class KioskProcess:
             if action.extra.get("then"):
                 self._settle()
                 self._press(tr.text(action.extra["then"], lang))
+        elif action.kind == "copies":  # the count is the screen's own input until 次へ
+            for _ in range(int(action.arg) - 1):
+                self._press("+  " + tr.text("button.more", lang))
+            self._press(tr.text("button.next", lang))
         elif action.kind == "pin":
             for digit in action.arg:
                 self._press(digit)
@@ -297,6 +301,10 @@ def main(argv: list[str]) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "kivy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    def on_term(_signum: int, _frame: object) -> None:
+        raise SystemExit(143)  # unwind: the runner and the app stop in their finally blocks
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         return KioskProcess(args).run()
     except StepError as e:

@@ -45,7 +45,6 @@ def next_action(view: View, resident: Resident, pins_typed: int, card_pin: str) 
         State.NOTICE: Action("press", "button.next"),
         State.PLACE_CARD: Action("card", "insert"),
         State.ITEMS: Action("press", "button.next"),
-        State.COPIES: Action("press", "button.next"),
         State.CONFIRM: Action("press", "button.pay"),
         State.PAYMENT: Action("pay"),
         State.TAKE_CARD: Action("card", "remove"),
@@ -53,6 +52,8 @@ def next_action(view: View, resident: Resident, pins_typed: int, card_pin: str) 
     }
     if s in simple:
         return simple[s]
+    if s is State.COPIES:
+        return Action("copies", resident.copies)
     if s is State.LANGUAGE:
         return Action("lang", resident.language)
     if s is State.PIN:

@@ -39,6 +39,7 @@ class Scenario:
     people: tuple[Person, ...] = (Person(),)
     now: str = "in_hours"  # or "outside_hours": the center's clock
     seals: str = "valid"  # what the printed pages' seals must say: valid, voided, none
+    voided_page: bool = False  # a whole page came out before the failure: its QR must read "voided"
     stay_seconds: float = 0.0  # after the transaction: wait for the kiosk to come back in service
     power_cut: bool = False  # the kiosk is SIGKILLed at the "kill" hook and restarted
     timeouts: dict[str, float] = field(default_factory=dict)
@@ -48,7 +49,9 @@ def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **pers
     return Scenario(name, summary, expected, people=(Person(**person),), seals=seals)
 
 
-_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_bytes": 40_000, "paper_end": True}}}
+# Two copies: the paper ends in the middle of the second page (a page is ~490 KB of raster at 203 dpi),
+# so the first page comes out whole with its QR seal, which must then read "voided".
+_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_bytes": 700_000, "paper_end": True}}}
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     _one("happy-juminhyo", "住民票の写し (本人), paid, printed, sealed", "issued",
@@ -75,9 +78,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
          seals="none", hooks=({"at": "CERTIFICATE", "card": "remove"},)),
     Scenario("paper-out", "paper ends mid-page: order voided, refund, out of service until paper is back",
              "refunded:error.printer_fault+oos:oos.printer+recovered",
-             people=(Person(hooks=(_PAPER_END_MID_PAGE,
+             people=(Person(resident=Resident(copies=2), hooks=(_PAPER_END_MID_PAGE,
                                    {"at": "OUT_OF_SERVICE", "printer": {"recover": True}})),),
-             seals="voided", stay_seconds=60.0),
+             seals="voided", voided_page=True, stay_seconds=60.0),
     Scenario("center-down", "the center goes away before authentication",
              "error:error.center_unreachable+oos:oos.center", seals="none",
              people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),

@@ -10,6 +10,7 @@ start"): ``server_stub init/serve``, pcscd (``card.pcscd``), ``card.virtual serv
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import logging
@@ -60,6 +61,24 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.pop("KONBINI_CENTER_NOW", None)
     env.update(extra or {})
     return env
+
+
+def _load_prctl() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:
+        return None  # not Linux/glibc: the supervisor's own cleanup still applies
+
+
+_PRCTL = _load_prctl()  # looked up once here: the child between fork and exec must not import
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the thread that spawned it dies, even by SIGKILL
+    (Linux ``PR_SET_PDEATHSIG``; the supervisor spawns from the main thread), so no part outlives the
+    run that started it.  Only a ctypes call: nothing that could wait on another thread's lock."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 @dataclass
@@ -158,7 +177,8 @@ class Supervisor:
         try:
             proc = subprocess.Popen(argv, cwd=REPO, env=env or child_env(), text=True, bufsize=1,
                                     stdin=subprocess.DEVNULL if stdin_devnull else None,
-                                    stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+                                    stdout=subprocess.PIPE, stderr=err, start_new_session=True,
+                                    preexec_fn=_die_with_parent)  # noqa: PLW1509 - see _die_with_parent
         finally:
             err.close()
         svc = Service(name, proc, log_path)
