@@ -14,6 +14,8 @@ FORBIDDEN = {
     "server_stub": {"kivy", "printer", "kiosk"},
     "kiosk": set(),
 }
+# The HIL runner must tap the real widgets and read back the real frames: its one Kivy module.
+KIVY_ALLOWED = {"kiosk/hil/screen.py"}
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([a-zA-Z_][\w]*)", re.MULTILINE)
 
 
@@ -35,7 +37,7 @@ def test_only_kiosk_ui_imports_kivy() -> None:
     for package in ("card", "printer", "server_stub", "kiosk", "bench", "scripts"):
         for path in (REPO / package).rglob("*.py"):
             rel = path.relative_to(REPO).as_posix()
-            if rel.startswith("kiosk/ui/"):
+            if rel.startswith("kiosk/ui/") or rel in KIVY_ALLOWED:
                 continue
             if "kivy" in _imports(path):
                 offenders.append(rel)

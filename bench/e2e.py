@@ -1,0 +1,93 @@
+"""Machine time of one complete transaction through the whole chain (docs/hil.md §Numbers).
+
+Runs the ``happy-juminhyo`` HIL scenario (real UI offscreen, pcscd + vpcd card, center over mTLS,
+printer emulator) over the pty serial link at 115200 baud and over TCP, and splits the kiosk's own
+working time — the scripted person's think time excluded — into:
+
+- card: the READING screen (SELECT, read the certificate, PIN tries);
+- center: AUTHENTICATING + ORDERING + ISSUING (challenge, card signature, authenticate, order, issue;
+  the PIN VERIFY on the card is inside AUTHENTICATING);
+- rendering: laying out and rasterising the page(s) for a4-thermal-203 (measured on the same
+  documents, in this process);
+- print transfer: the PRINTING screen minus rendering (ESC/POS over the link, status polls).
+
+    python bench/e2e.py [--runs N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from kiosk.hil.run import DEFAULT_DATA, RunOptions, run_scenario  # noqa: E402
+from printer.document import parse_issued  # noqa: E402
+from printer.layout.render import render_pages  # noqa: E402
+from printer.profiles import get_profile  # noqa: E402
+
+
+def _render_seconds(data: Path, order_ids: list[str]) -> float:
+    """Render the order's issued documents again, as the kiosk's printer adapter does."""
+    con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
+    try:
+        rows = [r[0] for oid in order_ids
+                for r in con.execute("SELECT document FROM documents WHERE order_id = ?", (oid,))]
+    finally:
+        con.close()
+    profile = get_profile("a4-thermal-203")
+    if rows:  # warm (fonts loaded, patterns cached) as in a kiosk that has printed before
+        first = parse_issued(json.loads(rows[0]))
+        render_pages(first.document, first.seal, profile)
+    t0 = time.perf_counter()
+    for raw in rows:
+        issued = parse_issued(json.loads(raw))
+        render_pages(issued.document, issued.seal, profile)
+    return time.perf_counter() - t0
+
+
+def one_run(link: str, baud: int | None, out: Path) -> dict[str, float]:
+    res = run_scenario("happy-juminhyo", out, RunOptions(DEFAULT_DATA, link, baud, timeout=900))
+    if not res["ok"]:
+        raise SystemExit(f"bench run failed: {res['outcome']} ({out / 'result.json'})")
+    t = res["timings"]
+    orders = sorted({s["order_id"] for s in res["kiosks"][0]["journal"] if s.get("order_id")})
+    render = _render_seconds(Path(res["center_data"]), orders)
+    printing = t.get("kiosk-1.print", 0.0)
+    card, center = t.get("kiosk-1.card", 0.0), t.get("kiosk-1.center", 0.0)
+    transfer = max(printing - render, 0.0)
+    return {"card": card, "center": center, "rendering": render, "print_transfer": transfer,
+            "total": card + center + printing}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    rows: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        for label, link, baud in (("serial 115200", "pty", 115200), ("tcp", "tcp", None)):
+            runs = [one_run(link, baud, Path(tmp) / f"{link}-{i}") for i in range(args.runs)]
+            rows[label] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    cols = ("card", "center", "rendering", "print_transfer", "total")
+    print(f"median of {args.runs} runs, seconds of machine time per transaction (1 page, 住民票の写し)")
+    print(f"{'link':15}" + "".join(f"{c:>16}" for c in cols))
+    for label, r in rows.items():
+        print(f"{label:15}" + "".join(f"{r[c]:16.3f}" for c in cols))
+    doc = {"runs": args.runs, "seconds": rows}
+    print(json.dumps(doc))
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

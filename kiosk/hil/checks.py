@@ -1,0 +1,113 @@
+"""What a scenario checks after the kiosk is done: the printed pages' seals and the center's records.
+
+Every page the emulator printed is a PNG; its QR seal is decoded from that PNG and verified the way
+anyone would (``server_stub.verify``: signature against the center's public key, void status), and
+its claims must name the resident at *that* kiosk and the certificate they asked for.  The center's
+database then must agree with the kiosk's journal: each order resolved once, with the right result.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from server_stub.verify import verify_cli
+
+if TYPE_CHECKING:
+    from kiosk.hil.scenarios import Scenario
+
+__all__ = ["check_center", "check_prints"]
+
+
+def _pages(out: Path) -> list[Path]:
+    return sorted(p for p in (out / "prints").glob("*.png"))
+
+
+def _owner(page: Path, kiosks: list[dict[str, Any]]) -> dict[str, Any]:
+    if len(kiosks) == 1:
+        return kiosks[0]
+    n = int(page.name.split("-")[1]) - 1  # kiosk-N-[aborted-]NNNN.png
+    return kiosks[n]
+
+
+def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Decode and verify every printed page's seal."""
+    pages = _pages(out)
+    reports = []
+    problems: list[str] = []
+    for page in pages:
+        rep = verify_cli(image=str(page), payload=None, data=data, public_key=None, center=None, content=None)
+        claims = rep.get("claims", {})
+        who = _owner(page, result["kiosks"])
+        entry = {"page": page.name, "valid": rep.get("valid"), "status": rep.get("status"),
+                 "error": rep.get("error"), "holder": claims.get("holder"),
+                 "certificate": claims.get("certificate"), "seal_id": claims.get("seal_id"),
+                 "expected_holder": who["resident_id"]}
+        reports.append(entry)
+        if rep.get("error") == "seal_not_found" and sc.seals == "voided":
+            continue  # a page cut off before its QR code (paper out mid-page)
+        if claims and claims.get("holder") != who["resident_id"]:
+            problems.append(f"{page.name}: seal names {claims.get('holder')}, not {who['resident_id']}")
+        if claims and claims.get("certificate") != who["certificate"]:
+            problems.append(f"{page.name}: certificate {claims.get('certificate')}, not {who['certificate']}")
+        if sc.seals == "valid" and not rep.get("valid"):
+            problems.append(f"{page.name}: seal not valid ({rep.get('status') or rep.get('error')})")
+        if sc.seals == "voided" and rep.get("status") != "voided":
+            problems.append(f"{page.name}: seal {rep.get('status') or rep.get('error')}, not voided")
+    if sc.seals == "valid":
+        for k in result["kiosks"]:
+            if not any(r["expected_holder"] == k["resident_id"] and r["valid"] for r in reports):
+                problems.append(f"no valid page for {k['kiosk_id']}")
+    if sc.voided_page and not any(r["status"] == "voided" for r in reports):
+        problems.append("no page whose seal reads voided")
+    if sc.seals == "none" and pages:
+        problems.append(f"{len(pages)} page(s) printed where none may be")
+    return {"ok": not problems, "problems": problems, "pages": reports}
+
+
+def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The center's view of each order the kiosks' journals name."""
+    con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        for k in result["kiosks"]:
+            orders = sorted({s["order_id"] for s in k["journal"] if s.get("order_id")})
+            problems: list[str] = []
+            rows = []
+            for oid in orders:
+                o = con.execute("SELECT state, resident_id, kiosk_id, certificate, charged, pages_printed, "
+                                "completed_at "
+                                "FROM orders WHERE order_id = ?", (oid,)).fetchone()
+                docs = [dict(d) for d in con.execute(
+                    "SELECT resident_id, certificate, status FROM documents WHERE order_id = ?", (oid,))]
+                completed = sum(1 for s in k["journal"]
+                                if s.get("order_id") == oid and s.get("step") == "completed")
+                rows.append({"order_id": oid, "order": dict(o) if o else None, "documents": docs,
+                             "journal_completed": completed})
+                if o is None:
+                    problems.append(f"{oid}: unknown to the center")
+                    continue
+                if o["resident_id"] != k["resident_id"] or o["kiosk_id"] != k["kiosk_id"]:
+                    problems.append(f"{oid}: order of {o['resident_id']} at {o['kiosk_id']}")
+                if any(d["resident_id"] != k["resident_id"] for d in docs):
+                    problems.append(f"{oid}: a document of another resident")
+                want = {"valid": "valid", "voided": "voided"}.get(sc.seals)
+                if want and docs and any(d["status"] != want for d in docs):
+                    problems.append(f"{oid}: documents {[d['status'] for d in docs]}, want {want}")
+                if docs and o["completed_at"] is None:
+                    problems.append(f"{oid}: issued but never completed at the center")
+                if docs and completed != 1:
+                    problems.append(f"{oid}: completed {completed} times in the journal, want once")
+            if sc.seals in ("valid", "voided") and not orders:
+                problems.append("no order in the journal")
+            checks[f"center_{k['kiosk_id']}"] = {"ok": not problems, "problems": problems, "orders": rows}
+    finally:
+        con.close()
+    return checks
+
+
+def load_result(out: Path) -> dict[str, Any]:
+    return dict(json.loads((out / "result.json").read_text(encoding="utf-8")))

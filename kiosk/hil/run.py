@@ -1,0 +1,225 @@
+"""Run one scenario end to end: start the parts, run the kiosk process(es), check, write result.json.
+
+Layout of ``--out DIR`` (DESIGN.md contract): ``result.json``, ``screens/*.png`` (every screen the
+kiosk showed), ``prints/*.png`` (every page the emulator printed), ``receipts/`` (the receipt
+printer's output), ``kiosk/`` (each kiosk's config, journal, logs and its process log), ``logs/``
+(the other parts' logs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from kiosk.hil.errors import HilError, ServiceStartError
+from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
+from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, REPO, Service, Supervisor, child_env, init_center
+from kiosk.hil.setup import KioskSetup, kiosk_config
+
+__all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATA = REPO / "var" / "hil" / "center"
+VPCD_PORTS = (35963, 35964)
+
+
+class RunOptions:
+    """How to run: where the center data lives, which printer link and at what rate."""
+
+    def __init__(self, data: Path = DEFAULT_DATA, link: str = "pty", baud: int | None = None,
+                 timeout: float = 120.0) -> None:
+        self.data, self.link, self.baud, self.timeout = data, link, baud, timeout
+
+
+def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
+    hits = [e for e in index if set(person.tags) <= set(e["tags"])
+            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken]
+    if len(hits) <= person.skip:
+        raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
+    return dict(hits[person.skip])
+
+
+def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[str, Any]:
+    """Run scenario ``name`` with its output under ``out``; the result (also in ``out/result.json``).
+
+    :raises HilError: unknown scenario or no resident for it (a part that fails to start ends up in
+        the result as ``outcome: "setup_failed"``).
+    """
+    opts = opts or RunOptions()
+    if name not in SCENARIOS:
+        raise HilError(f"unknown scenario {name!r} (python -m kiosk.hil list)", "unknown_scenario")
+    sc = SCENARIOS[name]
+    out = out.resolve()
+    if out.exists():
+        for sub in ("screens", "prints", "receipts", "kiosk", "logs"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    for sub in ("screens", "prints", "receipts", "kiosk", "logs"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    data = opts.data.resolve()
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+    init_center(data)
+    timings["center_init"] = round(time.perf_counter() - t0, 3)
+    index = json.loads((data / "cards" / "index.json").read_text(encoding="utf-8"))
+    kiosks_ix = json.loads((data / "kiosks" / "index.json").read_text(encoding="utf-8"))
+    result: dict[str, Any] = {"scenario": name, "summary": sc.summary, "expected": sc.expected,
+                              "center_data": str(data), "link": opts.link, "baud": opts.baud,
+                              "kiosks": [], "timings": timings}
+    try:
+        with Supervisor(out / "logs") as sup:
+            _run(sc, out, opts, sup, index=index, kiosks_ix=kiosks_ix, result=result)
+    except ServiceStartError as e:
+        result["outcome"] = "setup_failed"
+        result["error"] = str(e)
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    _collect_prints(out)
+    if "outcome" not in result:
+        result["checks"] = _check(sc, out, data, result)
+        failed = sorted(k for k, v in result["checks"].items() if not v["ok"])
+        result["outcome"] = result["kiosk_outcome"] if not failed else "check_failed:" + ",".join(failed)
+    result["ok"] = result["outcome"] == sc.expected
+    (out / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
+
+
+def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: list[dict[str, Any]],
+         kiosks_ix: list[dict[str, Any]], result: dict[str, Any]) -> None:
+    timings = result["timings"]
+    t = time.perf_counter()
+    sup.pcscd()
+    center = sup.center(opts.data.resolve(), OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS)
+    timings["center_start"] = round(time.perf_counter() - t, 3)
+    setups: list[KioskSetup] = []
+    taken: set[str] = set()
+    for i, person in enumerate(sc.people):
+        entry = _pick(index, person, taken)
+        taken.add(entry["resident_id"])
+        k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
+                            scenario=sc)
+        t = time.perf_counter()
+        k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
+                          name=f"card-{i + 1}")
+        k.printer = sup.printer(k.prints, "a4-thermal-203", link=opts.link, baud=opts.baud,
+                                tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
+        k.receipt = sup.printer(out / "receipts" / k.label, "receipt-80-203", link="tcp",
+                                name=f"receipt-{i + 1}")
+        timings[f"parts_start_{i + 1}"] = round(time.perf_counter() - t, 3)
+        kiosk_config(k, center, opts)
+        setups.append(k)
+        result["kiosks"].append({"kiosk_id": k.kiosk_id, "resident_id": entry["resident_id"],
+                                 "municipality": entry["municipality"], "tags": entry["tags"],
+                                 "certificate": person.resident.certificate})
+    procs = [_spawn_kiosk(sup, k, sc) for k in setups]
+    deadline = time.monotonic() + opts.timeout
+    for k, p in zip(setups, procs, strict=True):
+        k.proc = p
+    _supervise(sc, setups, sup, center, deadline)
+    outcomes = [k.outcome() for k in setups]
+    result["kiosk_outcome"] = ",".join(outcomes)
+    for k, info in zip(setups, result["kiosks"], strict=True):
+        info["states"] = k.summary.get("states", [])
+        info["message_keys"] = k.summary.get("message_keys", [])
+        info["transitions"] = k.transitions
+        info["unavailable"] = k.summary.get("unavailable")
+        if k.error:
+            info["error"] = k.error
+        info["journal"] = _journal(k.dir / "journal.db")
+        timings.update({f"{k.label}.{key}": v for key, v in k.phase_timings().items()})
+
+
+def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool = False) -> Service:
+    script = k.script(restart=restart)
+    path = k.dir / ("script-restart.json" if restart else "script.json")
+    path.write_text(json.dumps(script, ensure_ascii=False), encoding="utf-8")
+    env = child_env({"KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1", "KIVY_NO_FILELOG": "1",
+                     "KIVY_NO_CONSOLELOG": "1"})
+    if not os.environ.get("DISPLAY"):
+        env.setdefault("SDL_VIDEODRIVER", "offscreen")
+    argv = [sys.executable, "-m", "kiosk.hil", "kiosk-process", "--config", str(k.config),
+            "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
+            "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
+            "--printer-control", k.printer.info["control"], "--card-pin", k.entry["pin"]]
+    return sup.spawn(f"{k.label}{'-restart' if restart else ''}", argv, env=env)
+
+
+def _supervise(sc: Scenario, setups: list[KioskSetup], sup: Supervisor, center: Service,
+               deadline: float) -> None:
+    """Follow the kiosk processes' JSON lines, act on orchestrator hooks, until every one is done."""
+    pending = list(setups)
+    while pending and time.monotonic() < deadline:
+        for k in list(pending):
+            for rec in k.new_records():
+                hook = rec.get("hook", {})
+                if hook.get("signal") == "center_stop":
+                    center.stop()
+                    k.ack()
+                elif hook.get("signal") == "kill":  # the kiosk cut its own power (SIGKILL)
+                    k.killed = True
+            if k.killed and not k.restarted and not k.proc.running:
+                k.restarted = True
+                k.new_records()
+                k.proc = _spawn_kiosk(sup, k, sc, restart=True)
+                k.seen = 0  # a new process: its own lines
+                continue
+            if k.done or not k.proc.running:
+                k.new_records()
+                if k.proc.running:
+                    k.proc.process.wait(15)
+                pending.remove(k)
+        time.sleep(0.05)
+    for k in pending:
+        k.error = "timeout"
+        k.proc.stop()
+
+
+def _collect_prints(out: Path) -> None:
+    """Every kiosk's emulator pages into ``prints/`` (one kiosk: NNNN.png; several: kiosk-N-NNNN.png)."""
+    dirs = sorted(p for p in (out / "prints").iterdir() if p.is_dir())
+    for d in dirs:
+        prefix = "" if len(dirs) == 1 else f"{d.name}-"
+        # Pages cut short by a fault land in the emulator's aborted/ (kept as aborted-NNNN.png).
+        files = [(f, f.name) for f in sorted(d.iterdir()) if f.is_file()]
+        files += [(f, f"aborted-{f.name}") for f in sorted((d / "aborted").glob("*")) if f.is_file()]
+        for f, name in files:
+            f.replace(out / "prints" / f"{prefix}{name}")
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _journal(path: Path) -> list[dict[str, Any]]:
+    """The kiosk journal's orders and steps (ids, steps and amounts only)."""
+    if not path.exists():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        con.row_factory = sqlite3.Row
+        steps = [dict(r) for r in con.execute("SELECT * FROM steps ORDER BY rowid")]
+    except sqlite3.Error:
+        steps = []
+    finally:
+        con.close()
+    return steps
+
+
+def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    from kiosk.hil.checks import check_center, check_prints
+
+    checks = {"prints": check_prints(sc, out, data, result)}
+    checks.update(check_center(sc, data, result))
+    return checks
+
+
+def scenario_names() -> list[tuple[str, str, str]]:
+    return [(s.name, s.expected, s.summary) for s in SCENARIOS.values()]
+
+
+def as_json(sc: Scenario) -> dict[str, Any]:
+    return asdict(sc)

@@ -1,0 +1,94 @@
+"""The built-in scenarios, as data (docs/hil.md §Scenarios).
+
+A scenario names the residents it needs (by the tags of ``DIR/cards/index.json``), what each scripted
+person wants (:class:`kiosk.hil.resident.Resident`), the interventions (``hooks``: at a screen, take
+the card, empty the paper after N bytes, stop the center, cut the kiosk's power) and the outcome that
+must come out (``expected``) plus the seal checks of what the printer printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.hil.resident import Resident
+
+__all__ = ["SCENARIOS", "Person", "Scenario"]
+
+# Tags that make a card refuse or a certificate unavailable (server_stub's edge cases).
+REFUSING = ("revoked", "expired", "moved-out", "support-measure", "deceased")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One kiosk with one resident in front of it."""
+
+    tags: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = REFUSING
+    skip: int = 0
+    resident: Resident = field(default_factory=Resident)
+    hooks: tuple[dict[str, Any], ...] = ()
+    wrong_pins: int = 0  # wrong PINs typed before the right one (0..3)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    expected: str
+    people: tuple[Person, ...] = (Person(),)
+    now: str = "in_hours"  # or "outside_hours": the center's clock
+    seals: str = "valid"  # what the printed pages' seals must say: valid, voided, none
+    voided_page: bool = False  # a whole page came out before the failure: its QR must read "voided"
+    stay_seconds: float = 0.0  # after the transaction: wait for the kiosk to come back in service
+    power_cut: bool = False  # the kiosk is SIGKILLed at the "kill" hook and restarted
+    timeouts: dict[str, float] = field(default_factory=dict)
+
+
+def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
+    return Scenario(name, summary, expected, people=(Person(**person),), seals=seals)
+
+
+# Two copies: the paper ends in the middle of the second page (a page is ~490 KB of raster at 203 dpi),
+# so the first page comes out whole with its QR seal, which must then read "voided".
+_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_bytes": 700_000, "paper_end": True}}}
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    _one("happy-juminhyo", "住民票の写し (本人), paid, printed, sealed", "issued",
+         exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),
+    _one("happy-inkan", "印鑑登録証明書", "issued", exclude=(*REFUSING, "no-seal", "foreign"),
+         resident=Resident(certificate="inkan")),
+    _one("happy-kazei", "課税（所得）証明書, newest year", "issued",
+         exclude=(*REFUSING, "no-tax-return", "foreign"), resident=Resident(certificate="kazei")),
+    _one("happy-koseki", "戸籍全部事項証明書 at the 本籍地", "issued", tags=("honseki-registered",),
+         resident=Resident(certificate="koseki", relation="honseki", whose="household")),
+    _one("household-juminhyo", "住民票の写し of the whole household", "issued", tags=("household",),
+         resident=Resident(whose="household")),
+    _one("pin-retry", "two wrong PINs, then the right one", "issued", wrong_pins=2,
+         exclude=(*REFUSING, "foreign")),
+    _one("pin-lock", "three wrong PINs lock the card", "pin_locked", wrong_pins=3, seals="none",
+         exclude=(*REFUSING, "foreign")),
+    _one("revoked-card", "a revoked certificate is refused by the center", "error:error.certificate_revoked",
+         tags=("revoked",), exclude=(), seals="none"),
+    _one("moved-out", "a resident who moved out cannot get a 住民票", "refused:reason.moved_out",
+         tags=("moved-out",), exclude=(), seals="none"),
+    Scenario("outside-hours", "the center's clock is at 02:00: refused", "error:error.outside_hours",
+             now="outside_hours", seals="none"),
+    _one("card-removed", "the card is pulled on the certificate screen", "error:error.card_removed",
+         seals="none", hooks=({"at": "CERTIFICATE", "card": "remove"},)),
+    Scenario("paper-out", "paper ends mid-page: order voided, refund, out of service until paper is back",
+             "refunded:error.printer_fault+oos:oos.printer+recovered",
+             people=(Person(resident=Resident(copies=2), hooks=(_PAPER_END_MID_PAGE,
+                                   {"at": "OUT_OF_SERVICE", "printer": {"recover": True}})),),
+             seals="voided", voided_page=True, stay_seconds=60.0),
+    Scenario("center-down", "the center goes away before authentication",
+             "error:error.center_unreachable+oos:oos.center", seals="none",
+             people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),
+             timeouts={"center": 15.0}),
+    Scenario("power-cut", "the kiosk is killed after payment, restarted: the journal resolves the order",
+             "resolved_after_restart", seals="voided", power_cut=True,
+             people=(Person(hooks=({"at": "ISSUING", "signal": "kill"},)),)),
+    Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
+             "issued,issued",
+             people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),
+)}

@@ -1,0 +1,75 @@
+"""Every built-in scenario through ``python -m kiosk.hil run`` (the DESIGN.md contract): exit code,
+result.json, screens, printed pages and the kiosk's own state."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.hil.scenarios import SCENARIOS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, timeout: float = 200) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "kiosk.hil", *args], cwd=REPO, env=env, text=True,
+                          capture_output=True, timeout=timeout, check=False)
+
+
+def test_list_names_every_builtin_scenario() -> None:
+    r = run_cli("list")
+    assert r.returncode == 0, r.stderr
+    names = [line.split()[0] for line in r.stdout.splitlines() if line.strip()]
+    assert names == list(SCENARIOS)
+    for must in ("happy-juminhyo", "happy-inkan", "happy-kazei", "happy-koseki", "household-juminhyo",
+                 "pin-retry", "pin-lock", "revoked-card", "moved-out", "outside-hours", "card-removed",
+                 "paper-out", "center-down", "power-cut", "two-kiosks"):
+        assert must in names
+
+
+def test_unknown_scenario_is_a_clear_error(tmp_path: Path) -> None:
+    r = run_cli("run", "no-such-scenario", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2
+    assert "unknown scenario" in r.stderr and "Traceback" not in r.stderr
+
+
+def _result(out: Path) -> dict[str, Any]:
+    return dict(json.loads((out / "result.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / name
+    r = run_cli("run", name, "--out", str(out), "--data", str(hil_data))
+    res = _result(out)
+    assert r.returncode == 0, (res.get("outcome"), res.get("checks"), res.get("error"), r.stderr[-2000:])
+    sc = SCENARIOS[name]
+    assert res["outcome"] == res["expected"] == sc.expected
+    assert res["center_data"] == str(hil_data.resolve())
+    assert res["timings"]["total"] > 0
+    assert all(c["ok"] for c in res["checks"].values()), res["checks"]
+    # screens of the real UI, the kiosk's own state (config, journal, logs)
+    shots = sorted((out / "screens").glob("*.png"))
+    assert len(shots) >= 4 and all(s.stat().st_size > 5000 for s in shots)
+    for k in res["kiosks"]:
+        assert k["states"][0] == "attract"
+    assert list((out / "kiosk").glob("kiosk-*/kiosk.toml"))
+    pages = sorted((out / "prints").glob("*.png"))
+    if sc.seals == "valid":
+        assert pages, "a happy path prints at least one page"
+        holders = {p["holder"] for p in res["checks"]["prints"]["pages"]}
+        assert holders == {k["resident_id"] for k in res["kiosks"]}
+    elif sc.seals == "none":
+        assert not pages
+    if name == "two-kiosks":
+        ids = [k["resident_id"] for k in res["kiosks"]]
+        assert len(set(ids)) == 2
+        for p in res["checks"]["prints"]["pages"]:
+            assert p["holder"] == p["expected_holder"]
