@@ -85,8 +85,8 @@ class KioskProcess:
         ui = UISettings.from_config(cfg.ui, tick_seconds=0.0, sound=False)
         prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
         from kiosk import wiring
-        from kiosk.hil.screen import Screen
         from kiosk.ui.app import KioskApp
+        from kiosk.ui.harness import Screen
 
         holder: dict[str, Any] = {}
 

@@ -1,9 +1,10 @@
 """The kiosk's real Kivy app, embedded and offscreen, driven like a resident's finger.
 
-The one module of ``kiosk.hil`` that touches Kivy (the HIL runner must tap the real widgets and read
-back the real frames).  Recipe of docs/kivy-headless.md: env and ``Config`` before the window
-(``kiosk.ui.boot.prepare``), the app started embedded (``_run_prepare`` + ``runTouchApp(embedded=True)``),
-frames pumped with ``EventLoop.idle()``, screenshots read from the back buffer right after a redraw.
+The HIL runner (``kiosk.hil``) must tap the real widgets and read back the real frames; it does so
+through this module, so that Kivy stays inside ``kiosk/ui/``.  Recipe of docs/kivy-headless.md: env
+and ``Config`` before the window (``kiosk.ui.boot.prepare``), the app started embedded
+(``_run_prepare`` + ``runTouchApp(embedded=True)``), frames pumped with ``EventLoop.idle()``,
+screenshots read from the back buffer right after a redraw.
 """
 
 from __future__ import annotations
