@@ -60,7 +60,7 @@ def _windowed(data: Path, out: Path) -> int:
         center = sup.center(data)
         k = KioskSetup.make(0, out, data=data, entry=entry, kiosk=kiosks[0], person=sc.people[0], scenario=sc)
         k.card = sup.card(data / str(entry["card"]), VPCD_PORTS[0], k.dir / "card-state.json")
-        k.printer = sup.printer(k.prints, "a4-thermal-203", link="pty", baud=115200,
+        k.printer = sup.printer(k.prints, "a4-thermal-300", link="pty", baud=115200,
                                 tty=k.dir / "printer.tty")
         k.receipt = sup.printer(out / "receipts", "receipt-80-203", link="tcp", name="receipt")
         cfg = kiosk_config(k, center, RunOptions(data, "pty", 115200))

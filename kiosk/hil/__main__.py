@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="emulate this line rate on the printer link (default: as fast as possible)")
     run.add_argument("--data", default=None, help="center data dir (default var/hil/center; made once)")
     run.add_argument("--timeout", type=float, default=150.0)
+    run.add_argument("--profile", default="a4-thermal-300",
+                     help="certificate printer profile (a4-thermal-300, a4-thermal-203)")
     args = ap.parse_args(argv)
     from kiosk.hil.run import DEFAULT_DATA, RunOptions, run_scenario, scenario_names
 
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
 
     restore = install_signal_handlers()
     try:
-        opts = RunOptions(Path(args.data) if args.data else DEFAULT_DATA, args.link, args.baud, args.timeout)
+        opts = RunOptions(Path(args.data) if args.data else DEFAULT_DATA, args.link, args.baud, args.timeout,
+                          args.profile)
         result = run_scenario(args.scenario, Path(args.out), opts)
     except HilError as e:
         print(f"kiosk.hil: {e}", file=sys.stderr)

@@ -24,6 +24,7 @@ from kiosk.flow import State, View
 from kiosk.hil.errors import StepError
 from kiosk.hil.resident import Action, Resident, next_action
 from kiosk.hil.services import http_json
+from printer.profiles import get_profile
 
 __all__ = ["main"]
 
@@ -82,6 +83,7 @@ class KioskProcess:
         from kiosk.ui.settings import UISettings
 
         cfg = load_config(self.args.config)
+        self.printer_profile = cfg.printer.profile
         ui = UISettings.from_config(cfg.ui, tick_seconds=0.0, sound=False)
         prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
         from kiosk import wiring
@@ -215,7 +217,8 @@ class KioskProcess:
             if "card" in hook:
                 http_json(f"{self.args.card_control}/{hook['card']}", {})
             if "printer" in hook:
-                http_json(f"{self.args.printer_control}/state", hook["printer"])
+                fault = _in_bytes(hook["printer"], self.printer_profile)
+                http_json(f"{self.args.printer_control}/state", fault)
             if "signal" in hook:  # the orchestrator acts (stops the center, cuts the power) and acks
                 ack = Path(hook["ack"])
                 if not self.screen.pump_for(float(hook.get("wait", 30)), ack.exists):
@@ -314,3 +317,16 @@ def main(argv: list[str]) -> int:
 
 def resident_json(resident: Resident) -> dict[str, Any]:
     return asdict(resident)
+
+
+def _in_bytes(state: dict[str, Any], profile_name: str) -> dict[str, Any]:
+    """A fault placed ``after_pages`` (e.g. 1.5 = mid second page) becomes the emulator's ``after_bytes``
+    for this kiosk's printer: a raster page is width_bytes × page height in dots on the wire."""
+    inject = state.get("inject")
+    if not isinstance(inject, dict) or "after_pages" not in inject:
+        return state
+    profile = get_profile(profile_name)
+    page_bytes = profile.width_bytes * (profile.page_height_dots or 0)
+    inject = {k: v for k, v in inject.items() if k != "after_pages"}
+    inject["after_bytes"] = int(float(state["inject"]["after_pages"]) * page_bytes)
+    return {**state, "inject": inject}

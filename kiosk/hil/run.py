@@ -33,11 +33,16 @@ VPCD_PORTS = (35963, 35964)
 
 
 class RunOptions:
-    """How to run: where the center data lives, which printer link and at what rate."""
+    """How to run: where the center data lives, which printer link and at what rate, which printer.
+
+    Certificates print on ``a4-thermal-300`` by default: 203 dpi cannot carry a copy-evident 地紋
+    (docs/printing-layout.md), so it is no profile to demonstrate certificates on.
+    """
 
     def __init__(self, data: Path = DEFAULT_DATA, link: str = "pty", baud: int | None = None,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, profile: str = "a4-thermal-300") -> None:
         self.data, self.link, self.baud, self.timeout = data, link, baud, timeout
+        self.profile = profile
 
 
 def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
@@ -108,7 +113,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         t = time.perf_counter()
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
-        k.printer = sup.printer(k.prints, "a4-thermal-203", link=opts.link, baud=opts.baud,
+        k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
                                 tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
         k.receipt = sup.printer(out / "receipts" / k.label, "receipt-80-203", link="tcp",
                                 name=f"receipt-{i + 1}")

@@ -49,9 +49,9 @@ def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **pers
     return Scenario(name, summary, expected, people=(Person(**person),), seals=seals)
 
 
-# Two copies: the paper ends in the middle of the second page (a page is ~490 KB of raster at 203 dpi),
+# Two copies: the paper ends in the middle of the second page (after 1.5 pages of raster bytes),
 # so the first page comes out whole with its QR seal, which must then read "voided".
-_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_bytes": 700_000, "paper_end": True}}}
+_PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_pages": 1.5, "paper_end": True}}}
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     _one("happy-juminhyo", "住民票の写し (本人), paid, printed, sealed", "issued",

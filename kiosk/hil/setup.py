@@ -175,7 +175,7 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         "[center]", f'url = "{center.info["url"]}"', f'data_dir = "{k.data}"',
         "connect_timeout = 2.0", "read_timeout = 20.0", "retries = 1",
         "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[k.index])}"',
-        "[printer]", 'profile = "a4-thermal-203"', f"transport = {transport}",
+        "[printer]", f'profile = "{opts.profile}"', f"transport = {transport}",
         "[receipt]", 'profile = "receipt-80-203"',
         f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
         "[payment]", 'device = "simulated"',

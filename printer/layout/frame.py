@@ -116,8 +116,9 @@ def _certification(c: Composer, doc: Document, reference: str | None) -> None:
     mayor = doc.municipality.mayor
     size = 12.0
     c.text(MAYOR_END_X, MAYOR_Y, mayor, "mincho", size, align="r", role="mayor", width=MAYOR_END_X - 80)
-    # j1050: the 公印 overlaps the end of the issuer line (its left fifth covers the last character).
-    x0 = MAYOR_END_X - SEAL_MM / 5
+    # j1050: the 公印 overlaps the end of the issuer line.  It covers only the right half of the last
+    # character, so the mayor's name stays legible under the seal's thick border.
+    x0 = MAYOR_END_X - size * 25.4 / 72 / 2
     c.bitmap(
         x0,
         MAYOR_Y - 1.5 - SEAL_MM / 2,
