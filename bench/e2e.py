@@ -7,11 +7,11 @@ working time — the scripted person's think time excluded — into:
 - card: the READING screen (SELECT, read the certificate, PIN tries);
 - center: AUTHENTICATING + ORDERING + ISSUING (challenge, card signature, authenticate, order, issue;
   the PIN VERIFY on the card is inside AUTHENTICATING);
-- rendering: laying out and rasterising the page(s) for a4-thermal-203 (measured on the same
-  documents, in this process);
+- rendering: laying out and rasterising the page(s) for the certificate printer's profile
+  (a4-thermal-300 unless --profile says otherwise; measured on the same documents, in this process);
 - print transfer: the PRINTING screen minus rendering (ESC/POS over the link, status polls).
 
-    python bench/e2e.py [--runs N] [--json FILE]
+    python bench/e2e.py [--runs N] [--json FILE] [--profile a4-thermal-300]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from printer.layout.render import render_pages  # noqa: E402
 from printer.profiles import get_profile  # noqa: E402
 
 
-def _render_seconds(data: Path, order_ids: list[str]) -> float:
+def _render_seconds(data: Path, order_ids: list[str], profile_name: str) -> float:
     """Render the order's issued documents again, as the kiosk's printer adapter does."""
     con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
     try:
@@ -42,7 +42,7 @@ def _render_seconds(data: Path, order_ids: list[str]) -> float:
                 for r in con.execute("SELECT document FROM documents WHERE order_id = ?", (oid,))]
     finally:
         con.close()
-    profile = get_profile("a4-thermal-203")
+    profile = get_profile(profile_name)
     if rows:  # warm (fonts loaded, patterns cached) as in a kiosk that has printed before
         first = parse_issued(json.loads(rows[0]))
         render_pages(first.document, first.seal, profile)
@@ -53,13 +53,14 @@ def _render_seconds(data: Path, order_ids: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def one_run(link: str, baud: int | None, out: Path) -> dict[str, float]:
-    res = run_scenario("happy-juminhyo", out, RunOptions(DEFAULT_DATA, link, baud, timeout=900))
+def one_run(link: str, baud: int | None, out: Path, profile: str) -> dict[str, float]:
+    opts = RunOptions(DEFAULT_DATA, link, baud, timeout=900, profile=profile)
+    res = run_scenario("happy-juminhyo", out, opts)
     if not res["ok"]:
         raise SystemExit(f"bench run failed: {res['outcome']} ({out / 'result.json'})")
     t = res["timings"]
     orders = sorted({s["order_id"] for s in res["kiosks"][0]["journal"] if s.get("order_id")})
-    render = _render_seconds(Path(res["center_data"]), orders)
+    render = _render_seconds(Path(res["center_data"]), orders, profile)
     printing = t.get("kiosk-1.print", 0.0)
     card, center = t.get("kiosk-1.card", 0.0), t.get("kiosk-1.center", 0.0)
     transfer = max(printing - render, 0.0)
@@ -71,11 +72,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--profile", default="a4-thermal-300", help="certificate printer profile")
     args = ap.parse_args()
     rows: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
         for label, link, baud in (("serial 115200", "pty", 115200), ("tcp", "tcp", None)):
-            runs = [one_run(link, baud, Path(tmp) / f"{link}-{i}") for i in range(args.runs)]
+            runs = [one_run(link, baud, Path(tmp) / f"{link}-{i}", args.profile) for i in range(args.runs)]
             rows[label] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     cols = ("card", "center", "rendering", "print_transfer", "total")
     print(f"median of {args.runs} runs, seconds of machine time per transaction (1 page, 住民票の写し)")
