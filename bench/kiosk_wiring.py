@@ -35,6 +35,7 @@ from fixtures.pcsc import ensure_pcscd, serve_virtual_card  # noqa: E402
 from card.virtual.__main__ import make_profile  # noqa: E402
 from kiosk.adapters.card import PcscCard  # noqa: E402
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter  # noqa: E402
+from printer.receipt import sample_receipt  # noqa: E402
 from printer.samples import sample_path  # noqa: E402
 from printer.transport import open_transport  # noqa: E402
 
@@ -93,9 +94,8 @@ def bench_print(repeat: int) -> dict[str, dict[str, float]]:
         with running_emulator(Path(tmp) / "receipt", "receipt-80-203") as emu:
             host, port = emu.tcp_address or ("", 0)
             receipt = EscposReceiptPrinter("receipt-80-203", lambda: open_transport(f"tcp://{host}:{port}"))
-            lines = ["利用明細書", "見本マート", "端末番号　K0001", "2026-11-26 10:00", "受付番号　O-1",
-                     "住民票の写し　1通", "手数料　200円", "お預かり　1,000円", "おつり　800円"]
-            out["receipt, tcp"] = _time(lambda: receipt.print_receipt(lines), repeat)
+            data = sample_receipt()
+            out["receipt, tcp"] = _time(lambda: receipt.print_receipt(data), repeat)
     return out
 
 

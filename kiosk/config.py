@@ -58,6 +58,11 @@ class KioskIdentity:
     id: str  # the CN of the kiosk's client certificate
     store_name: str
     terminal: int = 1
+    store_code: str = "000000"  # 店舗番号 on the receipt (printer.receipt.ReceiptData.store_code)
+
+    def __post_init__(self) -> None:
+        if not (1 <= len(self.store_code) <= 16 and self.store_code.isascii() and self.store_code.isalnum()):
+            raise ValueError("store_code: expected 1..16 ASCII letters or digits")
 
 
 @dataclass(frozen=True)

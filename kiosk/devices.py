@@ -13,9 +13,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:
+    from printer.receipt import ReceiptData
 
 __all__ = [
     "CardDevice",
@@ -136,8 +139,10 @@ class DocumentPrinter(Protocol):
 
 
 class ReceiptPrinter(Protocol):
-    def print_receipt(self, lines: Sequence[str]) -> None:
-        """Print the 利用明細 (no personal data).  :raises PrinterDeviceError:."""
+    def print_receipt(self, data: ReceiptData) -> None:
+        """Print the ご利用明細書 (``printer.receipt``; no field for personal data).
+
+        :raises PrinterDeviceError:."""
         ...
 
     def status(self) -> DeviceStatus: ...

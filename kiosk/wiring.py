@@ -109,7 +109,8 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
         counters.record(dt.date.today(), r.certificate, r.copies)
 
     runner = Runner(Flow(cfg.flow_settings()), DeviceSet(card, printer, cash, receipt), center, journal,
-                    kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name, on_view=on_view,
+                    kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name,
+                    store_code=cfg.kiosk.store_code, on_view=on_view,
                     on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,
                     health_seconds=health_seconds)
     wiring = Wiring(card, printer, cash, center, receipt=receipt, counters=counters,

@@ -4,7 +4,9 @@ It says where, when and what: store, terminal, date and time, issuing municipali
 copies, fees, transaction number.  It carries **no personal data**: :class:`ReceiptData` has no field
 for a name, address, birth date or any number of the resident, so none can reach the paper.
 Text is printed in Kanji mode (FS C 1 Shift-JIS, FS &, ESC R 8) on a 12 × 24 / 24 × 24 grid:
-48 half-width columns on 576 dots.
+48 half-width columns on 576 dots.  No line is wider than the paper: a long transaction number (the
+center's order id) continues on the next line.  The date and time are Japan time (Asia/Tokyo), as on
+every receipt a Japanese store hands out, whatever zone the kiosk's clock runs in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from printer.errors import PrinterError
 from printer.escpos.commands import Command, Initialize, LineFeed
@@ -22,6 +25,7 @@ from printer.profiles import PrinterProfile, get_profile
 from printer.transport.base import PrinterTransport
 
 __all__ = [
+    "JST",
     "ReceiptData",
     "ReceiptError",
     "ReceiptItem",
@@ -31,6 +35,7 @@ __all__ = [
 ]
 
 _WEEKDAYS = "月火水木金土日"
+JST = ZoneInfo("Asia/Tokyo")
 _MAX_TEXT = 40
 HALF_WIDTH_DOTS = 12
 
@@ -52,11 +57,16 @@ def _check_text(value: str, what: str, limit: int = _MAX_TEXT) -> None:
 
 @dataclass(frozen=True)
 class ReceiptItem:
-    """One certificate line: its name as sold (e.g. 「住民票の写し」), copies and fee per copy in yen."""
+    """One certificate line: its name as sold (e.g. 「住民票の写し」), copies and fee per copy in yen.
+
+    ``fee_total`` overrides ``copies × fee_per_copy`` when the center charged a total that is not a
+    plain multiple (the kiosk prints what it was charged, not what it would compute).
+    """
 
     certificate: str
     copies: int
     fee_per_copy: int
+    fee_total: int | None = None
 
     def __post_init__(self) -> None:
         _check_text(self.certificate, "certificate", 20)
@@ -64,15 +74,21 @@ class ReceiptItem:
             raise ReceiptError("copies must be 1..99")
         if not 0 <= self.fee_per_copy <= 100_000:
             raise ReceiptError("fee_per_copy must be 0..100000 yen")
+        if self.fee_total is not None and not 0 <= self.fee_total <= self.copies * 100_000:
+            raise ReceiptError("fee_total must be 0..copies × 100000 yen")
 
     @property
     def fee(self) -> int:
-        return self.copies * self.fee_per_copy
+        return self.copies * self.fee_per_copy if self.fee_total is None else self.fee_total
 
 
 @dataclass(frozen=True)
 class ReceiptData:
-    """Everything a receipt shows.  Deliberately no field for anything about the resident."""
+    """Everything a receipt shows.  Deliberately no field for anything about the resident.
+
+    ``issued_at``: an aware datetime is printed in Japan time; a naive one is taken as Japan time.
+    ``paid`` / ``change`` / ``refunded``: the cash lines (お預かり, おつり, 返金), printed when given.
+    """
 
     store_name: str
     store_code: str
@@ -81,6 +97,9 @@ class ReceiptData:
     municipality: str
     items: tuple[ReceiptItem, ...]
     transaction_number: str
+    paid: int | None = None
+    change: int | None = None
+    refunded: int = 0
 
     def __post_init__(self) -> None:
         _check_text(self.store_name, "store_name")
@@ -90,6 +109,9 @@ class ReceiptData:
         _check_text(self.transaction_number, "transaction_number", 32)
         if not self.items or len(self.items) > 10:
             raise ReceiptError("a receipt lists 1..10 items")
+        for what, amount in (("paid", self.paid), ("change", self.change), ("refunded", self.refunded)):
+            if amount is not None and not 0 <= amount <= 10_000_000:
+                raise ReceiptError(f"{what} must be 0..10000000 yen")
 
     @property
     def total_copies(self) -> int:
@@ -105,20 +127,59 @@ def _cols(s: str) -> int:
     return len(text(s).data)
 
 
-def _row(left: str, mid: str, right: str, columns: int) -> str:
-    """``left`` then ``mid`` right-aligned at column -10 and ``right`` at the end."""
+def _row(left: str, mid: str, right: str, columns: int) -> list[str]:
+    """``left`` then ``mid`` right-aligned at column -10 and ``right`` at the end; a ``left`` too long
+    to share the line (a 20-character certificate name) gets a line of its own above the numbers."""
     right_part = " " * max(1, 10 - _cols(right)) + right
     mid_width = columns - _cols(left) - _cols(right_part)
-    return left + " " * max(1, mid_width - _cols(mid)) + mid + right_part
+    if mid_width - _cols(mid) < 1:
+        return [left, *_row("", mid, right, columns)]
+    return [left + " " * (mid_width - _cols(mid)) + mid + right_part]
 
 
 def _yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
+def _pair(left: str, right: str, columns: int) -> str:
+    """``left`` and ``right`` flush with the right edge (the amount rows)."""
+    return left + " " * max(1, columns - _cols(left) - _cols(right)) + right
+
+
+def _labelled(label: str, value: str, columns: int) -> list[str]:
+    """``label`` + ``value``, the value continued under itself when the line would pass the edge.
+
+    The transaction number is printed in full (staff read it back to the center), never cut off.
+    """
+    room = columns - _cols(label)
+    if _cols(value) <= room:
+        return [label + value]
+    indent = " " * _cols(label)
+    if room < 8:  # too narrow to indent: the label on its own line, the value under it
+        return [label, *_chunks(value, columns)]
+    first, *rest = _chunks(value, room)
+    return [label + first, *(indent + c for c in rest)]
+
+
+def _chunks(value: str, width: int) -> list[str]:
+    """``value`` cut into pieces of at most ``width`` columns (no character split)."""
+    out: list[str] = []
+    while value:
+        end = len(value)
+        while end > 1 and _cols(value[:end]) > width:
+            end -= 1
+        out.append(value[:end])
+        value = value[end:]
+    return out
+
+
+def _local(t: datetime) -> datetime:
+    return t.replace(tzinfo=JST) if t.tzinfo is None else t.astimezone(JST)
+
+
 def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]:
     """The title and the body lines exactly as printed (tests read them back from the emulator)."""
-    t = data.issued_at
+    t = _local(data.issued_at)
     rule = "-" * columns
     body = [
         "コンビニ交付サービス",
@@ -129,15 +190,21 @@ def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]
         f"日時　　：{t.year}年{t.month}月{t.day}日({_WEEKDAYS[t.weekday()]}) {t.hour:02d}:{t.minute:02d}",
         f"交付元　：{data.municipality}",
         rule,
-        *(_row(i.certificate, f"{i.copies}通", _yen(i.fee), columns) for i in data.items),
+        *(line for i in data.items for line in _row(i.certificate, f"{i.copies}通", _yen(i.fee), columns)),
         rule,
-        _row("合計", f"{data.total_copies}通", _yen(data.total_fee), columns),
-        f"取引番号：{data.transaction_number}",
+        *_row("合計", f"{data.total_copies}通", _yen(data.total_fee), columns),
+        *_cash_lines(data, columns),
+        *_labelled("取引番号：", data.transaction_number, columns),
         rule,
         "証明書とマイナンバーカードの",
         "お取り忘れにご注意ください。",
     ]
     return "ご利用明細書", body
+
+
+def _cash_lines(data: ReceiptData, columns: int) -> list[str]:
+    rows = [("お預かり", data.paid), ("おつり", data.change), ("返金", data.refunded or None)]
+    return [_pair(label, _yen(amount), columns) for label, amount in rows if amount is not None]
 
 
 def build_receipt(data: ReceiptData, profile: PrinterProfile | None = None) -> list[Command]:

@@ -20,13 +20,11 @@ from PIL import Image, ImageDraw, ImageFont
 from kiosk.devices import DeviceStatus, PrinterDeviceError
 from printer.document import DocumentError, parse_issued
 from printer.errors import PrinterError
-from printer.escpos.commands import Command, Initialize, LineFeed
-from printer.escpos.encoder import cut, justify, kanji_setup, size, text_line
 from printer.escpos.status import PrinterStatus
-from printer.job import JobOptions, print_commands, print_pages, printer_status
+from printer.job import JobOptions, print_pages, printer_status
 from printer.layout.render import render_pages
 from printer.profiles import PrinterProfile, get_profile
-from printer.receipt import print_receipt, sample_receipt
+from printer.receipt import ReceiptData, print_receipt, sample_receipt
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import PrintCancelledError, PrintJobError, TransportError
 from printer.transport.pdf import PageSink
@@ -191,19 +189,13 @@ class EscposDocumentPrinter(_Printer):
 class EscposReceiptPrinter(_Printer):
     """The 利用明細 on an 80 mm ESC/POS printer (profile ``receipt-80-203``).
 
-    The lines come from ``kiosk.flow.runner.receipt_lines``, which has no personal data; they are
-    printed in Kanji mode like ``printer.receipt``'s ご利用明細書.
+    One implementation: ``printer.receipt`` lays out and prints the ご利用明細書 (``ReceiptData`` has
+    no field for personal data), through the same job path (status checks, abort guarantees).
     """
 
-    def print_receipt(self, lines: Sequence[str]) -> None:
-        """Print the lines, the first one as a title.  :raises PrinterDeviceError:."""
-        cmds: list[Command] = [Initialize(), *kanji_setup(), justify("center"), size(2, 2)]
-        head, *body = list(lines) or [""]
-        cmds += [*text_line(head), size(1, 1), justify("left")]
-        for line in body:
-            cmds += text_line(line)
-        cmds += [LineFeed(), cut(feed=self.profile.mm_to_dots(7.5))]
-        self._send(lambda t: print_commands(cmds, self.profile, t, options=self._options).pages_printed)
+    def print_receipt(self, data: ReceiptData) -> None:
+        """Print ``data`` with ``printer.receipt.print_receipt``.  :raises PrinterDeviceError:."""
+        self._send(lambda t: print_receipt(data, t, self.profile, options=self._options).pages_printed)
 
     def test_receipt(self) -> None:
         """Print ``printer.receipt``'s synthetic sample receipt.  :raises PrinterDeviceError:."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from kiosk.flow import effects as fx
 from kiosk.flow import states as st
 from kiosk.flow.auth import auth_digest
+from printer.receipt import ReceiptData, ReceiptItem
 
 if TYPE_CHECKING:
     from kiosk.flow.runner import Runner
@@ -128,9 +129,24 @@ def _complete(runner: Runner, effect: fx.CompleteOrder) -> list[st.Event]:
     return [st.Completed(effect.order_id)]
 
 
-def _receipt(runner: Runner, effect: fx.PrintReceipt) -> list[st.Event]:
-    from kiosk.flow.runner import receipt_lines
+def receipt_data(runner: Runner, effect: fx.PrintReceipt, now: dt.datetime) -> ReceiptData:
+    """The ご利用明細書 of ``effect``: store, terminal (the kiosk id), time, municipality, certificate,
+    money and order id.  No personal data: ``ReceiptData`` has no field for it.
 
+    :raises printer.receipt.ReceiptError: a field the receipt cannot print (too long, not Shift-JIS).
+    """
+    copies = max(1, effect.copies)
+    return ReceiptData(
+        store_name=runner.store_name or "コンビニ交付", store_code=runner.store_code,
+        terminal_id=runner.kiosk_id, issued_at=now, municipality=effect.municipality or "—",
+        items=(ReceiptItem(effect.certificate_name or effect.certificate, copies, effect.fee // copies,
+                           fee_total=None if effect.fee % copies == 0 else effect.fee),),
+        transaction_number=effect.order_id, paid=effect.paid, change=effect.change,
+        refunded=effect.refunded,
+    )
+
+
+def _receipt(runner: Runner, effect: fx.PrintReceipt) -> list[st.Event]:
     if runner.on_receipt is not None:
         try:
             runner.on_receipt(effect)
@@ -139,9 +155,9 @@ def _receipt(runner: Runner, effect: fx.PrintReceipt) -> list[st.Event]:
     printer = runner.devices.receipt
     if printer is None:
         return []
-    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     try:
-        printer.print_receipt(receipt_lines(effect, runner.store_name, runner.kiosk_id, when))
+        # An aware UTC instant: printer.receipt prints it in Japan time whatever the host's zone.
+        printer.print_receipt(receipt_data(runner, effect, dt.datetime.now(dt.UTC)))
     except Exception as e:
         if not hasattr(e, "code"):
             raise

@@ -98,7 +98,11 @@ class AbortPrint(Effect):
 
 @dataclass(frozen=True)
 class PrintReceipt(Effect):
-    """利用明細: no personal data (kiosk, order id, certificate type, copies, fee, paid, change)."""
+    """利用明細: no personal data (order id, certificate, copies, fee, paid, change, issuing municipality).
+
+    ``certificate_name`` is the certificate's Japanese name as sold (住民票の写し) and ``municipality``
+    the issuing municipality's display name: what ``printer.receipt.ReceiptData`` prints.
+    """
 
     order_id: str
     certificate: str
@@ -107,6 +111,8 @@ class PrintReceipt(Effect):
     paid: int
     change: int
     refunded: int = 0
+    certificate_name: str = ""
+    municipality: str = ""
 
 
 @dataclass(frozen=True)

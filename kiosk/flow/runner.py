@@ -31,10 +31,9 @@ from kiosk.flow import effects as fx
 from kiosk.flow import states as st
 from kiosk.flow.errors import FlowUsageError
 from kiosk.flow.machine import Flow
-from kiosk.flow.messages import MESSAGES
 from kiosk.flow.states import State, View
 
-__all__ = ["CenterApi", "DeviceSet", "Runner", "receipt_lines"]
+__all__ = ["CenterApi", "DeviceSet", "Runner"]
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +64,6 @@ class DeviceSet:
     receipt: ReceiptPrinter | None = None
 
 
-def receipt_lines(r: fx.PrintReceipt, store: str, kiosk_id: str, when: str) -> list[str]:
-    """The 利用明細: store, kiosk, time, order id, certificate, copies and money.  No personal data."""
-    key = f"certificate.{r.certificate}"
-    name = MESSAGES[key][0] if key in MESSAGES else r.certificate
-    lines = ["利用明細書", store, f"端末番号　{kiosk_id}", when, f"受付番号　{r.order_id}",
-             f"{name}　{r.copies}通", f"手数料　{r.fee:,}円", f"お預かり　{r.paid:,}円",
-             f"おつり　{r.change:,}円"]
-    if r.refunded:
-        lines.append(f"返金　{r.refunded:,}円")
-    return lines
-
-
 class _Stop:
     """Sentinel that ends a thread's loop."""
 
@@ -88,6 +75,7 @@ class Runner:
     :param devices: card, printer, cash device, optional receipt printer.
     :param center: a ``CenterClient``; ``is_unreachable(exc)`` tells transport failures from refusals.
     :param journal: the order journal (``kiosk.journal.Journal``).
+    :param store_name: / ``store_code``: printed on the receipt (the kiosk id is its 端末番号).
     :param on_view: called on the flow thread with each new view.
     :param on_sound: called with ``(name, loop)`` to play, ``(None, False)`` to stop.
     :param on_receipt: called on the worker with each ``PrintReceipt`` effect (the service menu's
@@ -96,7 +84,7 @@ class Runner:
 
     def __init__(
         self, flow: Flow, devices: DeviceSet, center: CenterApi, journal: JournalApi, *, kiosk_id: str,
-        store_name: str = "", on_view: Callable[[View], None] | None = None,
+        store_name: str = "", store_code: str = "000000", on_view: Callable[[View], None] | None = None,
         on_sound: Callable[[str | None, bool], None] | None = None,
         on_receipt: Callable[[fx.PrintReceipt], None] | None = None,
         clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.25, health_seconds: float = 30.0,
@@ -107,6 +95,7 @@ class Runner:
         self.journal = journal
         self.kiosk_id = kiosk_id
         self.store_name = store_name
+        self.store_code = store_code
         self._on_view = on_view
         self._on_sound = on_sound
         self.on_receipt = on_receipt

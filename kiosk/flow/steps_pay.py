@@ -27,6 +27,7 @@ from kiosk.flow.effects import (
     StartPayment,
     StopSound,
 )
+from kiosk.flow.messages import MESSAGES
 from kiosk.flow.states import (
     Cancel,
     CardRemoved,
@@ -184,8 +185,11 @@ def _progress(env: Env, ctx: Context, ev: PrintProgress) -> Outcome:
 def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:
     order_id = ctx.order_id
     assert order_id is not None and ctx.fee_total is not None and ctx.service is not None
-    receipt = PrintReceipt(order_id, ctx.service.certificate, ctx.copies, ctx.fee_total, ctx.inserted,
-                           ctx.change)
+    cert = ctx.service.certificate
+    name = MESSAGES[f"certificate.{cert}"][0] if f"certificate.{cert}" in MESSAGES else cert
+    town = ctx.municipality.name if ctx.municipality is not None else ""
+    receipt = PrintReceipt(order_id, cert, ctx.copies, ctx.fee_total, ctx.inserted, ctx.change,
+                           certificate_name=name, municipality=town)
     ctx = replace(ctx, pages_done=ev.pages, pages_total=ev.pages)
     return end(env, ctx, "success", JournalOrder(order_id, "printed", pages=ev.pages),
                CompleteOrder(order_id, "printed", ev.pages), receipt)

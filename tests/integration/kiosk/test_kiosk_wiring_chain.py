@@ -10,6 +10,7 @@ voided at the center, money refunded, out of service until the printer is fixed)
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -165,7 +166,16 @@ def test_juminhyo_printed_with_a_seal_the_center_verifies(pcscd: PcscdHandle, ce
         receipt = r.receipts.wait_pages(1)
         text = "\n".join(receipt[0].text)
         assert "利用明細書" in text and "住民票" in text
-        assert not any(str(p["name"]) in text for p in r.printer.documents[0]["content"]["body"]["persons"])
+        body = r.printer.documents[0]["content"]["body"]
+        # No personal data: neither a resident's name nor the address appears anywhere in the text log.
+        assert not any(str(p["name"]) in text for p in body["persons"])
+        assert str(body["address"]) not in text and len(str(body["address"])) > 4
+        assert not any(str(p["name"]).replace("　", "") in text.replace("　", "") for p in body["persons"])
+        # Printed by printer.receipt: the issuing municipality, the full order id, every line in 48 columns.
+        town = r.printer.documents[0]["content"]["municipality"]  # type: ignore[index]
+        assert "ご利用明細書" in text and f"交付元　：{town['prefecture']}{town['name']}" in text
+        assert re.search(r"^取引番号：O-[\w-]{20,}$", text, re.MULTILINE), text
+        assert all(len(line.encode("cp932")) <= 48 for line in receipt[0].text[1:])
         r.card.remove()
         r.until(State.ATTRACT)
         (_day, counts), = r.wiring.counters.by_day()

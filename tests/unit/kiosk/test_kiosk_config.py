@@ -26,6 +26,10 @@ def test_the_shipped_example_loads() -> None:
     cfg = load_config(EXAMPLE)
     assert isinstance(cfg, KioskConfig)
     assert cfg.kiosk.id == "K0001" and cfg.kiosk.store_name == "見本マート 見本駅前店"
+    assert cfg.kiosk.store_code == "012345"
+    raw = _example()
+    del raw["kiosk"]["store_code"]
+    assert parse_config(raw, EXAMPLE.parent).kiosk.store_code == "000000"  # the default
     assert cfg.printer.transport == TcpTransport("tcp", "127.0.0.1", 9100)
     assert cfg.receipt is not None and cfg.receipt.profile == "receipt-80-203"
     assert cfg.paths.journal == EXAMPLE.parent / "../../var/kiosk/journal.db"  # relative to the file
@@ -56,6 +60,8 @@ _DELETE = object()
         ("printer.profile", "a3-inkjet", "printer.profile: unknown printer profile 'a3-inkjet'"),
         ("kiosk.terminal", True, "kiosk.terminal: expected integer"),
         ("kiosk.id", _DELETE, "kiosk.id: missing"),
+        ("kiosk.store_code", "店舗1", "kiosk.store_code: expected 1..16 ASCII letters or digits"),
+        ("kiosk.store_code", "", "kiosk.store_code: expected 1..16 ASCII letters or digits"),
         ("kiosk.colour", "blue", "kiosk.colour: unknown key"),
         ("center.url", "http://127.0.0.1:8443", "center.url: must start with https://"),
         ("center.retries", 1.5, "center.retries: expected integer"),

@@ -73,6 +73,11 @@ def test_happy_path_for_each_certificate(
     assert fx.CompleteOrder("ord-9", "printed", 2) in k.effects
     receipt = k.of(fx.PrintReceipt)[-1]
     assert (receipt.fee, receipt.paid, receipt.change) == (2 * fee, 1000, 1000 - 2 * fee)
+    # What printer.receipt prints: the issuing municipality's display name, the certificate as sold.
+    town = {"139991": "東京都見本市", "279998": "大阪府試験町"}[municipality[0]]
+    names = {"juminhyo": "住民票の写し", "kisaijiko": "住民票記載事項証明書", "inkan": "印鑑登録証明書",
+             "kazei": "課税（所得）証明書", "koseki": "戸籍証明書", "fuhyo": "戸籍の附票の写し"}
+    assert (receipt.municipality, receipt.certificate_name) == (town, names[certificate])
     steps_journaled = [j.step for j in k.of(fx.JournalOrder)]
     assert steps_journaled == ["created", "paying", "paid", "issued", "printed"]
     assert k.of(fx.Refund) == []

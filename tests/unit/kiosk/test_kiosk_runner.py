@@ -77,7 +77,7 @@ def rig_factory(tmp_path: Path) -> Iterator[Callable[..., Rig]]:
         journal = Journal(journal_path or tmp_path / "journal.db")
         sounds: list[tuple[str | None, bool]] = []
         runner = Runner(Flow(FlowSettings()), DeviceSet(card, printer, cash, receipt), center.client(),
-                        journal, kiosk_id="K0001", store_name="見本マート",
+                        journal, kiosk_id="K0001", store_name="見本マート", store_code="012345",
                         on_sound=lambda n, loop: sounds.append((n, loop)))
         rig = Rig(runner, card, printer, cash, center, journal, receipt, sounds)
         made.append(rig)
@@ -107,7 +107,17 @@ def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
     assert sorted(rig.cash.returned) == [100, 100]  # change for 600 - 400
     rig.until(lambda: bool(rig.receipt.receipts))
     receipt = rig.receipt.receipts[-1]
-    assert "手数料　400円" in receipt and "おつり　200円" in receipt and "住民票の写し　2通" in receipt
+    assert receipt[0] == "ご利用明細書"
+    header = {"店舗　　：見本マート", "店舗番号：012345", "端末番号：K0001", "交付元　：東京都見本市"}
+    assert header <= set(receipt)
+    item = next(line for line in receipt if line.startswith("住民票の写し"))
+    assert item.split() == ["住民票の写し", "2通", "400円"]
+    assert any(line.split() == ["お預かり", "600円"] for line in receipt)
+    assert any(line.split() == ["おつり", "200円"] for line in receipt)
+    assert not any(line.startswith("返金") for line in receipt)
+    assert f"取引番号：{rig.receipt.data[-1].transaction_number}" in receipt
+    assert all(len(line.encode("cp932")) <= 48 for line in receipt)
+    assert rig.receipt.data[-1].issued_at.utcoffset() is not None  # an instant, printed in JST
     rig.remove_card()
     assert rig.state is State.TAKE_DOCUMENTS
     rig.send(st.DocumentsTaken())

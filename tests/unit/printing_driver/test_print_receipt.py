@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as s
 
 from printer.escpos import commands as c
 from printer.escpos.encoder import encode
@@ -23,7 +25,7 @@ def test_receipt_data_has_no_field_for_personal_data() -> None:
     names = {f.name for cls in (ReceiptData, ReceiptItem) for f in dataclasses.fields(cls)}
     assert names == {
         "store_name", "store_code", "terminal_id", "issued_at", "municipality", "items", "transaction_number",
-        "certificate", "copies", "fee_per_copy",
+        "paid", "change", "refunded", "certificate", "copies", "fee_per_copy", "fee_total",
     }
     with pytest.raises(TypeError):
         ReceiptData(name="見本太郎", **dataclasses.asdict(sample_receipt()))  # type: ignore[call-arg]
@@ -72,3 +74,77 @@ def test_bad_item_is_a_typed_error() -> None:
 def test_issued_at_is_printed_as_given() -> None:
     data = dataclasses.replace(sample_receipt(), issued_at=datetime(2027, 1, 3, 9, 7))
     assert receipt_lines(data)[1][5] == "日時　　：2027年1月3日(日) 09:07"
+
+
+def _cols(line: str) -> int:
+    return len(line.encode("cp932"))  # Shift-JIS double-byte = two half-width columns on the paper
+
+
+CENTER_ORDER_ID = "O-uquff8h_yRTebcD_la5Qo2hN"  # the center's real order id format: 26 characters
+
+
+def test_the_time_printed_is_japan_time_for_a_utc_instant() -> None:
+    # 2026-12-31 15:30 UTC is already New Year's Day, 00:30, in Japan (UTC+9, no summer time).
+    data = dataclasses.replace(sample_receipt(), issued_at=datetime(2026, 12, 31, 15, 30, tzinfo=UTC))
+    assert receipt_lines(data)[1][5] == "日時　　：2027年1月1日(金) 00:30"
+    other_zone = datetime(2026, 12, 31, 10, 30, tzinfo=timezone(timedelta(hours=-5)))
+    same_instant = dataclasses.replace(data, issued_at=other_zone)
+    assert receipt_lines(same_instant)[1][5] == "日時　　：2027年1月1日(金) 00:30"
+
+
+def test_cash_lines_are_right_aligned_rows_and_refund_only_when_refunded() -> None:
+    data = dataclasses.replace(sample_receipt(), paid=1000, change=100)
+    body = receipt_lines(data)[1]
+    paid = next(line for line in body if line.startswith("お預かり"))
+    change = next(line for line in body if line.startswith("おつり"))
+    assert paid.endswith(" 1,000円") and change.endswith(" 100円")
+    assert _cols(paid) == _cols(change) == 48
+    assert not any(line.startswith("返金") for line in body)
+    refunded = receipt_lines(dataclasses.replace(data, refunded=900))[1]
+    assert any(line.startswith("返金") and line.endswith(" 900円") and _cols(line) == 48 for line in refunded)
+    # Without cash lines (the service menu's sample), none are printed.
+    assert not any(line.startswith(("お預かり", "おつり")) for line in receipt_lines(sample_receipt())[1])
+
+
+def test_the_centers_order_id_is_printed_in_full_within_the_paper() -> None:
+    data = dataclasses.replace(sample_receipt(), transaction_number=CENTER_ORDER_ID)
+    body = receipt_lines(data)[1]
+    assert f"取引番号：{CENTER_ORDER_ID}" in body and all(_cols(line) <= 48 for line in body)
+    # On narrower paper (58 mm, 32 columns) it continues under itself instead of running off.
+    narrow = receipt_lines(data, columns=32)[1]
+    start = next(i for i, line in enumerate(narrow) if line.startswith("取引番号："))
+    first, second = narrow[start], narrow[start + 1]
+    assert _cols(first) == 32 and second.startswith(" " * 10)
+    assert first.removeprefix("取引番号：") + second.strip() == CENTER_ORDER_ID
+    longest = dataclasses.replace(data, transaction_number="X" * 32)
+    lines = receipt_lines(longest, columns=32)[1]
+    start = lines.index("取引番号：" + "X" * 22)
+    assert lines[start + 1] == " " * 10 + "X" * 10
+
+
+def test_a_fee_total_overrides_copies_times_fee() -> None:
+    item = ReceiptItem("住民票の写し", 3, 333, fee_total=1000)
+    body = receipt_lines(sample_receipt([item]))[1]
+    assert next(line for line in body if line.startswith("合計")).endswith("3通   1,000円")
+
+
+_SJIS_TEXT = s.text(s.sampled_from("住民票の写し見本市ＡＢ０１ー・（）ab-_"), min_size=1, max_size=20)
+
+
+@given(
+    store=s.text(s.sampled_from("見本マート駅前店ＡＢ 0123"), min_size=1, max_size=40).filter(str.strip),
+    town=_SJIS_TEXT, cert=_SJIS_TEXT, copies=s.integers(1, 99), fee=s.integers(0, 100_000),
+    number=s.text(s.sampled_from("ABCxyz0189-_"), min_size=1, max_size=32),
+    paid=s.integers(0, 10_000_000), refunded=s.integers(0, 10_000_000),
+    when=s.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=s.just(UTC)),
+)
+def test_every_receipt_line_fits_48_half_width_columns(
+    store: str, town: str, cert: str, copies: int, fee: int, number: str, paid: int, refunded: int,
+    when: datetime,
+) -> None:
+    data = ReceiptData(store, "0123456789ABCDEF", "K" * 16, when, town,
+                       (ReceiptItem(cert, copies, fee),) * 10, number,
+                       paid=paid, change=paid, refunded=refunded)
+    title, body = receipt_lines(data)
+    assert _cols(title) * 2 <= 48  # printed double width
+    assert all(_cols(line) <= 48 for line in body), [line for line in body if _cols(line) > 48]
