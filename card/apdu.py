@@ -11,7 +11,7 @@ Nothing here does I/O; bytes in, objects out, and every malformed input raises a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from card.errors import ApduError, MalformedApduError
@@ -116,7 +116,8 @@ class CommandAPDU:
     ins: int
     p1: int
     p2: int
-    data: bytes = b""
+    # Not in repr: a VERIFY APDU's data is the PIN, and reprs end up in logs and test reports.
+    data: bytes = field(default=b"", repr=False)
     ne: int | None = None
     extended: bool = False
 

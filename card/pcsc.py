@@ -8,7 +8,6 @@ a card (``PcscTransport``, a ``CardTransport``).  Every PC/SC error code becomes
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -338,8 +337,15 @@ class PcscTransport:
         with self._lock:
             if self._card is not None:
                 disposition = scard.SCARD_RESET_CARD if self._reset_on_close else scard.SCARD_LEAVE_CARD
-                with contextlib.suppress(Exception):
-                    scard.SCardDisconnect(self._card, disposition)
+                try:
+                    hresult = scard.SCardDisconnect(self._card, disposition)
+                except scard.error as exc:  # pyscard's own error type; the handle is gone either way
+                    log.warning("disconnect failed: %s", type(exc).__name__)
+                else:
+                    if hresult != scard.SCARD_S_SUCCESS:
+                        # The reset may not have happened: the PIN-verified state could survive on the
+                        # card, so say so (the next session re-selects the AP, which clears it too).
+                        log.warning("disconnect/reset failed: 0x%08X", hresult & 0xFFFFFFFF)
                 self._card = None
             self._ctx.release()
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from kiosk.adapters.backend import DeviceBackend
 from kiosk.adapters.card import PcscCard
@@ -46,6 +47,7 @@ from printer.transport.pdf import PdfFileSink
 __all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
 
 log = logging.getLogger(__name__)
+JST = ZoneInfo("Asia/Tokyo")
 
 ViewCallback = Callable[[View], None]
 SoundCallback = Callable[[str | None, bool], None]
@@ -106,9 +108,11 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
     counters = IssueCounters(logs / "counters.json")
 
     def count(r: fx.PrintReceipt) -> None:
-        counters.record(dt.date.today(), r.certificate, r.copies)
+        # Count by the Japanese calendar day, as the receipts print it, whatever the host's zone.
+        counters.record(dt.datetime.now(JST).date(), r.certificate, r.copies)
 
-    runner = Runner(Flow(cfg.flow_settings()), DeviceSet(card, printer, cash, receipt), center, journal,
+    flow = Flow(cfg.flow_settings(), clock=clock)
+    runner = Runner(flow, DeviceSet(card, printer, cash, receipt), center, journal,
                     kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name,
                     store_code=cfg.kiosk.store_code, on_view=on_view,
                     on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,

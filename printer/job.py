@@ -18,10 +18,10 @@ Page printers (profile kind ``page``) get one PDF through a :class:`~printer.tra
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -290,10 +290,10 @@ def _pdf(issued: Any, profile: PrinterProfile) -> tuple[bytes, int]:
     """The page printer's PDF (vector content from the layout) and its page count."""
     from printer.layout.render import render_pdf  # type: ignore[import-not-found,unused-ignore]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "job.pdf"
-        count = int(render_pdf(issued.document, issued.seal, profile, path))
-        return path.read_bytes(), count
+    # In memory: the resident's certificate is never written to the kiosk's disk.
+    buffer = io.BytesIO()
+    count = int(render_pdf(issued.document, issued.seal, profile, buffer))
+    return buffer.getvalue(), count
 
 
 def _open_transport(args: argparse.Namespace) -> PrinterTransport:

@@ -15,7 +15,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,10 @@ class CardState:
 
     auth_tries_left: int = AUTH_PIN_TRIES
     sign_tries_left: int = SIGN_PASSWORD_TRIES
-    auth_pin: str | None = None  # set after CHANGE REFERENCE DATA; None = the profile's
-    sign_password: str | None = None
+    # Secrets are kept out of repr so that a logged or asserted state never shows them.  The PIN is set
+    # after CHANGE REFERENCE DATA; None means the profile's.
+    auth_pin: str | None = field(default=None, repr=False)
+    sign_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CardState:

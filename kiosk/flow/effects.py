@@ -25,6 +25,7 @@ __all__ = [
     "PrintReceipt",
     "ReadCard",
     "Refund",
+    "ReleaseCard",
     "StartPayment",
     "StopSound",
     "VerifyPin",
@@ -141,6 +142,12 @@ class PlaySound(Effect):
 @dataclass(frozen=True)
 class StopSound(Effect):
     """Stop a looping sound."""
+
+
+@dataclass(frozen=True)
+class ReleaseCard(Effect):
+    """Close the card session with a reset (no PIN-verified state survives), leaving the card on the
+    reader; unlike ``WipeResident`` it does not end the transaction's generation."""
 
 
 @dataclass(frozen=True)

@@ -428,7 +428,7 @@ class View:
     # (None when the certificate offers no choice), the chosen members' names (世帯の一部), and the
     # label keys of the items to show (None when the certificate has no items to choose).
     whose: str | None = None
-    members: tuple[str, ...] = ()
+    members: tuple[str, ...] = field(default=(), repr=False)  # names: never in a repr or a log
     items: tuple[str, ...] | None = None
     inserted: int = 0  # yen inserted so far
     change: int = 0

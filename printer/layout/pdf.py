@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 from reportlab.pdfbase import pdfdoc
@@ -102,10 +103,14 @@ def _draw_page(c: Canvas, page: PageLayout, dpi: int) -> None:
             _draw_stencil(c, it.render(wd, hd), (it.x, it.y, it.w, it.h))
 
 
-def write_pdf(layouts: list[PageLayout], layers: list[Image.Image], dpi: int, path: Path, title: str) -> None:
-    """Write pages: security stencil first (page-sized at ``dpi``), then the vector content."""
+def write_pdf(
+    layouts: list[PageLayout], layers: list[Image.Image], dpi: int, path: Path | BinaryIO, title: str
+) -> None:
+    """Write pages (to a file or a binary stream): security stencil first (page-sized at ``dpi``), then
+    the vector content."""
     register()
-    c = Canvas(str(path), pagesize=PAGE, pageCompression=1, invariant=1)
+    target = str(path) if isinstance(path, Path) else path
+    c = Canvas(target, pagesize=PAGE, pageCompression=1, invariant=1)
     c.setTitle(title)
     c.setCreator("konbini-kiosk printer")
     for layout, layer in zip(layouts, layers, strict=True):

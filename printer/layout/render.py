@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -137,8 +138,11 @@ def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list
     return pages
 
 
-def render_pdf(document: Document, seal: str, profile: PrinterProfile, path: Path | str) -> int:
-    """Write ``document`` as a PDF for the page printer; returns the page count.
+def render_pdf(
+    document: Document, seal: str, profile: PrinterProfile, path: Path | str | BinaryIO
+) -> int:
+    """Write ``document`` as a PDF for the page printer (to a file, or to a binary stream such as
+    ``io.BytesIO`` so that a certificate never touches the disk); returns the page count.
 
     The content is drawn as vectors; it is also rasterized at the device resolution once, only to
     knock the 地紋 out around it exactly as on the raster pages.
@@ -155,5 +159,6 @@ def render_pdf(document: Document, seal: str, profile: PrinterProfile, path: Pat
         _layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile.dpi)
         for lay in layouts
     ]
-    write_pdf(layouts, layers, profile.dpi, Path(path), title=document.title)
+    target = Path(path) if isinstance(path, str | Path) else path
+    write_pdf(layouts, layers, profile.dpi, target, title=document.title)
     return len(layouts)

@@ -66,6 +66,8 @@ def static_layer(
         ink[b1 + 2 : height - b1 - 2, b1 + 2 : b1 + 2 + GLYPH_H] |= col
         ink[b1 + 2 : height - b1 - 2, width - b1 - 2 - GLYPH_H : width - b1 - 2] |= col
     ink.setflags(write=False)
+    # Shared by every page through the cache: read-only, so no document can leave ink on another.
+    ink.setflags(write=False)
     return ink
 
 

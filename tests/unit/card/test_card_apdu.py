@@ -121,3 +121,10 @@ def test_status_words_are_data() -> None:
     assert ResponseAPDU.status(0x9000, b"ab").encode() == b"ab\x90\x00"
     with pytest.raises(ApduError):
         describe_sw(0x10000)
+
+
+def test_repr_of_a_verify_apdu_never_shows_the_pin() -> None:
+    """Reprs reach logs and test reports: the PIN (the VERIFY data) must not be in them."""
+    verify = CommandAPDU(0x00, 0x20, 0x00, 0x80, b"1234")
+    assert "1234" not in repr(verify) and "31323334" not in repr(verify).replace(" ", "")
+    assert verify.encode().endswith(b"1234")  # still sent, of course

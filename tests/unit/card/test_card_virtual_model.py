@@ -303,3 +303,10 @@ def test_random_apdus_never_crash(shared_card: VirtualJpkiCard, apdus: list[byte
         resp = card.execute(apdu)
         assert len(resp) >= 2
     assert 0 <= card.state.auth_tries_left <= 3
+
+
+def test_card_state_repr_hides_the_secrets() -> None:
+    from card.virtual.state import CardState
+
+    state = CardState(auth_pin="9876", sign_password="SECRET99")
+    assert "9876" not in repr(state) and "SECRET99" not in repr(state)

@@ -88,3 +88,16 @@ def test_qr_decodes_from_the_rasterized_pdf(pdf: Path, tmp_path: Path) -> None:
     )
     (res,) = zxingcpp.read_barcodes(crop.convert("L"))
     assert res.text == load_sample("juminhyo").seal
+
+
+def test_the_pdf_can_be_made_in_memory(pdf: Path, tmp_path: Path) -> None:
+    """The print job keeps the certificate off the kiosk's disk: a stream gets the same pages."""
+    import io
+
+    issued = load_sample("juminhyo")
+    buffer = io.BytesIO()
+    assert render_pdf(issued.document, issued.seal, get_profile(PROFILE), buffer) == 2
+    data = buffer.getvalue()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type /Page\b", data)) == 2
+    (tmp_path / "mem.pdf").write_bytes(data)  # only to let pdftoppm read it back here
+    assert np.array_equal(_raster(tmp_path / "mem.pdf", 1, tmp_path), _raster(pdf, 1, tmp_path))
