@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk.flow.codes import error_key, out_of_service_key
 from kiosk.flow.context import Context, Ending, Outcome
-from kiosk.flow.effects import Effect, PlaySound, ReleaseCard, StopSound, WipeResident
+from kiosk.flow.effects import Effect, PlaySound, StopSound, WipeResident
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
 
@@ -57,14 +57,13 @@ def end(env: Env, ctx: Context, ending: Ending, *effects: Effect) -> Outcome:
 
     What identifies the resident (typed PIN digits, certificate, session, household names) is dropped
     here, not only at the final wipe: a card left on the reader must not keep it alive on the "take
-    your card" screen, which waits without a time limit.  The card connection is released too (a reset:
-    no PIN-verified state survives while the card lies there).  What the remaining screens show (money,
-    order id for the receipt) stays until the wipe.
+    your card" screen, which waits without a time limit.  What the remaining screens show (money, order
+    id for the receipt) stays until the wipe.
     """
     ctx = replace(ctx, ending=ending, pin="", certificate=None, session_id=None, municipalities=(),
                   members=())
     if ctx.card_present:
-        return go(env, ctx, State.TAKE_CARD, *effects, ReleaseCard(), PlaySound("take_card", loop=True))
+        return go(env, ctx, State.TAKE_CARD, *effects, PlaySound("take_card", loop=True))
     return after_card(env, ctx, *effects)
 
 

@@ -25,7 +25,6 @@ __all__ = [
     "PrintReceipt",
     "ReadCard",
     "Refund",
-    "ReleaseCard",
     "StartPayment",
     "StopSound",
     "VerifyPin",
@@ -142,12 +141,6 @@ class PlaySound(Effect):
 @dataclass(frozen=True)
 class StopSound(Effect):
     """Stop a looping sound."""
-
-
-@dataclass(frozen=True)
-class ReleaseCard(Effect):
-    """Close the card session with a reset (no PIN-verified state survives), leaving the card on the
-    reader; unlike ``WipeResident`` it does not end the transaction's generation."""
 
 
 @dataclass(frozen=True)

@@ -206,8 +206,8 @@ class Runner:
             self._sound(effect.name, effect.loop)
         elif isinstance(effect, fx.StopSound):
             self._sound(None, False)
-        elif isinstance(effect, fx.WipeResident | fx.ReleaseCard):
-            self._enqueue("wipe", gen)  # both release the card session; the flow holds the rest
+        elif isinstance(effect, fx.WipeResident):
+            self._enqueue("wipe", gen)
         else:
             if isinstance(effect, fx.Print):
                 self._abort_print.clear()

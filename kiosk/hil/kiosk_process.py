@@ -216,6 +216,10 @@ class KioskProcess:
             _emit({"hook": hook})
             if "card" in hook:
                 http_json(f"{self.args.card_control}/{hook['card']}", {})
+                if hook["card"] == "remove":
+                    # A person who pulls the card stops tapping: wait until the kiosk has noticed
+                    # (the reader watch posts CardRemoved) before the script reads the screen again.
+                    self.screen.pump_for(10.0, lambda: self._view().state is not view.state)
             if "printer" in hook:
                 fault = _in_bytes(hook["printer"], self.printer_profile)
                 http_json(f"{self.args.printer_control}/state", fault)
