@@ -184,11 +184,11 @@ def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]
     body = [
         "コンビニ交付サービス",
         rule,
-        f"店舗　　：{data.store_name}",
+        *_labelled("店舗　　：", data.store_name, columns),
         f"店舗番号：{data.store_code}",
         f"端末番号：{data.terminal_id}",
         f"日時　　：{t.year}年{t.month}月{t.day}日({_WEEKDAYS[t.weekday()]}) {t.hour:02d}:{t.minute:02d}",
-        f"交付元　：{data.municipality}",
+        *_labelled("交付元　：", data.municipality, columns),
         rule,
         *(line for i in data.items for line in _row(i.certificate, f"{i.copies}通", _yen(i.fee), columns)),
         rule,

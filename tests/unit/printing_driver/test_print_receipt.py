@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as s
 
 from printer.escpos import commands as c
@@ -138,6 +138,9 @@ _SJIS_TEXT = s.text(s.sampled_from("住民票の写し見本市ＡＢ０１ー�
     paid=s.integers(0, 10_000_000), refunded=s.integers(0, 10_000_000),
     when=s.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=s.just(UTC)),
 )
+# Found by CI: a 20-character full-width municipality ran the 交付元 line to 50 columns.
+@example(store="見本マート駅前店" * 5, town="_" + "し" * 19, cert="住民票の写し", copies=1, fee=200,
+         number="O-uquff8h_yRTebcD_la5Qo2hN", paid=200, refunded=0, when=datetime(2026, 11, 27, tzinfo=UTC))
 def test_every_receipt_line_fits_48_half_width_columns(
     store: str, town: str, cert: str, copies: int, fee: int, number: str, paid: int, refunded: int,
     when: datetime,
