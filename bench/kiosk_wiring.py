@@ -16,6 +16,7 @@ Prints a table (median and max of ``--repeat`` runs, ms) and JSON.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import statistics
@@ -35,7 +36,8 @@ from fixtures.pcsc import ensure_pcscd, serve_virtual_card  # noqa: E402
 from card.virtual.__main__ import make_profile  # noqa: E402
 from kiosk.adapters.card import PcscCard  # noqa: E402
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter  # noqa: E402
-from printer.receipt import sample_receipt  # noqa: E402
+from kiosk.devices import ReceiptHeader  # noqa: E402
+from kiosk.flow.effects import PrintReceipt  # noqa: E402
 from printer.samples import sample_path  # noqa: E402
 from printer.transport import open_transport  # noqa: E402
 
@@ -94,8 +96,11 @@ def bench_print(repeat: int) -> dict[str, dict[str, float]]:
         with running_emulator(Path(tmp) / "receipt", "receipt-80-203") as emu:
             host, port = emu.tcp_address or ("", 0)
             receipt = EscposReceiptPrinter("receipt-80-203", lambda: open_transport(f"tcp://{host}:{port}"))
-            data = sample_receipt()
-            out["receipt, tcp"] = _time(lambda: receipt.print_receipt(data), repeat)
+            effect = PrintReceipt("O-bench-0001", "juminhyo", 2, 600, 1000, 400,
+                                  certificate_name="住民票の写し", municipality="東京都見本市")
+            header = ReceiptHeader("見本マート", "012345", "K0001")
+            out["receipt, tcp"] = _time(
+                lambda: receipt.print_receipt(effect, header, dt.datetime.now(dt.UTC)), repeat)
     return out
 
 

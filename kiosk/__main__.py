@@ -4,7 +4,7 @@ The config is the one file validated by ``kiosk.config.load_config`` (docs/kiosk
 reference").  Device wiring: when a ``kiosk.wiring`` module provides
 ``build_runner(cfg, on_view, on_sound) -> (runner, service_backend)``, the UI drives that runner; until
 then (and with ``--simulate``) it runs the real flow against the in-process simulated card, center, cash
-device and printer of ``kiosk.ui.simulated``.
+device and printer of ``kiosk.simulated_devices``.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if simulate else 0.0,
                                 fullscreen=cfg.ui.fullscreen and not windowed)
     prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
+    from kiosk.simulated_devices import SimulatedBackend, SimulatedDevices
     from kiosk.ui.app import KioskApp
     from kiosk.ui.port import LocalPort
-    from kiosk.ui.simulated import SimulatedBackend, SimulatedDevices
 
     logs = Path(cfg.paths.logs)
     gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic)

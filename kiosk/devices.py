@@ -1,9 +1,9 @@
 """Device interfaces the transaction needs (``typing.Protocol``) and the simulated cash acceptor.
 
-The flow never touches devices; ``kiosk.flow.runner.Runner`` calls these interfaces and turns results
+The flow never touches devices; ``kiosk.runtime.Runner`` calls these interfaces and turns results
 and typed errors into flow events.  Adapters for the real parts live next to their packages (the card
 over PC/SC in ``card``, the printers over ESC/POS in ``printer``); every adapter raises the typed
-errors below, whose ``code`` is what the flow shows (``kiosk.flow.codes``).
+errors below, whose ``fault`` reaches the flow unchanged (``kiosk.flow.faults``).
 
 ``kiosk.payment.SimulatedCashDevice`` is the shipped fake of the cash device.
 """
@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.errors import KioskError
+from kiosk.flow.faults import Fault
 
 if TYPE_CHECKING:
-    from printer.receipt import ReceiptData
+    import datetime as dt
+
+    from kiosk.flow.effects import PrintReceipt
 
 __all__ = [
     "CardDevice",
@@ -31,45 +34,51 @@ __all__ = [
     "PaymentDeviceError",
     "PinCheck",
     "PrinterDeviceError",
+    "ReceiptHeader",
     "ReceiptPrinter",
-    ]
+]
 
 class DeviceError(KioskError):
-    """A device could not do what was asked; ``code`` is stable (kiosk.flow.codes)."""
+    """A device could not do what was asked; ``fault`` says what, in the flow's vocabulary
+    (``kiosk.flow.faults.Fault``), and ``code`` is its stable string."""
 
-    code = "device_error"
+    fault: Fault = Fault.CARD_UNREADABLE
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, fault: Fault | None = None) -> None:
         super().__init__(message)
-        if code is not None:
-            self.code = code
+        if fault is not None:
+            self.fault = Fault(fault)
+
+    @property
+    def code(self) -> str:  # type: ignore[override]  # KioskError.code is a class constant
+        return self.fault.value
 
 
 class CardDeviceError(DeviceError):
-    """``card_unreadable``, ``card_removed``, ``card_unsupported``, ``reader_offline``."""
+    """``CARD_UNREADABLE``, ``CARD_REMOVED``, ``CARD_UNSUPPORTED``, ``READER_OFFLINE``."""
 
-    code = "card_unreadable"
+    fault = Fault.CARD_UNREADABLE
 
 
 class PrinterDeviceError(DeviceError):
-    """``printer_paper_end``, ``printer_cover_open``, ``printer_offline``, ``printer_timeout``,
-    ``print_aborted``; ``pages_done`` says how many pages came out complete."""
+    """``PRINTER_PAPER_END``, ``PRINTER_COVER_OPEN``, ``PRINTER_OFFLINE``, ``PRINTER_TIMEOUT``,
+    ``PRINT_ABORTED``; ``pages_done`` says how many pages came out complete."""
 
-    code = "printer_error"
+    fault = Fault.PRINTER_ERROR
 
-    def __init__(self, message: str, code: str | None = None, pages_done: int = 0) -> None:
-        super().__init__(message, code)
+    def __init__(self, message: str, fault: Fault | None = None, pages_done: int = 0) -> None:
+        super().__init__(message, fault)
         self.pages_done = pages_done
 
 
 class PaymentDeviceError(DeviceError):
-    """``payment_jam``, ``payment_no_change``, ``payment_offline``, ``refund_failed``; ``held`` is the
+    """``PAYMENT_JAM``, ``PAYMENT_NO_CHANGE``, ``PAYMENT_OFFLINE``, ``REFUND_FAILED``; ``held`` is the
     money in escrow the device could still give back."""
 
-    code = "payment_error"
+    fault = Fault.PAYMENT_ERROR
 
-    def __init__(self, message: str, code: str | None = None, held: int = 0) -> None:
-        super().__init__(message, code)
+    def __init__(self, message: str, fault: Fault | None = None, held: int = 0) -> None:
+        super().__init__(message, fault)
         self.held = held
 
 
@@ -138,9 +147,19 @@ class DocumentPrinter(Protocol):
     def status(self) -> DeviceStatus: ...
 
 
+@dataclass(frozen=True)
+class ReceiptHeader:
+    """What a receipt says of where it was printed: the store and the terminal (the kiosk id)."""
+
+    store_name: str
+    store_code: str
+    terminal_id: str
+
+
 class ReceiptPrinter(Protocol):
-    def print_receipt(self, data: ReceiptData) -> None:
-        """Print the ご利用明細書 (``printer.receipt``; no field for personal data).
+    def print_receipt(self, receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.datetime) -> None:
+        """Print the ご利用明細書 of ``receipt`` (the flow's effect: no field for personal data),
+        dated ``issued_at`` (an aware instant).
 
         :raises PrinterDeviceError:."""
         ...

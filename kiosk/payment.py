@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kiosk.devices import CashResult, DeviceStatus, PaymentDeviceError
+from kiosk.flow.faults import Fault
 
 if TYPE_CHECKING:
     from kiosk.config import PaymentConfig
@@ -55,7 +56,7 @@ class SimulatedCashDevice:
         self.cashbox = 0
         self.returned: list[int] = []  # everything that came out of the machine (tray), for tests
         self._inbox: queue.Queue[int] = queue.Queue()
-        self._fault: str | None = None
+        self._fault: Fault | None = None
         self._poll = poll_seconds
         self._lock = threading.Lock()
 
@@ -63,9 +64,9 @@ class SimulatedCashDevice:
         """A resident puts a coin or note in."""
         self._inbox.put(yen)
 
-    def inject_fault(self, code: str | None) -> None:
+    def inject_fault(self, code: Fault | str | None) -> None:
         """Make the next operation fail with ``code`` (``payment_jam``, ``payment_offline``, ...)."""
-        self._fault = code
+        self._fault = None if code is None else Fault(code)
 
     def status(self) -> DeviceStatus:
         if self._fault is not None:
@@ -114,7 +115,8 @@ class SimulatedCashDevice:
             if change and change_for(change, self.stock) is None:
                 self.stock = before
                 self.returned.extend(escrow)
-                raise PaymentDeviceError("cannot make change; escrow returned", "payment_no_change", held=0)
+                raise PaymentDeviceError("cannot make change; escrow returned", Fault.PAYMENT_NO_CHANGE,
+                                         held=0)
             self.cashbox += sum(c for c in escrow if c not in COINS)
         if change:
             self._pay_out(change)
@@ -123,9 +125,9 @@ class SimulatedCashDevice:
     def refund(self, amount: int) -> int:
         """See ``CashDevice.refund``."""
         if self._fault is not None:
-            raise PaymentDeviceError("cash device fault", "refund_failed", held=amount)
+            raise PaymentDeviceError("cash device fault", Fault.REFUND_FAILED, held=amount)
         if not self._pay_out(amount):
-            raise PaymentDeviceError("not enough coins to refund", "refund_failed", held=amount)
+            raise PaymentDeviceError("not enough coins to refund", Fault.REFUND_FAILED, held=amount)
         log.info("refunded %d yen", amount)
         return amount
 

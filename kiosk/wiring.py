@@ -35,9 +35,9 @@ from kiosk.center_client import CenterClient
 from kiosk.config import FileTransport, KioskConfig, PrinterConfig, SerialTransport, TcpTransport
 from kiosk.flow import Flow, View
 from kiosk.flow import effects as fx
-from kiosk.flow.runner import DeviceSet, Runner
 from kiosk.journal import Journal
 from kiosk.payment import from_config as cash_from_config
+from kiosk.runtime import DeviceSet, Runner
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport

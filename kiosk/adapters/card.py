@@ -4,8 +4,8 @@ One PC/SC connection per card session: opened on the first read, closed (with a 
 verified PIN never outlives the transaction) by ``release()``.  Presence is watched by a
 ``card.pcsc.CardMonitor`` on the runner's card thread, which needs no connection to the card.
 
-Every ``card.errors.CardError`` becomes a ``CardDeviceError`` with the flow's code
-(``kiosk.flow.codes``): a card taken away mid-read is ``card_removed``, a reader or pcscd that is gone
+Every ``card.errors.CardError`` becomes a ``CardDeviceError`` with the flow's fault
+(``kiosk.flow.faults``): a card taken away mid-read is ``card_removed``, a reader or pcscd that is gone
 is ``reader_offline``, a card without the JPKI AP is ``card_unsupported``.  The PIN is never logged.
 """
 
@@ -30,8 +30,9 @@ from card.errors import (
 from card.jpki import JpkiClient
 from card.pcsc import CardMonitor, PcscTransport, find_reader, list_readers
 from kiosk.devices import CardDeviceError, PinCheck
+from kiosk.flow.faults import Fault
 
-__all__ = ["PcscCard", "card_code"]
+__all__ = ["PcscCard", "card_fault"]
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,15 @@ REMOVAL_GRACE = 1.0
 JPKI_PIN_TRIES = 3  # the user-authentication PIN allows three tries (docs/jpki-card.md §5)
 
 
-def card_code(e: CardError) -> str:
-    """The flow's code (kiosk.flow.codes) for a card-layer error."""
+def card_fault(e: CardError) -> Fault:
+    """The flow's fault for a card-layer error."""
     if isinstance(e, CardRemovedError | NoCardError):
-        return "card_removed"
+        return Fault.CARD_REMOVED
     if isinstance(e, ReaderUnavailableError | PcscServiceError):
-        return "reader_offline"
+        return Fault.READER_OFFLINE
     if isinstance(e, NotJpkiCardError | FileNotFoundOnCardError):
-        return "card_unsupported"
-    return "card_unreadable"
+        return Fault.CARD_UNSUPPORTED
+    return Fault.CARD_UNREADABLE
 
 
 class PcscCard:
@@ -77,7 +78,7 @@ class PcscCard:
             try:
                 self._name = find_reader(list_readers(), self._wanted)
             except CardError as e:
-                raise CardDeviceError(f"card reader: {e.code}", "reader_offline") from e
+                raise CardDeviceError(f"card reader: {e.code}", Fault.READER_OFFLINE) from e
         return self._name
 
     def _call(self, what: str, action: Callable[[JpkiClient], T]) -> T:
@@ -90,8 +91,8 @@ class PcscCard:
                     self._jpki = jpki
                 return action(self._jpki)
             except CardError as e:
-                code = card_code(e)
-                if code == "card_unreadable" and self._gone():
+                fault = card_fault(e)
+                if fault is Fault.CARD_UNREADABLE and self._gone():
                     # Taken away mid-APDU, the link may answer garbage before pcscd notices the
                     # removal: what the resident did was remove the card, so say that.
                     code = "card_removed"
@@ -100,7 +101,7 @@ class PcscCard:
                     self._close()
                     if code == "reader_offline":
                         self._name = None
-                raise CardDeviceError(f"card {what}: {e.code}", code) from e
+                raise CardDeviceError(f"card {what}: {e.code}", fault) from e
 
     def _gone(self, within: float = REMOVAL_GRACE) -> bool:
         """Is the card off the reader (or does it leave within ``within`` s)?"""
@@ -125,7 +126,7 @@ class PcscCard:
                 return monitor.current().present
         except CardError as e:
             self._name = None
-            raise CardDeviceError(f"card reader: {e.code}", "reader_offline") from e
+            raise CardDeviceError(f"card reader: {e.code}", Fault.READER_OFFLINE) from e
 
     def wait_for_change(self, present: bool | None, timeout: float) -> bool:
         """Block until presence differs from ``present`` or ``timeout`` s pass; the presence now.
@@ -146,7 +147,7 @@ class PcscCard:
             if self._monitor is not None:
                 self._monitor.close()
             self._monitor, self._present, self._name = None, None, None
-            raise CardDeviceError(f"card reader: {e.code}", "reader_offline") from e
+            raise CardDeviceError(f"card reader: {e.code}", Fault.READER_OFFLINE) from e
 
     def read_auth_certificate(self) -> bytes:
         """The user-authentication certificate (DER).  :raises CardDeviceError:."""

@@ -11,22 +11,35 @@ bands).  Each issued document is checked with ``printer.document.parse_issued`` 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk.devices import DeviceStatus, PrinterDeviceError
+from assets.fonts import IPAEX_GOTHIC
+from kiosk.devices import DeviceStatus, PrinterDeviceError, ReceiptHeader
+from kiosk.flow.effects import PrintReceipt
+from kiosk.flow.faults import Fault
 from printer.document import DocumentError, parse_issued
 from printer.errors import PrinterError
 from printer.escpos.status import PrinterStatus
 from printer.job import JobOptions, print_pages, printer_status
 from printer.layout.render import render_pages
 from printer.profiles import PrinterProfile, get_profile
-from printer.receipt import ReceiptData, print_receipt, sample_receipt
+from printer.receipt import ReceiptData, ReceiptError, ReceiptItem, print_receipt, sample_receipt
 from printer.transport.base import PrinterTransport
-from printer.transport.errors import PrintCancelledError, PrintJobError, TransportError
+from printer.transport.errors import (
+    CoverOpenError,
+    PaperEndError,
+    PrintCancelledError,
+    PrinterLinkError,
+    PrinterOfflineError,
+    PrinterTimeoutError,
+    PrintJobError,
+    TransportError,
+)
 from printer.transport.pdf import PageSink
 
 __all__ = [
@@ -34,31 +47,31 @@ __all__ = [
     "EscposReceiptPrinter",
     "Opener",
     "StatusReport",
-    "printer_code",
+    "printer_fault",
+    "receipt_data",
 ]
 
 log = logging.getLogger(__name__)
 
 Opener = Callable[[], PrinterTransport | PageSink]
 
-# printer.transport.errors codes → the flow's (kiosk.flow.codes); the rest is "printer_error".
-_CODES = {
-    "printer_paper_end": "printer_paper_end",
-    "printer_cover_open": "printer_cover_open",
-    "printer_offline": "printer_offline",
-    "printer_timeout": "printer_timeout",
-    "printer_link_failed": "printer_offline",
-    "print_cancelled": "print_aborted",
-}
+# The printer layer's typed errors → the flow's faults, most specific first.  A transport that cannot
+# connect is an offline printer; anything not listed (cutter, garbage status) is a printer error.
+_FAULTS: tuple[tuple[type[PrinterError], Fault], ...] = (
+    (PrintCancelledError, Fault.PRINT_ABORTED),
+    (PaperEndError, Fault.PRINTER_PAPER_END),
+    (CoverOpenError, Fault.PRINTER_COVER_OPEN),
+    (PrinterOfflineError, Fault.PRINTER_OFFLINE),
+    (PrinterLinkError, Fault.PRINTER_OFFLINE),
+    (TransportError, Fault.PRINTER_OFFLINE),
+    (PrinterTimeoutError, Fault.PRINTER_TIMEOUT),
+)
 _DETAILS = frozenset({"paper_end", "cover_open", "offline"})  # service.detail.* keys
-_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
 
 
-def printer_code(e: PrinterError) -> str:
-    """The flow's code for a printer-layer error (a transport that cannot connect is offline)."""
-    if isinstance(e, TransportError):
-        return "printer_offline"
-    return _CODES.get(e.code, "printer_error")
+def printer_fault(e: PrinterError) -> Fault:
+    """The flow's fault for a printer-layer error."""
+    return next((fault for kind, fault in _FAULTS if isinstance(e, kind)), Fault.PRINTER_ERROR)
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ class _Printer:
         try:
             return self._open()
         except PrinterError as e:
-            raise PrinterDeviceError(f"printer: {e.code}", "printer_offline") from e
+            raise PrinterDeviceError(f"printer: {e.code}", Fault.PRINTER_OFFLINE) from e
 
     def query(self) -> StatusReport:
         """DLE EOT 1–4 without printing (``UNKNOWN`` when the printer does not answer)."""
@@ -148,21 +161,20 @@ class EscposDocumentPrinter(_Printer):
         except DocumentError as e:
             # The center sent something this printer cannot lay out; nothing was printed.
             log.error("issued document rejected: %s", e.code)
-            raise PrinterDeviceError(f"document: {e.code}", "printer_error", 0) from e
+            raise PrinterDeviceError(f"document: {e.code}", Fault.PRINTER_ERROR, 0) from e
         except PrinterError as e:
             log.error("document layout failed: %s", e.code)
-            raise PrinterDeviceError(f"layout: {e.code}", "printer_error", 0) from e
+            raise PrinterDeviceError(f"layout: {e.code}", Fault.PRINTER_ERROR, 0) from e
         if should_abort():
-            raise PrinterDeviceError("print aborted before the first page", "print_aborted", 0)
+            raise PrinterDeviceError("print aborted before the first page", Fault.PRINT_ABORTED, 0)
         transport = self._transport()
         try:
             report = print_pages(images, self.profile, transport, on_progress=on_page,
                                  options=self._options, cancel=should_abort)
         except PrintJobError as e:
-            code = "print_aborted" if isinstance(e, PrintCancelledError) else printer_code(e)
-            raise PrinterDeviceError(f"print: {e.code}", code, e.pages_completed) from e
+            raise PrinterDeviceError(f"print: {e.code}", printer_fault(e), e.pages_completed) from e
         except PrinterError as e:  # a raster error is a bug in the layout; nothing was sent
-            raise PrinterDeviceError(f"print: {e.code}", "printer_error", 0) from e
+            raise PrinterDeviceError(f"print: {e.code}", Fault.PRINTER_ERROR, 0) from e
         finally:
             _close(transport)
         return report.pages_printed
@@ -173,14 +185,14 @@ class EscposDocumentPrinter(_Printer):
         img = Image.new("1", (width, self.profile.dpi), 1)
         draw = ImageDraw.Draw(img)
         draw.rectangle((8, 8, width - 9, img.height - 9), outline=0, width=3)
-        font = ImageFont.truetype(_FONT, self.profile.dpi // 4)
+        font = ImageFont.truetype(str(IPAEX_GOTHIC), self.profile.dpi // 4)
         draw.text((self.profile.dpi // 3, self.profile.dpi // 3), f"テスト印字　{self.profile.name}",
                   font=font, fill=0)
         transport = self._transport()
         try:
             return print_pages([img], self.profile, transport, options=self._options).pages_printed
         except PrinterError as e:
-            raise PrinterDeviceError(f"test print: {e.code}", printer_code(e),
+            raise PrinterDeviceError(f"test print: {e.code}", printer_fault(e),
                                      getattr(e, "pages_completed", 0)) from e
         finally:
             _close(transport)
@@ -193,8 +205,12 @@ class EscposReceiptPrinter(_Printer):
     no field for personal data), through the same job path (status checks, abort guarantees).
     """
 
-    def print_receipt(self, data: ReceiptData) -> None:
-        """Print ``data`` with ``printer.receipt.print_receipt``.  :raises PrinterDeviceError:."""
+    def print_receipt(self, receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.datetime) -> None:
+        """Print ``receipt`` with ``printer.receipt.print_receipt``.  :raises PrinterDeviceError:."""
+        try:
+            data = receipt_data(receipt, header, issued_at)
+        except ReceiptError as e:
+            raise PrinterDeviceError(f"receipt: {e.code}", Fault.PRINTER_ERROR) from e
         self._send(lambda t: print_receipt(data, t, self.profile, options=self._options).pages_printed)
 
     def test_receipt(self) -> None:
@@ -208,6 +224,24 @@ class EscposReceiptPrinter(_Printer):
             assert isinstance(transport, PrinterTransport)
             job(transport)
         except PrinterError as e:
-            raise PrinterDeviceError(f"receipt: {e.code}", printer_code(e)) from e
+            raise PrinterDeviceError(f"receipt: {e.code}", printer_fault(e)) from e
         finally:
             _close(transport)
+
+
+def receipt_data(receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.datetime) -> ReceiptData:
+    """The ご利用明細書 of the flow's ``PrintReceipt``: store, terminal (the kiosk id), time,
+    municipality, certificate, money and order id.  No personal data: ``ReceiptData`` has no field
+    for it.
+
+    :raises printer.receipt.ReceiptError: a field the receipt cannot print (too long, not Shift-JIS).
+    """
+    copies = max(1, receipt.copies)
+    return ReceiptData(
+        store_name=header.store_name, store_code=header.store_code, terminal_id=header.terminal_id,
+        issued_at=issued_at, municipality=receipt.municipality or "—",
+        items=(ReceiptItem(receipt.certificate_name or receipt.certificate, copies, receipt.fee // copies,
+                           fee_total=None if receipt.fee % copies == 0 else receipt.fee),),
+        transaction_number=receipt.order_id, paid=receipt.paid, change=receipt.change,
+        refunded=receipt.refunded,
+    )

@@ -11,10 +11,12 @@ from kiosk.flow.errors import (
     IllegalEventError,
     InvalidChoiceError,
 )
+from kiosk.flow.events import Event
 from kiosk.flow.machine import Flow
 from kiosk.flow.services import Member, Municipality, Option, Service, parse_municipalities
 from kiosk.flow.settings import FlowSettings, Timeouts
-from kiosk.flow.states import Choice, Event, State, View
+from kiosk.flow.states import State
+from kiosk.flow.view import Choice, View
 
 __all__ = [
     "CenterDataError",

@@ -1,6 +1,6 @@
 """Effects: what the flow asks the world to do.
 
-``Flow.submit(event)`` returns a list of these; ``kiosk.flow.runner.Runner`` executes them against the
+``Flow.submit(event)`` returns a list of these; ``kiosk.runtime.Runner`` executes them against the
 card, the printer, the cash device and the center, and feeds results back as events.  Effects that
 carry personal data (PIN, certificate, documents) hide it from ``repr``.
 """

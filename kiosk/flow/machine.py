@@ -20,19 +20,21 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow._common import Env, Handler, go, stay
 from kiosk.flow.codes import out_of_service_key
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Effect, PlaySound, WipeResident
 from kiosk.flow.errors import IllegalEventError, InvalidChoiceError
+from kiosk.flow.events import Event
 from kiosk.flow.settings import FlowSettings
-from kiosk.flow.states import Event, State, View
+from kiosk.flow.states import State
 from kiosk.flow.steps_card import CARD_TABLE
 from kiosk.flow.steps_pay import PAY_TABLE
 from kiosk.flow.steps_select import SELECT_TABLE
 from kiosk.flow.timers import IDLE_STATES, due
-from kiosk.flow.view import build_view
+from kiosk.flow.view import View
+from kiosk.flow.view_builder import build_view
 
 __all__ = ["GLOBAL", "TABLE", "USER_INPUT", "WAITING", "Flow"]
 
@@ -41,32 +43,32 @@ log = logging.getLogger(__name__)
 TABLE: dict[State, dict[type, Handler]] = {**CARD_TABLE, **SELECT_TABLE, **PAY_TABLE}
 
 USER_INPUT: tuple[type, ...] = (
-    st.Touch, st.ChooseLanguage, st.Next, st.Back, st.Cancel, st.StillHere, st.PinDigit, st.PinErase,
-    st.PinSubmitted, st.MunicipalityChosen, st.CertificateChosen, st.WhoseChosen, st.MembersChosen,
-    st.OptionsChosen, st.TaxYearChosen, st.CopiesChosen, st.Confirm, st.DocumentsTaken,
-    st.ServiceRequested, st.StaffPinSubmitted, st.ServiceExit,
+    evt.Touch, evt.ChooseLanguage, evt.Next, evt.Back, evt.Cancel, evt.StillHere, evt.PinDigit, evt.PinErase,
+    evt.PinSubmitted, evt.MunicipalityChosen, evt.CertificateChosen, evt.WhoseChosen, evt.MembersChosen,
+    evt.OptionsChosen, evt.TaxYearChosen, evt.CopiesChosen, evt.Confirm, evt.DocumentsTaken,
+    evt.ServiceRequested, evt.StaffPinSubmitted, evt.ServiceExit,
 )
 
 # What a waiting state expects back from the effect it started; leaving the state any other way makes
 # these "late" for the rest of the transaction.
 WAITING: dict[State, frozenset[type]] = {
-    State.READING: frozenset({st.CardRead, st.DeviceFault}),
-    State.AUTHENTICATING: frozenset({st.PinResult, st.Authenticated, st.CenterError, st.DeviceFault}),
-    State.ORDERING: frozenset({st.OrderCreated, st.CenterError}),
-    State.PAYMENT: frozenset({st.MoneyInserted, st.PaymentComplete, st.PaymentFault, st.Refunded}),
-    State.ISSUING: frozenset({st.Issued, st.CenterError}),
-    State.PRINTING: frozenset({st.PrintProgress, st.Printed, st.PrinterFault, st.DeviceFault}),
-    State.REFUNDING: frozenset({st.Refunded, st.PaymentFault}),
+    State.READING: frozenset({evt.CardRead, evt.DeviceFault}),
+    State.AUTHENTICATING: frozenset({evt.PinResult, evt.Authenticated, evt.CenterError, evt.DeviceFault}),
+    State.ORDERING: frozenset({evt.OrderCreated, evt.CenterError}),
+    State.PAYMENT: frozenset({evt.MoneyInserted, evt.PaymentComplete, evt.PaymentFault, evt.Refunded}),
+    State.ISSUING: frozenset({evt.Issued, evt.CenterError}),
+    State.PRINTING: frozenset({evt.PrintProgress, evt.Printed, evt.PrinterFault, evt.DeviceFault}),
+    State.REFUNDING: frozenset({evt.Refunded, evt.PaymentFault}),
 }
 
 _IDLE_DEVICE_STATES = frozenset({State.ATTRACT})
 
 
-def _card_on(env: Env, ctx: Context, ev: st.CardInserted) -> Outcome:
+def _card_on(env: Env, ctx: Context, ev: evt.CardInserted) -> Outcome:
     return stay(env, ctx, card_present=True)
 
 
-def _card_off(env: Env, ctx: Context, ev: st.CardRemoved) -> Outcome:
+def _card_off(env: Env, ctx: Context, ev: evt.CardRemoved) -> Outcome:
     return stay(env, ctx, card_present=False)
 
 
@@ -74,7 +76,7 @@ def _nothing(env: Env, ctx: Context, ev: Event) -> Outcome:
     return stay(env, ctx)
 
 
-def _warn(env: Env, ctx: Context, ev: st.Timeout) -> Outcome:
+def _warn(env: Env, ctx: Context, ev: evt.Timeout) -> Outcome:
     if ev.kind != "warn" or env.state not in IDLE_STATES or ctx.warning:
         return stay(env, ctx)
     return stay(env, ctx, PlaySound("warning"), warning=True, warned_at=env.now)
@@ -85,7 +87,7 @@ def _warn(env: Env, ctx: Context, ev: st.Timeout) -> Outcome:
 _NO_RESIDENT = frozenset({State.ATTRACT, State.OUT_OF_SERVICE, State.SERVICE_LOGIN, State.SERVICE_MENU})
 
 
-def _switch_language(env: Env, ctx: Context, ev: st.ChooseLanguage) -> Outcome:
+def _switch_language(env: Env, ctx: Context, ev: evt.ChooseLanguage) -> Outcome:
     """The language bar on every resident screen (docs/kiosk-ui.md): switch, stay on the screen.
 
     ``stay`` keeps ``entered_at``, so a waiting state's watchdog and a message's timeout run on
@@ -98,7 +100,7 @@ def _switch_language(env: Env, ctx: Context, ev: st.ChooseLanguage) -> Outcome:
     return stay(env, ctx, language=ev.code)
 
 
-def _late_center_error(env: Env, ctx: Context, ev: st.CenterError) -> Outcome:
+def _late_center_error(env: Env, ctx: Context, ev: evt.CenterError) -> Outcome:
     # A `complete` that could not reach the center stays open in the journal and is retried by the
     # recovery; the kiosk itself cannot serve the next resident without the center, so it stops.
     return stay(env, ctx, pending_oos=out_of_service_key(ev.code) or ctx.pending_oos)
@@ -113,28 +115,28 @@ def _fault(code: str, env: Env, ctx: Context) -> Outcome:
     return stay(env, ctx, pending_oos=oos)
 
 
-def _device_fault(env: Env, ctx: Context, ev: st.DeviceFault) -> Outcome:
+def _device_fault(env: Env, ctx: Context, ev: evt.DeviceFault) -> Outcome:
     code = ev.code if ev.code.startswith(ev.device) or ev.code == "reader_offline" else f"{ev.device}_error"
     if ev.device == "receipt":
         code = "printer_error"  # the receipt printer is a printer too
     return _fault(code, env, ctx)
 
 
-def _payment_fault(env: Env, ctx: Context, ev: st.PaymentFault) -> Outcome:
+def _payment_fault(env: Env, ctx: Context, ev: evt.PaymentFault) -> Outcome:
     return _fault(ev.code if ev.code.startswith("payment_") else "payment_error", env, ctx)
 
 
 GLOBAL: dict[type, Handler] = {
-    st.CardInserted: _card_on,
-    st.CardRemoved: _card_off,
-    st.Completed: _nothing,
-    st.DevicesReady: _nothing,  # the start-up check passing while the kiosk is already in service
-    st.StillHere: _nothing,
-    st.ChooseLanguage: _switch_language,
-    st.Timeout: _warn,
-    st.CenterError: _late_center_error,
-    st.DeviceFault: _device_fault,
-    st.PaymentFault: _payment_fault,
+    evt.CardInserted: _card_on,
+    evt.CardRemoved: _card_off,
+    evt.Completed: _nothing,
+    evt.DevicesReady: _nothing,  # the start-up check passing while the kiosk is already in service
+    evt.StillHere: _nothing,
+    evt.ChooseLanguage: _switch_language,
+    evt.Timeout: _warn,
+    evt.CenterError: _late_center_error,
+    evt.DeviceFault: _device_fault,
+    evt.PaymentFault: _payment_fault,
 }
 
 
@@ -184,7 +186,7 @@ class Flow:
         if generation is not None and generation != self._generation:
             log.debug("dropped %s from an earlier transaction", type(event).__name__)
             return []
-        if isinstance(event, st.Tick):
+        if isinstance(event, evt.Tick):
             fired = due(self._state, self._ctx, self._settings.timeouts, event.now)
             return [] if fired is None else self._apply(fired, event.now)
         return self._apply(event, self._clock())
@@ -192,7 +194,7 @@ class Flow:
     def _apply(self, event: Event, now: float) -> list[Effect]:
         kind = type(event)
         handler = TABLE.get(self._state, {}).get(kind) or GLOBAL.get(kind)
-        if isinstance(event, st.Timeout) and event.kind == "warn":
+        if isinstance(event, evt.Timeout) and event.kind == "warn":
             handler = _warn  # the same in every resident screen
         if handler is None:
             if isinstance(event, USER_INPUT):
@@ -208,7 +210,7 @@ class Flow:
 
     def _commit(self, event: Event, out: Outcome, now: float) -> None:
         ctx = out.ctx
-        if isinstance(event, (*USER_INPUT, st.MoneyInserted)) and out.state is self._state:
+        if isinstance(event, (*USER_INPUT, evt.MoneyInserted)) and out.state is self._state:
             ctx = replace(ctx, active_at=now, warning=False)  # any input restarts the inactivity timer
         waited = WAITING.get(self._state, frozenset())
         if out.state is not self._state and waited and type(event) not in waited:

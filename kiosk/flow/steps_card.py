@@ -13,7 +13,7 @@ from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Authenticate, ReadCard, VerifyPin
 from kiosk.flow.errors import InvalidChoiceError
-from kiosk.flow.states import (
+from kiosk.flow.events import (
     Authenticated,
     Back,
     Cancel,
@@ -32,10 +32,10 @@ from kiosk.flow.states import (
     ServiceExit,
     ServiceRequested,
     StaffPinSubmitted,
-    State,
     Timeout,
     Touch,
 )
+from kiosk.flow.states import State
 
 __all__ = ["CARD_TABLE"]
 

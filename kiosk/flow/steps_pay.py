@@ -27,8 +27,7 @@ from kiosk.flow.effects import (
     StartPayment,
     StopSound,
 )
-from kiosk.flow.messages import MESSAGES
-from kiosk.flow.states import (
+from kiosk.flow.events import (
     Cancel,
     CardRemoved,
     CenterError,
@@ -44,10 +43,11 @@ from kiosk.flow.states import (
     PrinterFault,
     PrintProgress,
     Refunded,
-    State,
     Timeout,
     Touch,
 )
+from kiosk.flow.messages import MESSAGES
+from kiosk.flow.states import State
 from kiosk.flow.steps_select import abandon
 
 __all__ = ["PAY_TABLE", "idempotency_key"]

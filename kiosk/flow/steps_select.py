@@ -16,8 +16,7 @@ from kiosk.flow._common import Env, Handler, end, error, go, stay
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import CreateOrder, JournalOrder, StartPayment
 from kiosk.flow.errors import InvalidChoiceError
-from kiosk.flow.services import Service
-from kiosk.flow.states import (
+from kiosk.flow.events import (
     Back,
     Cancel,
     CardRemoved,
@@ -27,11 +26,12 @@ from kiosk.flow.states import (
     MembersChosen,
     MunicipalityChosen,
     OptionsChosen,
-    State,
     TaxYearChosen,
     Timeout,
     WhoseChosen,
 )
+from kiosk.flow.services import Service
+from kiosk.flow.states import State
 
 __all__ = ["SELECT_TABLE", "SEQUENCE", "abandon", "max_copies", "order_options"]
 

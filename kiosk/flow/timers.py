@@ -11,8 +11,9 @@ Three kinds (docs/kiosk-flow.md "Timeouts"):
 from __future__ import annotations
 
 from kiosk.flow.context import Context
+from kiosk.flow.events import Timeout
 from kiosk.flow.settings import Timeouts
-from kiosk.flow.states import State, Timeout
+from kiosk.flow.states import State
 
 __all__ = ["IDLE_STATES", "MESSAGE_STATES", "WATCHDOG_STATES", "due", "seconds_left"]
 

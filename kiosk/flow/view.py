@@ -1,122 +1,67 @@
-"""Build the immutable ``View`` a screen renders from the state and the context."""
+"""The view: everything a screen shows, made anew by the flow after every event.
+
+``kiosk.flow.view_builder.build_view`` builds it from the state and the context; the UI renders it and
+decides nothing.
+"""
 
 from __future__ import annotations
 
-from kiosk.flow.codes import reason_key
-from kiosk.flow.context import Context
-from kiosk.flow.settings import FlowSettings
-from kiosk.flow.states import Choice, State, View
-from kiosk.flow.steps_select import max_copies
-from kiosk.flow.timers import seconds_left
+from dataclasses import dataclass, field
 
-__all__ = ["build_view"]
+from kiosk.flow.events import Relation
+from kiosk.flow.states import State
 
-# Until payment the resident may stop (issue 5); the screens before the card are cancelled by Back too.
-CANCELLABLE = frozenset({
-    State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.READING, State.PIN, State.AUTHENTICATING,
-    State.MUNICIPALITY, State.CERTIFICATE, State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR,
-    State.COPIES, State.CONFIRM, State.ORDERING, State.PAYMENT, State.SERVICE_LOGIN,
-})
-BACKABLE = frozenset({
-    State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.CERTIFICATE, State.WHOSE, State.MEMBERS,
-    State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.SERVICE_LOGIN,
-})
-SOUNDS = {State.TAKE_CARD: "take_card", State.TAKE_DOCUMENTS: "take_documents"}
+__all__ = ["Choice", "View"]
 
 
-def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[Choice, ...], bool]:
-    """(choices, multi_select) of the selection screens."""
-    if state is State.LANGUAGE:
-        return tuple(Choice(c, label_key=f"language.{c}", selected=c == ctx.language)
-                     for c in settings.languages), False
-    if state is State.MUNICIPALITY:
-        return tuple(
-            Choice(m.code, label_key=f"relation.{m.relation}", label=m.name, available=m.available,
-                   reason_key=None if m.available else (reason_key(m.reason) or "reason.nothing_available"),
-                   relation=m.relation,
-                   selected=ctx.municipality is not None and ctx.municipality == m)
-            for m in ctx.municipalities
-        ), False
-    if state is State.CERTIFICATE and ctx.municipality is not None:
-        return tuple(
-            Choice(s.certificate, label_key=f"certificate.{s.certificate}", available=s.available,
-                   reason_key=reason_key(s.reason) if not s.available else None, fee=s.fee,
-                   selected=ctx.service is not None and ctx.service.certificate == s.certificate)
-            for s in ctx.municipality.services
-        ), False
-    service = ctx.service
-    if service is None:
-        return (), False
-    if state is State.WHOSE:
-        family = _family(service.certificate)
-        return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=w == ctx.whose,
-                            available=w != "members" or bool(service.members))
-                     for w in service.whose), False
-    if state is State.MEMBERS:
-        return tuple(Choice(m.id, label=m.name, selected=m.id in ctx.members) for m in service.members), True
-    if state is State.ITEMS:
-        return tuple(Choice(o.key, label_key=f"item.{o.key}", available=o.available,
-                            reason_key=reason_key(o.reason) if not o.available else None,
-                            selected=o.key in ctx.items) for o in service.options), True
-    if state is State.TAX_YEAR:
-        return tuple(Choice(str(y), label_key="label.tax_year", selected=y == ctx.tax_year)
-                     for y in service.tax_years), False
-    return (), False
+
+@dataclass(frozen=True)
+class Choice:
+    """One button of a selection screen."""
+
+    key: str  # language code, municipality code, certificate type, option key, member id, year
+    label_key: str | None = None  # message key to translate (certificates, options, whose)
+    # A literal label from the center (municipality or member name): shown on screen, never in a log.
+    label: str | None = field(default=None, repr=False)
+    available: bool = True
+    reason_key: str | None = None  # why not (message key), shown under a greyed-out button
+    fee: int | None = None  # yen per copy, where it applies
+    selected: bool = False
+    relation: Relation | None = None  # MUNICIPALITY: 住民登録地 / 本籍地
 
 
-def _family(certificate: str) -> str:
-    """Which wording of "whose" a certificate uses (住民票: 世帯; 戸籍・附票: 戸籍)."""
-    return "koseki" if certificate in ("koseki", "fuhyo") else "juminhyo"
+@dataclass(frozen=True)
+class View:
+    """Everything a screen shows.  Immutable; the flow makes a new one after every event."""
 
-
-def _chosen(ctx: Context) -> tuple[str | None, tuple[str, ...], tuple[str, ...] | None]:
-    """(whose label key, member names, item label keys) of the resident's choices so far."""
-    service = ctx.service
-    if service is None:
-        return None, (), None
-    whose = f"whose.{_family(service.certificate)}.{ctx.whose}" if len(service.whose) > 1 else None
-    names = tuple(m.name for m in service.members if m.id in ctx.members) if ctx.whose == "members" else ()
-    items = tuple(f"item.{o.key}" for o in service.options if o.key in ctx.items) if service.options else None
-    return whose, names, items
-
-
-def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -> View:
-    """The view of ``state``; fee and copies come from the chosen service and the center's price."""
-    choices, multi = _choices(state, ctx, settings)
-    whose, members, items = _chosen(ctx)
-    shown_fee = ctx.fee_total if ctx.fee_total is not None else (
-        ctx.fee_per_copy * ctx.copies if ctx.fee_per_copy is not None else None)
-    return View(
-        state=state,
-        language=ctx.language,
-        message_key=ctx.message_key,
-        choices=choices,
-        multi_select=multi,
-        certificate=ctx.service.certificate if ctx.service is not None else None,
-        municipality=ctx.municipality.name if ctx.municipality is not None else None,
-        tries_left=ctx.tries_left,
-        pin_length=len(ctx.pin),
-        pin_max=settings.pin_length,
-        fee_per_copy=ctx.fee_per_copy,
-        fee=shown_fee,
-        copies=ctx.copies,
-        max_copies=max_copies(ctx, settings.max_copies),
-        tax_year=ctx.tax_year,
-        whose=whose,
-        members=members,
-        items=items,
-        inserted=ctx.inserted,
-        change=ctx.change,
-        refund=ctx.refund,
-        pages_done=ctx.pages_done,
-        pages_total=ctx.pages_total,
-        can_cancel=state in CANCELLABLE,
-        can_back=state in BACKABLE and (state not in _HISTORY_BACK or bool(ctx.history)),
-        warning=ctx.warning,
-        seconds_left=seconds_left(state, ctx, settings.timeouts, now),
-        sound=SOUNDS.get(state),
-    )
-
-
-_HISTORY_BACK = frozenset({State.CERTIFICATE, State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR,
-                           State.COPIES, State.CONFIRM})
+    state: State
+    language: str = "ja"
+    message_key: str | None = None  # ERROR / OUT_OF_SERVICE / PIN_LOCKED / hints (e.g. pin.wrong)
+    choices: tuple[Choice, ...] = ()
+    multi_select: bool = False  # choices are check boxes (members, items) rather than buttons
+    certificate: str | None = None  # chosen type (for headers on later screens)
+    municipality: str | None = None  # chosen municipality's display name
+    tries_left: int | None = None
+    pin_digits: int = 0  # digits typed so far (masked ●●●●); the required length is pin_max
+    pin_max: int = 4
+    fee_per_copy: int | None = None
+    fee: int | None = None  # total to pay
+    copies: int = 1
+    max_copies: int = 1
+    tax_year: int | None = None
+    # What the resident chose, for the confirm screen: the label key of whose entries are printed
+    # (None when the certificate offers no choice), the chosen members' names (世帯の一部), and the
+    # label keys of the items to show (None when the certificate has no items to choose).
+    whose: str | None = None
+    members: tuple[str, ...] = field(default=(), repr=False)  # names: never in a repr or a log
+    items: tuple[str, ...] | None = None
+    inserted: int = 0  # yen inserted so far
+    change: int = 0
+    refund: int = 0  # yen returned after a failure
+    pages_done: int = 0
+    pages_total: int = 0
+    can_cancel: bool = False
+    can_back: bool = False
+    warning: bool = False  # the inactivity warning is showing ("続けますか?")
+    seconds_left: float | None = None  # until the warning (or, while warning, until cancel)
+    sound: str | None = None  # a repeating voice/alert the screen should loop (take_card, ...)

@@ -22,7 +22,7 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
 from kiosk.flow import State, View
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.service_menu import CornerGesture, ServiceMenu
 from kiosk.ui.attract import AttractLoop
 from kiosk.ui.i18n import LANGUAGES, Translator
@@ -58,12 +58,12 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
             size = app.settings.corner_px
             corner = CornerGesture.corner_of(touch.x, touch.y, self.width, self.height, size)
             if app.gesture.feed(corner) and app.service is not None:
-                app.port.submit(st.ServiceRequested())
+                app.port.submit(evt.ServiceRequested())
                 return True
             if corner is not None:
                 return True
             if state is State.ATTRACT:
-                app.port.submit(st.Touch())
+                app.port.submit(evt.Touch())
                 return True
         return bool(super().on_touch_down(touch))
 
@@ -126,7 +126,7 @@ class KioskApp(App):  # type: ignore[misc]
         return key == 27  # Escape (and Android back) must never close the kiosk
 
     def _tick(self, _dt: float) -> None:
-        self.port.submit(st.Tick(time.monotonic()))
+        self.port.submit(evt.Tick(time.monotonic()))
 
     def on_view(self, view: View) -> None:
         """A new view from the flow (any thread): rendered on Kivy's thread before the next frame."""
@@ -195,7 +195,7 @@ class KioskApp(App):  # type: ignore[misc]
         for code in self.languages:
             kind = "selected" if code == r.lang else "secondary"
             name = self.tr.text(f"language.{code}", code)  # each language's own name, in its own font
-            bar.add_widget(r.button(name, st.ChooseLanguage(code), kind=kind,
+            bar.add_widget(r.button(name, evt.ChooseLanguage(code), kind=kind,
                                     font=r.font(code), px=28))
         return bar
 
@@ -205,9 +205,9 @@ class KioskApp(App):  # type: ignore[misc]
         nav = BoxLayout(size_hint_y=None, height=h + 20, spacing=16, padding=(20, 10))
         w = max(240, h)
         if v.can_back:
-            nav.add_widget(r.button(r.t("button.back"), st.Back(), size_hint_x=None, width=w))
+            nav.add_widget(r.button(r.t("button.back"), evt.Back(), size_hint_x=None, width=w))
         if v.can_cancel:
-            nav.add_widget(r.button(r.t("button.cancel"), st.Cancel(), size_hint_x=None, width=w))
+            nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w))
         nav.add_widget(Widget())
         if body.primary is not None:
             key, action = body.primary
@@ -224,8 +224,8 @@ class KioskApp(App):  # type: ignore[misc]
             seconds = max(0, math.ceil(r.view.seconds_left))
             box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))
         row = BoxLayout(spacing=20, size_hint_y=None, height=self.settings.min_target_px)
-        row.add_widget(r.button(r.t("button.cancel"), st.Cancel()))
-        row.add_widget(r.button(r.t("button.continue"), st.StillHere(), kind="primary"))
+        row.add_widget(r.button(r.t("button.cancel"), evt.Cancel()))
+        row.add_widget(r.button(r.t("button.continue"), evt.StillHere(), kind="primary"))
         box.add_widget(row)
         overlay = _Modal()
         overlay.add_widget(shade)

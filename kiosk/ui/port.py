@@ -3,7 +3,7 @@
 The screens call ``port.submit(event)`` and re-render when ``port`` calls their listener with a new
 ``View`` (Electrum's ``trigger_callback`` → ``Clock.schedule_once``, docs/style.md §1).  ``LocalPort`` runs
 the real ``kiosk.flow.Flow`` in process and hands every effect to an ``EffectHandler`` (the simulated
-devices of ``kiosk.ui.simulated`` or a test's fakes), feeding the events they answer back in order.
+devices of ``kiosk.simulated_devices`` or a test's fakes), feeding the events they answer back in order.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from kiosk.flow import Flow, FlowError, View
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow.effects import Effect
 
 __all__ = ["EffectHandler", "FlowPort", "LocalPort", "ViewListener"]
@@ -33,13 +33,13 @@ class FlowPort(Protocol):
     @property
     def view(self) -> View: ...
 
-    def submit(self, event: st.Event) -> None: ...
+    def submit(self, event: evt.Event) -> None: ...
 
     def subscribe(self, listener: ViewListener) -> None: ...
 
 
 class EffectHandler(Protocol):
-    def __call__(self, effect: Effect) -> Iterable[st.Event]: ...
+    def __call__(self, effect: Effect) -> Iterable[evt.Event]: ...
 
 
 class LocalPort:
@@ -53,7 +53,7 @@ class LocalPort:
         self._flow = flow
         self._handler = handler
         self._listeners: list[ViewListener] = []
-        self._queue: deque[st.Event] = deque()
+        self._queue: deque[evt.Event] = deque()
         self._busy = False
         self.effects: list[Effect] = []  # everything the flow asked for (tests assert on it)
 
@@ -68,7 +68,7 @@ class LocalPort:
     def subscribe(self, listener: ViewListener) -> None:
         self._listeners.append(listener)
 
-    def submit(self, event: st.Event) -> None:
+    def submit(self, event: evt.Event) -> None:
         """Feed one event and every event its effects produce, then notify the listeners once.
 
         Flow errors (an illegal or invalid event) are logged and dropped: a stray tap must never crash
@@ -87,7 +87,7 @@ class LocalPort:
         for listener in list(self._listeners):
             listener(view)
 
-    def _one(self, event: st.Event) -> None:
+    def _one(self, event: evt.Event) -> None:
         try:
             effects = self._flow.submit(event)
         except FlowError as e:

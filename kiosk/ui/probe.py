@@ -40,11 +40,11 @@ def main() -> None:
     from kivy.uix.label import Label
 
     from kiosk.flow import Flow, FlowSettings
-    from kiosk.flow import states as st
+    from kiosk.flow import events as evt
+    from kiosk.simulated_devices import SimulatedDevices
     from kiosk.ui.app import KioskApp
     from kiosk.ui.i18n import LANGUAGES
     from kiosk.ui.port import LocalPort
-    from kiosk.ui.simulated import SimulatedDevices
 
     flips: list[float] = []
     Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
@@ -77,7 +77,7 @@ def main() -> None:
     taps: list[tuple[str, float]] = [("attract→language", tap_and_wait(640, 400))]
     for name, text in [("language→notice", "日本語"), ("notice→card", "次へ")]:
         taps.append((name, tap_and_wait(*button(text))))
-    port.submit(st.CardInserted())
+    port.submit(evt.CardInserted())
     for _ in range(20):
         EventLoop.idle()
     for d in "123":

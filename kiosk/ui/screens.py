@@ -18,7 +18,7 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
 from kiosk.flow import Choice, State, View
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.ui.i18n import Translator, format_yen
 from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
@@ -40,7 +40,7 @@ class Render:
     tr: Translator
     theme: Theme
     settings: UISettings
-    send: Callable[[st.Event], None]
+    send: Callable[[evt.Event], None]
     local: dict[str, Any] = field(default_factory=dict)  # typed input of this screen (see module doc)
     refresh: Callable[[], None] = lambda: None  # re-render after a local input change
 
@@ -61,7 +61,7 @@ class Render:
         return FitLabel(text=text, base_font=px, min_font=self.theme.min_px, font_name=font or self.font(),
                         color=color or self.theme.text, **kw)
 
-    def button(self, text: str, event: st.Event | Callable[[], None] | None, *, kind: str = "secondary",
+    def button(self, text: str, event: evt.Event | Callable[[], None] | None, *, kind: str = "secondary",
                px: int | None = None, font: str | None = None, **kw: Any) -> Tile:
         bg, fg = self.colors(kind)
         on_tap = None if event is None else (event if callable(event) else (lambda: self.send(event)))
@@ -82,7 +82,7 @@ class Render:
 @dataclass
 class Body:
     widget: Widget
-    primary: tuple[str, st.Event | Callable[[], None]] | None = None  # (label key, action) on the right
+    primary: tuple[str, evt.Event | Callable[[], None]] | None = None  # (label key, action) on the right
     title: str | None = None  # overrides the state's title
 
 
@@ -114,14 +114,14 @@ def _language(r: Render) -> Body:
     grid = GridLayout(cols=2, spacing=18, padding=(60, 10))
     for c in r.view.choices:
         kind = "selected" if c.selected else "primary"
-        grid.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), st.ChooseLanguage(c.key), kind=kind,
+        grid.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), evt.ChooseLanguage(c.key), kind=kind,
                                  font=r.font(c.key), px=40))
     return Body(grid)
 
 
 def _notice(r: Render) -> Body:
     return Body(_column(r.label(r.t("screen.notice.body"), halign="left")),
-                primary=("button.next", st.Next()))
+                primary=("button.next", evt.Next()))
 
 
 def _card_picture(r: Render, alert: bool = False) -> Widget:
@@ -159,15 +159,15 @@ def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], 
 def _pin(r: Render) -> Body:
     v = r.view
     left = BoxLayout(orientation="vertical", spacing=10)
-    left.add_widget(Dots(filled=v.pin_length, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
+    left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
     hint = r.t(v.message_key) if v.message_key else ""
     if v.tries_left is not None and v.tries_left < 3:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
-    row.add_widget(_pin_pad(r, lambda d: r.send(st.PinDigit(d)), lambda: r.send(st.PinErase()),
-                            lambda: r.send(st.PinSubmitted())))
+    row.add_widget(_pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
+                            lambda: r.send(evt.PinSubmitted())))
     return Body(row)
 
 
@@ -175,7 +175,7 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text), primary=("button.next", st.Next()))
+    return Body(_column(text), primary=("button.next", evt.Next()))
 
 
 # --- selection --------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
 def _municipality(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
-        event = st.MunicipalityChosen(c.key, c.relation or "residence")
+        event = evt.MunicipalityChosen(c.key, c.relation or "residence")
         # The municipality's (Japanese) name is what residents look for; the relation explains it.
         grid.add_widget(_choice_tile(r, c, c.label or c.key, partial(r.send, event), main_font=JA_FONT,
                                      sub=r.t(c.label_key or "relation.residence")))
@@ -232,7 +232,7 @@ def _certificate(r: Render) -> Body:
         ja = r.tr.text(key, "ja")
         main, sub = (ja, None) if r.lang == "ja" else (r.t(key), ja)  # certificates stay Japanese
         fee = r.t("label.per_copy", amount=format_yen(c.fee)) if c.fee is not None else None
-        grid.add_widget(_choice_tile(r, c, main, partial(r.send, st.CertificateChosen(c.key)),
+        grid.add_widget(_choice_tile(r, c, main, partial(r.send, evt.CertificateChosen(c.key)),
                                      sub=sub, sub_font=JA_FONT, right=fee))
     return Body(grid)
 
@@ -240,12 +240,12 @@ def _certificate(r: Render) -> Body:
 def _whose(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
-        event = st.WhoseChosen(c.key)  # type: ignore[arg-type]  # a key the view offered
+        event = evt.WhoseChosen(c.key)  # type: ignore[arg-type]  # a key the view offered
         grid.add_widget(_choice_tile(r, c, r.t(c.label_key or "whose.juminhyo.self"), partial(r.send, event)))
     return Body(grid)
 
 
-def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_data: bool) -> Body:
+def _multi(r: Render, make: Callable[[tuple[str, ...]], evt.Event], names_are_data: bool) -> Body:
     """Members / items: toggles, then 次へ sends the whole selection."""
     chosen: set[str] = r.local.setdefault("chosen", {c.key for c in r.view.choices if c.selected})
 
@@ -270,11 +270,11 @@ def _multi(r: Render, make: Callable[[tuple[str, ...]], st.Event], names_are_dat
 
 
 def _members(r: Render) -> Body:
-    return _multi(r, st.MembersChosen, names_are_data=True)
+    return _multi(r, evt.MembersChosen, names_are_data=True)
 
 
 def _items(r: Render) -> Body:
-    return _multi(r, lambda keys: st.OptionsChosen(frozenset(keys)), names_are_data=False)
+    return _multi(r, lambda keys: evt.OptionsChosen(frozenset(keys)), names_are_data=False)
 
 
 def _tax_year(r: Render) -> Body:
@@ -282,7 +282,7 @@ def _tax_year(r: Render) -> Body:
     for c in r.view.choices:
         year = int(c.key)
         grid.add_widget(_choice_tile(r, c, r.t("label.tax_year", year=year, reiwa=reiwa(year)),
-                                     partial(r.send, st.TaxYearChosen(year))))
+                                     partial(r.send, evt.TaxYearChosen(year))))
     return Body(grid)
 
 
@@ -302,7 +302,7 @@ def _copies(r: Render) -> Body:
                             kind="secondary" if n < v.max_copies else "disabled"))
     fee = r.t("label.yen", amount=format_yen((v.fee_per_copy or 0) * n))
     body = _column(row, r.label(f"{r.t('label.fee')}　{fee}", size_hint_y=0.4), padding=(40, 0))
-    return Body(body, primary=("button.next", lambda: r.send(st.CopiesChosen(n))),
+    return Body(body, primary=("button.next", lambda: r.send(evt.CopiesChosen(n))),
                 title=r.t("screen.copies", max=v.max_copies))
 
 
@@ -337,7 +337,7 @@ def _confirm(r: Render) -> Body:
     box = _column(*rows, spacing=4)
     if v.message_key:
         box.add_widget(r.label(r.t(v.message_key), color=r.theme.alert))
-    return Body(box, primary=("button.pay", st.Confirm()))
+    return Body(box, primary=("button.pay", evt.Confirm()))
 
 
 def _payment(r: Render) -> Body:
@@ -372,7 +372,7 @@ def _take_documents(r: Render) -> Body:
         lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
     if v.refund:
         lines.append(r.label(r.t("screen.take_documents.refund", refund=format_yen(v.refund)), px=40))
-    return Body(_column(*(lines or [Widget()])), primary=("button.done", st.DocumentsTaken()))
+    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()))
 
 
 def _thank_you(r: Render) -> Body:

@@ -13,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.service_menu import ServiceMenu
 from kiosk.ui.screens import Body, Render, _pin_pad
 from kiosk.ui.widgets import Dots
@@ -42,7 +42,7 @@ def service_login(r: Render, menu: ServiceMenu) -> Body:
     def submit() -> None:
         pin = "".join(typed)
         typed.clear()
-        r.send(st.StaffPinSubmitted(menu.login(pin)))
+        r.send(evt.StaffPinSubmitted(menu.login(pin)))
         r.refresh()
 
     state = menu.login_state
@@ -126,4 +126,4 @@ def service_menu(r: Render, menu: ServiceMenu) -> Body:
     row = BoxLayout(spacing=20, padding=(30, 6))
     row.add_widget(actions)
     row.add_widget(right)
-    return Body(row, primary=("service.exit", lambda: r.send(st.ServiceExit(menu.leave()))))
+    return Body(row, primary=("service.exit", lambda: r.send(evt.ServiceExit(menu.leave()))))

@@ -14,15 +14,17 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assets.fonts import DEJAVU_SANS, IPAEX_GOTHIC, NOTO_SANS_CJK
+
 __all__ = ["FONTS", "JA_FONT", "Theme", "font_for"]
 
 log = logging.getLogger(__name__)
 
 Rgba = tuple[float, float, float, float]
 
-JA_FONT = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
-_CJK = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-_LATIN = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+JA_FONT = str(IPAEX_GOTHIC)
+_CJK = str(NOTO_SANS_CJK)
+_LATIN = str(DEJAVU_SANS)
 FONTS: dict[str, str] = {"ja": JA_FONT, "zh": _CJK, "ko": _CJK, "en": _LATIN, "pt": _LATIN, "vi": _LATIN}
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.flow import Flow, FlowSettings, State, Timeouts
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow.staff import StaffGate, hash_pin
 from kiosk.service_menu import AuditLog, IssueCounters, ServiceMenu, StatusLine
+from kiosk.simulated_devices import SimulatedDevices
 from kiosk.ui.i18n import LANGUAGES, Translator
 from kiosk.ui.port import LocalPort
 from kiosk.ui.settings import UISettings
-from kiosk.ui.simulated import SimulatedDevices
 
 STAFF_PIN = "2580"
 _HASH = hash_pin(STAFF_PIN, iterations=100_000)  # the least kiosk.flow.staff accepts: fast tests
@@ -150,7 +150,7 @@ class Driver:
     def key(self, key: str, **values: object) -> None:
         self.press(self.t(key, **values))
 
-    def send(self, *events: st.Event) -> None:
+    def send(self, *events: evt.Event) -> None:
         for e in events:
             self.port.submit(e)
         pump(2)
@@ -185,81 +185,82 @@ def collect_views() -> dict[str, Any]:
 
     p = port(hold={"ReadCard", "Authenticate", "CreateOrder", "Issue", "Print"})
     snap(p)
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted()):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted()):
         snap(p)
         p.submit(e)
     snap(p)  # reading
-    p.submit(st.CardRead(b"x", 3))
+    p.submit(evt.CardRead(b"x", 3))
     for d in "12":
-        p.submit(st.PinDigit(d))
+        p.submit(evt.PinDigit(d))
     snap(p)
     views["warning"] = replace(p.view, warning=True)
-    p.submit(st.PinDigit("3"))
-    p.submit(st.PinDigit("4"))
-    p.submit(st.PinSubmitted())
+    p.submit(evt.PinDigit("3"))
+    p.submit(evt.PinDigit("4"))
+    p.submit(evt.PinSubmitted())
     snap(p)  # authenticating
     from kiosk.flow import parse_municipalities
-    from kiosk.ui.simulated import SAMPLE_MUNICIPALITIES
-    p.submit(st.PinResult(True, 3))
-    p.submit(st.Authenticated("s", parse_municipalities(SAMPLE_MUNICIPALITIES)))
+    from kiosk.simulated_devices import SAMPLE_MUNICIPALITIES
+    p.submit(evt.PinResult(True, 3))
+    p.submit(evt.Authenticated("s", parse_municipalities(SAMPLE_MUNICIPALITIES)))
     snap(p)
-    p.submit(st.MunicipalityChosen("139991", "residence"))
+    p.submit(evt.MunicipalityChosen("139991", "residence"))
     snap(p)
-    p.submit(st.CertificateChosen("juminhyo"))
+    p.submit(evt.CertificateChosen("juminhyo"))
     snap(p)
-    p.submit(st.WhoseChosen("members"))
+    p.submit(evt.WhoseChosen("members"))
     snap(p)
-    p.submit(st.MembersChosen(("m1",)))
+    p.submit(evt.MembersChosen(("m1",)))
     snap(p)
-    p.submit(st.OptionsChosen(frozenset({"honseki"})))
+    p.submit(evt.OptionsChosen(frozenset({"honseki"})))
     snap(p)
-    p.submit(st.CopiesChosen(3))
+    p.submit(evt.CopiesChosen(3))
     snap(p)
-    p.submit(st.Confirm())
+    p.submit(evt.Confirm())
     snap(p)  # ordering
-    p.submit(st.OrderCreated("o1", 600))
-    p.submit(st.MoneyInserted(500))
+    p.submit(evt.OrderCreated("o1", 600))
+    p.submit(evt.MoneyInserted(500))
     snap(p)
-    p.submit(st.MoneyInserted(1000))
-    p.submit(st.PaymentComplete(1500, 900))
+    p.submit(evt.MoneyInserted(1000))
+    p.submit(evt.PaymentComplete(1500, 900))
     snap(p)  # issuing
-    p.submit(st.Issued(({"content": {}, "seal": "s"},) * 3))
-    p.submit(st.PrintProgress(2, 3))
+    p.submit(evt.Issued(({"content": {}, "seal": "s"},) * 3))
+    p.submit(evt.PrintProgress(2, 3))
     snap(p)
-    p.submit(st.Printed(3))
+    p.submit(evt.Printed(3))
     snap(p)
-    p.submit(st.CardRemoved())
+    p.submit(evt.CardRemoved())
     snap(p)
-    p.submit(st.DocumentsTaken())
+    p.submit(evt.DocumentsTaken())
     snap(p)
     # tax year (課税証明書)
     q = port()
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("1234"),
-              st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("kazei")):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(), evt.PinSubmitted("1234"),
+              evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("kazei")):
         q.submit(e)
     snap(q)
     # refund after a printer fault, then the error screen
     r = port(auto_pay=True, printer_fault="printer_paper_end", hold={"Refund"})
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("1234"),
-              st.MunicipalityChosen("279998", "honseki"), st.CertificateChosen("koseki")):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(), evt.PinSubmitted("1234"),
+              evt.MunicipalityChosen("279998", "honseki"), evt.CertificateChosen("koseki")):
         r.submit(e)
     snap(r, "whose_koseki")
-    r.submit(st.WhoseChosen("household"))
-    r.submit(st.CopiesChosen(1))
-    r.submit(st.Confirm())
+    r.submit(evt.WhoseChosen("household"))
+    r.submit(evt.CopiesChosen(1))
+    r.submit(evt.Confirm())
     snap(r)  # refunding
-    r.submit(st.Refunded(450))
+    r.submit(evt.Refunded(450))
     snap(r)  # error
     # PIN locked; out of service; staff screens
     s = port(tries_left=1)
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted("0000")):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(),
+              evt.PinSubmitted("0000")):
         s.submit(e)
     snap(s)
     o = port()
-    o.submit(st.DeviceFault("payment", "payment_jam"))
+    o.submit(evt.DeviceFault("payment", "payment_jam"))
     snap(o)
-    o.submit(st.ServiceRequested())
+    o.submit(evt.ServiceRequested())
     snap(o)
-    o.submit(st.StaffPinSubmitted(True))
+    o.submit(evt.StaffPinSubmitted(True))
     snap(o)
     return views

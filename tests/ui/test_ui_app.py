@@ -13,7 +13,7 @@ from ui.conftest import SETTINGS
 from ui.kit import make_kiosk, pump
 
 from kiosk.flow import State
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.ui.sound import Sounds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,13 +55,13 @@ def test_inactivity_warning_overlay_answers_still_here(run_app, tmp_path: Path) 
     app, port, *_ = make_kiosk(tmp_path, SETTINGS)
     run_app(lambda: app)
     d = Driver(app, port, tmp_path)
-    d.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+    d.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
     app.clock.now += 61
-    d.send(st.Tick(app.clock.now))
+    d.send(evt.Tick(app.clock.now))
     assert port.view.warning
     assert d.t("idle.seconds", seconds=20) in d.screen_text()
     app.clock.now += 5
-    d.send(st.Tick(app.clock.now))
+    d.send(evt.Tick(app.clock.now))
     assert d.t("idle.seconds", seconds=15) in d.screen_text()  # counts down
     d.shot("warning")
     d.key("button.continue")
@@ -114,11 +114,11 @@ def test_shuffled_keypad_still_sends_the_digit_shown(run_app, tmp_path: Path) ->
     app, port, *_ = make_kiosk(tmp_path, replace(SETTINGS, shuffle_pin=True))
     run_app(lambda: app)
     d = Driver(app, port, tmp_path)
-    d.send(st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted())
+    d.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted())
     assert port.flow.state is State.PIN
     keys = [t for w in d.tiles() for t in d.texts(w) if len(t) == 1 and t.isdigit()]
     assert sorted(keys) == list("0123456789")
     for digit in "2580":
         d.press(digit)
-    assert port.flow.context.pin == "2580" and port.view.pin_length == 4
+    assert port.flow.context.pin == "2580" and port.view.pin_digits == 4
     assert "2580" not in d.screen_text()

@@ -7,7 +7,7 @@ from ui.kit import Driver
 from ui.test_ui_paths import _to_pin
 
 from kiosk.flow import State
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 
 
 def _enter_pin(d: Driver, pin: str) -> None:
@@ -58,7 +58,7 @@ def test_printer_fault_refunds(kiosk, lang: str) -> None:  # type: ignore[no-unt
     d.key("button.pay")
     assert d.state is State.REFUNDING
     d.shot("23-refunding")
-    d.send(st.Refunded(200))
+    d.send(evt.Refunded(200))
     assert d.state is State.ERROR
     assert d.t("error.printer_fault", refund="200") in d.screen_text()
     d.shot("24-printer-fault")
@@ -68,7 +68,7 @@ def test_printer_fault_refunds(kiosk, lang: str) -> None:  # type: ignore[no-unt
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_out_of_service_and_staff_menu(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
     d = kiosk(lang)
-    d.send(st.DeviceFault("printer", "printer_offline"))
+    d.send(evt.DeviceFault("printer", "printer_offline"))
     assert d.state is State.OUT_OF_SERVICE
     d.touch_start()  # residents cannot start anything
     assert d.state is State.OUT_OF_SERVICE

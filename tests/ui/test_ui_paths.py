@@ -7,7 +7,7 @@ import pytest
 from ui.kit import Driver
 
 from kiosk.flow import State
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 
 LANG_BUTTON = {"ja": "日本語", "en": "English"}
 
@@ -24,7 +24,7 @@ def _to_pin(d: Driver, lang: str, shots: bool = False) -> None:
     d.key("button.next")
     assert d.state is State.PLACE_CARD
     shots and d.shot("04-place-card")
-    d.send(st.CardInserted())
+    d.send(evt.CardInserted())
     if shots:
         assert d.state is State.READING
         d.shot("05-reading")
@@ -39,7 +39,7 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.shot("06-pin")
     for digit in "12":
         d.press(digit)
-    assert d.port.view.pin_length == 2
+    assert d.port.view.pin_digits == 2
     assert "1" not in [t for t in d.screen_text().split("\n") if t == "12"]  # digits never echoed
     d.shot("07-pin-typing")
     for digit in "34":
@@ -70,17 +70,17 @@ def test_happy_path_every_screen(kiosk, lang: str) -> None:  # type: ignore[no-u
     d.shot("13-confirm")
     d.key("button.pay")
     assert d.state is State.PAYMENT
-    d.send(st.MoneyInserted(100))
+    d.send(evt.MoneyInserted(100))
     d.shot("14-payment")
-    d.send(st.MoneyInserted(900), st.PaymentComplete(1000, 600))
+    d.send(evt.MoneyInserted(900), evt.PaymentComplete(1000, 600))
     assert d.state is State.PRINTING
-    d.send(st.PrintProgress(1, 2))
+    d.send(evt.PrintProgress(1, 2))
     assert d.port.view.pages_done == 1
     d.shot("15-printing")
-    d.send(st.Printed(2))
+    d.send(evt.Printed(2))
     assert d.state is State.TAKE_CARD and d.port.view.sound == "take_card"
     d.shot("16-take-card")
-    d.send(st.CardRemoved())
+    d.send(evt.CardRemoved())
     assert d.state is State.TAKE_DOCUMENTS
     assert d.t("screen.take_documents.change", change="600") in d.screen_text()
     d.shot("17-take-documents")

@@ -14,10 +14,10 @@ from ui.conftest import SETTINGS, SHOT_DIR
 from ui.kit import Driver, pump
 
 from kiosk.flow import Flow, FlowSettings, State
-from kiosk.flow import states as st
-from kiosk.flow.runner import DeviceSet, Runner
+from kiosk.flow import events as evt
 from kiosk.journal import Journal
 from kiosk.payment import SimulatedCashDevice
+from kiosk.runtime import DeviceSet, Runner
 from kiosk.ui.i18n import LANGUAGES
 
 
@@ -92,7 +92,7 @@ def test_a_whole_transaction_on_the_runner(rig: dict[str, Any]) -> None:
     d.settle()
     assert d.app.view.state is State.PLACE_CARD
     rig["card"].present_now = True
-    d.runner.submit(st.CardInserted())  # the reader saw the card
+    d.runner.submit(evt.CardInserted())  # the reader saw the card
     d.until(lambda: d.app.view.state is State.PIN)
     for digit in "1234":
         d.press(digit)
@@ -117,7 +117,7 @@ def test_a_whole_transaction_on_the_runner(rig: dict[str, Any]) -> None:
     assert len(rig["printer"].printed) == 1
     d.until(lambda: bool(rig["center"].completes))
     rig["card"].present_now = False
-    d.runner.submit(st.CardRemoved())
+    d.runner.submit(evt.CardRemoved())
     d.until(lambda: d.app.view.state is State.TAKE_DOCUMENTS)
     assert d.t("screen.take_documents.change", change="300") in d.screen_text()
     d.key("button.done")

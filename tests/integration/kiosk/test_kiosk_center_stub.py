@@ -26,10 +26,10 @@ from fixtures.kiosk_fakes import FakePrinter, FakeReceipt
 from kiosk.center_client import CenterClient
 from kiosk.devices import PinCheck
 from kiosk.flow import Flow, FlowSettings, State
-from kiosk.flow import states as st
-from kiosk.flow.runner import DeviceSet, Runner
+from kiosk.flow import events as evt
 from kiosk.journal import Journal
 from kiosk.payment import SimulatedCashDevice
+from kiosk.runtime import DeviceSet, Runner
 
 REPO = Path(__file__).resolve().parents[3]
 NOW = "2026-11-26T10:00:00+09:00"  # a weekday morning: inside every service's hours
@@ -137,7 +137,7 @@ def _runner(center: Center, tag: str, tmp_path: Path) -> tuple[Runner, ProfileCa
     return runner, card, pin, printer, cash, journal
 
 
-def _send(runner: Runner, *events: st.Event) -> None:
+def _send(runner: Runner, *events: evt.Event) -> None:
     for e in events:
         runner.submit(e)
         assert runner.wait_idle(30)
@@ -155,12 +155,13 @@ def test_household_juminhyo_end_to_end(center: Center, tmp_path: Path) -> None:
     runner, _, pin, printer, cash, journal = _runner(center, "household", tmp_path)
     try:
         assert runner.view.state is State.ATTRACT
-        _send(runner, st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted(pin))
+        _send(runner, evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(),
+              evt.PinSubmitted(pin))
         assert runner.view.state is State.MUNICIPALITY
         muni = runner.view.choices[0]
-        _send(runner, st.MunicipalityChosen(muni.key, muni.relation or "residence"),
-              st.CertificateChosen("juminhyo"), st.WhoseChosen("household"),
-              st.OptionsChosen(frozenset({"householder_relationship"})), st.CopiesChosen(2), st.Confirm())
+        _send(runner, evt.MunicipalityChosen(muni.key, muni.relation or "residence"),
+              evt.CertificateChosen("juminhyo"), evt.WhoseChosen("household"),
+              evt.OptionsChosen(frozenset({"householder_relationship"})), evt.CopiesChosen(2), evt.Confirm())
         assert runner.view.state is State.PAYMENT
         fee = runner.view.fee
         assert fee is not None
@@ -184,7 +185,8 @@ def test_household_juminhyo_end_to_end(center: Center, tmp_path: Path) -> None:
 def test_refused_certificates(center: Center, tmp_path: Path, tag: str, key: str) -> None:
     runner, _, pin, _, _, journal = _runner(center, tag, tmp_path)
     try:
-        _send(runner, st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted(pin))
+        _send(runner, evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(),
+              evt.PinSubmitted(pin))
         assert (runner.view.state, runner.view.message_key) == (State.ERROR, key)
     finally:
         runner.stop()
@@ -194,9 +196,10 @@ def test_refused_certificates(center: Center, tmp_path: Path, tag: str, key: str
 def test_moved_out_resident_sees_the_reason_on_the_button(center: Center, tmp_path: Path) -> None:
     runner, _, pin, _, _, journal = _runner(center, "moved-out", tmp_path)
     try:
-        _send(runner, st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted(), st.PinSubmitted(pin))
+        _send(runner, evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(),
+              evt.PinSubmitted(pin))
         muni = runner.view.choices[0]
-        _send(runner, st.MunicipalityChosen(muni.key, muni.relation or "residence"))
+        _send(runner, evt.MunicipalityChosen(muni.key, muni.relation or "residence"))
         juminhyo = next(c for c in runner.view.choices if c.key == "juminhyo")
         assert (juminhyo.available, juminhyo.reason_key) == (False, "reason.moved_out")
     finally:

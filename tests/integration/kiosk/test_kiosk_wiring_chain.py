@@ -25,8 +25,8 @@ from fixtures.pcsc import PcscdHandle, VirtualCardHandle, serve_virtual_card
 from card.virtual.vpcd import Throttle
 from kiosk.config import KioskConfig, parse_config
 from kiosk.flow import State
-from kiosk.flow import states as st
-from kiosk.flow.runner import Runner
+from kiosk.flow import events as evt
+from kiosk.runtime import Runner
 from kiosk.wiring import Wiring, build_wiring
 from printer.emulator import Emulator
 from server_stub.verify import decode_qr, verify_seal
@@ -64,7 +64,7 @@ class Rig:
     center: CenterProcess
     data: CenterData
 
-    def send(self, *events: st.Event) -> None:
+    def send(self, *events: evt.Event) -> None:
         for e in events:
             self.runner.submit(e)
             assert self.runner.wait_idle(30)
@@ -78,14 +78,14 @@ class Rig:
 
     def to_payment(self) -> None:
         self.until(State.ATTRACT)
-        self.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+        self.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
         self.until(State.PIN)  # the card lies on the reader already: read at once
-        self.send(st.PinSubmitted(self.entry["pin"]))
+        self.send(evt.PinSubmitted(self.entry["pin"]))
         self.until(State.MUNICIPALITY)
         muni = next(c for c in self.runner.view.choices if c.key == self.entry["municipality"])
-        self.send(st.MunicipalityChosen(muni.key, muni.relation or "residence"),
-                  st.CertificateChosen("juminhyo"), st.WhoseChosen("self"), st.OptionsChosen(frozenset()),
-                  st.CopiesChosen(1), st.Confirm())
+        self.send(evt.MunicipalityChosen(muni.key, muni.relation or "residence"),
+                  evt.CertificateChosen("juminhyo"), evt.WhoseChosen("self"), evt.OptionsChosen(frozenset()),
+                  evt.CopiesChosen(1), evt.Confirm())
         assert self.runner.view.state is State.PAYMENT, self.runner.view
 
     def seal_status(self, index: int = 0) -> dict[str, Any]:
@@ -185,12 +185,12 @@ def test_juminhyo_printed_with_a_seal_the_center_verifies(pcscd: PcscdHandle, ce
 def test_card_removed_mid_flow_cancels(pcscd: PcscdHandle, center_data: CenterData, tmp_path: Path) -> None:
     with rig(center_data, tmp_path) as r:
         r.until(State.ATTRACT)
-        r.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+        r.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
         r.until(State.PIN)
         r.card.remove()
         r.until(State.ERROR, timeout=10)
         assert r.runner.view.message_key == "error.card_removed"
-        r.send(st.Next())
+        r.send(evt.Next())
         r.until(State.ATTRACT)
         assert r.emulator.printed() == [] and r.runner.devices.cash.status().value == "ok"
 
@@ -200,14 +200,14 @@ def test_card_removed_mid_read_is_card_removed(pcscd: PcscdHandle, center_data: 
     # A slow contactless link (200 ms per APDU): the certificate read takes a few seconds.
     with rig(center_data, tmp_path, throttle=Throttle(kbps=106, latency_ms=200)) as r:
         r.until(State.ATTRACT)
-        r.send(st.Touch(), st.ChooseLanguage("ja"))
-        r.runner.submit(st.Next())
+        r.send(evt.Touch(), evt.ChooseLanguage("ja"))
+        r.runner.submit(evt.Next())
         r.until(State.READING, timeout=10)
         time.sleep(0.5)
         r.card.remove(wait=False)
         r.until(State.ERROR, timeout=20)
         assert r.runner.view.message_key == "error.card_removed", r.runner.view
-        r.send(st.Next())
+        r.send(evt.Next())
         r.until(State.ATTRACT)
 
 
@@ -226,7 +226,7 @@ def test_paper_end_mid_page_voids_refunds_and_goes_out_of_service(pcscd: PcscdHa
         while r.seal_status()["status"] != "voided":
             assert time.monotonic() < deadline, r.seal_status()
             time.sleep(0.2)
-        r.send(st.Next())
+        r.send(evt.Next())
         r.until(State.TAKE_CARD)
         r.card.remove()
         r.until(State.OUT_OF_SERVICE)

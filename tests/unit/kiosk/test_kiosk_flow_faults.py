@@ -7,7 +7,7 @@ from fixtures.kiosk_flow import ALL_STEPS, CERT, TRANSACTION_STATES, Kiosk, driv
 
 from kiosk.flow import IllegalEventError, State
 from kiosk.flow import effects as fx
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 
 
 def _at(step: str) -> Kiosk:
@@ -22,11 +22,11 @@ def _drain_to_idle(k: Kiosk) -> None:
         if k.state in (State.ATTRACT, State.OUT_OF_SERVICE):
             return
         if k.state is State.TAKE_CARD:
-            k.send(st.CardRemoved())
+            k.send(evt.CardRemoved())
         elif k.state is State.THANK_YOU:
             k.wait(5)
         else:
-            k.send(st.Next())
+            k.send(evt.Next())
     raise AssertionError(f"stuck in {k.state}")
 
 
@@ -45,8 +45,8 @@ def _drain_to_idle(k: Kiosk) -> None:
 def test_card_removal_before_payment_cancels(step: str, key: str, refund_effect: fx.Effect | None) -> None:
     k = _at(step)
     if step == "payment":
-        k.send(st.MoneyInserted(100))
-    out = k.send(st.CardRemoved())
+        k.send(evt.MoneyInserted(100))
+    out = k.send(evt.CardRemoved())
     assert k.state is State.ERROR and k.flow.view.message_key == key
     if refund_effect is not None:
         assert refund_effect in out and k.flow.view.refund == 100
@@ -59,38 +59,38 @@ def test_card_removal_before_payment_cancels(step: str, key: str, refund_effect:
 
 def test_card_removal_while_reading_cancels() -> None:
     k = _at("place_card")
-    k.send(st.CardInserted(), st.CardRemoved())
+    k.send(evt.CardInserted(), evt.CardRemoved())
     assert k.state is State.ERROR and k.flow.view.message_key == "error.card_removed"
     # The reader's answer to the abandoned read arrives late: ignored, not an error.
-    assert k.send(st.CardRead(CERT, 3)) == []
+    assert k.send(evt.CardRead(CERT, 3)) == []
     assert k.state is State.ERROR
 
 
 def test_card_removal_while_issuing_voids_and_refunds() -> None:
     k = _at("issuing")
-    out = k.send(st.CardRemoved())
+    out = k.send(evt.CardRemoved())
     assert k.state is State.REFUNDING
     assert out == [fx.JournalOrder("ord-1", "failed"), fx.CompleteOrder("ord-1", "failed", 0), fx.Refund(200)]
-    assert k.send(st.Issued(({"content": {}, "seal": "x"},))) == []  # late: dropped, never printed
-    k.send(st.Refunded(200))
+    assert k.send(evt.Issued(({"content": {}, "seal": "x"},))) == []  # late: dropped, never printed
+    k.send(evt.Refunded(200))
     assert k.state is State.ERROR
     assert (k.flow.view.message_key, k.flow.view.refund) == ("error.card_removed_refunded", 200)
-    k.send(st.Next())
+    k.send(evt.Next())
     assert k.state is State.TAKE_DOCUMENTS  # take the money back (card already gone)
-    k.send(st.Next())
+    k.send(evt.Next())
     assert k.state is State.ATTRACT
     assert not k.of(fx.Print)
 
 
 def test_card_removal_while_printing_aborts_the_job_then_voids_and_refunds() -> None:
     k = _at("printing")
-    k.send(st.PrintProgress(1, 3))
-    out = k.send(st.CardRemoved())
+    k.send(evt.PrintProgress(1, 3))
+    out = k.send(evt.CardRemoved())
     assert out == [fx.AbortPrint()] and k.state is State.PRINTING
     assert k.flow.view.message_key == "printing.aborting"
-    out = k.send(st.PrinterFault("print_aborted", pages_done=1))
+    out = k.send(evt.PrinterFault("print_aborted", pages_done=1))
     assert fx.CompleteOrder("ord-1", "failed", 1) in out and fx.Refund(200) in out
-    k.send(st.Refunded(200))
+    k.send(evt.Refunded(200))
     assert k.flow.view.message_key == "error.card_removed_refunded"
     _drain_to_idle(k)
     assert k.state is State.ATTRACT  # an aborted job is not a printer fault
@@ -99,7 +99,7 @@ def test_card_removal_while_printing_aborts_the_job_then_voids_and_refunds() -> 
 def test_cancel_is_not_offered_after_payment() -> None:
     k = _at("printing")
     assert not k.flow.view.can_cancel
-    assert k.send(st.Cancel()) == []  # a stray tap: ignored
+    assert k.send(evt.Cancel()) == []  # a stray tap: ignored
     assert k.state is State.PRINTING
 
 
@@ -110,25 +110,25 @@ def test_cancel_is_not_offered_after_payment() -> None:
 def test_cancel_before_payment_takes_the_card_and_returns_to_attract(step: str) -> None:
     k = _at(step)
     assert k.flow.view.can_cancel
-    k.send(st.Cancel())
+    k.send(evt.Cancel())
     if step == "place_card":
         assert k.state is State.ATTRACT
     else:
         assert k.state is State.TAKE_CARD and fx.PlaySound("take_card", loop=True) in k.effects
-        k.send(st.CardRemoved())
+        k.send(evt.CardRemoved())
         assert k.state is State.ATTRACT
     assert fx.WipeResident() in k.effects
 
 
 def test_cancel_during_payment_returns_the_money() -> None:
     k = _at("payment")
-    k.send(st.MoneyInserted(100), st.MoneyInserted(50))
-    out = k.send(st.Cancel())
+    k.send(evt.MoneyInserted(100), evt.MoneyInserted(50))
+    out = k.send(evt.Cancel())
     assert out[0] == fx.CancelPayment()
     assert fx.JournalOrder("ord-1", "abandoned", amount=150) in out
-    k.send(st.CardRemoved())
+    k.send(evt.CardRemoved())
     assert k.state is State.TAKE_DOCUMENTS and k.flow.view.refund == 150
-    k.send(st.DocumentsTaken())
+    k.send(evt.DocumentsTaken())
     assert k.state is State.ATTRACT
 
 
@@ -156,7 +156,7 @@ def test_answering_the_warning_keeps_the_transaction() -> None:
     k = _at("municipality")
     k.wait(60)
     assert k.flow.view.warning
-    k.send(st.StillHere())
+    k.send(evt.StillHere())
     assert not k.flow.view.warning and k.flow.view.seconds_left == 60
     k.wait(59)
     assert k.state is State.MUNICIPALITY
@@ -165,7 +165,7 @@ def test_answering_the_warning_keeps_the_transaction() -> None:
 def test_any_input_restarts_the_inactivity_timer() -> None:
     k = _at("pin")
     k.wait(50)
-    k.send(st.PinDigit("1"))
+    k.send(evt.PinDigit("1"))
     k.wait(50)
     assert not k.flow.view.warning
     k.wait(10)
@@ -175,14 +175,14 @@ def test_any_input_restarts_the_inactivity_timer() -> None:
 def test_money_inserted_counts_as_activity() -> None:
     k = _at("payment")
     k.wait(55)
-    k.send(st.MoneyInserted(10))
+    k.send(evt.MoneyInserted(10))
     k.wait(55)
     assert k.state is State.PAYMENT and not k.flow.view.warning
 
 
 def test_inactivity_before_the_card_just_returns_to_attract() -> None:
     k = Kiosk()
-    k.send(st.Touch())
+    k.send(evt.Touch())
     k.wait(60)
     k.wait(20)
     assert k.state is State.ATTRACT
@@ -207,7 +207,7 @@ def test_inactivity_before_the_card_just_returns_to_attract() -> None:
 )
 def test_center_refusal_at_authentication(code: str, key: str, oos: str | None) -> None:
     k = _at("pin")
-    k.send(st.PinSubmitted("1234"), st.PinResult(True, 3), st.CenterError(code, "authenticate"))
+    k.send(evt.PinSubmitted("1234"), evt.PinResult(True, 3), evt.CenterError(code, "authenticate"))
     assert k.state is State.ERROR and k.flow.view.message_key == key
     _drain_to_idle(k)
     expected = State.OUT_OF_SERVICE if oos else State.ATTRACT
@@ -230,7 +230,7 @@ def test_center_refusal_at_authentication(code: str, key: str, oos: str | None) 
 )
 def test_center_refusal_when_ordering(code: str, reason: str | None, key: str) -> None:
     k = _at("confirm")
-    k.send(st.Confirm(), st.CenterError(code, "order", reason))
+    k.send(evt.Confirm(), evt.CenterError(code, "order", reason))
     assert k.state is State.ERROR and k.flow.view.message_key == key
     assert not k.of(fx.StartPayment)
 
@@ -238,24 +238,24 @@ def test_center_refusal_when_ordering(code: str, reason: str | None, key: str) -
 @pytest.mark.parametrize(("code", "oos"), [("session_expired", False), ("center_unreachable", True)])
 def test_center_refusal_when_issuing_voids_and_refunds(code: str, oos: bool) -> None:
     k = _at("issuing")
-    out = k.send(st.CenterError(code, "issue"))
+    out = k.send(evt.CenterError(code, "issue"))
     assert out == [fx.JournalOrder("ord-1", "failed"), fx.CompleteOrder("ord-1", "failed", 0), fx.Refund(200)]
-    k.send(st.Refunded(200), st.Next(), st.CardRemoved(), st.Next())
+    k.send(evt.Refunded(200), evt.Next(), evt.CardRemoved(), evt.Next())
     assert k.state is (State.OUT_OF_SERVICE if oos else State.ATTRACT)
     assert [j.step for j in k.of(fx.JournalOrder)][-2:] == ["failed", "refunded"]
 
 
 def test_center_unreachable_on_complete_puts_the_kiosk_out_of_service_after_the_resident() -> None:
     k = _at("printing")
-    k.send(st.Printed(1), st.CenterError("center_unreachable", "complete"))
+    k.send(evt.Printed(1), evt.CenterError("center_unreachable", "complete"))
     assert k.state is State.TAKE_CARD  # the resident still gets card and certificate
-    k.send(st.CardRemoved(), st.DocumentsTaken())
+    k.send(evt.CardRemoved(), evt.DocumentsTaken())
     assert k.state is State.THANK_YOU
     k.wait(5)
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.center"
-    k.send(st.Touch())
+    k.send(evt.Touch())
     assert k.state is State.OUT_OF_SERVICE
-    k.send(st.DevicesReady())
+    k.send(evt.DevicesReady())
     assert k.state is State.ATTRACT
 
 
@@ -265,20 +265,20 @@ def test_center_unreachable_on_complete_puts_the_kiosk_out_of_service_after_the_
 @pytest.mark.parametrize("code", ["printer_paper_end", "printer_cover_open", "printer_offline"])
 def test_printer_fault_after_payment_voids_refunds_and_stops_the_kiosk(code: str) -> None:
     k = _at("printing")
-    k.send(st.PrintProgress(1, 2))
-    out = k.send(st.PrinterFault(code, pages_done=1))
+    k.send(evt.PrintProgress(1, 2))
+    out = k.send(evt.PrinterFault(code, pages_done=1))
     assert k.state is State.REFUNDING
     assert out == [fx.JournalOrder("ord-1", "failed", pages=1), fx.CompleteOrder("ord-1", "failed", 1),
                    fx.Refund(200)]
-    k.send(st.Refunded(200))
+    k.send(evt.Refunded(200))
     assert k.state is State.ERROR
     v = k.flow.view
     assert (v.message_key, v.refund) == ("error.printer_fault", 200)
-    k.send(st.Next())
+    k.send(evt.Next())
     assert k.state is State.TAKE_CARD
-    k.send(st.CardRemoved())
+    k.send(evt.CardRemoved())
     assert k.state is State.TAKE_DOCUMENTS and k.flow.view.refund == 200
-    k.send(st.DocumentsTaken())
+    k.send(evt.DocumentsTaken())
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.printer"
     assert k.flow.context.order_id is None
 
@@ -286,7 +286,7 @@ def test_printer_fault_after_payment_voids_refunds_and_stops_the_kiosk(code: str
 def test_printer_watchdog_aborts_and_refunds() -> None:
     k = _at("printing")
     k.wait(179)
-    k.send(st.PrintProgress(1, 2))
+    k.send(evt.PrintProgress(1, 2))
     k.wait(179)
     assert k.state is State.PRINTING  # progress restarted the watchdog
     out = k.wait(1)
@@ -296,7 +296,7 @@ def test_printer_watchdog_aborts_and_refunds() -> None:
 
 def test_refund_failure_asks_for_staff_and_stops() -> None:
     k = _at("printing")
-    k.send(st.PrinterFault("printer_paper_end"), st.PaymentFault("payment_jam", held=200))
+    k.send(evt.PrinterFault("printer_paper_end"), evt.PaymentFault("payment_jam", held=200))
     assert k.state is State.ERROR and k.flow.view.message_key == "error.refund_failed"
     _drain_to_idle(k)
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.refund_failed"
@@ -304,10 +304,10 @@ def test_refund_failure_asks_for_staff_and_stops() -> None:
 
 def test_payment_device_fault_with_money_held_refunds_it() -> None:
     k = _at("payment")
-    k.send(st.MoneyInserted(100))
-    out = k.send(st.PaymentFault("payment_jam", held=100))
+    k.send(evt.MoneyInserted(100))
+    out = k.send(evt.PaymentFault("payment_jam", held=100))
     assert out == [fx.Refund(100)] and k.state is State.REFUNDING
-    k.send(st.Refunded(100))
+    k.send(evt.Refunded(100))
     assert k.flow.view.message_key == "error.payment_fault"
     _drain_to_idle(k)
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.payment"
@@ -317,7 +317,7 @@ def test_payment_device_fault_with_money_held_refunds_it() -> None:
                                            ("card_unsupported", "error.card_unsupported")])
 def test_card_faults_explain_and_do_not_stop_the_kiosk(code: str, key: str) -> None:
     k = _at("place_card")
-    k.send(st.CardInserted(), st.DeviceFault("card", code))
+    k.send(evt.CardInserted(), evt.DeviceFault("card", code))
     assert k.state is State.ERROR and k.flow.view.message_key == key
     _drain_to_idle(k)
     assert k.state is State.ATTRACT
@@ -325,14 +325,14 @@ def test_card_faults_explain_and_do_not_stop_the_kiosk(code: str, key: str) -> N
 
 def test_reader_watchdog() -> None:
     k = _at("place_card")
-    k.send(st.CardInserted())
+    k.send(evt.CardInserted())
     k.wait(20)
     assert k.state is State.ERROR and k.flow.view.message_key == "error.card_unreadable"
 
 
 def test_center_watchdog_while_authenticating_stops_the_kiosk() -> None:
     k = _at("pin")
-    k.send(st.PinSubmitted("1234"))
+    k.send(evt.PinSubmitted("1234"))
     k.wait(45)
     assert k.state is State.ERROR and k.flow.view.message_key == "error.center_unreachable"
     _drain_to_idle(k)
@@ -341,21 +341,21 @@ def test_center_watchdog_while_authenticating_stops_the_kiosk() -> None:
 
 def test_idle_device_fault_puts_the_kiosk_out_of_service_at_once() -> None:
     k = Kiosk()
-    k.send(st.DeviceFault("printer", "printer_paper_end"))
+    k.send(evt.DeviceFault("printer", "printer_paper_end"))
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.printer"
 
 
 def test_device_fault_during_a_transaction_waits_for_its_end() -> None:
     k = _at("municipality")
-    k.send(st.DeviceFault("printer", "printer_cover_open"))
+    k.send(evt.DeviceFault("printer", "printer_cover_open"))
     assert k.state is State.MUNICIPALITY
-    k.send(st.Cancel(), st.CardRemoved())
+    k.send(evt.Cancel(), evt.CardRemoved())
     assert k.state is State.OUT_OF_SERVICE
 
 
 def test_error_screen_continues_by_itself() -> None:
     k = _at("pin")
-    k.send(st.CardRemoved())
+    k.send(evt.CardRemoved())
     k.wait(30)
     assert k.state is State.ATTRACT
 
@@ -366,13 +366,13 @@ def test_error_screen_continues_by_itself() -> None:
 @pytest.mark.parametrize(
     ("step", "event"),
     [
-        ("pin", st.Issued(())),
-        ("municipality", st.PrintProgress(1, 1)),
-        ("place_card", st.OrderCreated("x", 1)),
-        ("printing", st.CardRead(CERT, 3)),
+        ("pin", evt.Issued(())),
+        ("municipality", evt.PrintProgress(1, 1)),
+        ("place_card", evt.OrderCreated("x", 1)),
+        ("printing", evt.CardRead(CERT, 3)),
     ],
 )
-def test_unexpected_device_events_raise_and_change_nothing(step: str, event: st.Event) -> None:
+def test_unexpected_device_events_raise_and_change_nothing(step: str, event: evt.Event) -> None:
     k = _at(step)
     state, ctx = k.state, k.flow.context
     with pytest.raises(IllegalEventError) as info:
@@ -385,8 +385,8 @@ def test_unexpected_device_events_raise_and_change_nothing(step: str, event: st.
 def test_stray_taps_are_ignored(step: str) -> None:
     k = _at(step)
     state = k.state
-    for tap in (st.Touch(), st.Confirm(), st.DocumentsTaken(), st.ChooseLanguage("en")):
-        if state is State.CONFIRM and isinstance(tap, st.Confirm):
+    for tap in (evt.Touch(), evt.Confirm(), evt.DocumentsTaken(), evt.ChooseLanguage("en")):
+        if state is State.CONFIRM and isinstance(tap, evt.Confirm):
             continue
         assert k.send(tap) == [] or state is State.CONFIRM
     assert k.state is state
@@ -395,10 +395,10 @@ def test_stray_taps_are_ignored(step: str) -> None:
 def test_stale_generation_results_are_dropped() -> None:
     k = _at("pin")
     gen = k.flow.generation
-    k.send(st.Cancel(), st.CardRemoved())
+    k.send(evt.Cancel(), evt.CardRemoved())
     assert k.flow.generation == gen + 1
-    k.send(st.Touch())
-    assert k.flow.submit(st.PinResult(True, 3), generation=gen) == []
+    k.send(evt.Touch())
+    assert k.flow.submit(evt.PinResult(True, 3), generation=gen) == []
     assert k.state is State.LANGUAGE
 
 
@@ -407,28 +407,28 @@ def test_stale_generation_results_are_dropped() -> None:
 
 def test_service_menu_from_out_of_service_and_back() -> None:
     k = Kiosk()
-    k.send(st.DeviceFault("payment", "payment_offline"))
-    k.send(st.ServiceRequested())
+    k.send(evt.DeviceFault("payment", "payment_offline"))
+    k.send(evt.ServiceRequested())
     assert k.state is State.SERVICE_LOGIN
-    k.send(st.StaffPinSubmitted(ok=False))
+    k.send(evt.StaffPinSubmitted(ok=False))
     assert k.state is State.SERVICE_LOGIN and k.flow.view.message_key == "service.pin_wrong"
-    k.send(st.Cancel())
+    k.send(evt.Cancel())
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.payment"
-    k.send(st.ServiceRequested(), st.StaffPinSubmitted(ok=True))
+    k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(ok=True))
     assert k.state is State.SERVICE_MENU
-    k.send(st.ServiceExit(in_service=True))
+    k.send(evt.ServiceExit(in_service=True))
     assert k.state is State.ATTRACT
 
 
 def test_staff_can_take_the_kiosk_out_of_service() -> None:
     k = Kiosk()
-    k.send(st.ServiceRequested(), st.StaffPinSubmitted(ok=True), st.ServiceExit(in_service=False))
+    k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(ok=True), evt.ServiceExit(in_service=False))
     assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.staff"
 
 
 def test_service_menu_is_not_reachable_during_a_transaction() -> None:
     k = _at("municipality")
-    assert k.send(st.ServiceRequested()) == []
+    assert k.send(evt.ServiceRequested()) == []
     assert k.state is State.MUNICIPALITY
 
 
@@ -444,7 +444,8 @@ def test_nothing_available_says_why_at_once(reasons: list[str], key: str) -> Non
             "services": [{"certificate": c, "available": False, "reason": r, "fee": 200}
                          for c, r in zip(("juminhyo", "inkan"), reasons, strict=True)]}]
     k = _at("pin")
-    k.send(st.PinSubmitted("1234"), st.PinResult(True, 3), st.Authenticated("s", parse_municipalities(raw)))
+    k.send(evt.PinSubmitted("1234"), evt.PinResult(True, 3),
+           evt.Authenticated("s", parse_municipalities(raw)))
     assert k.state is State.ERROR and k.flow.view.message_key == key
     assert k.flow.context.session_id is None
 
@@ -458,7 +459,7 @@ _UNPAID = {State.READING, State.PIN, State.AUTHENTICATING, State.MUNICIPALITY, S
 @pytest.mark.parametrize("state", TRANSACTION_STATES, ids=lambda s: s.name)
 def test_card_removal_at_every_step(state: State) -> None:
     k = drive(state)
-    out = k.send(st.CardRemoved())
+    out = k.send(evt.CardRemoved())
     assert k.flow.context.card_present is False
     if state is State.PLACE_CARD:
         assert k.state is State.PLACE_CARD and out == []  # nothing to cancel: still waiting for a card
@@ -482,9 +483,9 @@ def test_card_removal_at_every_step(state: State) -> None:
 def _settle(k: Kiosk) -> None:
     """Let every pending device answer arrive, then acknowledge the screens."""
     if k.state is State.PRINTING:
-        k.send(st.PrinterFault("print_aborted", 0))
+        k.send(evt.PrinterFault("print_aborted", 0))
     if k.state is State.REFUNDING:
-        k.send(st.Refunded(200))
+        k.send(evt.Refunded(200))
     _drain_to_idle(k)
 
 
@@ -493,7 +494,7 @@ def test_cancel_at_every_step(state: State) -> None:
     k = drive(state)
     can_cancel = k.flow.view.can_cancel
     assert can_cancel is (state not in (State.ISSUING, State.PRINTING, State.REFUNDING))
-    out = k.send(st.Cancel())
+    out = k.send(evt.Cancel())
     if not can_cancel:
         assert out == [] and k.state is state
         return
@@ -525,11 +526,11 @@ def test_a_card_left_on_the_reader_keeps_nothing_of_the_resident(step: str) -> N
     names are dropped on entering it."""
     k = _at(step)
     if step == "pin":
-        k.send(st.PinDigit("1"), st.PinDigit("2"))
+        k.send(evt.PinDigit("1"), evt.PinDigit("2"))
     before = k.flow.context
     # Something of the resident is held before: the certificate (until authenticated) or the session.
     assert before.certificate is not None or before.session_id is not None
-    k.send(st.Cancel())
+    k.send(evt.Cancel())
     assert k.state is State.TAKE_CARD
     ctx = k.flow.context
     held = (ctx.pin, ctx.certificate, ctx.session_id, ctx.municipalities, ctx.members)

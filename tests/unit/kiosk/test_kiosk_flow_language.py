@@ -8,7 +8,7 @@ from fixtures.kiosk_flow import TIMEOUTS, drive
 
 from kiosk.flow import FlowSettings, InvalidChoiceError, State
 from kiosk.flow import effects as fx
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 
 RESIDENT_STATES = [State.PLACE_CARD, State.READING, State.PIN, State.AUTHENTICATING,
                    State.MUNICIPALITY, State.CERTIFICATE, State.WHOSE, State.MEMBERS, State.ITEMS,
@@ -21,7 +21,7 @@ def test_language_switch_stays_on_the_screen(state: State) -> None:
     k = drive(state)
     before = k.flow.view
     assert before.language == "ja"
-    effects = k.send(st.ChooseLanguage("en"))
+    effects = k.send(evt.ChooseLanguage("en"))
     after = k.flow.view
     assert k.state is state and after.language == "en"
     assert not any(isinstance(e, fx.WipeResident | fx.ReadCard | fx.CreateOrder) for e in effects)
@@ -32,7 +32,7 @@ def test_language_switch_stays_on_the_screen(state: State) -> None:
 def test_the_watchdog_keeps_running_across_a_language_switch() -> None:
     k = drive(State.READING)
     k.wait(TIMEOUTS.card_read - 5)
-    k.send(st.ChooseLanguage("en"))
+    k.send(evt.ChooseLanguage("en"))
     k.wait(6)  # card_read seconds after entering READING, not after the tap
     assert k.state is State.ERROR and k.flow.view.language == "en"
 
@@ -40,18 +40,18 @@ def test_the_watchdog_keeps_running_across_a_language_switch() -> None:
 def test_a_switch_restarts_the_inactivity_timer_like_any_tap() -> None:
     k = drive(State.CERTIFICATE)
     k.wait(TIMEOUTS.idle_warn - 1)
-    k.send(st.ChooseLanguage("en"))
+    k.send(evt.ChooseLanguage("en"))
     k.wait(2)
     assert k.state is State.CERTIFICATE and not k.flow.view.warning
 
 
 def test_the_choice_lasts_until_the_transaction_ends() -> None:
     k = drive(State.MUNICIPALITY)
-    k.send(st.ChooseLanguage("en"), st.MunicipalityChosen("139991", "residence"))
+    k.send(evt.ChooseLanguage("en"), evt.MunicipalityChosen("139991", "residence"))
     assert (k.state, k.flow.view.language) == (State.CERTIFICATE, "en")
-    k.send(st.Cancel())
+    k.send(evt.Cancel())
     assert k.state is State.TAKE_CARD and k.flow.view.language == "en"  # still this resident's
-    k.send(st.CardRemoved())
+    k.send(evt.CardRemoved())
     k.wait(TIMEOUTS.thank_you + TIMEOUTS.take_documents + 1)
     assert k.state is State.ATTRACT and k.flow.view.language == "ja"
 
@@ -59,7 +59,7 @@ def test_the_choice_lasts_until_the_transaction_ends() -> None:
 def test_a_language_not_offered_is_refused_and_changes_nothing() -> None:
     k = drive(State.PIN)
     with pytest.raises(InvalidChoiceError):
-        k.send(st.ChooseLanguage("xx"))
+        k.send(evt.ChooseLanguage("xx"))
     assert (k.state, k.flow.view.language) == (State.PIN, "ja")
 
 
@@ -67,7 +67,7 @@ def test_no_effect_outside_a_transaction() -> None:
     from fixtures.kiosk_flow import Kiosk
 
     k = Kiosk()
-    assert k.send(st.ChooseLanguage("en")) == [] and k.state is State.ATTRACT
+    assert k.send(evt.ChooseLanguage("en")) == [] and k.state is State.ATTRACT
     assert k.flow.view.language == "ja"
 
 
@@ -75,9 +75,9 @@ def test_six_languages() -> None:
     from fixtures.kiosk_flow import Kiosk
 
     k = Kiosk(settings=FlowSettings(languages=("ja", "en", "zh", "ko", "pt", "vi"), timeouts=TIMEOUTS))
-    k.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+    k.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
     for code in ("vi", "pt", "ko", "zh", "en", "ja"):
-        k.send(st.ChooseLanguage(code))
+        k.send(evt.ChooseLanguage(code))
         assert k.flow.view.language == code and k.state is State.PLACE_CARD
 
 
@@ -89,9 +89,9 @@ def test_confirm_view_repeats_whose_members_and_items() -> None:
 
     k = Kiosk()
     k.to_municipality()
-    k.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-           st.WhoseChosen("members"), st.MembersChosen(frozenset({"m2"})),
-           st.OptionsChosen(frozenset({"honseki"})), st.CopiesChosen(1))
+    k.send(evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("juminhyo"),
+           evt.WhoseChosen("members"), evt.MembersChosen(frozenset({"m2"})),
+           evt.OptionsChosen(frozenset({"honseki"})), evt.CopiesChosen(1))
     v = k.flow.view
     assert v.state is State.CONFIRM
     assert (v.whose, v.members, v.items) == ("whose.juminhyo.members", ("見本　花子",), ("item.honseki",))
@@ -102,8 +102,8 @@ def test_confirm_view_without_choices_has_no_whose_or_items() -> None:
 
     k = Kiosk()
     k.to_municipality()
-    k.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("kazei"),
-           st.TaxYearChosen(2025), st.CopiesChosen(1))
+    k.send(evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("kazei"),
+           evt.TaxYearChosen(2025), evt.CopiesChosen(1))
     v = k.flow.view
     assert v.state is State.CONFIRM and v.tax_year == 2025
     assert (v.whose, v.members, v.items) == (None, (), None)
@@ -114,8 +114,8 @@ def test_items_none_chosen_is_an_empty_tuple_not_none() -> None:
 
     k = Kiosk()
     k.to_municipality()
-    k.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-           st.WhoseChosen("self"), st.OptionsChosen(frozenset()), st.CopiesChosen(1))
+    k.send(evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("juminhyo"),
+           evt.WhoseChosen("self"), evt.OptionsChosen(frozenset()), evt.CopiesChosen(1))
     assert k.flow.view.items == () and k.flow.view.whose == "whose.juminhyo.self"
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as hs
 
 from kiosk.flow import Context, FlowUsageError, State
 from kiosk.flow import effects as fx
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow.codes import CENTER_ERRORS, DEVICE_FAULTS, OUT_OF_SERVICE_KEYS, REASONS
 from kiosk.flow.context import RESIDENT_FIELDS
 from kiosk.flow.machine import TABLE
@@ -63,16 +63,16 @@ def test_text_formats_and_falls_back_to_english() -> None:
 def test_no_personal_data_in_reprs() -> None:
     secrets = ("1234", "見本　太郎", "見本　花子", "sess-1", "synthetic-der")
     objects: list[object] = [
-        st.PinDigit("1"), st.PinSubmitted("1234"), fx.VerifyPin("1234"), st.CardRead(CERT, 3),
-        fx.Authenticate(CERT), st.Authenticated("sess-1", municipalities()),
-        st.Issued(({"content": {"name": "見本　太郎"}, "seal": "x"},)),
+        evt.PinDigit("1"), evt.PinSubmitted("1234"), fx.VerifyPin("1234"), evt.CardRead(CERT, 3),
+        fx.Authenticate(CERT), evt.Authenticated("sess-1", municipalities()),
+        evt.Issued(({"content": {"name": "見本　太郎"}, "seal": "x"},)),
         fx.Print("o", ({"content": {"name": "見本　太郎"}, "seal": "x"},)),
         fx.CreateOrder("sess-1", "139991", "juminhyo", {"members": ["見本　太郎"]}, 1),
     ]
     k = Kiosk()
     k.to_municipality()
-    k.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-           st.WhoseChosen("members"))
+    k.send(evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("juminhyo"),
+           evt.WhoseChosen("members"))
     objects += [k.flow.context, k.flow.context.service, k.flow.view]
     for obj in objects:
         r = repr(obj)
@@ -88,27 +88,27 @@ def test_every_state_has_a_way_out() -> None:
 # --- property: random event storms -----------------------------------------------------------------
 
 EVENTS = [
-    st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.Back(), st.Cancel(), st.StillHere(),
-    st.CardInserted(), st.CardRemoved(), st.CardRead(CERT, 3), st.CardRead(CERT, 0),
-    st.PinSubmitted("1234"), st.PinResult(True, 3), st.PinResult(False, 1), st.PinResult(False, 0),
-    st.Authenticated("sess-1", municipalities()),
-    st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-    st.CertificateChosen("inkan"), st.WhoseChosen("household"), st.OptionsChosen(frozenset()),
-    st.CopiesChosen(1), st.Confirm(), st.OrderCreated("ord-p", 200), st.MoneyInserted(100),
-    st.PaymentComplete(200, 0), st.PaymentFault("payment_jam", 100),
-    st.Issued(({"content": {}, "seal": "s"},)),
-    st.PrintProgress(1, 1), st.Printed(1), st.PrinterFault("printer_paper_end", 0),
-    st.PrinterFault("print_aborted", 0), st.Refunded(200), st.CenterError("center_unreachable", "x"),
-    st.CenterError("not_available", "x"), st.DeviceFault("card", "card_unreadable"), st.DocumentsTaken(),
-    st.DevicesReady(), st.ServiceRequested(), st.StaffPinSubmitted(True), st.ServiceExit(True),
-    st.Timeout("warn"), st.Timeout("idle"), st.Timeout("watchdog"), st.Timeout("message"),
+    evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.Back(), evt.Cancel(), evt.StillHere(),
+    evt.CardInserted(), evt.CardRemoved(), evt.CardRead(CERT, 3), evt.CardRead(CERT, 0),
+    evt.PinSubmitted("1234"), evt.PinResult(True, 3), evt.PinResult(False, 1), evt.PinResult(False, 0),
+    evt.Authenticated("sess-1", municipalities()),
+    evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("juminhyo"),
+    evt.CertificateChosen("inkan"), evt.WhoseChosen("household"), evt.OptionsChosen(frozenset()),
+    evt.CopiesChosen(1), evt.Confirm(), evt.OrderCreated("ord-p", 200), evt.MoneyInserted(100),
+    evt.PaymentComplete(200, 0), evt.PaymentFault("payment_jam", 100),
+    evt.Issued(({"content": {}, "seal": "s"},)),
+    evt.PrintProgress(1, 1), evt.Printed(1), evt.PrinterFault("printer_paper_end", 0),
+    evt.PrinterFault("print_aborted", 0), evt.Refunded(200), evt.CenterError("center_unreachable", "x"),
+    evt.CenterError("not_available", "x"), evt.DeviceFault("card", "card_unreadable"), evt.DocumentsTaken(),
+    evt.DevicesReady(), evt.ServiceRequested(), evt.StaffPinSubmitted(True), evt.ServiceExit(True),
+    evt.Timeout("warn"), evt.Timeout("idle"), evt.Timeout("watchdog"), evt.Timeout("message"),
 ]
 
 
 # Events that move a transaction on, drawn more often so that random runs reach the end.
-PROGRESS = [st.Next(), st.CardRemoved(), st.Refunded(200), st.Printed(1), st.DocumentsTaken(),
-            st.PaymentComplete(200, 0), st.Issued(({"content": {}, "seal": "s"},)),
-            st.CenterError("not_available", "issue"), st.PrinterFault("printer_paper_end", 0)]
+PROGRESS = [evt.Next(), evt.CardRemoved(), evt.Refunded(200), evt.Printed(1), evt.DocumentsTaken(),
+            evt.PaymentComplete(200, 0), evt.Issued(({"content": {}, "seal": "s"},)),
+            evt.CenterError("not_available", "issue"), evt.PrinterFault("printer_paper_end", 0)]
 
 
 def _money_is_settled(k: Kiosk) -> bool:
@@ -124,7 +124,7 @@ def _money_is_settled(k: Kiosk) -> bool:
        events=hs.lists(hs.one_of(hs.sampled_from(PROGRESS), hs.sampled_from(EVENTS), hs.integers(1, 300)),
                        max_size=60))
 def test_random_event_sequences_never_lose_money_or_keep_resident_data(
-    start: State, events: list[st.Event | int]
+    start: State, events: list[evt.Event | int]
 ) -> None:
     """From any step of a transaction, events in any order mixed with clock jumps of 1-300 s (ticks
     fire the real timers): money is never left unsettled, and back at idle nothing of the resident
@@ -149,8 +149,8 @@ def test_random_event_sequences_never_lose_money_or_keep_resident_data(
 def test_docs_name_every_state_event_effect_and_message_key() -> None:
     doc = (FLOW_DIR.parents[1] / "docs" / "kiosk-flow.md").read_text(encoding="utf-8")
     names = [s.name for s in State]
-    names += [n for n in st.__all__
-              if isinstance(getattr(st, n), type) and issubclass(getattr(st, n), st.Event) and n != "Event"]
+    classes = {n: getattr(evt, n) for n in evt.__all__ if n != "Event"}
+    names += [n for n, c in classes.items() if isinstance(c, type) and issubclass(c, evt.Event)]
     names += [n for n in fx.__all__ if n != "Effect"]
     names += [f"`{k}`" for k in MESSAGES]
     missing = [n for n in names if n not in doc]

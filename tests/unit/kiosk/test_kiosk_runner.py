@@ -13,10 +13,10 @@ from fixtures.kiosk_fakes import FakeCard, FakePrinter, FakeReceipt, MiniCenter
 
 from kiosk.devices import DeviceStatus
 from kiosk.flow import Flow, FlowSettings, State
-from kiosk.flow import states as st
-from kiosk.flow.runner import DeviceSet, Runner
+from kiosk.flow import events as evt
 from kiosk.journal import Journal
 from kiosk.payment import SimulatedCashDevice
+from kiosk.runtime import DeviceSet, Runner
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Rig:
     receipt: FakeReceipt
     sounds: list[tuple[str | None, bool]]
 
-    def send(self, *events: st.Event) -> None:
+    def send(self, *events: evt.Event) -> None:
         for e in events:
             self.runner.submit(e)
         assert self.runner.wait_idle(10)
@@ -47,20 +47,20 @@ class Rig:
 
     def place_card(self) -> None:
         self.card.present_now = True
-        self.send(st.CardInserted())
+        self.send(evt.CardInserted())
 
     def remove_card(self) -> None:
         self.card.present_now = False
-        self.send(st.CardRemoved())
+        self.send(evt.CardRemoved())
 
     def to_payment(self) -> None:
-        self.send(st.Touch(), st.ChooseLanguage("ja"), st.Next())
+        self.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
         self.place_card()
         assert self.state is State.PIN
-        self.send(*(st.PinDigit(d) for d in "1234"), st.PinSubmitted())
+        self.send(*(evt.PinDigit(d) for d in "1234"), evt.PinSubmitted())
         assert self.state is State.MUNICIPALITY, self.runner.view
-        self.send(st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("juminhyo"),
-                  st.WhoseChosen("self"), st.OptionsChosen(frozenset()), st.CopiesChosen(2), st.Confirm())
+        self.send(evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("juminhyo"),
+                  evt.WhoseChosen("self"), evt.OptionsChosen(frozenset()), evt.CopiesChosen(2), evt.Confirm())
         assert self.state is State.PAYMENT and self.runner.view.fee == 400
 
 
@@ -120,7 +120,7 @@ def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
     assert rig.receipt.data[-1].issued_at.utcoffset() is not None  # an instant, printed in JST
     rig.remove_card()
     assert rig.state is State.TAKE_DOCUMENTS
-    rig.send(st.DocumentsTaken())
+    rig.send(evt.DocumentsTaken())
     assert rig.state is State.THANK_YOU
     assert rig.card.log[-1] == "release"
     assert rig.runner.flow.context.session_id is None
@@ -128,11 +128,11 @@ def test_a_whole_transaction(rig_factory: Callable[..., Rig]) -> None:
 
 def test_wrong_pin_then_right_pin(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory()
-    rig.send(st.Touch(), st.ChooseLanguage("en"), st.Next())
+    rig.send(evt.Touch(), evt.ChooseLanguage("en"), evt.Next())
     rig.place_card()
-    rig.send(st.PinSubmitted("9999"))
+    rig.send(evt.PinSubmitted("9999"))
     assert rig.state is State.PIN and rig.runner.view.tries_left == 2
-    rig.send(st.PinSubmitted("1234"))
+    rig.send(evt.PinSubmitted("1234"))
     assert rig.state is State.MUNICIPALITY and rig.card.log == ["read", "sign"]
 
 
@@ -145,9 +145,9 @@ def test_printer_fault_refunds_through_the_cash_device_and_stops(rig_factory: Ca
     assert (view.message_key, view.refund) == ("error.printer_fault", 400)
     assert sum(rig.cash.returned) == 100 + 400  # change, then the refund
     assert rig.center.completes == [("o-1", "failed", 1)]
-    rig.send(st.Next())
+    rig.send(evt.Next())
     rig.remove_card()
-    rig.send(st.DocumentsTaken())
+    rig.send(evt.DocumentsTaken())
     assert rig.state is State.OUT_OF_SERVICE and rig.runner.view.message_key == "oos.printer"
     rec = rig.journal.get("o-1")
     assert rec is not None and rec.outcome == "refunded" and rec.refunded == 400
@@ -158,7 +158,7 @@ def test_cancel_while_paying_gives_the_coins_back(rig_factory: Callable[..., Rig
     rig.to_payment()
     rig.cash.insert(100)
     rig.until(lambda: rig.runner.view.inserted == 100)
-    rig.send(st.Cancel())
+    rig.send(evt.Cancel())
     rig.until(lambda: rig.cash.returned == [100])
     assert rig.state is State.TAKE_CARD
     rig.remove_card()
@@ -175,7 +175,7 @@ def test_card_removed_while_printing_aborts_the_job(rig_factory: Callable[..., R
     rig.cash.insert(500)
     rig.until(lambda: rig.state is State.PRINTING)
     rig.card.present_now = False
-    rig.runner.submit(st.CardRemoved())
+    rig.runner.submit(evt.CardRemoved())
     rig.until(lambda: rig.runner.view.message_key == "printing.aborting")
     gate.set()
     rig.until(lambda: rig.state is State.ERROR)
@@ -212,9 +212,9 @@ def test_restart_resolves_an_order_cut_by_a_power_failure(
 
 def test_invalid_ui_input_is_refused_without_stopping_the_loop(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory()
-    rig.send(st.Touch(), st.ChooseLanguage("xx"))
+    rig.send(evt.Touch(), evt.ChooseLanguage("xx"))
     assert rig.state is State.LANGUAGE
-    rig.send(st.ChooseLanguage("ja"))
+    rig.send(evt.ChooseLanguage("ja"))
     assert rig.state is State.NOTICE
 
 
@@ -236,9 +236,9 @@ def test_ticker_and_card_watch_drive_the_flow_by_themselves(tmp_path: Path) -> N
                 time.sleep(0.01)
 
         until(lambda: runner.view.state is State.ATTRACT)
-        runner.submit(st.Touch())
-        runner.submit(st.ChooseLanguage("ja"))
-        runner.submit(st.Next())
+        runner.submit(evt.Touch())
+        runner.submit(evt.ChooseLanguage("ja"))
+        runner.submit(evt.Next())
         until(lambda: runner.view.state is State.PLACE_CARD)
         card.present_now = True
         until(lambda: runner.view.state is State.PIN)

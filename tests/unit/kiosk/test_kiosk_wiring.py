@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from card import errors as ce
-from kiosk.adapters.card import card_code
-from kiosk.adapters.printing import printer_code
+from kiosk.adapters.card import card_fault
+from kiosk.adapters.printing import printer_fault
 from kiosk.config import ConfigError, FileTransport, PrinterConfig, SerialTransport, TcpTransport, load_config
 from kiosk.flow.codes import DEVICE_FAULTS as ERROR_KEYS
 from kiosk.wiring import build_wiring, transport_opener, transport_spec
@@ -58,7 +58,7 @@ def test_a_file_transport_is_a_capture_for_escpos_and_a_pdf_for_page_printers(tm
     (ce.CardTimeoutError("slow"), "card_unreadable"),
 ])
 def test_card_errors_map_to_the_flows_codes(error: ce.CardError, code: str) -> None:
-    assert card_code(error) == code and code in ERROR_KEYS
+    assert card_fault(error) == code and code in ERROR_KEYS
 
 
 @pytest.mark.parametrize(("error", "code"), [
@@ -73,7 +73,7 @@ def test_card_errors_map_to_the_flows_codes(error: ce.CardError, code: str) -> N
     (pe.TransportConnectError("refused"), "printer_offline"),
 ])
 def test_printer_errors_map_to_the_flows_codes(error: pe.PrinterError, code: str) -> None:
-    assert printer_code(error) == code and code in ERROR_KEYS
+    assert printer_fault(error) == code and code in ERROR_KEYS
 
 
 def test_build_wiring_names_a_missing_center_data_dir(tmp_path: Path) -> None:

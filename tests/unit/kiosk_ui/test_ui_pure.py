@@ -13,12 +13,12 @@ from hypothesis import strategies as st_
 
 from kiosk.config import UiConfig
 from kiosk.flow import Flow, FlowSettings, State
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
+from kiosk.simulated_devices import SimulatedDevices
 from kiosk.ui.chime import CHIMES, write_all
 from kiosk.ui.i18n import LANGUAGES, Translator, format_yen, source_messages
 from kiosk.ui.port import LocalPort
 from kiosk.ui.settings import UISettings
-from kiosk.ui.simulated import SimulatedDevices
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -82,9 +82,10 @@ def test_local_port_runs_the_flow_with_the_simulated_devices() -> None:
     port = _port(auto_pay=True, auto_print=True)
     seen: list[State] = []
     port.subscribe(lambda v: seen.append(v.state))
-    for e in (st.Touch(), st.ChooseLanguage("en"), st.Next(), st.CardInserted(), st.PinSubmitted("1234"),
-              st.MunicipalityChosen("139991", "residence"), st.CertificateChosen("inkan"), st.CopiesChosen(1),
-              st.Confirm()):
+    for e in (evt.Touch(), evt.ChooseLanguage("en"), evt.Next(), evt.CardInserted(), evt.PinSubmitted("1234"),
+              evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("inkan"),
+                                     evt.CopiesChosen(1),
+              evt.Confirm()):
         port.submit(e)
     assert seen[:4] == [State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.PIN]
     assert port.flow.state is State.TAKE_CARD
@@ -93,29 +94,29 @@ def test_local_port_runs_the_flow_with_the_simulated_devices() -> None:
 
 def test_language_can_change_on_any_screen_until_the_transaction_ends() -> None:
     port = _port()
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next()):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next()):
         port.submit(e)
     assert port.flow.state is State.PLACE_CARD and port.view.language == "ja"
-    port.submit(st.ChooseLanguage("vi"))
+    port.submit(evt.ChooseLanguage("vi"))
     assert port.flow.state is State.PLACE_CARD and port.view.language == "vi"
-    port.submit(st.Cancel())
+    port.submit(evt.Cancel())
     assert port.flow.state is State.ATTRACT and port.view.language == "ja"
 
 
 def test_a_stray_event_is_dropped_not_raised() -> None:
     port = _port()
-    port.submit(st.Printed(1))  # illegal in ATTRACT: logged, state unchanged
+    port.submit(evt.Printed(1))  # illegal in ATTRACT: logged, state unchanged
     assert port.flow.state is State.ATTRACT
 
 
 def test_wrong_pins_count_down_on_the_simulated_card() -> None:
     port = _port()
-    for e in (st.Touch(), st.ChooseLanguage("ja"), st.Next(), st.CardInserted()):
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted()):
         port.submit(e)
     for tries in (2, 1):
-        port.submit(st.PinSubmitted("0000"))
+        port.submit(evt.PinSubmitted("0000"))
         assert port.view.state is State.PIN and port.view.tries_left == tries
-    port.submit(st.PinSubmitted("0000"))
+    port.submit(evt.PinSubmitted("0000"))
     assert port.flow.state is State.PIN_LOCKED
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.flow import effects as fx
+from kiosk.flow import events as evt
 from kiosk.flow import parse_municipalities
-from kiosk.flow import states as st
+from kiosk.flow.faults import Fault
 from kiosk.service_menu import StatusLine
 
 __all__ = ["SAMPLE_MUNICIPALITIES", "SimulatedBackend", "SimulatedDevices"]
@@ -66,28 +67,28 @@ class SimulatedDevices:
     hold: set[str] = field(default_factory=set)  # effect names left unanswered (a test answers them)
     _orders: int = 0
 
-    def __call__(self, effect: fx.Effect) -> Iterable[st.Event]:
+    def __call__(self, effect: fx.Effect) -> Iterable[evt.Event]:
         if type(effect).__name__ in self.hold:
             return ()
         method = getattr(self, "_" + type(effect).__name__, None)
         return method(effect) if method is not None else ()
 
-    def _ReadCard(self, e: fx.ReadCard) -> Iterable[st.Event]:  # noqa: N802 - named after the effect
-        return [st.CardRead(_CERT, self.tries_left)]
+    def _ReadCard(self, e: fx.ReadCard) -> Iterable[evt.Event]:  # noqa: N802 - named after the effect
+        return [evt.CardRead(_CERT, self.tries_left)]
 
-    def _VerifyPin(self, e: fx.VerifyPin) -> Iterable[st.Event]:  # noqa: N802
+    def _VerifyPin(self, e: fx.VerifyPin) -> Iterable[evt.Event]:  # noqa: N802
         if self.tries_left == 0:
-            return [st.PinResult(False, 0)]
+            return [evt.PinResult(False, 0)]
         if e.pin == self.pin:
             self.tries_left = 3
-            return [st.PinResult(True, 3)]
+            return [evt.PinResult(True, 3)]
         self.tries_left -= 1
-        return [st.PinResult(False, self.tries_left)]
+        return [evt.PinResult(False, self.tries_left)]
 
-    def _Authenticate(self, e: fx.Authenticate) -> Iterable[st.Event]:  # noqa: N802
+    def _Authenticate(self, e: fx.Authenticate) -> Iterable[evt.Event]:  # noqa: N802
         if "authenticate" in self.refuse:
-            return [st.CenterError(self.refuse["authenticate"], "authenticate")]
-        return [st.Authenticated("sim-session", parse_municipalities(self.municipalities))]
+            return [evt.CenterError(self.refuse["authenticate"], "authenticate")]
+        return [evt.Authenticated("sim-session", parse_municipalities(self.municipalities))]
 
     def _fee(self, municipality: str, certificate: str) -> int:
         for m in self.municipalities:
@@ -96,44 +97,44 @@ class SimulatedDevices:
                     return int(s.get("fee", 0))
         return 0
 
-    def _CreateOrder(self, e: fx.CreateOrder) -> Iterable[st.Event]:  # noqa: N802
+    def _CreateOrder(self, e: fx.CreateOrder) -> Iterable[evt.Event]:  # noqa: N802
         if "order" in self.refuse:
-            return [st.CenterError(self.refuse["order"], "order")]
+            return [evt.CenterError(self.refuse["order"], "order")]
         self._orders += 1
-        return [st.OrderCreated(f"sim-{self._orders}", self._fee(e.municipality, e.certificate) * e.copies)]
+        return [evt.OrderCreated(f"sim-{self._orders}", self._fee(e.municipality, e.certificate) * e.copies)]
 
-    def _StartPayment(self, e: fx.StartPayment) -> Iterable[st.Event]:  # noqa: N802
+    def _StartPayment(self, e: fx.StartPayment) -> Iterable[evt.Event]:  # noqa: N802
         if not self.auto_pay:
             return ()
         paid = -(-e.amount // 1000) * 1000  # one ¥1,000 note per thousand
-        return [st.MoneyInserted(paid), st.PaymentComplete(paid, paid - e.amount)]
+        return [evt.MoneyInserted(paid), evt.PaymentComplete(paid, paid - e.amount)]
 
-    def _Issue(self, e: fx.Issue) -> Iterable[st.Event]:  # noqa: N802
+    def _Issue(self, e: fx.Issue) -> Iterable[evt.Event]:  # noqa: N802
         if "issue" in self.refuse:
-            return [st.CenterError(self.refuse["issue"], "issue")]
-        return [st.Issued(({"content": {"type": "sim"}, "seal": "SIM"},))]
+            return [evt.CenterError(self.refuse["issue"], "issue")]
+        return [evt.Issued(({"content": {"type": "sim"}, "seal": "SIM"},))]
 
-    def _Print(self, e: fx.Print) -> Iterable[st.Event]:  # noqa: N802
+    def _Print(self, e: fx.Print) -> Iterable[evt.Event]:  # noqa: N802
         pages = len(e.documents)
         if self.printer_fault is not None:
             code, self.printer_fault = self.printer_fault, None
-            return [st.PrinterFault(code, 0)]
+            return [evt.PrinterFault(Fault(code), 0)]
         if not self.auto_print:
             return ()
-        return [*(st.PrintProgress(i, pages) for i in range(1, pages + 1)), st.Printed(pages)]
+        return [*(evt.PrintProgress(i, pages) for i in range(1, pages + 1)), evt.Printed(pages)]
 
-    def _PrintReceipt(self, e: fx.PrintReceipt) -> Iterable[st.Event]:  # noqa: N802
+    def _PrintReceipt(self, e: fx.PrintReceipt) -> Iterable[evt.Event]:  # noqa: N802
         if self.on_receipt is not None:
             self.on_receipt(dt.date.today(), e.certificate, e.copies)
         return ()
 
-    def _CompleteOrder(self, e: fx.CompleteOrder) -> Iterable[st.Event]:  # noqa: N802
-        return [st.Completed(e.order_id)]
+    def _CompleteOrder(self, e: fx.CompleteOrder) -> Iterable[evt.Event]:  # noqa: N802
+        return [evt.Completed(e.order_id)]
 
-    def _Refund(self, e: fx.Refund) -> Iterable[st.Event]:  # noqa: N802
-        return [st.Refunded(e.amount)]
+    def _Refund(self, e: fx.Refund) -> Iterable[evt.Event]:  # noqa: N802
+        return [evt.Refunded(e.amount)]
 
-    def _PlaySound(self, e: fx.PlaySound) -> Iterable[st.Event]:  # noqa: N802
+    def _PlaySound(self, e: fx.PlaySound) -> Iterable[evt.Event]:  # noqa: N802
         self.sounds.append(e.name)
         return ()
 

@@ -1,16 +1,17 @@
 """``Runner``: executes the flow's effects against injected devices, the center and the journal.
 
-No Kivy here.  Three threads, one owner each (no shared mutable "current job", DESIGN.md "Where the
-real system failed"):
+No Kivy here.  Four threads, one owner each (no shared mutable "current job", docs/architecture.md
+"Where the real system failed"):
 
 - the **flow thread** owns the ``Flow``: it takes events from one queue (UI taps via ``submit``,
   device results, ticks), feeds them to the flow, writes ``JournalOrder`` steps *before* anything
   else of the batch runs, handles the out-of-band effects (``AbortPrint``, ``CancelPayment``, sounds,
   wipe) at once, queues the rest for the worker and then calls ``on_view(view)``;
-- the **worker** runs device and center effects strictly in order and posts their results back as
-  events tagged with the flow generation they were issued in (stale ones are dropped by the flow);
-- the **ticker** posts ``Tick(now)`` and card presence changes, and re-checks devices while the kiosk
-  is out of service.
+- the **worker** runs device and center effects strictly in order (``kiosk.runtime.executor``) and
+  posts their results back as events tagged with the flow generation they were issued in (stale ones
+  are dropped by the flow);
+- the **ticker** posts ``Tick(now)`` and re-checks devices while the kiosk is out of service;
+- the **card watch** turns the reader's presence changes into ``CardInserted`` / ``CardRemoved``.
 
 The UI calls ``runner.submit(event)`` from its own thread and renders views in ``on_view`` (marshalled
 to its main loop, e.g. Kivy's ``Clock.schedule_once``).
@@ -22,46 +23,22 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
 
-from kiosk.devices import CardDevice, CashDevice, DocumentPrinter, ReceiptPrinter
+from kiosk.devices import CardDeviceError, ReceiptHeader
 from kiosk.flow import effects as fx
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow.errors import FlowUsageError
+from kiosk.flow.faults import Fault
 from kiosk.flow.machine import Flow
-from kiosk.flow.states import State, View
+from kiosk.flow.states import State
+from kiosk.flow.view import View
+from kiosk.runtime import executor
+from kiosk.runtime.executor import CenterApi, DeviceSet, ExecContext, JournalApi
 
-__all__ = ["CenterApi", "DeviceSet", "Runner"]
+__all__ = ["Runner"]
 
 log = logging.getLogger(__name__)
-
-
-class CenterApi(Protocol):
-    """What the runner uses of ``kiosk.center_client.CenterClient``."""
-
-    def challenge(self) -> Any: ...
-    def authenticate(self, challenge_id: str, certificate: bytes, signature: bytes) -> Any: ...
-    def create_order(self, session_id: str, municipality: str, certificate: str, options: Mapping[str, Any],
-                     copies: int) -> Any: ...
-    def issue(self, order_id: str, idempotency_key: str, payment: Mapping[str, Any]) -> Sequence[Any]: ...
-    def complete(self, order_id: str, result: str, pages_printed: int) -> None: ...
-    def seal_status(self, seal_id: str) -> str: ...
-
-
-class JournalApi(Protocol):
-    def record(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> Any: ...
-
-
-@dataclass(frozen=True)
-class DeviceSet:
-    """The kiosk's devices (``kiosk.devices`` protocols); ``receipt`` is optional."""
-
-    card: CardDevice
-    printer: DocumentPrinter
-    cash: CashDevice
-    receipt: ReceiptPrinter | None = None
 
 
 class _Stop:
@@ -102,7 +79,7 @@ class Runner:
         self._clock = clock
         self._tick = tick_seconds
         self._health = health_seconds
-        self._events: queue.Queue[tuple[st.Event, int | None] | _Stop] = queue.Queue()
+        self._events: queue.Queue[tuple[evt.Event, int | None] | _Stop] = queue.Queue()
         self._jobs: queue.Queue[tuple[fx.Effect | str, int, bool] | _Stop] = queue.Queue()
         self._abort_print = threading.Event()
         self._cancel_payment = threading.Event()
@@ -121,7 +98,7 @@ class Runner:
         """The latest view (updated on the flow thread)."""
         return self._view
 
-    def submit(self, event: st.Event) -> None:
+    def submit(self, event: evt.Event) -> None:
         """Queue an event from the UI or a device (thread-safe)."""
         self._post(event, None)
 
@@ -182,7 +159,7 @@ class Runner:
                     self._busy -= 1
                     self._busy_lock.notify_all()
 
-    def _handle(self, event: st.Event, generation: int | None) -> None:
+    def _handle(self, event: evt.Event, generation: int | None) -> None:
         gen = self.flow.generation
         try:
             effects = self.flow.submit(event, generation=generation)
@@ -222,7 +199,7 @@ class Runner:
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)
-            self._post(st.DeviceFault("journal", "journal_error"), None)
+            self._post(evt.DeviceFault("journal", Fault.JOURNAL_ERROR), None)
             return False
 
     def _sound(self, name: str | None, loop: bool) -> None:
@@ -240,7 +217,7 @@ class Runner:
                 self._busy += 1
         self._jobs.put((job, gen, counted))
 
-    def _post(self, event: st.Event, gen: int | None) -> None:
+    def _post(self, event: evt.Event, gen: int | None) -> None:
         """Queue an event for the flow thread; counted as pending work until it is handled."""
         with self._busy_lock:
             self._busy += 1
@@ -261,7 +238,7 @@ class Runner:
                     self._run(job, gen)
             except Exception:  # an adapter bug: report it as that device's fault, keep the kiosk alive
                 log.exception("worker: %s failed", type(job).__name__ if not isinstance(job, str) else job)
-                fault = _fallback_fault(job)
+                fault = None if isinstance(job, str) else executor.fallback_fault(job)
                 if fault is not None:
                     self._post(fault, gen)
             finally:
@@ -270,20 +247,27 @@ class Runner:
                         self._busy -= 1
                         self._busy_lock.notify_all()
 
-    def _run(self, effect: fx.Effect, gen: int) -> None:
-        from kiosk.flow import _execute
+    def _context(self, gen: int | None) -> ExecContext:
+        def record(order_id: str, step: str) -> bool:
+            return self._journal(order_id, step)
 
-        for event in _execute.run(self, effect, gen):
+        return ExecContext(
+            devices=self.devices, center=self.center, kiosk_id=self.kiosk_id,
+            receipt_header=ReceiptHeader(self.store_name or "コンビニ交付", self.store_code, self.kiosk_id),
+            post=lambda event: self._post(event, gen), record=record, card_lock=self._card_lock,
+            print_aborted=self._abort_print.is_set, payment_cancelled=self._cancel_payment.is_set,
+            on_receipt=self.on_receipt)
+
+    def _run(self, effect: fx.Effect, gen: int) -> None:
+        for event in executor.run(self._context(gen), effect):
             self._post(event, gen)
 
     def _internal(self, job: str, gen: int) -> None:
-        from kiosk.flow import _execute
-
         if job == "wipe":
             with self._card_lock:
                 self.devices.card.release()
         elif job in ("startup", "health"):
-            for event in _execute.health(self, recover=True):
+            for event in executor.health(self._context(None), self.journal, self._journal_lock):
                 self._post(event, None)
 
     # --- ticker and card watch -------------------------------------------------------------------------
@@ -292,7 +276,7 @@ class Runner:
         last_health = self._clock()
         while self._running.is_set():
             now = self._clock()
-            self._post(st.Tick(now), None)
+            self._post(evt.Tick(now), None)
             if self.flow.state is State.OUT_OF_SERVICE and now - last_health >= self._health:
                 last_health = now
                 self._enqueue("health", self.flow.generation)
@@ -305,27 +289,17 @@ class Runner:
         while self._running.is_set():
             try:
                 now_present = bool(self.devices.card.wait_for_change(present, self._tick))
-            except Exception as e:  # CardDeviceError (reader gone) or an adapter failure
+            except Exception as e:  # CardDeviceError (reader gone) or an adapter bug: both stop the kiosk
                 if not failed:
-                    log.warning("card reader: %s", getattr(e, "code", type(e).__name__))
-                    self._post(st.DeviceFault("card", "reader_offline"), None)
+                    if isinstance(e, CardDeviceError):
+                        log.warning("card reader: %s", e.code)
+                    else:
+                        log.exception("card watch failed")
+                    self._post(evt.DeviceFault("card", Fault.READER_OFFLINE), None)
                 failed = True
                 time.sleep(self._tick)
                 continue
             failed = False
             if now_present != present:
-                self._post(st.CardInserted() if now_present else st.CardRemoved(), None)
+                self._post(evt.CardInserted() if now_present else evt.CardRemoved(), None)
             present = now_present
-
-
-def _fallback_fault(job: fx.Effect | str) -> st.Event | None:
-    if isinstance(job, fx.ReadCard | fx.VerifyPin):
-        return st.DeviceFault("card", "card_unreadable")
-    if isinstance(job, fx.Authenticate | fx.CreateOrder | fx.Issue | fx.CompleteOrder):
-        return st.CenterError("center_error", type(job).__name__.lower())
-    if isinstance(job, fx.Print):
-        return st.PrinterFault("printer_error", 0)
-    if isinstance(job, fx.StartPayment | fx.Refund):
-        return st.PaymentFault("payment_error" if isinstance(job, fx.StartPayment) else "refund_failed")
-    return None
-
