@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union
 
+from contracts.center import MAX_COPIES
 from kiosk.errors import KioskError
 from kiosk.flow.settings import FlowSettings, Timeouts
 from kiosk.flow.staff import parse_pin_hash
@@ -195,11 +196,11 @@ class PathsConfig:
 
 @dataclass(frozen=True)
 class FlowConfig:
-    max_copies: int = 5
+    max_copies: int = MAX_COPIES
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_copies <= 99:
-            raise ValueError("max_copies: 1..99")
+        if not 1 <= self.max_copies <= MAX_COPIES:  # more than the center issues would be refused
+            raise ValueError(f"max_copies: 1..{MAX_COPIES}")
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
+from contracts.jst import JST
 from kiosk.adapters.backend import DeviceBackend
 from kiosk.adapters.card import PcscCard
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter, Opener
@@ -47,7 +47,6 @@ from printer.transport.pdf import PdfFileSink
 __all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 
 ViewCallback = Callable[[View], None]
 SoundCallback = Callable[[str | None, bool], None]

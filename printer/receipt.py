@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from contracts.jst import JST
 from printer.errors import PrinterError
 from printer.escpos.commands import Command, Initialize, LineFeed
 from printer.escpos.encoder import cut, justify, kanji_setup, size, text, text_line
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 _WEEKDAYS = "月火水木金土日"
-JST = ZoneInfo("Asia/Tokyo")
 _MAX_TEXT = 40
 HALF_WIDTH_DOTS = 12
 

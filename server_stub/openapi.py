@@ -4,61 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts import center as center_contract
+
 __all__ = ["ERROR_CODES", "OPENAPI"]
 
-ERROR_CODES = [
-    "bad_request",
-    "body_malformed",
-    "body_too_large",
-    "headers_too_large",
-    "http_malformed",
-    "request_timeout",
-    "field_invalid",
-    "not_found",
-    "method_not_allowed",
-    "client_certificate_required",
-    "challenge_unknown",
-    "challenge_expired",
-    "challenge_used",
-    "certificate_invalid",
-    "certificate_expired",
-    "certificate_revoked",
-    "crl_unavailable",
-    "signature_invalid",
-    "resident_unknown",
-    "resident_deceased",
-    "session_unknown",
-    "session_expired",
-    "not_available",
-    "outside_hours",
-    "option_invalid",
-    "option_not_allowed",
-    "year_not_offered",
-    "copies_invalid",
-    "certificate_type_unknown",
-    "order_unknown",
-    "order_already_issued",
-    "order_not_issued",
-    "order_completed",
-    "idempotency_key_required",
-    "idempotency_key_reused",
-    "payment_mismatch",
-    "seal_unknown",
-    "store_failed",
-]
-REASONS = [
-    "closed_hours",
-    "year_end",
-    "maintenance",
-    "weekday_only",
-    "not_offered",
-    "moved_out",
-    "support_measure",
-    "no_seal_registered",
-    "no_tax_return",
-    "honseki_not_registered",
-    "no_koseki",
-]
+ERROR_CODES = list(center_contract.ERROR_CODES)
+REASONS = list(center_contract.REASONS)
 
 
 def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:

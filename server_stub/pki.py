@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from card.profile import AUTH_POLICY_OID, JpkiCA, SeededRandom
+from contracts.center import AUTH_DOMAIN, auth_message
 from server_stub.errors import AuthError, ConfigError, api_error
 
 __all__ = [
@@ -41,13 +42,8 @@ __all__ = [
     "write_key",
 ]
 
-AUTH_DOMAIN = b"konbini-kiosk-auth-v1"
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
-
-def auth_message(challenge_id: str, kiosk_id: str, nonce: bytes) -> bytes:
-    """The message the card signs (DESIGN.md "Center API v1"): domain 00 challenge_id 00 kiosk_id 00 nonce."""
-    return b"\x00".join([AUTH_DOMAIN, challenge_id.encode(), kiosk_id.encode(), nonce])
 
 
 def derive_ec_key(rng: SeededRandom) -> ec.EllipticCurvePrivateKey:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from contracts.center import MAX_COPIES
+from contracts.jst import JST
 from server_stub.errors import NotAvailableError, RequestError
 from server_stub.municipalities import CERTIFICATES, KEPT_BY, Municipality
 
@@ -26,9 +27,7 @@ __all__ = [
     "validate_order",
 ]
 
-JST = ZoneInfo("Asia/Tokyo")
 OPEN, CLOSE = dt.time(6, 30), dt.time(23, 0)
-MAX_COPIES = 5  # per order; the real maximum is UNCONFIRMED (domain-konbini.md §1.7)
 
 REASONS: dict[str, tuple[str, str]] = {
     "closed_hours": ("サービス時間外です（6時30分〜23時）", "outside service hours (06:30-23:00)"),

@@ -7,6 +7,8 @@ showing a raw code (a test checks that every key named here has ja and en texts)
 
 from __future__ import annotations
 
+from kiosk.flow.faults import Fault
+
 __all__ = [
     "CENTER_ERRORS",
     "DEVICE_FAULTS",
@@ -17,7 +19,7 @@ __all__ = [
     "reason_key",
 ]
 
-# Center API v1 error codes (DESIGN.md "Center API v1") plus the client's own.
+# Center API v1 error codes (contracts.center.ERROR_CODES; a test checks each is here) plus the client's own.
 CENTER_ERRORS: dict[str, str] = {
     "challenge_unknown": "error.try_again",
     "challenge_expired": "error.try_again",
@@ -56,9 +58,18 @@ CENTER_ERRORS: dict[str, str] = {
     "field_invalid": "error.order_unknown",
     "body_malformed": "error.order_unknown",
     "body_too_large": "error.order_unknown",
+    "bad_request": "error.order_unknown",
+    "headers_too_large": "error.order_unknown",
+    "http_malformed": "error.order_unknown",
+    "not_found": "error.order_unknown",
+    "method_not_allowed": "error.order_unknown",
+    "seal_unknown": "error.order_unknown",
+    # The center could not do its part: nothing about this resident, try again later.
+    "store_failed": "error.center_busy",
+    "crl_unavailable": "error.center_unreachable",
 }
 
-# Card, printer, payment device faults (DeviceFault / PrinterFault / PaymentFault codes).
+# Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
 DEVICE_FAULTS: dict[str, str] = {
     "card_unreadable": "error.card_unreadable",
     "card_removed": "error.card_removed",
@@ -78,6 +89,8 @@ DEVICE_FAULTS: dict[str, str] = {
     "payment_no_change": "error.payment_fault",
     "payment_error": "error.payment_fault",
     "refund_failed": "error.refund_failed",
+    "journal_error": "error.payment_fault",
+    "center_unreachable": "error.center_unreachable",
     "timeout": "error.timeout",
 }
 
@@ -142,23 +155,26 @@ def reason_key(code: str | None) -> str | None:
 
 
 def out_of_service_key(code: str) -> str | None:
-    """The OUT_OF_SERVICE notice a fault code calls for, or None when the kiosk can go on.
+    """The OUT_OF_SERVICE notice a fault or center code calls for, or None when the kiosk can go on.
 
     A card that cannot be read is the resident's problem, not the kiosk's; a printer, cash device,
-    reader or center that fails would fail the next resident too, so the kiosk stops (issue 5).
+    reader, journal or center that fails would fail the next resident too, so the kiosk stops.
     """
-    if code in ("center_unreachable", "center_bad_answer", "client_certificate_required"):
+    if code in ("center_bad_answer", "client_certificate_required"):
         return OUT_OF_SERVICE_KEYS["center"]
-    if code == "print_aborted":
-        return None
-    if code == "refund_failed":
+    if code not in _FAULT_VALUES:
+        return None  # a center refusal: about this resident, not this kiosk
+    fault = Fault(code)
+    if fault is Fault.PRINT_ABORTED:
+        return None  # the resident took the card away: the printer is fine
+    if fault is Fault.REFUND_FAILED:
         return OUT_OF_SERVICE_KEYS["refund"]
-    if code == "reader_offline":
+    if fault is Fault.READER_OFFLINE:
         return OUT_OF_SERVICE_KEYS["card"]
-    if code == "journal_error":
-        # Without a working journal a power cut could lose a resident's money: stop taking any.
-        return OUT_OF_SERVICE_KEYS["journal"]
-    for family in ("printer", "payment"):
-        if code.startswith(family + "_"):
-            return OUT_OF_SERVICE_KEYS[family]
-    return None
+    if fault.family == "card":
+        return None
+    # Without a working journal a power cut could lose a resident's money: stop taking any.
+    return OUT_OF_SERVICE_KEYS[fault.family]
+
+
+_FAULT_VALUES = frozenset(f.value for f in Fault)

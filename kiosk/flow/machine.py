@@ -116,14 +116,11 @@ def _fault(code: str, env: Env, ctx: Context) -> Outcome:
 
 
 def _device_fault(env: Env, ctx: Context, ev: evt.DeviceFault) -> Outcome:
-    code = ev.code if ev.code.startswith(ev.device) or ev.code == "reader_offline" else f"{ev.device}_error"
-    if ev.device == "receipt":
-        code = "printer_error"  # the receipt printer is a printer too
-    return _fault(code, env, ctx)
+    return _fault(ev.code, env, ctx)
 
 
 def _payment_fault(env: Env, ctx: Context, ev: evt.PaymentFault) -> Outcome:
-    return _fault(ev.code if ev.code.startswith("payment_") else "payment_error", env, ctx)
+    return _fault(ev.code, env, ctx)
 
 
 GLOBAL: dict[type, Handler] = {

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contracts.center import MAX_COPIES
+
 __all__ = ["FlowSettings", "Timeouts"]
 
 
@@ -33,9 +35,8 @@ class Timeouts:
 @dataclass(frozen=True)
 class FlowSettings:
     languages: tuple[str, ...] = ("ja", "en")
-    # Per transaction; the real maximum is UNCONFIRMED (domain-konbini.md §1.7).  5 = server_stub's
-    # MAX_COPIES, so the kiosk never offers what the center would refuse.
-    max_copies: int = 5
+    # Per transaction: the center's maximum, so the kiosk never offers what the center would refuse.
+    max_copies: int = MAX_COPIES
     pin_length: int = 4
     timeouts: Timeouts = Timeouts()
 

@@ -94,7 +94,7 @@ def _card_read(env: Env, ctx: Context, ev: CardRead) -> Outcome:
 
 
 def _card_fault(env: Env, ctx: Context, ev: DeviceFault) -> Outcome:
-    return error(env, ctx, ev.code if ev.device == "card" else f"{ev.device}_error")
+    return error(env, ctx, ev.code)
 
 
 def _watchdog(code: str) -> Handler:

@@ -46,6 +46,7 @@ from kiosk.flow.events import (
     Timeout,
     Touch,
 )
+from kiosk.flow.faults import Fault
 from kiosk.flow.messages import MESSAGES
 from kiosk.flow.states import State
 from kiosk.flow.steps_select import abandon
@@ -196,13 +197,13 @@ def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:
 
 
 def _print_fault(env: Env, ctx: Context, ev: PrinterFault) -> Outcome:
-    code = "print_aborted" if ev.code == "print_aborted" or ctx.abort_cause else ev.code
-    return fail_after_payment(env, ctx, code, ev.pages_done)
+    fault = Fault.PRINT_ABORTED if ctx.abort_cause else ev.code
+    return fail_after_payment(env, ctx, fault, ev.pages_done)
 
 
 def _printer_device_fault(env: Env, ctx: Context, ev: DeviceFault) -> Outcome:
     if ev.device != "printer":
-        return stay(env, ctx, pending_oos=out_of_service_key(f"{ev.device}_error") or ctx.pending_oos)
+        return stay(env, ctx, pending_oos=out_of_service_key(ev.code) or ctx.pending_oos)
     return fail_after_payment(env, ctx, ev.code, ctx.pages_done)
 
 

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from contracts.jst import reiwa_number
 from kiosk.config import load_config
 from kiosk.flow import State, View
 from kiosk.hil.errors import StepError
@@ -289,7 +290,7 @@ class KioskProcess:
         texts = [t for t in (choice.label, translated) if t]
         if view.state is State.TAX_YEAR:
             year = int(key)
-            texts.append(tr.text("label.tax_year", view.language, year=year, reiwa=year - 2018))
+            texts.append(tr.text("label.tax_year", view.language, year=year, reiwa=reiwa_number(year)))
         self._press(*texts)
 
 

@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
 from kiosk.ui.i18n import Translator, format_yen
@@ -28,8 +29,8 @@ __all__ = ["BODIES", "Body", "Render", "reiwa"]
 
 
 def reiwa(year: int) -> int:
-    """令和 year of a fiscal year (令和元年 = 2019)."""
-    return year - 2018
+    """令和 year of a fiscal year (``contracts.jst``)."""
+    return reiwa_number(year)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The package boundaries of DESIGN.md, enforced on the source text."""
+"""The package boundaries of docs/architecture.md, enforced on the source text."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ FORBIDDEN = {
     "printer": {"kivy", "card", "server_stub", "kiosk"},
     "server_stub": {"kivy", "printer", "kiosk"},
     "kiosk": set(),
+    # Shared by every side, so they import none of them.
+    "contracts": {"kivy", "card", "printer", "server_stub", "kiosk", "assets"},
+    "assets": {"kivy", "card", "printer", "server_stub", "kiosk", "contracts"},
 }
 IMPORT = re.compile(r"^\s*(?:from|import)\s+([a-zA-Z_][\w]*)", re.MULTILINE)
 
@@ -40,3 +43,42 @@ def test_only_kiosk_ui_imports_kivy() -> None:
             if "kivy" in _imports(path):
                 offenders.append(rel)
     assert offenders == []
+
+
+# kiosk/flow decides; kiosk/runtime does.  The flow gets time as Tick events and its clock injected, so
+# none of these may appear in it (docs/kiosk-flow.md "Where things live").
+FLOW_FORBIDDEN_IMPORTS = {"threading", "queue", "socket", "subprocess", "asyncio", "printer", "card", "httpx",
+                          "smartcard", "server_stub", "kivy", "serial", "sqlite3"}
+FLOW_FORBIDDEN_CALLS = re.compile(
+    r"\btime\.(sleep|time|time_ns|localtime|gmtime)\(|\b(datetime|date|dt\.datetime|dt\.date)\.(now|today|utcnow)\(|"
+    r"\bopen\(")
+
+
+def _flow_violations(text: str) -> list[str]:
+    bad = sorted(set(IMPORT.findall(text)) & FLOW_FORBIDDEN_IMPORTS)
+    bad += [m.group(0) for m in FLOW_FORBIDDEN_CALLS.finditer(text)]
+    return bad
+
+
+def test_the_flow_is_pure() -> None:
+    offenders = {}
+    for path in (REPO / "kiosk" / "flow").rglob("*.py"):
+        bad = _flow_violations(path.read_text(encoding="utf-8"))
+        if bad:
+            offenders[path.relative_to(REPO).as_posix()] = bad
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("line", [
+    "import threading", "from queue import Queue", "    time.sleep(0.1)", "now = dt.datetime.now(JST)",
+    "from printer.receipt import ReceiptData", "import httpx", "from smartcard.System import readers",
+    "with open(path) as f:",
+])
+def test_the_flow_rule_catches(line: str) -> None:
+    assert _flow_violations(line + "\n")
+
+
+def test_the_runtime_is_the_only_home_of_the_runner() -> None:
+    assert not (REPO / "kiosk" / "flow" / "runner.py").exists()
+    assert not (REPO / "kiosk" / "flow" / "_execute.py").exists()
+    assert (REPO / "kiosk" / "runtime" / "runner.py").exists()

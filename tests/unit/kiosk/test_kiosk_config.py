@@ -74,7 +74,7 @@ _DELETE = object()
         ("payment.accepts", [10, 3], "payment.accepts: yen denominations"),
         ("staff.pin_hash", "md5$abc", "staff.pin_hash: expected pbkdf2_sha256"),
         ("staff.pin_hash", "pbkdf2_sha256$1000$AAAA$AAAA", "staff.pin_hash: too few iterations"),
-        ("flow.max_copies", 0, "flow.max_copies: 1..99"),
+        ("flow.max_copies", 0, "flow.max_copies: 1..5"),
         ("paths", _DELETE, "paths: missing"),
         ("paths.journal", 3, "paths.journal: expected path (string)"),
         ("card", "reader 1", "card: expected a table"),
