@@ -2,29 +2,35 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
+# `make bench` runs every bench in its self-checking smoke mode; `make bench BENCH_ARGS=` measures.
+BENCH_ARGS ?= --smoke
 
-.PHONY: bootstrap test lint unit demo bench clean
+.PHONY: bootstrap bootstrap-unit test lint unit demo bench clean
 
 bootstrap:
 	@VENV=$(VENV) scripts/bootstrap.sh
+
+# Python and fonts only: the unit tests start no system service.
+bootstrap-unit:
+	@VENV=$(VENV) scripts/bootstrap.sh unit
 
 lint: bootstrap
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 # Lint first (fast), then every test layer: unit, integration (pcscd+vpcd, emulator, center on
-# loopback, PostgreSQL), ui (Kivy offscreen) and hil (the whole chain).
+# loopback, PostgreSQL), ui (Kivy offscreen), hil (the whole chain) and every bench in smoke mode.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-unit: bootstrap
+unit: bootstrap-unit
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 demo: bootstrap
 	$(PY) -m scripts.demo
 
 bench: bootstrap
-	$(PY) bench/card.py
+	@set -e; for b in bench/*.py; do echo "== $$b $(BENCH_ARGS)"; $(PY) $$b $(BENCH_ARGS); done
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from kiosk.hil.run import DEFAULT_DATA, RunOptions, run_scenario  # noqa: E402
+from kiosk.hil.options import DEFAULT_DATA, RunOptions  # noqa: E402
+from kiosk.hil.run import run_scenario  # noqa: E402
 from printer.document import parse_issued  # noqa: E402
 from printer.layout.render import render_pages  # noqa: E402
 from printer.profiles import get_profile  # noqa: E402

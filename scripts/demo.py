@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 from kiosk.hil.errors import HilError
-from kiosk.hil.run import VPCD_PORTS, RunOptions, run_scenario
+from kiosk.hil.options import VPCD_PORTS, RunOptions
+from kiosk.hil.run import run_scenario
 from kiosk.hil.scenarios import SCENARIOS
 from kiosk.hil.services import REPO, Interrupted, Supervisor, child_env, init_center, install_signal_handlers
 from kiosk.hil.setup import STAFF_PIN, KioskSetup, kiosk_config

@@ -8,7 +8,6 @@ signatures use RFC 6979 deterministic nonces) so ``init --seed S`` reproduces th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 import os
 import threading
@@ -300,7 +299,3 @@ def verify_signature(cert: x509.Certificate, signature: bytes, message: bytes) -
         pub.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as exc:
         raise AuthError("署名が一致しません / signature invalid", code="signature_invalid") from exc
-
-
-def fingerprint(cert: x509.Certificate) -> str:
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()

@@ -13,7 +13,7 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "po_catalog", "text"]
+__all__ = ["MESSAGES", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
 _WINDOW_EN = "Please ask at the counter of your city, ward, town or village office."
@@ -250,26 +250,3 @@ def text(key: str, language: str = "ja", **values: object) -> str:
     ja, en = MESSAGES[key]
     template = ja if language == "ja" else en
     return template.format(**values) if values else template
-
-
-def _po_quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def po_catalog(language: str) -> str:
-    """A gettext PO catalog (msgid = key, msgstr = the ``ja`` or ``en`` text) for the UI's catalogs.
-
-    ``python -m kiosk.flow.messages ja > assets/locale/ja/LC_MESSAGES/kiosk.po``
-    """
-    index = 0 if language == "ja" else 1
-    out = ['msgid ""', 'msgstr ""', '"Content-Type: text/plain; charset=UTF-8\\n"',
-           f'"Language: {language}\\n"', ""]
-    for key, texts in MESSAGES.items():
-        out += [f"msgid {_po_quote(key)}", f"msgstr {_po_quote(texts[index])}", ""]
-    return "\n".join(out)
-
-
-if __name__ == "__main__":
-    import sys
-
-    sys.stdout.write(po_catalog(sys.argv[1] if len(sys.argv) > 1 else "ja"))

@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--profile", default="a4-thermal-300",
                      help="certificate printer profile (a4-thermal-300, a4-thermal-203)")
     args = ap.parse_args(argv)
-    from kiosk.hil.run import DEFAULT_DATA, RunOptions, run_scenario, scenario_names
+    from kiosk.hil.options import DEFAULT_DATA, RunOptions
+    from kiosk.hil.run import run_scenario, scenario_names
 
     if args.command == "list":
         for name, expected, summary in scenario_names():

@@ -8,7 +8,6 @@ database then must agree with the kiosk's journal: each order resolved once, wit
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +106,3 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
     finally:
         con.close()
     return checks
-
-
-def load_result(out: Path) -> dict[str, Any]:
-    return dict(json.loads((out / "result.json").read_text(encoding="utf-8")))

@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -318,10 +317,6 @@ def main(argv: list[str]) -> int:
     except StepError as e:
         _emit({"done": True, "error": e.code, "message": str(e)})
         return 3
-
-
-def resident_json(resident: Resident) -> dict[str, Any]:
-    return asdict(resident)
 
 
 def _in_bytes(state: dict[str, Any], profile_name: str) -> dict[str, Any]:

@@ -15,34 +15,19 @@ import shutil
 import sqlite3
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from kiosk.hil.errors import HilError, ServiceStartError
+from kiosk.hil.options import DEFAULT_DATA, VPCD_PORTS, RunOptions
 from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
-from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, REPO, Service, Supervisor, child_env, init_center
+from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, Service, Supervisor, child_env, init_center
 from kiosk.hil.setup import KioskSetup, kiosk_config
 
 __all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATA = REPO / "var" / "hil" / "center"
-VPCD_PORTS = (35963, 35964)
-
-
-class RunOptions:
-    """How to run: where the center data lives, which printer link and at what rate, which printer.
-
-    Certificates print on ``a4-thermal-300`` by default: 203 dpi cannot carry a copy-evident 地紋
-    (docs/printing-layout.md), so it is no profile to demonstrate certificates on.
-    """
-
-    def __init__(self, data: Path = DEFAULT_DATA, link: str = "pty", baud: int | None = None,
-                 timeout: float = 120.0, profile: str = "a4-thermal-300") -> None:
-        self.data, self.link, self.baud, self.timeout = data, link, baud, timeout
-        self.profile = profile
 
 
 def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
@@ -224,7 +209,3 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
 
 def scenario_names() -> list[tuple[str, str, str]]:
     return [(s.name, s.expected, s.summary) for s in SCENARIOS.values()]
-
-
-def as_json(sc: Scenario) -> dict[str, Any]:
-    return asdict(sc)

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.flow.staff import hash_pin
+from kiosk.hil.options import VPCD_PORTS, RunOptions
 from kiosk.hil.services import Service
 
 if TYPE_CHECKING:
-    from kiosk.hil.run import RunOptions
     from kiosk.hil.scenarios import Person, Scenario
 
 __all__ = ["STAFF_PIN", "KioskSetup", "kiosk_config"]
@@ -158,7 +158,6 @@ class KioskSetup:
 def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
     """Write the kiosk's TOML config (docs/kiosk-flow.md §11) for this run's parts."""
     from card.virtual.vpcd import reader_name_for_port
-    from kiosk.hil.run import VPCD_PORTS
 
     if opts.link == "tcp":
         host, port = k.printer.info["tcp"]

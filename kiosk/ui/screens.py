@@ -94,10 +94,6 @@ def _column(*widgets: Widget, spacing: int = 14, padding: Any = (40, 10)) -> Box
     return box
 
 
-def _text_body(r: Render, key: str | None, px: int | None = None, **values: object) -> Body:
-    return Body(_column(r.label(r.t(key, **values) if key else "", px=px)))
-
-
 def _values(v: View) -> dict[str, object]:
     """Every placeholder a message may name, formatted for display."""
     return {

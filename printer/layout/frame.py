@@ -18,7 +18,6 @@ from PIL import Image
 
 from printer.document import Document
 from printer.layout.canvas import Composer, LayoutError, PageLayout, wrap
-from printer.layout.fonts import string_width_mm
 
 __all__ = ["Block", "LayoutError", "compose", "seal_renderer"]
 
@@ -177,7 +176,3 @@ def label_spaced(label: str, cells: int) -> str:
     gaps = len(label) - 1
     space = (cells - len(label)) // gaps
     return ("　" * space).join(label)
-
-
-def text_w(s: str, size: float = 9.5) -> float:
-    return string_width_mm(s, "mincho", size)
