@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from printer.profiles import PrinterProfile
-from printer.security.ground import GroundParams, params_for_dpi, word_patch
+from printer.profiles import GroundParams, PrinterProfile
+from printer.security.ground import word_patch
 
 __all__ = [
     "DEFAULT_GRID",
@@ -255,8 +255,8 @@ def copytest(
     params: GroundParams | None = None,
 ) -> CopyReport:
     """Run the eye and the copier grid over the profile's 地紋 (deterministic for a given seed)."""
-    params = params or params_for_dpi(profile.dpi)
-    ink_b, word = word_patch(profile.dpi, params)
+    params = params or profile.security.ground
+    ink_b, word = word_patch(profile, params)
     ink = ink_b.astype(np.float64)
     mw, mb, texture, r = _look(ink, profile.dpi, _regions(word, profile.dpi))
     delta = abs(mw - mb)

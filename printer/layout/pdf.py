@@ -1,4 +1,5 @@
-"""PDF backend: vector text (IPAex embedded as subsets) plus exact-resolution 1-bit stencils.
+"""PDF backend: vector text (IPAex embedded as subsets, the only fonts in the file) plus
+exact-resolution 1-bit stencils.
 
 The security layer is one full-page ImageMask per page at the device resolution: a stencil paints
 only its ink dots and is transparent elsewhere, so it overprints the text like toner instead of
@@ -110,7 +111,11 @@ def write_pdf(
     the vector content."""
     register()
     target = str(path) if isinstance(path, Path) else path
-    c = Canvas(target, pagesize=PAGE, pageCompression=1, invariant=1)
+    # reportlab starts every canvas in Helvetica and lists it, unembedded, among the page's fonts even
+    # when no text uses it; starting in IPAex mincho leaves only embedded (subset) fonts in the file.
+    c = Canvas(
+        target, pagesize=PAGE, pageCompression=1, invariant=1, initialFontName=PDF_NAMES["mincho"]
+    )
     c.setTitle(title)
     c.setCreator("konbini-kiosk printer")
     for layout, layer in zip(layouts, layers, strict=True):

@@ -89,7 +89,7 @@ HALO_MM = 0.09  # the 地紋 is knocked out this far around content strokes
 
 
 def _layer_for(
-    content: Image.Image, layout: PageLayout, document: Document, seal: str, dpi: int
+    content: Image.Image, layout: PageLayout, document: Document, seal: str, profile: PrinterProfile
 ) -> Image.Image:
     """The page's security layer with the 地紋 knocked out in a thin halo around the content.
 
@@ -98,9 +98,9 @@ def _layer_for(
     nor hides the latent word.
     """
     layer = security_layer(
-        content.width, content.height, dpi, layout.qr_box, seal, micro_text=micro_text_for(document)
+        content.width, content.height, profile, layout.qr_box, seal, micro_text=micro_text_for(document)
     )
-    r = max(1, round(HALO_MM / (25.4 / dpi)))
+    r = max(1, round(HALO_MM / profile.dot_mm))
     ink = ~np.asarray(content, dtype=bool)
     halo = ink.copy()
     for i in range(1, r + 1):  # separable square dilation by r dots
@@ -126,7 +126,7 @@ def render_pages(document: Document, seal: str, profile: PrinterProfile) -> list
     for layout in layout_document(document):
         t0 = time.perf_counter()
         im = draw_layout(layout, width, height, profile.dpi)
-        or_ink(im, _layer_for(im, layout, document, seal, profile.dpi))
+        or_ink(im, _layer_for(im, layout, document, seal, profile))
         pages.append(Page(im, layout.number, layout.total, profile.dpi))
         log.debug(
             "rendered page %d/%d at %d dpi in %.0f ms",
@@ -156,7 +156,7 @@ def render_pdf(
     width, height = page_size_dots(profile)
     layouts = layout_document(document)
     layers = [
-        _layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile.dpi)
+        _layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile)
         for lay in layouts
     ]
     target = Path(path) if isinstance(path, str | Path) else path

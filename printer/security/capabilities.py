@@ -9,10 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from printer.profiles import PrinterProfile
-from printer.security.ground import params_for_dpi
-from printer.security.guilloche import line_width_dots
-from printer.security.microtext import GLYPH_H, supports_microtext
-from printer.security.qr import module_dots
+from printer.security.microtext import GLYPH_H
 
 __all__ = ["Capabilities", "capabilities"]
 
@@ -39,11 +36,12 @@ class Capabilities:
 def capabilities(profile: PrinterProfile) -> Capabilities:
     """The security-printing capabilities of ``profile`` and what its resolution cannot carry."""
     dot = 25.4 / profile.dpi
-    g = params_for_dpi(profile.dpi)
+    sec = profile.security
+    g = sec.ground
     limits: list[str] = []
     if profile.paper != "a4":
         limits.append("receipt roll: no certificates (A4 only); the pattern can still be test-printed")
-    if not supports_microtext(profile.dpi):
+    if not sec.microtext:
         limits.append(
             f"no microtext: a legible 5x7-dot glyph is {GLYPH_H * dot:.2f} mm tall here, "
             "above the 0.3 mm microtext limit (needs >= 593 dpi)"
@@ -64,11 +62,11 @@ def capabilities(profile: PrinterProfile) -> Capabilities:
         ground_cluster_dots=g.cluster,
         ground_coverage=g.coverage,
         single_dot_um=dot * 1000,
-        microtext=supports_microtext(profile.dpi),
+        microtext=sec.microtext,
         microtext_height_mm=GLYPH_H * dot,
-        qr_module_dots=module_dots(profile.dpi),
-        qr_module_mm=module_dots(profile.dpi) * dot,
-        guilloche_line_mm=line_width_dots(profile.dpi) * dot,
+        qr_module_dots=sec.qr_module_dots,
+        qr_module_mm=sec.qr_module_dots * dot,
+        guilloche_line_mm=sec.guilloche_line_dots * dot,
         output="pdf+raster" if profile.kind == "page" else "raster",
         limits=tuple(limits),
     )

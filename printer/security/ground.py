@@ -11,7 +11,6 @@ whole point: a resampled pattern would turn single dots into grey smears.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -19,48 +18,17 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from printer.layout.fonts import pil_font
+from printer.profiles import GroundParams, PrinterProfile
 
 __all__ = [
     "GroundParams",
     "cell_word_mask",
     "ground_pattern",
-    "params_for_dpi",
     "pattern_from_mask",
     "word_patch",
 ]
 
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class GroundParams:
-    pitch: int  # background dot pitch in device dots (coverage 1/pitch²)
-    cluster: int  # side of a word cluster in dots; a cell is cluster*pitch dots square
-    word: str = "複写"
-    word_mm: float = 20.0  # character size (em) of the latent word
-    angle: float = 20.0  # degrees; words are tiled at an angle as on real 地紋
-
-    @property
-    def cell(self) -> int:
-        return self.pitch * self.cluster
-
-    @property
-    def coverage(self) -> float:
-        return 1.0 / (self.pitch * self.pitch)
-
-
-def params_for_dpi(dpi: int) -> GroundParams:
-    """Pattern geometry per resolution, chosen with ``printer.copytest`` (docs/printing-layout.md).
-
-    600 dpi: 42 µm single dots on a 3-dot (127 µm) pitch, 11 % tint; the word in 4×4-dot clusters
-    (169 µm) on a 0.51 mm cell, fine enough that the eye's 0.2 mm blur leaves no texture.
-    300 and 203 dpi: 3-dot pitch (11 %) with 2×2 clusters.  At 300 dpi that is copy-evident for
-    most copier settings; at 203 dpi the single dot (125 µm) is already as large as what a copier
-    resolves, so the background survives copying and the pattern is a tint, not a security feature.
-    """
-    if dpi >= 600:
-        return GroundParams(pitch=3, cluster=4)
-    return GroundParams(pitch=3, cluster=2)
 
 
 @lru_cache(maxsize=8)
@@ -108,10 +76,14 @@ def pattern_from_mask(mask: BoolArray, params: GroundParams) -> BoolArray:
 
 
 def ground_pattern(
-    width: int, height: int, dpi: int, params: GroundParams | None = None
+    width: int, height: int, profile: PrinterProfile, params: GroundParams | None = None
 ) -> tuple[BoolArray, BoolArray]:
-    """(ink, word_mask) for a ``width × height`` dot area; both arrays are ``height × width``."""
-    params = params or params_for_dpi(dpi)
+    """(ink, word_mask) for a ``width × height`` dot area; both arrays are ``height × width``.
+
+    ``params`` overrides the profile's own geometry (the copy test tries alternatives with it).
+    """
+    params = params or profile.security.ground
+    dpi = profile.dpi
     c = params.cell
     cx, cy = -(-width // c), -(-height // c)
     cells = cell_word_mask(cx, cy, params, dpi)
@@ -121,10 +93,11 @@ def ground_pattern(
 
 
 def word_patch(
-    dpi: int, params: GroundParams | None = None, margin_mm: float = 4.0
+    profile: PrinterProfile, params: GroundParams | None = None, margin_mm: float = 4.0
 ) -> tuple[BoolArray, BoolArray]:
     """(ink, word_mask) of a test patch holding one whole latent word with a background margin."""
-    params = params or params_for_dpi(dpi)
+    params = params or profile.security.ground
+    dpi = profile.dpi
     c = params.cell
     tile = _word_tile(params.word, round(c * 25.4 / dpi, 6), params.word_mm, params.angle)
     m = max(1, round(margin_mm / (c * 25.4 / dpi)))

@@ -3,7 +3,8 @@
 Hypotrochoid (SPIRO): x = (R−r)cos t + d·cos((R−r)t/r), y = (R−r)sin t − d·sin((R−r)t/r); for integer
 R, r it closes at t = 2πr/gcd(R, r).  A rosette is several copies rotated in small phase steps.  The
 border is a band of phase-shifted sine families (an unrolled epitrochoid) along each page edge, with
-a rosette on each corner where the sides meet.  Lines are drawn on the device grid, ≥0.08 mm wide.
+a rosette on each corner where the sides meet.  Lines are drawn on the device grid, the profile's
+``guilloche_line_dots`` wide (≥0.08 mm), and the band repeats every ``guilloche_period_mm``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import math
 import numpy as np
 from PIL import ImageDraw
 
-__all__ = ["border", "hypotrochoid", "line_width_dots", "rosette"]
+from printer.profiles import PrinterProfile
+
+__all__ = ["border", "hypotrochoid", "rosette"]
 
 Point = tuple[float, float]
 
@@ -29,26 +32,21 @@ def hypotrochoid(big_r: int, small_r: int, d: float, samples_per_turn: int = 180
     return list(zip(x.tolist(), y.tolist(), strict=True))
 
 
-def line_width_dots(dpi: int) -> int:
-    return max(1, round(0.08 / (25.4 / dpi)))
-
-
 def rosette(
     draw: ImageDraw.ImageDraw,
     cx: float,
     cy: float,
     radius: float,
-    dpi: int,
+    width: int,
     *,
     copies: int = 5,
     big_r: int = 13,
     small_r: int = 5,
     d: float = 4.0,
 ) -> None:
-    """Draw a rosette of ``copies`` rotated hypotrochoids, centre and radius in device dots."""
+    """Draw a rosette of ``copies`` rotated hypotrochoids, centre, radius and line width in device dots."""
     pts = hypotrochoid(big_r, small_r, d)
     scale = radius / (big_r - small_r + d)
-    width = line_width_dots(dpi)
     for i in range(copies):
         a = i * 2 * math.pi / (big_r * copies)
         ca, sa = math.cos(a), math.sin(a)
@@ -70,10 +68,13 @@ def _side(length: float, amp: float, wavelength: float, families: int) -> list[l
     return curves
 
 
-def border(draw: ImageDraw.ImageDraw, rect: tuple[float, float, float, float], band: float, dpi: int) -> None:
+def border(
+    draw: ImageDraw.ImageDraw, rect: tuple[float, float, float, float], band: float, profile: PrinterProfile
+) -> None:
     """A guilloche band of width ``band`` centred on the rectangle ``rect`` = (x0, y0, x1, y1), in dots."""
     x0, y0, x1, y1 = rect
-    amp, wave, width = band * 0.3, band * 2.2, line_width_dots(dpi)
+    sec = profile.security
+    amp, wave, width = band * 0.3, profile.mm_to_dots(sec.guilloche_period_mm), sec.guilloche_line_dots
     sides = (
         ((x0, y0), (1.0, 0.0), x1 - x0),
         ((x1, y0), (0.0, 1.0), y1 - y0),
@@ -86,4 +87,4 @@ def border(draw: ImageDraw.ImageDraw, rect: tuple[float, float, float, float], b
             draw.line([(ox + u * dx - v * dy, oy + u * dy + v * dx) for u, v in curve], fill=0, width=width)
     for cx, cy in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
         draw.ellipse((cx - band * 0.9, cy - band * 0.9, cx + band * 0.9, cy + band * 0.9), fill=1)
-        rosette(draw, cx, cy, band * 0.85, dpi, copies=3, big_r=8, small_r=3, d=2.0)
+        rosette(draw, cx, cy, band * 0.85, width, copies=3, big_r=8, small_r=3, d=2.0)

@@ -2,7 +2,8 @@
 
 An outline font cannot be hinted down to 7 pixels legibly; a hand-made dot font can, and it lands on
 exact device dots.  At 300 dpi the same 7 dots are 0.59 mm and at 203 dpi 0.88 mm: ordinary small
-print, not microtext (printing.md §4: ≤0.3 mm), so those profiles print no microtext at all.
+print, not microtext (printing.md §4: ≤0.3 mm), so those profiles print no microtext at all
+(``PrinterProfile.security.microtext`` says which).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["GLYPH_H", "GLYPH_W", "MICROTEXT_MAX_MM", "microtext", "supports_microtext"]
+__all__ = ["GLYPH_H", "GLYPH_W", "MICROTEXT_MAX_MM", "microtext"]
 
 GLYPH_W, GLYPH_H = 5, 7
 MICROTEXT_MAX_MM = 0.30
@@ -57,11 +58,6 @@ _FONT = {
 _GLYPHS = {
     ch: np.array([[b == "1" for b in row] for row in rows.split()], dtype=bool) for ch, rows in _FONT.items()
 }
-
-
-def supports_microtext(dpi: int) -> bool:
-    """True when 7 dots are at most 0.30 mm, i.e. dpi ≥ 593."""
-    return GLYPH_H * 25.4 / dpi <= MICROTEXT_MAX_MM + 1e-9
 
 
 def microtext(text: str, length: int) -> npt.NDArray[np.bool_]:

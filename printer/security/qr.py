@@ -2,13 +2,12 @@
 
 The seal is ``KJ1:`` + Base45, which is entirely in QR's alphanumeric set, so it is encoded in
 alphanumeric mode (5.5 bits/char instead of 8) with error correction M.  Each module is an exact
-integer number of device dots, never resampled: the smallest count with a module ≥ 0.34 mm (the
-ICAO/BSI minimum of 0.3386 mm, rounded up), and the quiet zone is the standard 4 modules.
+integer number of device dots, never resampled: the profile's ``qr_module_dots``, the smallest count
+with a module ≥ 0.34 mm (the ICAO/BSI minimum of 0.3386 mm, rounded up), and the quiet zone is the
+standard 4 modules.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import qrcode
@@ -17,16 +16,12 @@ import qrcode.util
 from PIL import Image
 
 from printer.document import parse_seal
+from printer.profiles import SecurityParams
 
-__all__ = ["MIN_MODULE_MM", "QUIET_ZONE", "module_dots", "qr_image", "qr_matrix"]
+__all__ = ["MIN_MODULE_MM", "QUIET_ZONE", "qr_image", "qr_matrix"]
 
 MIN_MODULE_MM = 0.34
 QUIET_ZONE = 4
-
-
-def module_dots(dpi: int) -> int:
-    """Device dots per module: the least integer n with n dots ≥ 0.34 mm."""
-    return math.ceil(MIN_MODULE_MM / (25.4 / dpi) - 1e-9)
 
 
 def qr_matrix(seal: str) -> np.ndarray:
@@ -41,11 +36,11 @@ def qr_matrix(seal: str) -> np.ndarray:
     return np.array(qr.get_matrix(), dtype=bool)
 
 
-def qr_image(seal: str, dpi: int) -> Image.Image:
-    """The seal QR as a mode-"1" image (black = 0) with integer-dot modules for ``dpi``.
+def qr_image(seal: str, params: SecurityParams) -> Image.Image:
+    """The seal QR as a mode-"1" image (black = 0) with ``params.qr_module_dots`` dots per module.
 
     :raises DocumentError: if ``seal`` is not a valid seal string.
     """
-    m = module_dots(dpi)
+    m = params.qr_module_dots
     ink = np.kron(qr_matrix(seal), np.ones((m, m), dtype=bool))
     return Image.fromarray(~ink)

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from printer.copytest import DEFAULT_GRID, TYPICAL_COPIER, CopyReport, copytest, gaussian, photocopy
-from printer.profiles import get_profile
-from printer.security.ground import GroundParams, params_for_dpi
+from printer.profiles import GroundParams, get_profile
 from printing_layout._helpers import rendered
 
 
@@ -79,4 +78,4 @@ def test_photocopy_of_a_page_reveals_the_word() -> None:
     ink_copy = ~np.asarray(copy, dtype=bool)
     # The copier drops most of the tint (single dots) but keeps the text and the word clusters.
     assert ink_copy.mean() < ink_page.mean() * 0.8
-    assert params_for_dpi(600).cluster == 4
+    assert get_profile("a4-laser-600").security.ground.cluster == 4

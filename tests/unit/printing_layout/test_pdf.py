@@ -101,3 +101,37 @@ def test_the_pdf_can_be_made_in_memory(pdf: Path, tmp_path: Path) -> None:
     assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type /Page\b", data)) == 2
     (tmp_path / "mem.pdf").write_bytes(data)  # only to let pdftoppm read it back here
     assert np.array_equal(_raster(tmp_path / "mem.pdf", 1, tmp_path), _raster(pdf, 1, tmp_path))
+
+
+def _pdffonts(pdf: Path) -> list[tuple[str, bool]]:
+    """(font name, embedded?) for every font of the file, as poppler's pdffonts lists them.
+
+    The columns are found from the dashed header line, so names with spaces cannot shift them.
+    """
+    out = subprocess.run(["pdffonts", str(pdf)], check=True, timeout=60, capture_output=True, text=True)
+    lines = out.stdout.splitlines()
+    header, dashes = lines[0], lines[1]
+    spans = [m.span() for m in re.finditer(r"-+", dashes)]
+    emb = next(i for i, (a, b) in enumerate(spans) if header[a:b].strip() == "emb")
+    rows = []
+    for line in lines[2:]:
+        cells = [line[a:b].strip() for a, b in spans]
+        rows.append((cells[0], cells[emb] == "yes"))
+    return rows
+
+
+def test_every_font_in_the_pdf_is_embedded(pdf: Path) -> None:
+    fonts = _pdffonts(pdf)
+    assert {name.split("+", 1)[-1] for name, _ in fonts} == {"IPAexMincho", "IPAexGothic"}
+    assert all(embedded for _, embedded in fonts), fonts
+
+
+def test_the_font_check_sees_an_unembedded_font(tmp_path: Path) -> None:
+    """The check above can fail: reportlab's default canvas names Helvetica without embedding it."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    path = tmp_path / "helvetica.pdf"
+    c = Canvas(str(path))
+    c.drawString(100, 100, "Helvetica")
+    c.save()
+    assert ("Helvetica", False) in _pdffonts(path)

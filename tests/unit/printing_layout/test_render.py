@@ -19,7 +19,7 @@ from printer.layout.render import layout_document, micro_text_for, render_pages
 from printer.profiles import PROFILES, get_profile
 from printer.samples import SAMPLES, load_sample
 from printer.security.layer import QrDoesNotFitError, security_layer
-from printer.security.qr import module_dots, qr_image
+from printer.security.qr import qr_image
 from printing_layout._helpers import A4_PROFILES, rendered
 
 SNAPSHOTS = Path(__file__).with_name("snapshots.json")
@@ -51,7 +51,7 @@ def test_pages_are_one_bit_and_exactly_the_profile_width(name: str, profile: str
         content = _ink(draw_layout(layout, prof.width_dots, prof.page_height_dots, prof.dpi))
         layer = _ink(
             security_layer(
-                *page.image.size, prof.dpi, QR_BOX, issued.seal, micro_text=micro_text_for(issued.document)
+                *page.image.size, prof, QR_BOX, issued.seal, micro_text=micro_text_for(issued.document)
             )
         )
         assert not (content & ~ink).any()  # all content is printed ...
@@ -87,10 +87,10 @@ def test_qr_on_every_page_decodes_to_the_seal(name: str, profile: str) -> None:
 @pytest.mark.parametrize("profile", A4_PROFILES)
 def test_qr_modules_are_whole_dots_with_a_blank_quiet_zone(profile: str) -> None:
     prof = get_profile(profile)
-    m = module_dots(prof.dpi)
+    m = prof.security.qr_module_dots
     assert m * 25.4 / prof.dpi >= 0.34 and (m - 1) * 25.4 / prof.dpi < 0.34
     page = rendered("inkan", profile)[0]
-    side = qr_image(load_sample("inkan").seal, prof.dpi).width
+    side = qr_image(load_sample("inkan").seal, prof.security).width
     x, y, s = QR_BOX
     k = prof.dpi / 25.4
     x0, y0 = round(x * k), round(y * k) + round(s * k) - side  # bottom-left of the reserved box

@@ -11,14 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from printer.profiles import PROFILES, get_profile
+from printer.profiles import PROFILES, GroundParams, get_profile
 from printer.samples import load_sample
 from printer.security.capabilities import capabilities
-from printer.security.ground import GroundParams, ground_pattern, params_for_dpi, pattern_from_mask
+from printer.security.ground import ground_pattern, pattern_from_mask
 from printer.security.guilloche import hypotrochoid
 from printer.security.layer import security_layer
-from printer.security.microtext import GLYPH_H, microtext, supports_microtext
-from printer.security.qr import module_dots, qr_image, qr_matrix
+from printer.security.microtext import GLYPH_H, microtext
+from printer.security.qr import qr_image, qr_matrix
+
+BY_DPI = {203: "a4-thermal-203", 300: "a4-thermal-300", 600: "a4-laser-600"}
 
 PARAMS = [GroundParams(3, 2), GroundParams(3, 4), GroundParams(4, 3), GroundParams(2, 2)]
 
@@ -38,8 +40,9 @@ def test_every_cell_holds_the_same_number_of_dots_word_or_not(mask: np.ndarray, 
 
 @pytest.mark.parametrize("dpi", [203, 300, 600])
 def test_ground_dots_lie_on_the_device_grid(dpi: int) -> None:
-    p = params_for_dpi(dpi)
-    ink, word = ground_pattern(1200, 900, dpi)
+    prof = get_profile(BY_DPI[dpi])
+    p = prof.security.ground
+    ink, word = ground_pattern(1200, 900, prof)
     assert ink.dtype == bool and ink.shape == (900, 1200)
     bg = ink & ~word
     # Background: isolated single dots exactly on the pitch grid; no two background dots touch.
@@ -52,8 +55,9 @@ def test_ground_dots_lie_on_the_device_grid(dpi: int) -> None:
 
 
 def test_ground_word_clusters_are_solid_blocks() -> None:
-    p = params_for_dpi(600)
-    ink, word = ground_pattern(960, 960, 600)
+    prof = get_profile("a4-laser-600")
+    p = prof.security.ground
+    ink, word = ground_pattern(960, 960, prof)
     c, k, o = p.cell, p.cluster, (p.cell - p.cluster) // 2
     cells = word[::c, ::c][: 960 // c, : 960 // c]
     ys, xs = np.nonzero(cells)
@@ -66,7 +70,6 @@ def test_ground_word_clusters_are_solid_blocks() -> None:
 def test_microtext_is_seven_dots_and_only_where_that_is_under_0_3_mm() -> None:
     line = microtext("KONBINIKOFU 139991", 500)
     assert line.shape == (GLYPH_H, 500) and line.any()
-    assert supports_microtext(600) and not supports_microtext(300) and not supports_microtext(203)
     assert GLYPH_H * 25.4 / 600 <= 0.30
     # The letters are distinct bitmaps: K and O differ, and the unit repeats along the line.
     unit = microtext("KO", 14)
@@ -75,14 +78,15 @@ def test_microtext_is_seven_dots_and_only_where_that_is_under_0_3_mm() -> None:
 
 def test_microtext_frames_the_600_dpi_page_only() -> None:
     w, h = 4960, 7016
-    with_micro = ~np.asarray(security_layer(w, h, 600, None, None, micro_text="KONBINIKOFU"), dtype=bool)
-    without = ~np.asarray(security_layer(w, h, 600, None, None, micro_text=""), dtype=bool)
+    p600 = get_profile("a4-laser-600")
+    with_micro = ~np.asarray(security_layer(w, h, p600, None, None, micro_text="KONBINIKOFU"), dtype=bool)
+    without = ~np.asarray(security_layer(w, h, p600, None, None, micro_text=""), dtype=bool)
     assert (with_micro & ~without).sum() > 10000
     prof = get_profile("a4-thermal-300")
     a = np.asarray(
-        security_layer(prof.width_dots, prof.page_height_dots, 300, None, None, micro_text="KONBINIKOFU")
+        security_layer(prof.width_dots, prof.page_height_dots, prof, None, None, micro_text="KONBINIKOFU")
     )
-    b = np.asarray(security_layer(prof.width_dots, prof.page_height_dots, 300, None, None, micro_text=""))
+    b = np.asarray(security_layer(prof.width_dots, prof.page_height_dots, prof, None, None, micro_text=""))
     assert np.array_equal(a, b)
 
 
@@ -103,8 +107,9 @@ def test_qr_is_alphanumeric_ecc_m_with_integer_modules(dpi: int) -> None:
     # 256 alphanumeric characters fit version 9 at ECC M (ISO/IEC 18004 Table 7: 259 alphanumeric, only
     # 180 bytes): byte mode would need version 12, i.e. a 33 % wider symbol.
     assert len(seal) == 256 and version == 9
-    im = qr_image(seal, dpi)
-    m = module_dots(dpi)
+    sec = get_profile(BY_DPI[dpi]).security
+    im = qr_image(seal, sec)
+    m = sec.qr_module_dots
     assert im.size == (n * m, n * m) and m * 25.4 / dpi >= 0.34
     (res,) = zxingcpp.read_barcodes(im.convert("L"))
     assert res.text == seal and res.ec_level == "M"
@@ -119,3 +124,33 @@ def test_capabilities_table_states_what_each_profile_cannot_carry() -> None:
     assert not caps["receipt-80-203"].certificates
     assert [caps[n].qr_module_dots for n in ("a4-thermal-203", "a4-thermal-300", "a4-laser-600")] == [3, 5, 9]
     assert all(c.qr_module_mm >= 0.34 for c in caps.values())
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_security_params_meet_their_physical_limits(name: str) -> None:
+    """The per-profile geometry is data; each value is checked here against the limit it exists for
+    (printing.md §4-§5), with the arithmetic written out rather than asked of the code."""
+    prof = PROFILES[name]
+    sec, dot = prof.security, 25.4 / prof.dpi
+    # QR: the least whole number of dots reaching 0.34 mm.
+    assert sec.qr_module_dots * dot >= 0.34 and (sec.qr_module_dots - 1) * dot < 0.34
+    # Guilloche line: about 0.08 mm, the nearest whole number of dots and never below one.
+    assert sec.guilloche_line_dots >= 1 and abs(sec.guilloche_line_dots * dot - 0.08) <= dot / 2 + 1e-9
+    # Microtext exactly where a 7-dot glyph is at most 0.3 mm tall.
+    assert sec.microtext == (7 * dot <= 0.30)
+    # The 地紋 background is an 11 % tint of single dots (pitch 3) at every resolution.
+    assert sec.ground.pitch == 3 and sec.ground.cluster >= 2
+
+
+def test_security_params_table() -> None:
+    """The values docs/printing-layout.md tabulates (a change must update the docs too)."""
+    got = {
+        n: (s.ground.pitch, s.ground.cluster, s.microtext, s.qr_module_dots, s.guilloche_line_dots)
+        for n, s in ((n, p.security) for n, p in PROFILES.items())
+    }
+    assert got == {
+        "receipt-80-203": (3, 2, False, 3, 1),
+        "a4-thermal-203": (3, 2, False, 3, 1),
+        "a4-thermal-300": (3, 2, False, 5, 1),
+        "a4-laser-600": (3, 4, True, 9, 2),
+    }
