@@ -12,6 +12,8 @@ every *.py, *.md, *.toml, *.sh and Makefile (not .venv, var or caches) and repor
   that the document does not contain (fenced code blocks of .md files are not checked);
 - a markdown link or image in a .md file whose target does not exist, or whose ``#anchor`` is not a
   heading of the target (GitHub's slug rules);
+- a path in backticks in a .md file that starts with a top-level directory of the repository
+  (``kiosk/flow/...``) and does not exist: code moves, and its docs must follow;
 - any path into the private briefing or any absolute path of one machine.
 """
 
@@ -38,6 +40,7 @@ _AFTER = re.compile(
     r"\A(?P<sec>\s*§\s?" + _NUM + r"(?:\s*(?:[-–/,]|and)\s*§?\s?" + _NUM + r")*)?"
     r"(?:\s+\"(?P<name>[^\"\n]{1,80})\")?"
 )
+_CODE_PATH = re.compile(r"`([\w.-]+/[\w./-]*)`")
 _LINK = re.compile(r"!?\[(?:[^\]\n]*)\]\(([^()\s]+)(?:\s+\"[^\"]*\")?\)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
@@ -132,6 +135,7 @@ def _check_after(target: Path, rest: str) -> list[str]:
 def scan(root: Path) -> list[str]:
     """Every broken or forbidden document reference under ``root``, as ``path:line: problem``."""
     root = root.resolve()
+    tops = {p.name for p in root.iterdir() if p.is_dir() and p.name not in SKIP_DIRS}
     problems: list[str] = []
     for path in scanned_files(root):
         rel = path.relative_to(root).as_posix()
@@ -167,6 +171,10 @@ def scan(root: Path) -> list[str]:
                     problems += [f"{where}: {p}" for p in _check_after(target, clean[m.end():])]
             if path.suffix != ".md":
                 continue
+            for m in _CODE_PATH.finditer(clean):
+                ref = m.group(1)
+                if ref.split("/")[0] in tops and ref not in seen and not (root / ref).exists():
+                    problems.append(f"{where}: {ref} does not exist")
             for m in _LINK.finditer(re.sub(r"`[^`]*`", "", clean)):
                 href = m.group(1)
                 if re.match(r"[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
@@ -236,6 +244,7 @@ def test_scanner_passes_references_that_resolve(tmp_path: Path) -> None:
         ({D + "a" + MD: "![pic](images/none.png)\n"}, "link target images/none.png does not exist"),
         ({D + "a" + MD: "[g](guide" + MD + "#9-nothing)\n"}, "no heading #9-nothing in guide" + MD),
         ({"pkg/mod.py": "# DESIGN" + MD + " says so\n"}, "pkg/mod.py:1: DESIGN" + MD + " does not exist"),
+        ({D + "a" + MD: "runner: `pkg/gone.py`\n", "pkg/ok.py": ""}, D + "a" + MD + ":1: pkg/gone.py"),
         ({"pkg/x.sh": "cat " + D + "images/gone.png\n"}, "pkg/x.sh:1: " + D + "images/gone.png does not"),
         ({"pkg/mod.py": "# (/" + "work/somewhere/x.txt)\n"}, "pkg/mod.py:1: absolute path of one machine"),
         ({"README" + MD: "[a](../" + "shared" + "/" + D + "x" + MD + ")\n"}, "private briefing"),
