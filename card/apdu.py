@@ -3,7 +3,7 @@
 ``CommandAPDU`` covers the four cases of ISO 7816-3 §12.1 (header only; header + Le; header + Lc +
 data; header + Lc + data + Le) in short and extended length form.  ``ResponseAPDU`` is data plus the
 two status bytes.  Status words are data: ``SW`` names the ones the JPKI interface uses
-(jpki-card.md §4, §7) and ``describe_sw`` turns any status word into a readable name for logs.
+(docs/jpki-card.md §4, §7) and ``describe_sw`` turns any status word into a readable name for logs.
 
 Nothing here does I/O; bytes in, objects out, and every malformed input raises a typed error
 (``MalformedApduError`` for bytes received, ``ApduError`` for fields we were asked to encode).
@@ -32,7 +32,7 @@ MAX_EXTENDED_NE = 65536  # Le bytes 0000 mean 65536
 
 
 class SW(IntEnum):
-    """Status words the JPKI interface names (ISO 7816-4 §5.1.3, jpki-card.md §4/§7)."""
+    """Status words the JPKI interface names (ISO 7816-4 §5.1.3, docs/jpki-card.md §4/§7)."""
 
     OK = 0x9000
     END_OF_FILE = 0x6282  # end of file reached before reading Ne bytes

@@ -1,4 +1,4 @@
-"""``python -m card``: look at readers and the card in them (DESIGN.md contracts).
+"""``python -m card``: look at readers and the card in them (docs/architecture.md contracts).
 
 ``readers`` lists PC/SC readers (``--json`` adds presence and ATR).  ``info --json [--reader SUBSTR]``
 prints ``{"atr", "token_label", "auth_cert": {"subject", "issuer", "serial", "not_before",

@@ -88,7 +88,7 @@ class MalformedApduError(CardError, ValueError):
 
 
 class CardProtocolError(CardError):
-    """The card answered something the JPKI interface does not allow (jpki-card.md §4/§7)."""
+    """The card answered something the JPKI interface does not allow (docs/jpki-card.md §4/§7)."""
 
     code = "card_protocol"
 
@@ -144,7 +144,7 @@ class PinIncorrectError(PinError):
 
 
 class PinBlockedError(PinError):
-    """63C0 / 6983 / 6984: no tries left; only a municipal office can unblock (jpki-card.md §5)."""
+    """63C0 / 6983 / 6984: no tries left; only a municipal office can unblock (docs/jpki-card.md §5)."""
 
     code = "pin_blocked"
 

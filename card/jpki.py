@@ -1,4 +1,4 @@
-"""JPKI application client over any ``transmit(bytes) -> bytes`` (jpki-card.md §2-§7).
+"""JPKI application client over any ``transmit(bytes) -> bytes`` (docs/jpki-card.md §2-§7).
 
 Sans-IO in the sense that matters: it builds APDUs and interprets responses; the bytes travel
 through whatever transport it is given (PC/SC, the in-process virtual card, a recorder).  Every
@@ -39,16 +39,16 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-JPKI_AID = bytes.fromhex("D392F000260100000001")  # jpki-card.md §2
+JPKI_AID = bytes.fromhex("D392F000260100000001")  # docs/jpki-card.md §2
 SHA256_DIGEST_INFO_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")  # §6
 MAX_CERT_SIZE = 8192  # real JPKI certificates are ~1.2-1.9 kB; bound the read (style §11)
-READ_CHUNK = 256  # OpenSC's default max_recv_size (jpki-card.md §7)
+READ_CHUNK = 256  # OpenSC's default max_recv_size (docs/jpki-card.md §7)
 TOKEN_LABEL_LEN = 32
-MAX_SIGN_INPUT = 245  # PKCS#1 v1.5 with RSA-2048: k - 11 (jpki-card.md §4 "1-245 B")
+MAX_SIGN_INPUT = 245  # PKCS#1 v1.5 with RSA-2048: k - 11 (docs/jpki-card.md §4 "1-245 B")
 
 
 class Ef(IntEnum):
-    """JPKI elementary files (jpki-card.md §3)."""
+    """JPKI elementary files (docs/jpki-card.md §3)."""
 
     SIGN_CERT = 0x0001
     SIGN_CA_CERT = 0x0002
@@ -64,7 +64,7 @@ class Ef(IntEnum):
 
 @dataclass(frozen=True)
 class PinStatus:
-    """What an empty VERIFY told us, without spending a try (jpki-card.md §4)."""
+    """What an empty VERIFY told us, without spending a try (docs/jpki-card.md §4)."""
 
     tries_left: int
     verified: bool = False
@@ -75,7 +75,7 @@ class PinStatus:
 
 
 def sha256_digest_info(digest: bytes) -> bytes:
-    """The DER DigestInfo for a SHA-256 hash (jpki-card.md §6): 19-byte prefix + 32-byte hash.
+    """The DER DigestInfo for a SHA-256 hash (docs/jpki-card.md §6): 19-byte prefix + 32-byte hash.
 
     :raises card.errors.CardUsageError: when ``digest`` is not 32 bytes.
     """
@@ -134,7 +134,7 @@ class JpkiClient:
 
     # -- selection ------------------------------------------------------------------------------------
     def select_ap(self) -> None:
-        """SELECT the JPKI AP by AID, P2=0C (no FCI).  Also logs out (jpki-card.md §5).
+        """SELECT the JPKI AP by AID, P2=0C (no FCI).  Also logs out (docs/jpki-card.md §5).
 
         :raises NotJpkiCardError: when the card has no JPKI AP.
         """
@@ -183,7 +183,7 @@ class JpkiClient:
         return bytes(out)
 
     def read_certificate(self, fid: int) -> bytes:
-        """Read a certificate EF with OpenSC's length rule (jpki-card.md §7): read 4 bytes, which must
+        """Read a certificate EF with OpenSC's length rule (docs/jpki-card.md §7): read 4 bytes, which must
         be ``30 82 hi lo``; size = (hi<<8 | lo) + 4; then read the whole file in chunks.
 
         :raises CertificateFormatError: wrong header, oversize, or truncated file.
@@ -232,7 +232,7 @@ class JpkiClient:
         return self.read_certificate(Ef.SIGN_CERT)
 
     def token_label(self) -> str:
-        """The token label: first 32 bytes of EF 0006, ASCII, space padded (jpki-card.md §3).
+        """The token label: first 32 bytes of EF 0006, ASCII, space padded (docs/jpki-card.md §3).
 
         :raises CardProtocolError: when the file is shorter than 32 bytes or not ASCII.
         """
@@ -247,7 +247,7 @@ class JpkiClient:
 
     # -- PINs -----------------------------------------------------------------------------------------
     def pin_status(self, fid: int = Ef.AUTH_PIN) -> PinStatus:
-        """Tries left on a PIN without spending one: an empty VERIFY answers 63Cx (jpki-card.md §4).
+        """Tries left on a PIN without spending one: an empty VERIFY answers 63Cx (docs/jpki-card.md §4).
 
         :raises StatusWordError: on anything but 63Cx / 9000 / blocked codes.
         """
@@ -293,7 +293,7 @@ class JpkiClient:
     def sign(self, digest_info: bytes, key: int = Ef.AUTH_KEY) -> bytes:
         """Sign a DigestInfo with a key EF: SELECT key, ``80 2A 00 80 Lc DigestInfo 00``.
 
-        The card applies PKCS#1 v1.5 type-1 padding (jpki-card.md §6).
+        The card applies PKCS#1 v1.5 type-1 padding (docs/jpki-card.md §6).
 
         :raises card.errors.CardUsageError: empty or too long input.
         :raises SecurityStatusError: the PIN was not verified (6982).

@@ -1,4 +1,4 @@
-"""Find or start pcscd with Debian's vpcd driver (DESIGN.md "Real components and how they start").
+"""Find or start pcscd with Debian's vpcd driver (docs/architecture.md "Real components and how they start").
 
 One pcscd serves the whole machine (Debian's build ignores a custom socket path), so every user —
 the test suite, ``make demo``, the HIL scenarios, benchmarks — shares it: :func:`ensure_pcscd` starts

@@ -5,7 +5,7 @@ label, the PIN and signing password, and for each of the two JPKI key pairs the 
 certificate, its private key and the issuing CA certificate.  A real card never yields its keys; this
 is test material only, and the file says so in ``"test_material": true``.
 
-The certificates follow the public profile in docs (jpki-card.md §9): single-tier self-signed CAs with
+The certificates follow the public profile in docs (docs/jpki-card.md §9): single-tier self-signed CAs with
 ``C=JP, O=JPKI(-TEST), OU=JPKI for user authentication|digital signature, OU=Japan Agency for Local
 Authority Information Systems``; RSA-2048, e=65537, sha256RSA; key usage critical (auth:
 digitalSignature; sign: digitalSignature + nonRepudiation); the user-authentication subject carries no
@@ -53,7 +53,7 @@ CONTACT_ATR = "3BE000FF8131FE4514"
 TOKEN_LABEL = "JPKIAPICCTOKEN2"
 AUTH_POLICY_OID = ObjectIdentifier("1.2.392.200149.8.5.1.3.30")
 SIGN_POLICY_OID = ObjectIdentifier("1.2.392.200149.8.5.1.1.20")
-# otherName type ids of the signing certificate's subjectAltName (jpki-card.md §9).
+# otherName type ids of the signing certificate's subjectAltName (docs/jpki-card.md §9).
 SAN_NAME = ObjectIdentifier("1.2.392.200149.8.5.5.1")
 SAN_SEX = ObjectIdentifier("1.2.392.200149.8.5.5.3")
 SAN_BIRTH = ObjectIdentifier("1.2.392.200149.8.5.5.4")
@@ -235,7 +235,7 @@ def make_jpki_ca(
     rng: SeededRandom | None = None,
     years: int = 10,
 ) -> JpkiCA:
-    """A self-signed single-tier JPKI-shaped CA (jpki-card.md §9)."""
+    """A self-signed single-tier JPKI-shaped CA (docs/jpki-card.md §9)."""
     now = now or dt.datetime.now(dt.UTC)
     key = rsa_key(rng)
     name = _ca_name(kind, org)
@@ -282,7 +282,7 @@ class PersonAttributes:
     sex: Literal[1, 2, 3]  # 1 male, 2 female, 3 other, as in the certificate profile
 
     def birth_field(self) -> str:
-        # 'E' era digit then Gregorian YYYYMMDD (jpki-card.md §9); era 5 = 令和, 4 = 平成, 3 = 昭和.
+        # 'E' era digit then Gregorian YYYYMMDD (docs/jpki-card.md §9); era 5 = 令和, 4 = 平成, 3 = 昭和.
         d = self.birth_date
         era = 5 if d >= dt.date(2019, 5, 1) else 4 if d >= dt.date(1989, 1, 8) else 3
         return f"{era}{d:%Y%m%d}"
@@ -385,7 +385,7 @@ _KEYCERT_KEYS = ("cert_pem", "key_pem", "ca_cert_pem")
 
 @dataclass(frozen=True)
 class CardProfile:
-    """The JSON card profile of DESIGN.md ("Files the contracts name")."""
+    """The JSON card profile of docs/architecture.md ("Files the contracts name")."""
 
     atr: str
     token_label: str
@@ -440,7 +440,7 @@ class CardProfile:
 
 def _auth_subject(serial: int) -> x509.Name:
     # The real user-authentication certificate carries only an opaque serial-like CN (no name,
-    # address, birth date or sex): jpki-card.md §9.
+    # address, birth date or sex): docs/jpki-card.md §9.
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
         x509.NameAttribute(NameOID.COMMON_NAME, f"{serial:016X}J"),

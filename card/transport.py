@@ -2,7 +2,7 @@
 
 ``CardTransport`` is the Protocol (PC/SC, the in-process virtual card, a recording wrapper all fit).
 ``ChainingTransport`` adds the ISO 7816-4 response handling a T=0 reader or a card may demand
-(§5.3.4 / jpki-card.md §7 "61xx triggers GET RESPONSE and 6Cxx a resend with the corrected Le"),
+(§5.3.4 / docs/jpki-card.md §7: after 61xx a GET RESPONSE, after 6Cxx the command again with Le = xx),
 bounded so a looping card cannot hang us.  ``MeteredTransport`` counts APDUs and bytes and logs
 them with VERIFY/CHANGE data redacted: PINs never reach a log.
 """

@@ -1,4 +1,4 @@
-"""Client of the issuance center's API v1 (DESIGN.md "Center API v1") over httpx with mutual TLS.
+"""Client of the issuance center's API v1 (docs/architecture.md "Center API v1") over httpx with mutual TLS.
 
 - Trust: only the center CA given (``DIR/tls/ca.pem``), never the system store; the kiosk proves who it
   is with its client certificate (``DIR/kiosks/index.json``).  The kiosk id is that certificate's CN.

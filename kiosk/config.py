@@ -68,7 +68,7 @@ class KioskIdentity:
 
 @dataclass(frozen=True)
 class CenterConfig:
-    """Where the center is and how to prove who we are (mutual TLS, DESIGN.md "Center API v1").
+    """Where the center is and how to prove who we are (mutual TLS, docs/architecture.md "Center API v1").
 
     Either ``ca``/``cert``/``key`` are given, or ``data_dir`` (a ``server_stub init`` directory), from
     which ``tls/ca.pem`` and this kiosk's entry of ``kiosks/index.json`` are taken.
@@ -136,7 +136,7 @@ class PrinterConfig:
     transport: Transport
 
     def __post_init__(self) -> None:
-        from printer.profiles import PROFILES  # the profile names are a contract of DESIGN.md
+        from printer.profiles import PROFILES  # the profile names are a contract of docs/architecture.md
 
         if self.profile not in PROFILES:
             raise ValueError(f"profile: unknown printer profile {self.profile!r} "

@@ -1,4 +1,4 @@
-"""The store staff's service menu: every decision, no Kivy (docs/style.md §2.4, DESIGN.md "staff").
+"""The store staff's service menu: every decision, no Kivy (docs/style.md §2.4, docs/architecture.md "staff").
 
 The Kivy screens (``kiosk/ui/``) only render what this module says and call its actions:
 

@@ -1,6 +1,7 @@
 """In-process simulated card, center, cash device and printer for the demo and the UI tests (no Kivy).
 
-They answer the flow's effects with the events the real devices would send (DESIGN.md steps 1–8), in
+They answer the flow's effects with the events the real devices would send (docs/architecture.md steps 1–8),
+in
 the same order, so the UI runs the real ``kiosk.flow.Flow`` end to end.  Everything here is synthetic:
 the municipalities 見本市/試験町, the people 見本 太郎/花子 and the certificate bytes are invented.
 Payment and printing answer only when ``auto_pay``/``auto_print`` is set; otherwise a test feeds

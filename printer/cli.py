@@ -1,4 +1,4 @@
-"""Command line: ``python -m printer (render | copytest | print) ...`` (DESIGN.md, contracts).
+"""Command line: ``python -m printer (render | copytest | print) ...`` (docs/architecture.md, contracts).
 
 ``render (--document JSON | --sample NAME) --profile NAME --out FILE.(png|pdf)`` writes the pages.
 PNG output: a one-page document goes to FILE.png; a document of n > 1 pages to FILE-1.png … FILE-n.png.

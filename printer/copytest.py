@@ -1,4 +1,5 @@
-"""Copy-evidence test in software (printing.md §6): is 「複写」 hidden on the original and shown on a copy?
+"""Copy-evidence test in software (docs/printing.md §6): is 「複写」 hidden on the original and shown on a
+copy?
 
 A patch of the profile's own 地紋 (one latent word with background around it, on exact device dots)
 is looked at by a model eye and passed through model photocopiers over a grid of settings:

@@ -1,4 +1,4 @@
-"""Printer profiles as data (names are a contract of DESIGN.md).
+"""Printer profiles as data (names are a contract of docs/architecture.md).
 
 A profile says what the device is (an ESC/POS raster printer or a page printer fed PDF), its
 resolution, the printable width in device dots and the paper, so that layout and security printing
@@ -60,7 +60,7 @@ class SecurityParams:
     """Everything about security printing that depends on the device's dot size, as plain data."""
 
     ground: GroundParams
-    microtext: bool  # a 7-dot glyph is ≤ 0.3 mm tall (printing.md §4), else no microtext is printed
+    microtext: bool  # a 7-dot glyph is ≤ 0.3 mm tall (docs/printing.md §4), else no microtext is printed
     qr_module_dots: int  # least whole number of dots ≥ 0.34 mm per QR module
     guilloche_line_dots: int  # ≥ 0.08 mm
     guilloche_period_mm: float = 8.8  # wavelength of the border band's trochoid

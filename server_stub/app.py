@@ -1,4 +1,4 @@
-"""Routing of Center API v1 (DESIGN.md) onto :class:`~server_stub.service.Center`."""
+"""Routing of Center API v1 (docs/architecture.md) onto :class:`~server_stub.service.Center`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Command line: ``init``, ``serve``, ``revoke``, ``verify`` (DESIGN.md "Contracts")."""
+"""Command line: ``init``, ``serve``, ``revoke``, ``verify`` (docs/architecture.md "Contracts")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Certificate content (docs/document-content.md, the center→printer contract; wording from
-/work/shared/docs/certificates.md).  Pure: registry records in, content dicts out.
+docs/certificates.md).  Pure: registry records in, content dicts out.
 
-Every value is a display string: 和暦 dates (西暦 for a foreign resident's dates, certificates.md §1),
+Every value is a display string: 和暦 dates (西暦 for a foreign resident's dates, docs/certificates.md §1),
 amounts with separators, 「【空欄】」 for blank fields the paper must show; keys an option does not show
 are absent.
 """
@@ -59,7 +59,7 @@ class IssueContext:
 
 
 def issue_number(issued: dt.date, muni: Municipality, kiosk_id: str, serial: int) -> str:
-    """「発行年月日 市区町村名 端末 連番」 (certificates.md §7); the printer appends the page part."""
+    """「発行年月日 市区町村名 端末 連番」 (docs/certificates.md §7); the printer appends the page part."""
     return f"{issued:%Y%m%d} {muni.name} {kiosk_id} {serial:06d}"
 
 

@@ -1,6 +1,6 @@
 """Typed errors of the center stub.
 
-Every error carries a stable ``code`` (the ``error`` field of the API's 4xx JSON, DESIGN.md "Center
+Every error carries a stable ``code`` (the ``error`` field of the API's 4xx JSON, docs/architecture.md "Center
 API v1"), the HTTP status it maps to, and a bilingual message (Japanese / English) that is safe to
 show: it never contains a name, address, PIN, My Number or certificate.
 """

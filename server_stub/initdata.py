@@ -1,4 +1,4 @@
-"""``python -m server_stub init``: a complete, reproducible data directory (DESIGN.md "Set-up").
+"""``python -m server_stub init``: a complete, reproducible data directory (docs/architecture.md "Set-up").
 
 Layout (paths relative to DIR)::
 

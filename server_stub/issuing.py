@@ -1,7 +1,7 @@
 """Building and storing the documents of one order, inside the caller's (issuing) transaction.
 
 Everything a document shows is read here, in that transaction, from the order's resident, which came
-from the authenticated session, never from the request (DESIGN.md "Where the real system failed").
+from the authenticated session, never from the request (docs/architecture.md "Where the real system failed").
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``migrate``: copy a center database (e.g. the data dir's SQLite) into another URL (e.g. PostgreSQL).
 
-Used to move a data directory to PostgreSQL for several center processes (DESIGN.md "Center storage").
+Used to move a data directory to PostgreSQL for several center processes (docs/architecture.md
+"Center storage").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The synthetic municipalities: data, not code (domain-konbini.md §1 "Hours", §2, §6 "Fees").
+"""The synthetic municipalities: data, not code (docs/domain.md §1 "Hours", §2, §6 "Fees").
 
 Four municipalities differ the way real ones do: which certificates their kiosks offer, whether the
 個人番号 may be printed on a 住民票, how many tax years, fees, weekday-only hours for 戸籍/附票, and
@@ -59,7 +59,7 @@ class Municipality:
 
     @property
     def mayor_line(self) -> str:
-        # 「都道府県名＋市区町村長　氏名」 (certificates.md §7): 見本市 → 東京都見本市長　見本　一郎.
+        # 「都道府県名＋市区町村長　氏名」 (docs/certificates.md §7): 見本市 → 東京都見本市長　見本　一郎.
         return f"{self.prefecture}{self.name}長　{self.mayor_name}"
 
     @property

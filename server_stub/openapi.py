@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document served at ``/openapi.json`` (Center API v1, DESIGN.md)."""
+"""The OpenAPI 3.1 document served at ``/openapi.json`` (Center API v1, docs/architecture.md)."""
 
 from __future__ import annotations
 

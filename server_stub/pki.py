@@ -158,7 +158,8 @@ def issue_kiosk_cert(
     rng: SeededRandom,
     now: dt.datetime,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A kiosk's TLS client certificate; its CN is the kiosk id (DESIGN.md "Files the contracts name")."""
+    """A kiosk's TLS client certificate; its CN is the kiosk id (docs/architecture.md
+    "Files the contracts name")."""
     return _leaf(kiosk_id, ca, rng, now, ExtendedKeyUsageOID.CLIENT_AUTH, None)
 
 
@@ -274,7 +275,7 @@ def verify_user_certificate(
     except x509.ExtensionNotFound as exc:
         raise _invalid("key usage or policy missing") from exc
     if not ku.digital_signature or not any(p.policy_identifier == AUTH_POLICY_OID for p in policies):
-        # A digital-signature (署名用) certificate must not log in: jpki-card.md §9 policy OIDs.
+        # A digital-signature (署名用) certificate must not log in: docs/jpki-card.md §9 policy OIDs.
         raise _invalid("not a user-authentication certificate")
     if not isinstance(cert.public_key(), rsa.RSAPublicKey):
         raise _invalid("not an RSA key")

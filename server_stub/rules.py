@@ -1,6 +1,6 @@
 """Service rules: hours, maintenance, eligibility and options.  Pure functions of data and a time.
 
-Sources: domain-konbini.md §1 "Hours" (06:30–23:00, closed 12/29–1/3, maintenance days, weekday-only
+Sources: docs/domain.md §1 "Hours" (06:30–23:00, closed 12/29–1/3, maintenance days, weekday-only
 戸籍), §1 "Stuck points" (転出, 支援措置, deceased, no tax return), §2 (options per certificate).
 All times are Asia/Tokyo wall-clock times.
 """
@@ -87,7 +87,7 @@ def _jst(now: dt.datetime) -> dt.datetime:
 
 
 def check_service_hours(now: dt.datetime) -> None:
-    """The nationwide kiosk hours (domain-konbini.md §1 "Hours").
+    """The nationwide kiosk hours (docs/domain.md §1 "Hours").
 
     :raises NotAvailableError: ``outside_hours`` with reason ``closed_hours`` or ``year_end``.
     """
@@ -104,7 +104,7 @@ def is_maintenance_day(muni: Municipality, now: dt.datetime) -> bool:
 
 
 def latest_fiscal_year(now: dt.datetime) -> int:
-    # The new 年度's tax certificates appear in June (domain-konbini.md §1 "June tax-year switch").
+    # The new 年度's tax certificates appear in June (docs/domain.md §1 "June tax-year switch").
     t = _jst(now)
     return t.year if t.month >= 6 else t.year - 1
 

@@ -1,4 +1,4 @@
-"""The municipality's synthetic 公印 as a PNG: a black square seal (certificates.md §7: black, ≤25 mm).
+"""The municipality's synthetic 公印 as a PNG: a black square seal (docs/certificates.md §7: black, ≤25 mm).
 
 Characters are set in columns read top-to-bottom, right-to-left, as on a real 職印; the font is IPAex
 明朝.  Deterministic: the same text gives the same PNG bytes.

@@ -1,6 +1,6 @@
 """The center's application logic: one method per API route, one short DB transaction per step.
 
-Nothing about a transaction lives in process memory (DESIGN.md "Where the real system failed"): the
+Nothing about a transaction lives in process memory (docs/architecture.md "Where the real system failed"): the
 challenge, session and order are rows; every document is built from the resident the *session* is
 bound to, read inside the issuing transaction; the kiosk id comes from the TLS client certificate, never
 from the body.
@@ -151,7 +151,7 @@ class Center:
 
     def _claim_challenge(self, conn: Connection, kiosk_id: str, cid: str, t: float) -> bytes:
         # One conditional UPDATE claims the challenge: two processes cannot both succeed.  The caller
-        # commits the claim even when what follows fails (single use, DESIGN.md step 4).
+        # commits the claim even when what follows fails (single use, docs/architecture.md step 4).
         claimed = run(
             conn, sql.CHALLENGE_CLAIM_RETURNING, {"b_cid": cid, "b_kiosk": kiosk_id, "used_at": t}
         ).one_or_none()

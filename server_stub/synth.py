@@ -1,7 +1,7 @@
 """Synthetic registries: households, residents, 戸籍, seal registrations and tax records.
 
 Deterministic for a seed.  The first households are fixed scenarios so that even a small ``--residents``
-covers every edge case the kiosk must refuse or handle (domain-konbini.md §1 "Stuck points"); the rest
+covers every edge case the kiosk must refuse or handle (docs/domain.md §1 "Stuck points"); the rest
 are random families and singles.  Names are common name parts recombined; addresses are in the
 fictitious municipalities of municipalities.py; My Numbers carry a deliberately WRONG check digit so
 that none can ever be a real person's number.

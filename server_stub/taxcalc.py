@@ -2,7 +2,7 @@
 
 Simplified but internally consistent: 給与所得控除 per the post-2020 table, 住民税 deductions
 (基礎 430,000; 配偶者 330,000; 扶養 一般 330,000), 所得割 6 % municipal + 4 % prefectural on the taxable
-amount rounded down to 1,000 yen, 均等割 3,000 + 1,000 (certificates.md §4 lists the items).
+amount rounded down to 1,000 yen, 均等割 3,000 + 1,000 (docs/certificates.md §4 lists the items).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from contracts.jst import reiwa_year, wareki
 __all__ = ["fiscal_year_label", "income_year_label", "reiwa_year", "wareki", "yen"]
 
 def fiscal_year_label(fiscal_year: int) -> str:
-    """Tax 年度 N (income of year N-1, certificates.md §4) → 「令和8年度」."""
+    """Tax 年度 N (income of year N-1, docs/certificates.md §4) → 「令和8年度」."""
     return f"{reiwa_year(fiscal_year)}年度"
 
 

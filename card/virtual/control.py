@@ -1,6 +1,6 @@
 """HTTP control of a served virtual card: simulate insertion/removal from scripts.
 
-Same style as the printer emulator's control port (DESIGN.md): JSON over HTTP on loopback.
+Same style as the printer emulator's control port (docs/architecture.md): JSON over HTTP on loopback.
 
 - ``GET /state`` → ``{"inserted", "connected", "apdus", "auth_tries_left", "sign_tries_left"}``
 - ``POST /state`` with ``{"inserted": true|false}`` → the new state

@@ -1,10 +1,10 @@
 """A virtual My Number card: the JPKI AP as a pure APDU-in / APDU-out machine.
 
-``VirtualJpkiCard.execute(apdu) -> bytes`` implements jpki-card.md §1-§7 and the §11 checklist,
+``VirtualJpkiCard.execute(apdu) -> bytes`` implements docs/jpki-card.md §1-§7 and the §11 checklist,
 shaped like vsmartcard's ``SmartcardOS``: an ``ins -> handler`` table; handlers return
 ``(data, sw)`` or raise ``SwError``.  No sockets here (``vpcd.py`` is the link to pcscd).
 
-Choices where the public sources are silent (jpki-card.md "UNCONFIRMED"), following OpenSC:
+Choices where the public sources are silent (docs/jpki-card.md "UNCONFIRMED"), following OpenSC:
 unknown AIDs and FIDs answer 6A82; READ BINARY short at EOF answers the data with 6282 and past EOF
 6B00; an empty VERIFY always answers 63Cx (63C0 when blocked: OpenSC's bind aborts on SW1 != 63);
 a VERIFY with data on a blocked PIN answers 6984; SELECT AP and reset clear the security state;
@@ -34,9 +34,9 @@ __all__ = ["OTHER_AIDS", "SwError", "VirtualJpkiCard", "card_id"]
 
 log = logging.getLogger(__name__)
 
-# 券面事項入力補助 AP and 券面事項確認 AP (jpki-card.md §2): selectable, no files served here.
+# 券面事項入力補助 AP and 券面事項確認 AP (docs/jpki-card.md §2): selectable, no files served here.
 OTHER_AIDS = (bytes.fromhex("D3921000310001010408"), bytes.fromhex("D3921000310001010402"))
-# EFs that exist on real cards with unknown purpose (jpki-card.md §3): selectable, not readable.
+# EFs that exist on real cards with unknown purpose (docs/jpki-card.md §3): selectable, not readable.
 _OPAQUE_FIDS = (0x0005, 0x0009, 0x0010, 0x0016, 0x0019, 0x001C, 0x001E)
 TOKEN_INFO_LEN = 160  # [MC]: a CK_TOKEN_INFO-like record
 Secret = Literal["auth", "sign"]
@@ -154,7 +154,7 @@ class VirtualJpkiCard:
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def reset(self) -> None:
-        """Cold or warm reset: nothing selected, no PIN verified (jpki-card.md §11)."""
+        """Cold or warm reset: nothing selected, no PIN verified (docs/jpki-card.md §11)."""
         with self._lock:
             self._ap, self._ef, self._verified, self._pending = None, None, set(), b""
 
@@ -211,7 +211,7 @@ class VirtualJpkiCard:
 
     # -- SELECT ---------------------------------------------------------------------------------------
     def _select(self, cmd: CommandAPDU) -> tuple[bytes, int]:
-        if cmd.p2 not in (0x0C, 0x00):  # 0C: no FCI (jpki-card.md §2); 00 answered the same way
+        if cmd.p2 not in (0x0C, 0x00):  # 0C: no FCI (docs/jpki-card.md §2); 00 answered the same way
             raise SwError(SW.WRONG_P1P2_FUNC)
         if not cmd.data:
             raise SwError(SW.WRONG_LENGTH)
@@ -308,7 +308,7 @@ class VirtualJpkiCard:
         assert secret is not None
         tries = self.tries_left(secret)
         if not cmd.data:
-            return b"", 0x63C0 | tries  # retry counter query, costs nothing (jpki-card.md §4)
+            return b"", 0x63C0 | tries  # retry counter query, costs nothing (docs/jpki-card.md §4)
         if tries == 0:
             raise SwError(SW.REF_DATA_UNUSABLE)  # later VERIFYs on a blocked PIN (§5)
         max_len = 4 if secret == "auth" else 16
@@ -324,7 +324,7 @@ class VirtualJpkiCard:
         return b"", 0x63C0 | (tries - 1)
 
     def _change_reference_data(self, cmd: CommandAPDU) -> tuple[bytes, int]:
-        if cmd.p1 != 0x01:  # 01: new value only, after a successful VERIFY (jpki-card.md §4)
+        if cmd.p1 != 0x01:  # 01: new value only, after a successful VERIFY (docs/jpki-card.md §4)
             raise SwError(SW.WRONG_P1P2_FUNC)
         secret = self._pin_file(cmd).secret
         assert secret is not None
@@ -357,7 +357,7 @@ class VirtualJpkiCard:
 
     @staticmethod
     def _sign(key: rsa.RSAPrivateKey, mode: int, data: bytes) -> bytes:
-        """The six P1 modes a real card accepts (jpki-card.md §4 table, [MC])."""
+        """The six P1 modes a real card accepts (docs/jpki-card.md §4 table, [MC])."""
         if mode == 0x00:  # caller's bytes (a DigestInfo), PKCS#1 v1.5 type 1
             if not 1 <= len(data) <= 245:
                 raise SwError(SW.WRONG_LENGTH)

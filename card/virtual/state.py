@@ -1,7 +1,8 @@
 """Persistent state of virtual cards: PIN try counters, lock state and changed PINs.
 
 A real card keeps its retry counters in EEPROM; a virtual card keeps them in a JSON state file so a
-lock survives a restart of ``python -m card.virtual serve`` (DESIGN.md contract).  One file may hold
+lock survives a restart of ``python -m card.virtual serve`` (docs/architecture.md contract).  One file may
+hold
 several cards, keyed by the SHA-256 of the card's user-authentication certificate.  Writes are
 atomic (temp file + fsync + rename) and serialised between processes with ``flock``.
 """
@@ -25,7 +26,7 @@ __all__ = ["AUTH_PIN_TRIES", "SIGN_PASSWORD_TRIES", "CardState", "StateFile"]
 
 log = logging.getLogger(__name__)
 
-AUTH_PIN_TRIES = 3  # jpki-card.md §5
+AUTH_PIN_TRIES = 3  # docs/jpki-card.md §5
 SIGN_PASSWORD_TRIES = 5
 MAX_STATE_FILE = 1 << 20  # bound the read
 

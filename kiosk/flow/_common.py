@@ -1,6 +1,6 @@
 """Helpers shared by the transition modules: moving between states and ending a transaction.
 
-The end of every transaction goes the same way (DESIGN.md step 8, issue 5): the card first (alert
+The end of every transaction goes the same way (docs/architecture.md step 8, issue 5): the card first (alert
 until removed), then documents / receipt / money, then thank-you; and everything about the resident
 is dropped by swapping the context for ``Context.fresh()`` and telling the runner to ``WipeResident``.
 """

@@ -95,7 +95,7 @@ DEVICE_FAULTS: dict[str, str] = {
 }
 
 # Availability reasons the center gives for a service it will not issue to this resident
-# (domain-konbini.md §1 "Stuck points").
+# (docs/domain.md §1 "Stuck points").
 REASONS: dict[str, str] = {
     "moved_out": "reason.moved_out",
     "moving_out": "reason.moving_out",

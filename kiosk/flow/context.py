@@ -2,7 +2,7 @@
 
 Frozen and replaced on every change (``dataclasses.replace``), never mutated, so a test can hold the
 object of one step and compare; at the end of a transaction the whole object is swapped for
-``Context.fresh()``, which carries nothing about the resident (domain-konbini.md §3: the kiosk must
+``Context.fresh()``, which carries nothing about the resident (docs/domain.md §3: the kiosk must
 not retain data).  Fields holding personal data are hidden from ``repr``.
 """
 

@@ -49,7 +49,7 @@ class VerifyPin(Effect):
 
 @dataclass(frozen=True)
 class Authenticate(Effect):
-    """challenge → card signs (EF 0017) → response (DESIGN.md step 4)."""
+    """challenge → card signs (EF 0017) → response (docs/architecture.md step 4)."""
 
     certificate: bytes = field(repr=False)
 

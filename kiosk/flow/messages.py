@@ -5,7 +5,7 @@ This is the msgid/msgstr source for the UI's gettext catalogs: the key is the ms
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
 ``{fee}``, ``{refund}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
 
-Wording follows what residents see at real kiosks and municipal pages (domain-konbini.md §1, e.g. the
+Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
 municipal window is the only remedy we say so, because store staff cannot help (§1 "Store staff do not
 explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the devices to these keys.

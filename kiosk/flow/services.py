@@ -1,6 +1,6 @@
 """What the center says a resident may do, as typed data (the ``municipalities`` of ``auth/response``).
 
-DESIGN.md fixes ``{"code", "name", "relation", "services": [...]}`` per municipality but leaves the
+docs/architecture.md fixes ``{"code", "name", "relation", "services": [...]}`` per municipality but leaves the
 service items open; docs/kiosk-flow.md "Center data the flow reads" documents the keys read here.
 Unknown keys are ignored (the center may add more), missing optional keys take the documented
 defaults, and a wrong type raises ``CenterDataError`` naming the key path, which the runner turns into

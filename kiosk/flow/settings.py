@@ -14,7 +14,7 @@ __all__ = ["FlowSettings", "Timeouts"]
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds.  Defaults are our choice (domain-konbini.md §1: idle timeouts are UNCONFIRMED)."""
+    """Seconds.  Defaults are our choice (docs/domain.md §1: idle timeouts are UNCONFIRMED)."""
 
     idle_warn: float = 60.0  # no input on a resident screen → "続けますか?" warning
     idle_cancel: float = 20.0  # warning unanswered → transaction cancelled

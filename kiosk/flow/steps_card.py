@@ -1,7 +1,7 @@
 """Transitions from the attract loop to an authenticated session, plus the staff service entry.
 
 attract → language → notice → place card → reading → PIN → authenticating → municipality
-(DESIGN.md "One transaction" steps 1-4; domain-konbini.md §1.1-1.4).
+(docs/architecture.md "One transaction" steps 1-4; docs/domain.md §1.1-1.4).
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def _authenticated(env: Env, ctx: Context, ev: Authenticated) -> Outcome:
     ctx = replace(ctx, certificate=None)
     if not any(m.available for m in ev.municipalities):
         # Nothing can be issued to this resident today (support measure, moved out, maintenance...):
-        # say why at once instead of showing a screen of greyed-out buttons (domain-konbini.md §1).
+        # say why at once instead of showing a screen of greyed-out buttons (docs/domain.md §1).
         reasons = {m.reason for m in ev.municipalities}
         key = reason_key(reasons.pop()) if len(reasons) == 1 else None
         return go(env, ctx, State.ERROR, message_key=key or "reason.nothing_available", ending="failed")
@@ -166,7 +166,7 @@ def _message_done(env: Env, ctx: Context, ev: object) -> Outcome:
     return end(env, ctx, ctx.ending or "failed")
 
 
-# --- staff service menu (DESIGN.md "Store maintenance staff") -------------------------------------
+# --- staff service menu (docs/architecture.md "Store maintenance staff") ------------------------------------
 
 
 def _service_login(env: Env, ctx: Context, ev: ServiceRequested) -> Outcome:

@@ -1,5 +1,6 @@
 """Transitions from pricing to the end: ordering → payment → issuing → printing → take card →
-take documents → thank you; and the failure path after payment: void + refund (DESIGN.md steps 6-8).
+take documents → thank you; and the failure path after payment: void + refund (docs/architecture.md steps
+6-8).
 
 Money rules (issue 5): the resident can cancel until the fee is reached (the device returns what was
 inserted); once paid, any failure voids the order at the center (``complete`` with ``failed`` and the
@@ -208,7 +209,7 @@ def _printer_device_fault(env: Env, ctx: Context, ev: DeviceFault) -> Outcome:
 
 
 def _removed_while_printing(env: Env, ctx: Context, ev: CardRemoved) -> Outcome:
-    # DESIGN.md: card removal cancels, and a print job never outlives its transaction.  The printer
+    # docs/architecture.md: card removal cancels, and a print job never outlives its transaction.  The printer
     # stops between bands and answers PrinterFault("print_aborted", pages_done).
     return stay(env, ctx, AbortPrint(), card_present=False, abort_cause="card_removed",
                 message_key="printing.aborting")

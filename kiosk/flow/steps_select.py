@@ -1,5 +1,5 @@
 """Transitions of the selection screens: municipality → certificate → whose → members → items →
-tax year → copies → confirm (DESIGN.md step 5; domain-konbini.md §1.5-1.7 and §2).
+tax year → copies → confirm (docs/architecture.md step 5; docs/domain.md §1.5-1.7 and §2).
 
 Navigation is data (Electrum's navmap, docs/style.md §1): ``SEQUENCE`` lists the screens after the
 certificate and ``_applies`` says which of them this certificate needs; ``Back`` pops a history stack,

@@ -4,7 +4,7 @@ Three kinds (docs/kiosk-flow.md "Timeouts"):
 - resident screens run the inactivity timer: ``idle_warn`` seconds without input → ``Timeout("warn")``
   (the screen asks "続けますか?"), then ``idle_cancel`` more → ``Timeout("idle")`` (cancel);
 - waiting states run a watchdog: no answer from the card, center, printer or cash device in time →
-  ``Timeout("watchdog")`` (a print job never outlives its transaction, DESIGN.md);
+  ``Timeout("watchdog")`` (a print job never outlives its transaction, docs/architecture.md);
 - message screens show for a while and then go on by themselves → ``Timeout("message")``.
 """
 

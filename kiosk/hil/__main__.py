@@ -1,7 +1,8 @@
 """``python -m kiosk.hil list`` · ``python -m kiosk.hil run SCENARIO --out DIR [--link pty|tcp]
 [--baud N] [--data DIR]`` · ``python -m kiosk.hil kiosk-process ...`` (internal: one kiosk).
 
-``run`` exits 0 only when the outcome is the expected one (DESIGN.md contract), 1 when it is not, 2 on
+``run`` exits 0 only when the outcome is the expected one (docs/architecture.md contract), 1 when it is not, 2
+on
 bad usage or a part that would not start.
 """
 

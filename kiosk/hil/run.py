@@ -1,6 +1,6 @@
 """Run one scenario end to end: start the parts, run the kiosk process(es), check, write result.json.
 
-Layout of ``--out DIR`` (DESIGN.md contract): ``result.json``, ``screens/*.png`` (every screen the
+Layout of ``--out DIR`` (docs/architecture.md contract): ``result.json``, ``screens/*.png`` (every screen the
 kiosk showed), ``prints/*.png`` (every page the emulator printed), ``receipts/`` (the receipt
 printer's output), ``kiosk/`` (each kiosk's config, journal, logs and its process log), ``logs/``
 (the other parts' logs).

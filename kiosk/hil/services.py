@@ -1,6 +1,6 @@
 """The services supervisor: start the chain's parts as processes, wait until each is ready, stop all.
 
-Every part is a real process started through its own CLI (DESIGN.md "Real components and how they
+Every part is a real process started through its own CLI (docs/architecture.md "Real components and how they
 start"): ``server_stub init/serve``, pcscd (``card.pcscd``), ``card.virtual serve`` and
 ``printer.emulator``.  Readiness is the line each CLI prints once it listens; cleanup is guaranteed by
 :class:`Supervisor` (a context manager; SIGINT/SIGTERM turn into a clean unwind via
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 # A Wednesday in office hours (no municipality's maintenance day), and the same day at 02:00 (closed:
-# service hours are 6:30–23:00, docs/domain-konbini.md).
+# service hours are 6:30–23:00, docs/domain.md).
 IN_HOURS = "2026-11-25T10:00:00+09:00"
 OUTSIDE_HOURS = "2026-11-25T02:00:00+09:00"
 MAX_LINES = 2000

@@ -2,7 +2,7 @@
 
 ``python -m kiosk.ui.chime assets/sounds`` (re)writes them; the generated files are committed so a kiosk
 never has to write into its install directory.  Two notes, a soft attack and an exponential decay: an
-announcement-style "ding-dong" that is audible in a store without being shrill (domain-konbini.md §1.10).
+announcement-style "ding-dong" that is audible in a store without being shrill (docs/domain.md §1.10).
 """
 
 from __future__ import annotations

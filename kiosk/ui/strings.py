@@ -10,7 +10,7 @@ from __future__ import annotations
 __all__ = ["UI_MESSAGES"]
 
 UI_MESSAGES: dict[str, tuple[str, str]] = {
-    # Attract loop: what the service is, the hours, which card (domain-konbini.md §1.2, hours §1)
+    # Attract loop: what the service is, the hours, which card (docs/domain.md §1.2, hours §1)
     "attract.slide.service": ("住民票の写し、印鑑登録証明書、課税証明書、戸籍証明書などを取得できます",
                               "Get a copy of your residence record, seal certificate, tax certificate, family register certificate and more"),
     "attract.slide.hours": ("ご利用時間　6時30分〜23時\n（12月29日〜1月3日を除く）",

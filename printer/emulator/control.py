@@ -1,4 +1,4 @@
-"""The emulator's control port: JSON over HTTP (DESIGN.md contract).
+"""The emulator's control port: JSON over HTTP (docs/architecture.md contract).
 
 ``GET /state`` → flags, online, buffer and counters.  ``POST /state`` with any of
 ``{"paper_end", "paper_near_end", "cover_open", "cutter_error", "unrecoverable", "auto_recoverable",

@@ -36,7 +36,8 @@ MIN_SIZE = 5.0  # points; 14 dots at 203 dpi, the smallest size at which kanji s
 
 class LayoutError(PrinterError, ValueError):
     """The document cannot be laid out (a value too long for its field, a block taller than a page,
-    or the wrong paper).  Kiosks refuse such a certificate rather than print it cut (certificates.md §7)."""
+    or the wrong paper).  Kiosks refuse such a certificate rather than print it cut
+    (docs/certificates.md §7)."""
 
     code = "layout_error"
 
@@ -104,7 +105,7 @@ class PageLayout:
 
 
 def fit_size(text: str, face: Face, size: float, width: float, minimum: float = MIN_SIZE) -> float:
-    """The largest size <= ``size`` at which ``text`` fits ``width`` mm (certificates.md §7: overflow →
+    """The largest size <= ``size`` at which ``text`` fits ``width`` mm (docs/certificates.md §7: overflow →
     smaller font).
 
     :raises LayoutError: when even ``minimum`` points do not fit (the value is too long to print).

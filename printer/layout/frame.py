@@ -1,4 +1,4 @@
-"""The frame every certificate shares, and pagination (certificates.md §7).
+"""The frame every certificate shares, and pagination (docs/certificates.md §7).
 
 A4 portrait, millimetres from the top-left corner.  Every page: title, the repeated header (住所 …),
 the issue number with ``n/m`` (発行番号, standard spec j1040) and the seal QR box.  Last page only: the

@@ -1,4 +1,4 @@
-"""戸籍の附票の写し (certificates.md §6): per person 氏名・生年月日・性別, then the address history."""
+"""戸籍の附票の写し (docs/certificates.md §6): per person 氏名・生年月日・性別, then the address history."""
 
 from __future__ import annotations
 

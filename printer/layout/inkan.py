@@ -1,4 +1,4 @@
-"""印鑑登録証明書 (certificates.md §3): the 印影 box, then 氏名・生年月日, 通称, 住所, 備考.
+"""印鑑登録証明書 (docs/certificates.md §3): the 印影 box, then 氏名・生年月日, 通称, 住所, 備考.
 
 The impression is drawn from its text (the registry keeps an image; the synthetic center sends the
 characters): black, at ``size_mm``, round or square, characters stretched to fill their cells as seal

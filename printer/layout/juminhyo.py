@@ -1,6 +1,7 @@
-"""住民票の写し and 住民票記載事項証明書 (certificates.md §1–§2): one 個人票 block per person, ≤4 per sheet.
+"""住民票の写し and 住民票記載事項証明書 (docs/certificates.md §1–§2): one 個人票 block per person, ≤4 per
+sheet.
 
-Item order follows the 総務省標準仕様 demo quoted in certificates.md §1: the person's own items on the
+Item order follows the 総務省標準仕様 demo quoted in docs/certificates.md §1: the person's own items on the
 left (振り仮名, 氏名, 旧氏, 生年月日・性別・続柄), register dates on the right, then full-width rows
 (本籍・筆頭者 option, 転入前住所, the foreign-resident items, 備考).  Absent keys are simply not shown.
 """

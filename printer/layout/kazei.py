@@ -1,4 +1,5 @@
-"""課税・所得証明書 (certificates.md §4): header, then 所得の内訳, 所得控除の内訳, 扶養の状況, 課税標準額,
+"""課税・所得証明書 (docs/certificates.md §4): header, then 所得の内訳, 所得控除の内訳, 扶養の状況,
+課税標準額,
 税額 and 備考, each a captioned two-column table of label / right-aligned amount."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""戸籍全部事項証明書 / 個人事項証明書 (certificates.md §5): horizontal, 算用数字, 【label】value items.
+"""戸籍全部事項証明書 / 個人事項証明書 (docs/certificates.md §5): horizontal, 算用数字, 【label】value items.
 
 Page 1 starts with 本籍・氏名・戸籍事項; then each 戸籍に記録されている者 with 【名】, 【生年月日】
 【配偶者区分】, 【父】【母】【続柄】, a 「除籍」 box when removed, and the 身分事項 rows (出生, 婚姻 …) whose

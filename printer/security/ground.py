@@ -1,4 +1,4 @@
-"""Copy-evident ground pattern (地紋 with けん制文字), big-dot / little-dot (printing.md §4).
+"""Copy-evident ground pattern (地紋 with けん制文字), big-dot / little-dot (docs/printing.md §4).
 
 The page is divided into square cells of ``cluster × pitch`` device dots.  A background cell holds
 ``cluster²`` isolated single dots on a ``pitch`` grid; a cell inside the latent word holds one

@@ -1,4 +1,4 @@
-"""Guilloche: hypotrochoid rosettes and a trochoidal border band (printing.md §4).
+"""Guilloche: hypotrochoid rosettes and a trochoidal border band (docs/printing.md §4).
 
 Hypotrochoid (SPIRO): x = (R−r)cos t + d·cos((R−r)t/r), y = (R−r)sin t − d·sin((R−r)t/r); for integer
 R, r it closes at t = 2πr/gcd(R, r).  A rosette is several copies rotated in small phase steps.  The

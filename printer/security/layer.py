@@ -59,7 +59,7 @@ def static_layer(
     rosette(d, _d(rx), _d(ry), _d(rr), profile.security.guilloche_line_dots)
     ink |= ~np.asarray(im, dtype=bool)
     if profile.security.microtext:
-        # Two microtext rules frame the 地紋 just inside the band (printing.md §4: ≤0.3 mm, capitals).
+        # Two microtext rules frame the 地紋 just inside the band (docs/printing.md §4: ≤0.3 mm, capitals).
         top, bottom = b1 + 2, height - b1 - 2 - GLYPH_H
         line = microtext(micro_text, width - 2 * (b1 + 2))
         ink[top : top + GLYPH_H, b1 + 2 : width - b1 - 2] |= line

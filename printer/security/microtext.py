@@ -2,7 +2,7 @@
 
 An outline font cannot be hinted down to 7 pixels legibly; a hand-made dot font can, and it lands on
 exact device dots.  At 300 dpi the same 7 dots are 0.59 mm and at 203 dpi 0.88 mm: ordinary small
-print, not microtext (printing.md §4: ≤0.3 mm), so those profiles print no microtext at all
+print, not microtext (docs/printing.md §4: ≤0.3 mm), so those profiles print no microtext at all
 (``PrinterProfile.security.microtext`` says which).
 """
 

@@ -1,4 +1,4 @@
-"""The center's digital seal as a QR code (printing.md §5, docs/document-content.md "The seal string").
+"""The center's digital seal as a QR code (docs/printing.md §5, docs/document-content.md "The seal string").
 
 The seal is ``KJ1:`` + Base45, which is entirely in QR's alphanumeric set, so it is encoded in
 alphanumeric mode (5.5 bits/char instead of 8) with error correction M.  Each module is an exact

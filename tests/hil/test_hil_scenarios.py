@@ -1,4 +1,4 @@
-"""Every built-in scenario through ``python -m kiosk.hil run`` (the DESIGN.md contract): exit code,
+"""Every built-in scenario through ``python -m kiosk.hil run`` (the docs/architecture.md contract): exit code,
 result.json, screens, printed pages and the kiosk's own state."""
 
 from __future__ import annotations

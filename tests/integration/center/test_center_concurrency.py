@@ -1,7 +1,7 @@
 """Same-second concurrency: many kiosks, different residents, one or two center processes.
 
 The 2023-24 mis-issuances came from requests within one second overwriting each other and from
-single-server code on several servers (domain-konbini.md §5).  Here every kiosk thread authenticates its
+single-server code on several servers (docs/domain.md §5).  Here every kiosk thread authenticates its
 own resident, orders and issues at the same moment (a barrier), and every document must name its own
 session's resident; every order is charged exactly once, even when its issue call is raced.
 """

@@ -123,7 +123,8 @@ def test_print_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_python_m_printer_print_prints_every_page_of_the_sample(tmp_path: Path) -> None:
-    """The DESIGN.md contract, as a user runs it: ``python -m printer print --sample ... --tcp``."""
+    """The docs/architecture.md contract, as a user runs it: ``python -m printer print --sample ...
+    --tcp``."""
     with spawn_emulator(tmp_path / "prints", "a4-thermal-203", control=False) as emu:
         assert emu.tcp is not None
         host, port = emu.tcp

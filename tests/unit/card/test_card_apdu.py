@@ -1,4 +1,4 @@
-"""APDU codec: properties (hypothesis) and the exact bytes of jpki-card.md §4/§7."""
+"""APDU codec: properties (hypothesis) and the exact bytes of docs/jpki-card.md §4/§7."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_response_roundtrip_or_typed_error(raw: bytes) -> None:
     assert resp.sw == int.from_bytes(raw[-2:], "big")
 
 
-# The documented APDUs of jpki-card.md §4 and §7, byte for byte.
+# The documented APDUs of docs/jpki-card.md §4 and §7, byte for byte.
 DOCUMENTED = [
     ("00A4040C0AD392F000260100000001",
      CommandAPDU(0x00, 0xA4, 0x04, 0x0C, bytes.fromhex("D392F000260100000001"))),

@@ -1,4 +1,4 @@
-"""The virtual card against jpki-card.md §1-§7 and the §11 checklist, APDU by APDU."""
+"""The virtual card against docs/jpki-card.md §1-§7 and the §11 checklist, APDU by APDU."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The software copy test (printing.md §6): hidden on the original, 「複写」 on a copy."""
+"""The software copy test (docs/printing.md §6): hidden on the original, 「複写」 on a copy."""
 
 from __future__ import annotations
 

@@ -129,7 +129,7 @@ def test_capabilities_table_states_what_each_profile_cannot_carry() -> None:
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_security_params_meet_their_physical_limits(name: str) -> None:
     """The per-profile geometry is data; each value is checked here against the limit it exists for
-    (printing.md §4-§5), with the arithmetic written out rather than asked of the code."""
+    (docs/printing.md §4-§5), with the arithmetic written out rather than asked of the code."""
     prof = PROFILES[name]
     sec, dot = prof.security, 25.4 / prof.dpi
     # QR: the least whole number of dots reaching 0.34 mm.
