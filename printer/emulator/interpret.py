@@ -45,6 +45,10 @@ class Interpreter:
     qr: QrSettings = field(default_factory=QrSettings)
     barcode: BarcodeSettings = field(default_factory=BarcodeSettings)
     graphics: tuple[int, int, bytes] | None = None  # (width dots, height, scaled bits packed) of fn 112
+    #: every skip, also those merged into a run (the emulator's ``skipped`` counter)
+    skip_count: int = 0
+    #: the previous command was a skipped unknown byte: a following one extends the same entry
+    last_unknown: bool = False
 
     def reset(self) -> None:
         """ESC @: modes back to their defaults (the stored graphics and QR data are kept, as Epson)."""
@@ -54,7 +58,18 @@ class Interpreter:
         self.qr.data = qr_data
 
     def skip(self, cmd: c.Command, reason: str) -> None:
-        entry = skip_entry(cmd.encode(), type(cmd).__name__, reason)
+        self.skip_count += 1
+        data = cmd.encode()
+        last = self.skipped[-1] if self.skipped else None
+        if isinstance(cmd, c.Unknown) and self.last_unknown and last is not None and last["cmd"] == "Unknown":
+            # A run of garbage is one entry (its length and first bytes), not one entry per byte.
+            last["len"] += len(data)
+            if len(last["hex"]) < 2 * SKIP_HEX_MAX:
+                last["hex"] += data.hex()
+            else:
+                last["hex_truncated"] = True
+            return
+        entry = skip_entry(data, type(cmd).__name__, reason)
         self.skipped.append(entry)
         log.info("skipped %s: %s (%s)", entry["cmd"], entry["hex"], reason)
 
@@ -62,7 +77,12 @@ class Interpreter:
 
     def execute(self, cmd: c.Command) -> bool:
         """Run ``cmd`` if it is one of ours; return False when the caller should handle it."""
-        if isinstance(cmd, c.FixedCommand):
+        unknown, self.last_unknown = self.last_unknown, False
+        if isinstance(cmd, c.Unknown):
+            self.last_unknown = unknown
+            self.skip(cmd, "byte starts no known command")
+            self.last_unknown = True
+        elif isinstance(cmd, c.FixedCommand):
             self._fixed(cmd)
         elif isinstance(cmd, c.Graphics):
             self._graphics(cmd)
@@ -73,8 +93,6 @@ class Interpreter:
                 self.skip(cmd, f"GS ( {chr(cmd.letter)} is not emulated")
         elif isinstance(cmd, c.Barcode):
             self._barcode(cmd)
-        elif isinstance(cmd, c.Unknown):
-            self.skip(cmd, "byte starts no known command")
         elif isinstance(cmd, c.Invalid):
             self.skip(cmd, cmd.reason)
         else:

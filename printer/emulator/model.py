@@ -359,8 +359,10 @@ class PrinterModel:
 
     def _execute(self, cmd: c.Command) -> None:
         r = self._renderer
-        if not isinstance(cmd, c.Text | c.LineFeed):
+        if not isinstance(cmd, c.Text | c.LineFeed | c.Unknown):
             self._log.append(describe(cmd))
+        if not isinstance(cmd, c.Unknown):
+            self._interp.last_unknown = False  # anything in between ends a run of garbage
         if isinstance(cmd, c.Text):
             r.text(cmd.data)
         elif isinstance(cmd, c.LineFeed):
@@ -420,10 +422,10 @@ class PrinterModel:
 
     def _interpret(self, cmd: c.Command) -> None:
         """Print modes, graphics functions, symbols; whatever is not emulated is recorded as skipped."""
-        before = len(self._interp.skipped)
+        before = self._interp.skip_count
         if not self._interp.execute(cmd):
             self._interp.skip(cmd, "not emulated")
-        self.counters["skipped"] += len(self._interp.skipped) - before
+        self.counters["skipped"] += self._interp.skip_count - before
 
     def _image(self, cmd: c.RasterImage | c.ColumnImage) -> None:
         r = self._renderer

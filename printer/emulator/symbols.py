@@ -154,6 +154,8 @@ def _code39(data: str) -> str:
 
 
 def _codabar(data: str) -> str:
+    if data[:1] in ("a", "b", "c", "d") and data[-1:] in ("a", "b", "c", "d"):
+        data = data[0].upper() + data[1:-1] + data[-1].upper()  # Epson takes a-d as start/stop too
     if len(data) < 2 or data[0] not in "ABCD" or data[-1] not in "ABCD" or any(
         ch not in _CODABAR_CHARS for ch in data
     ):
