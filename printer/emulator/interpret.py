@@ -126,6 +126,8 @@ class Interpreter:
             self.barcode.hri = n % 48 if n % 48 <= 3 else 0
         elif key == b"\x1df":
             self.barcode.hri_font = n % 48 if n % 48 <= 1 else 0
+        elif key in (b"\x1b{", b"\x1db") and not n & 1:
+            pass  # upside-down off / smoothing off: the emulated head prints exactly that
         elif key == b"\x0d":
             pass  # CR: ignored, as with auto line feed disabled (Epson's default)
         elif key == b"\x09":

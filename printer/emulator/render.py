@@ -23,9 +23,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 FONT_PATH = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+#: one-byte characters are fixed pitch on a receipt printer: a monospaced face fills the cell as
+#: the printer's ROM font does (IPAex's proportional Latin would run letters into each other).
+MONO_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 GLYPH = 24
-#: one-byte character cells (width, height, font size) of font A and font B
-FONT_CELLS = {0: (12, 24, 24), 1: (9, 17, 17)}
+#: one-byte character cells (width, height, monospaced size, baseline from the bottom) of fonts A, B
+FONT_CELLS = {0: (12, 24, 20, 5), 1: (9, 17, 15, 3)}
 Bits = npt.NDArray[np.bool_]
 
 #: ESC t n → Python codec for the upper half (0x80–0xFF).  1 is Katakana, handled apart.
@@ -90,25 +93,31 @@ def decode_text(raw: bytes, state: TextState) -> str:
     return "".join(ch for ch, _ in decode_cells(raw, state))
 
 
-@lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(FONT_PATH, size)
+@lru_cache(maxsize=8)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+def _is_kana(ch: str) -> bool:
+    return "\uff61" <= ch <= "\uff9f"  # half-width katakana: drawn from the Japanese face
 
 
 def render_run(cells: list[tuple[str, int]], state: TextState) -> Bits:
     """A run of text as black dots with the current print modes applied."""
-    cell_w, cell_h, size = FONT_CELLS.get(state.font, FONT_CELLS[0])
+    cell_w, cell_h, size, base = FONT_CELLS.get(state.font, FONT_CELLS[0])
     height = GLYPH if any(n == 2 for _, n in cells) else cell_h
     widths = [GLYPH if n == 2 else cell_w for _, n in cells]
     img = Image.new("L", (max(sum(widths), 1), height), 0)
     draw = ImageDraw.Draw(img)
     x = 0
     for (ch, n), box in zip(cells, widths, strict=True):
-        font = _font(GLYPH if n == 2 else size)
-        # Proportional Latin glyphs are centred in their cell, as a fixed-pitch head prints them.
+        if n == 2 or _is_kana(ch):
+            font, baseline = _font(FONT_PATH, GLYPH if n == 2 else cell_h), 3 if cell_h == GLYPH else 2
+        else:
+            font, baseline = _font(MONO_PATH, size), base
+        # A glyph narrower than its cell (kana, Kanji) is centred in it, as a fixed-pitch head prints.
         offset = max(0.0, (box - font.getlength(ch)) / 2)
-        draw.text((x + offset, height - (3 if n == 2 or state.font == 0 else 2)), ch, font=font, fill=255,
-                  anchor="ls")
+        draw.text((x + offset, height - baseline), ch, font=font, fill=255, anchor="ls")
         x += box
     bits = np.asarray(img) >= 128
     if state.bold:

@@ -422,12 +422,13 @@ def test_unknown_commands_are_recorded_with_their_bytes_and_the_rest_prints(
     p._raw(b"\x1b\x7b\x01")  # ESC { 1 upside-down: known, not emulated
     p._raw(b"\x1d\x28\x41\x02\x00\x00\x01")  # GS ( A: test print, not emulated
     p._raw(b"\x1c\x7a")  # FS z: starts no known command (the z prints)
-    p.set(flip=False)
+    p.set(smooth=True)  # GS b 1: smoothing is not emulated
     p.text("after\n")
+    p.set(smooth=False, flip=False)  # the modes the emulated head prints anyway: not skipped
     record = session.page("skipped")
     assert record.text == ["before", "zafter"]
     hexes = [s["hex"] for s in record.skipped]
-    assert hexes == ["1b7b01", "1d284102000001", "1c", "1b7b00"]
+    assert hexes == ["1b7b01", "1d284102000001", "1c", "1d6201"]
     assert all(s["reason"] for s in record.skipped)
     doc = json.loads((emulator.out_dir / f"{record.number:04d}.json").read_text(encoding="utf-8"))
     assert doc["skipped"] == 4
