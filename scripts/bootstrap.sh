@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 APT_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools swig libegl1 libgl1 libmtdev1
-              fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core postgresql opensc poppler-utils)
+              fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core postgresql opensc poppler-utils
+              cups-ipp-utils avahi-daemon dbus)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
