@@ -173,7 +173,7 @@ def recorded_printer(answer: object) -> Iterator[str]:
     """An HTTP server answering every IPP POST with ``answer(op, request_id) -> (status, type, body)``."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             op = struct.unpack(">H", body[2:4])[0]
             status, ctype, payload = answer(op, body[4:8])  # type: ignore[operator]
@@ -243,3 +243,47 @@ def test_bad_answers_are_typed_errors(answer: object) -> None:
         printer.print_pdf(b"%PDF-1.4 test", 1)
     assert info.value.pages_completed == 0
     assert info.value.code == "printer_ipp_garbage"
+
+
+def test_server_stub_verify_reads_the_back(tmp_path: Path) -> None:
+    """A really signed seal on the back: ``python -m server_stub verify --image BACK.png`` shows the
+    claims the front must match (issuer, date, 発行番号, holder name, content digest)."""
+    import datetime as dt
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from printer.document import parse_issued
+    from printer.samples import SAMPLES
+    from server_stub.seal import SealClaims, seal_document
+
+    raw = json.loads((REPO / "printer" / "samples" / "juminhyo.json").read_text(encoding="utf-8"))
+    assert "juminhyo" in SAMPLES
+    content = raw["content"]
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    key = ec.generate_private_key(ec.SECP256R1())
+    claims = SealClaims(seal_id=content["seal_id"], certificate="juminhyo",
+                        municipality=content["municipality"]["code"], issued_date=dt.date(2026, 11, 26),
+                        issue_number=content["issue_number"], holder="R-TEST-0001",
+                        holder_name=content["body"]["persons"][0]["name"],
+                        digest=hashlib.sha256(canonical.encode()).digest())
+    issued = parse_issued({"content": content, "seal": seal_document(claims, key)})
+    sides = render_duplex_pages(issued.document, issued.seal, LASER)
+    back = tmp_path / "BACK.png"
+    sides[1].image.save(back)
+    pem = tmp_path / "public.pem"
+    pem.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+    (tmp_path / "doc.json").write_text(json.dumps({"content": content}, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "server_stub", "verify", "--image", str(back),
+                           "--public-key", str(pem), "--content", str(tmp_path / "doc.json")],
+                          capture_output=True, text=True, timeout=120, cwd=REPO, check=False)
+    report = json.loads(done.stdout)
+    assert report["signature"] == "valid" and report["content_digest"] == "match", report
+    shown = report["claims"]
+    assert shown["issue_number"] == content["issue_number"]
+    assert shown["holder_name"] == content["body"]["persons"][0]["name"]
+    assert shown["municipality"] == content["municipality"]["code"]
+    with Image.open(back) as im:
+        assert im.size == (LASER.width_dots, LASER.page_height_dots)

@@ -31,9 +31,10 @@ def _attr(tag: int, name: str, value: bytes) -> bytes:
 
 
 def test_get_printer_attributes_request_bytes() -> None:
+    wanted = ("printer-state", "sides-supported")
     body = encode_request(Op.GET_PRINTER_ATTRIBUTES, 7,
                           [Attribute.of("printer-uri", Tag.URI, "ipp://h/ipp/print"),
-                           Attribute("requested-attributes", Tag.KEYWORD, ("printer-state", "sides-supported"))])
+                           Attribute("requested-attributes", Tag.KEYWORD, wanted)])
     expected = (
         b"\x02\x00" + b"\x00\x0b" + b"\x00\x00\x00\x07" + b"\x01"
         + b"\x47\x00\x12attributes-charset\x00\x05utf-8"
