@@ -5,12 +5,15 @@ A print job opens its transport, sends, and closes it: no connection outlives th
 outlives its transaction (``should_abort`` is ``printer.job.print_pages``'s ``cancel``, asked between
 bands).  Each issued document is checked with ``printer.document.parse_issued`` and rendered with
 ``printer.layout.render.render_pages`` at the profile's resolution; page printers (profile kind
-``page``) get one PDF through a ``PageSink`` instead.  Every ``PrintJobError`` becomes a
-``PrinterDeviceError`` with the flow's code and ``pages_done`` = the pages printed and cut.
+``page``) get one PDF through a ``PageSink``, or one IPP job per document through
+``printer.transport.ipp.IppPrinter`` (two-sided with the back side when ``duplex``), which counts a
+page only when the printer reports it.  Every ``PrintJobError`` becomes a ``PrinterDeviceError`` with
+the flow's code and ``pages_done`` = the pages printed (and cut).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,16 +21,18 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.devices import DeviceStatus, PrinterDeviceError
-from printer.document import DocumentError, parse_issued
+from printer.document import DocumentError, IssuedDocument, parse_issued
 from printer.errors import PrinterError
 from printer.escpos.status import PrinterStatus
 from printer.job import JobOptions, print_pages, printer_status
-from printer.layout.render import render_pages
+from printer.layout.back import render_duplex_pdf
+from printer.layout.render import render_pages, render_pdf
 from printer.profiles import PrinterProfile, get_profile
 from printer.receipt import ReceiptData, print_receipt, sample_receipt
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import PrintCancelledError, PrintJobError, TransportError
-from printer.transport.pdf import PageSink
+from printer.transport.ipp import IppPrinter
+from printer.transport.pdf import PageSink, pages_to_pdf
 
 __all__ = [
     "EscposDocumentPrinter",
@@ -39,7 +44,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Opener = Callable[[], PrinterTransport | PageSink]
+Opener = Callable[[], PrinterTransport | PageSink | IppPrinter]
 
 # printer.transport.errors codes → the flow's (kiosk.flow.codes); the rest is "printer_error".
 _CODES = {
@@ -82,12 +87,13 @@ def _classify(status: PrinterStatus) -> StatusReport:
 
 class _Printer:
     def __init__(self, profile: str | PrinterProfile, opener: Opener,
-                 options: JobOptions | None = None) -> None:
+                 options: JobOptions | None = None, *, duplex: bool = False) -> None:
         self.profile = profile if isinstance(profile, PrinterProfile) else get_profile(profile)
         self._open = opener
         self._options = options
+        self.duplex = duplex
 
-    def _transport(self) -> PrinterTransport | PageSink:
+    def _transport(self) -> PrinterTransport | PageSink | IppPrinter:
         try:
             return self._open()
         except PrinterError as e:
@@ -95,14 +101,14 @@ class _Printer:
 
     def query(self) -> StatusReport:
         """DLE EOT 1–4 without printing (``UNKNOWN`` when the printer does not answer)."""
-        if self.profile.kind == "page":
-            return StatusReport(DeviceStatus.OK)  # a PDF sink has no status channel
         try:
             transport = self._open()
         except PrinterError as e:
             log.warning("printer status: %s", e.code)
             return StatusReport(DeviceStatus.UNKNOWN, "offline")
         try:
+            if isinstance(transport, IppPrinter):
+                return _ipp_status(transport)
             assert isinstance(transport, PrinterTransport)
             link = self._options.link if self._options else None
             report = _classify(printer_status(transport, config=link))
@@ -115,6 +121,22 @@ class _Printer:
 
     def status(self) -> DeviceStatus:
         return self.query().state
+
+
+_IPP_DETAILS = {"media-empty": "paper_end", "media-needed": "paper_end", "cover-open": "cover_open",
+                "door-open": "cover_open", "interlock-open": "cover_open", "offline": "offline"}
+
+
+def _ipp_status(printer: IppPrinter) -> StatusReport:
+    """printer-state-reasons as the service menu's state (the first fault names the detail)."""
+    from printer.ipp.states import fault_reasons
+
+    reasons = printer.printer_attributes(("printer-state", "printer-state-reasons")).get(
+        "printer-state-reasons", [])
+    faults = fault_reasons([r for r in reasons if isinstance(r, str)])
+    if faults:
+        return StatusReport(DeviceStatus.FAULT, _IPP_DETAILS.get(faults[0], "printer_error"))
+    return StatusReport(DeviceStatus.OK)
 
 
 def _close(transport: object) -> None:
@@ -141,9 +163,13 @@ class EscposDocumentPrinter(_Printer):
             ``printer_error`` when a document from the center cannot be printed).
         """
         images: list[Image.Image] = []
+        jobs: list[tuple[bytes, int, str]] = []
         try:
             for raw in documents:
                 issued = parse_issued(raw)
+                if self.profile.kind == "page" and self._ipp():
+                    jobs.append((*_page_pdf(issued, self.profile, self.duplex), issued.document.title))
+                    continue
                 images += [p.image for p in render_pages(issued.document, issued.seal, self.profile)]
         except DocumentError as e:
             # The center sent something this printer cannot lay out; nothing was printed.
@@ -155,6 +181,8 @@ class EscposDocumentPrinter(_Printer):
         if should_abort():
             raise PrinterDeviceError("print aborted before the first page", "print_aborted", 0)
         transport = self._transport()
+        if isinstance(transport, IppPrinter):
+            return self._print_ipp(transport, jobs, on_page, should_abort)
         try:
             report = print_pages(images, self.profile, transport, on_progress=on_page,
                                  options=self._options, cancel=should_abort)
@@ -167,6 +195,31 @@ class EscposDocumentPrinter(_Printer):
             _close(transport)
         return report.pages_printed
 
+    def _ipp(self) -> bool:
+        """Whether this printer's opener gives an IPP printer (decided once, without connecting)."""
+        if not hasattr(self, "_is_ipp"):
+            probe = self._open()
+            self._is_ipp = isinstance(probe, IppPrinter)
+            _close(probe)
+        return self._is_ipp
+
+    def _print_ipp(self, printer: IppPrinter, jobs: Sequence[tuple[bytes, int, str]],
+                   on_page: Callable[[int, int], None], should_abort: Callable[[], bool]) -> int:
+        """One IPP job per document, pages counted across them as the printer reports them."""
+        total = sum(count for _, count, _ in jobs)
+        done = 0
+        try:
+            for pdf, count, title in jobs:
+                printer.print_pdf(pdf, count, duplex=self.duplex, title=title,
+                                  on_progress=_offset(on_page, done, total), cancel=should_abort)
+                done += count
+        except PrintJobError as e:
+            code = "print_aborted" if isinstance(e, PrintCancelledError) else printer_code(e)
+            raise PrinterDeviceError(f"print: {e.code}", code, done + e.pages_completed) from e
+        finally:
+            _close(printer)
+        return done
+
     def test_page(self) -> int:
         """Print one short test page (ruled box and 「テスト印字」).  :raises PrinterDeviceError:."""
         width = self.profile.width_dots
@@ -178,12 +231,29 @@ class EscposDocumentPrinter(_Printer):
                   font=font, fill=0)
         transport = self._transport()
         try:
+            if isinstance(transport, IppPrinter):
+                return transport.print_pdf(pages_to_pdf([img], self.profile.dpi), 1).pages_printed
             return print_pages([img], self.profile, transport, options=self._options).pages_printed
         except PrinterError as e:
             raise PrinterDeviceError(f"test print: {e.code}", printer_code(e),
                                      getattr(e, "pages_completed", 0)) from e
         finally:
             _close(transport)
+
+
+def _offset(on_page: Callable[[int, int], None], base: int, total: int) -> Callable[[int, int], None]:
+    """Progress of one document's job as progress of the whole order."""
+    return lambda done, _pages: on_page(base + done, total)
+
+
+def _page_pdf(issued: IssuedDocument, profile: PrinterProfile, duplex: bool) -> tuple[bytes, int]:
+    """The document's PDF in memory (never on the kiosk's disk) and its sheet count."""
+    buffer = io.BytesIO()
+    if duplex:
+        count = render_duplex_pdf(issued.document, issued.seal, profile, buffer)
+    else:
+        count = render_pdf(issued.document, issued.seal, profile, buffer)
+    return buffer.getvalue(), count
 
 
 class EscposReceiptPrinter(_Printer):

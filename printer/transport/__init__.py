@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import TransportConnectError, TransportError
@@ -47,7 +47,7 @@ def open_transport(spec: str, *, write_timeout: float = 10.0) -> PrinterTranspor
             ids = parse_vid_pid(parts.netloc) if parts.netloc else None
             if ids is not None:
                 return UsbBulkTransport(*ids, write_timeout=write_timeout)
-            return UsbLpTransport(parts.netloc + parts.path, write_timeout=write_timeout)
+            return UsbLpTransport(unquote(parts.netloc + parts.path), write_timeout=write_timeout)
         if parts.scheme == "file":
             from printer.transport.file import FileTransport
 
