@@ -5,8 +5,8 @@ menu's backend over the same devices:
 
 - card: ``kiosk.adapters.card.PcscCard`` on the reader whose name contains ``card.reader``;
 - certificate printer: ``kiosk.adapters.printing.EscposDocumentPrinter`` with ``printer.profile`` over
-  ``printer.transport`` (tcp host:port, serial path + baud + flow, or a capture file; a page profile
-  writes a PDF to the file);
+  ``printer.transport`` (tcp host:port, serial path + baud + flow, usb node or VID:PID, ipp URI for a
+  page printer, or a capture file; a page profile writes a PDF to the file);
 - receipt printer (optional, ``[receipt]``): ``EscposReceiptPrinter``;
 - cash: ``kiosk.payment.from_config`` (the simulated acceptor);
 - center: ``kiosk.center_client.CenterClient.from_config``;
@@ -32,7 +32,15 @@ from kiosk.adapters.backend import DeviceBackend
 from kiosk.adapters.card import PcscCard
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter, Opener
 from kiosk.center_client import CenterClient
-from kiosk.config import FileTransport, KioskConfig, PrinterConfig, SerialTransport, TcpTransport
+from kiosk.config import (
+    FileLinkConfig,
+    IppLinkConfig,
+    KioskConfig,
+    PrinterConfig,
+    SerialLinkConfig,
+    TcpLinkConfig,
+    UsbLinkConfig,
+)
 from kiosk.flow import Flow, View
 from kiosk.flow import effects as fx
 from kiosk.journal import Journal
@@ -41,7 +49,8 @@ from kiosk.runtime import DeviceSet, Runner
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport
-from printer.transport.file import FileTransport as FileSink
+from printer.transport.file import FileTransport
+from printer.transport.ipp import IppPrinter
 from printer.transport.pdf import PdfFileSink
 
 __all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
@@ -52,21 +61,26 @@ ViewCallback = Callable[[View], None]
 SoundCallback = Callable[[str | None, bool], None]
 
 
-def transport_spec(transport: TcpTransport | SerialTransport) -> str:
-    """The ``printer.transport.open_transport`` address of a tcp or serial transport config."""
-    if isinstance(transport, TcpTransport):
+def transport_spec(transport: TcpLinkConfig | SerialLinkConfig | UsbLinkConfig) -> str:
+    """The ``printer.transport.open_transport`` address of a tcp, serial or usb link config."""
+    if isinstance(transport, TcpLinkConfig):
         return f"tcp://{transport.host}:{transport.port}"
+    if isinstance(transport, UsbLinkConfig):
+        return f"usb://{transport.device}" if transport.device else f"usb://{quote(str(transport.path))}"
     return f"serial://{quote(str(transport.path))}?baud={transport.baud}&flow={transport.flow}"
 
 
 def transport_opener(pc: PrinterConfig, *, write_timeout: float = 10.0) -> Opener:
     """A function opening the printer's transport for one job (a file: capture or PDF by profile)."""
     t = pc.transport
-    if isinstance(t, FileTransport):
+    if isinstance(t, FileLinkConfig):
         path = t.path
         if get_profile(pc.profile).kind == "page":
             return lambda: PdfFileSink(path)
-        return lambda: FileSink(path)
+        return lambda: FileTransport(path)
+    if isinstance(t, IppLinkConfig):
+        uri = t.uri
+        return lambda: IppPrinter(uri)
     spec = transport_spec(t)
     return lambda: open_transport(spec, write_timeout=write_timeout)
 
@@ -97,7 +111,8 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
     :raises kiosk.journal.JournalError: the journal cannot be opened.
     """
     card = PcscCard(cfg.card.reader)
-    printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer))
+    duplex = isinstance(cfg.printer.transport, IppLinkConfig) and cfg.printer.transport.duplex
+    printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer), duplex=duplex)
     receipt = None if cfg.receipt is None else \
         EscposReceiptPrinter(cfg.receipt.profile, transport_opener(cfg.receipt))
     cash = cash_from_config(cfg.payment)

@@ -11,7 +11,16 @@ from typing import Any
 
 import pytest
 
-from kiosk.config import ConfigError, KioskConfig, SerialTransport, TcpTransport, load_config, parse_config
+from kiosk.config import (
+    ConfigError,
+    IppLinkConfig,
+    KioskConfig,
+    SerialLinkConfig,
+    TcpLinkConfig,
+    UsbLinkConfig,
+    load_config,
+    parse_config,
+)
 from kiosk.flow.staff import StaffGate, hash_pin, verify_pin
 
 REPO = Path(__file__).resolve().parents[3]
@@ -30,7 +39,7 @@ def test_the_shipped_example_loads() -> None:
     raw = _example()
     del raw["kiosk"]["store_code"]
     assert parse_config(raw, EXAMPLE.parent).kiosk.store_code == "000000"  # the default
-    assert cfg.printer.transport == TcpTransport("tcp", "127.0.0.1", 9100)
+    assert cfg.printer.transport == TcpLinkConfig("tcp", "127.0.0.1", 9100)
     assert cfg.receipt is not None and cfg.receipt.profile == "receipt-80-203"
     assert cfg.paths.journal == EXAMPLE.parent / "../../var/kiosk/journal.db"  # relative to the file
     assert cfg.flow_settings().languages == ("ja", "en")
@@ -56,7 +65,8 @@ _DELETE = object()
         ("printer.transport", {"type": "serial", "path": "/dev/ttyS0", "baud": "fast"},
          "printer.transport.baud: expected integer"),
         ("printer.transport.port", 70000, "printer.transport.port: must be 1..65535"),
-        ("printer.transport.type", "usb", "printer.transport.type: expected one of 'tcp', 'serial', 'file'"),
+        ("printer.transport.type", "lpt",
+         "printer.transport.type: expected one of 'tcp', 'serial', 'usb', 'ipp', 'file'"),
         ("printer.profile", "a3-inkjet", "printer.profile: unknown printer profile 'a3-inkjet'"),
         ("kiosk.terminal", True, "kiosk.terminal: expected integer"),
         ("kiosk.id", _DELETE, "kiosk.id: missing"),
@@ -95,7 +105,36 @@ def test_serial_transport_and_json_format(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.json"
     path.write_text(json.dumps(raw), encoding="utf-8")
     cfg = load_config(path)
-    assert cfg.printer.transport == SerialTransport("serial", Path("/dev/ttyUSB0"), 38400)
+    assert cfg.printer.transport == SerialLinkConfig("serial", Path("/dev/ttyUSB0"), 38400)
+
+
+def test_usb_and_ipp_printer_links() -> None:
+    raw = _example()
+    raw["printer"]["transport"] = {"type": "usb", "path": "/dev/usb/lp0"}
+    assert parse_config(raw, EXAMPLE.parent).printer.transport == UsbLinkConfig("usb", Path("/dev/usb/lp0"))
+    raw["printer"]["transport"] = {"type": "usb", "device": "04b8:0e28"}
+    assert parse_config(raw, EXAMPLE.parent).printer.transport == UsbLinkConfig("usb", None, "04b8:0e28")
+    raw["printer"]["profile"] = "a4-laser-600"
+    raw["printer"]["transport"] = {"type": "ipp", "uri": "ipp://10.0.0.5/ipp/print", "duplex": True}
+    assert parse_config(raw, EXAMPLE.parent).printer.transport == IppLinkConfig(
+        "ipp", "ipp://10.0.0.5/ipp/print", True)
+
+
+@pytest.mark.parametrize(("transport", "profile", "message"), [
+    ({"type": "usb"}, "a4-thermal-203", "printer.transport: give exactly one of path"),
+    ({"type": "usb", "path": "/dev/usb/lp0", "device": "04b8:0e28"}, "a4-thermal-203",
+     "printer.transport: give exactly one of path"),
+    ({"type": "usb", "device": "epson"}, "a4-thermal-203", "printer.transport.device: expected VID:PID"),
+    ({"type": "ipp", "uri": "http://x/"}, "a4-laser-600", "printer.transport.uri: expected ipp://"),
+    ({"type": "ipp", "uri": "ipp://x/ipp/print"}, "a4-thermal-203", "printer.transport: ipp is for page"),
+])
+def test_bad_usb_and_ipp_links(transport: dict[str, Any], profile: str, message: str) -> None:
+    raw = _example()
+    raw["printer"]["profile"] = profile
+    raw["printer"]["transport"] = transport
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw, EXAMPLE.parent)
+    assert str(info.value).startswith(message), str(info.value)
 
 
 @pytest.mark.parametrize(("content", "message"),
