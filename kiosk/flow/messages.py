@@ -3,7 +3,7 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
@@ -61,12 +61,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Preparing your certificate. Please wait."),
     "screen.printing": ("印刷しています（{done}/{pages}枚）。終わるまでお待ちください",
                         "Printing ({done} of {pages} pages). Please wait until it is finished."),
-    "screen.refunding": ("手数料をお返ししています", "Returning your money"),
+    "screen.refunding": ("お金をお返ししています", "Returning your money"),
     "screen.take_card": ("マイナンバーカードをお取りください", "Please take your My Number Card"),
     "screen.take_documents": ("証明書と利用明細書をお取りください",
                               "Please take your certificate and receipt"),
     "screen.take_documents.change": ("おつり{change}円をお取りください", "Please take your change: {change} yen"),
-    "screen.take_documents.refund": ("返金{refund}円をお取りください", "Please take your refund: {refund} yen"),
+    "take.refund": ("返金{refund}円と利用明細書をお取りください", "Please take your refund of {refund} yen and the receipt"),
+    "take.returned": ("投入された{refund}円をお取りください", "Please take back the {refund} yen you inserted"),
+    "money.refunding": ("お支払いの{paid}円をお返ししています", "Returning the {paid} yen you paid"),
+    "money.returning": ("投入されたお金をお返ししています", "Returning the money you inserted"),
+    "money.refunded": ("お支払いの{refund}円はお返ししました", "The {refund} yen you paid has been returned"),
+    "money.returned": ("投入された{refund}円はお返ししました", "The {refund} yen you inserted has been returned"),
+    "money.refund_failed": ("お支払いの{paid}円をお返しできませんでした。店員にこの画面をお見せください", "We could not return the {paid} yen you paid. Please show this screen to the store staff."),
+    "screen.payment.due": ("あと{due}円", "{due} yen to go"),
+    "screen.payment.accepted": ("使えるお金：{money}", "Accepted: {money}"),
     "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
     "screen.error": ("ご案内", "Information"),
     "screen.out_of_service": ("ただいまご利用いただけません", "Out of service"),

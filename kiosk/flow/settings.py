@@ -38,6 +38,8 @@ class FlowSettings:
     # Per transaction: the center's maximum, so the kiosk never offers what the center would refuse.
     max_copies: int = MAX_COPIES
     pin_length: int = 4
+    # What the cash device takes, shown on the payment screen (coins 10–500 yen, the 1,000-yen note).
+    accepted_money: tuple[int, ...] = (10, 50, 100, 500, 1000)
     timeouts: Timeouts = Timeouts()
 
     def __post_init__(self) -> None:

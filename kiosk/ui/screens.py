@@ -101,7 +101,18 @@ def _values(v: View) -> dict[str, object]:
         "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
         "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
+        "paid": format_yen(v.paid), "due": format_yen(v.due),
+        "money": "・".join(format_yen(yen) for yen in v.accepted),
     }
+
+
+def _money_line(r: Render) -> list[Widget]:
+    """What happened to the resident's money, on every screen after money moved (the flow decides)."""
+    v = r.view
+    if v.money_key is None:
+        return []
+    color = r.theme.alert if v.money_key == "money.refund_failed" else None
+    return [r.label(r.t(v.money_key, **_values(v)), px=40, color=color)]
 
 
 # --- the start ------------------------------------------------------------------------------------
@@ -133,7 +144,8 @@ def _place_card(r: Render) -> Body:
 
 
 def _waiting(r: Render) -> Body:
-    return Body(_column(Widget(), BusyBar(theme=r.theme, size_hint_y=None, height=44), Widget()))
+    return Body(_column(Widget(), BusyBar(theme=r.theme, size_hint_y=None, height=44), *_money_line(r),
+                        Widget()))
 
 
 def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], None],
@@ -172,7 +184,7 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text), primary=("button.next", evt.Next()))
+    return Body(_column(text, *_money_line(r)), primary=("button.next", evt.Next()))
 
 
 # --- selection --------------------------------------------------------------------------------------
@@ -342,6 +354,8 @@ def _payment(r: Render) -> Body:
     return Body(_column(
         _summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=52),
         _summary_row(r, r.t("label.inserted"), r.t("label.yen", amount=format_yen(v.inserted)), px=52),
+        r.label(r.t("screen.payment.due", **_values(v)), px=60, color=r.theme.alert),
+        r.label(r.t("screen.payment.accepted", **_values(v)), px=32),
     ), title=r.t("screen.payment", fee=format_yen(v.fee or 0)))
 
 
@@ -367,9 +381,9 @@ def _take_documents(r: Render) -> Body:
     lines = []
     if v.change:
         lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
-    if v.refund:
-        lines.append(r.label(r.t("screen.take_documents.refund", refund=format_yen(v.refund)), px=40))
-    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()))
+    lines += _money_line(r)
+    title = r.t(v.message_key, **_values(v)) if v.message_key else None
+    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()), title=title)
 
 
 def _thank_you(r: Render) -> Body:
