@@ -9,14 +9,13 @@ that the page's JSON accounts for every byte the host sent.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from printer.emulator.render import PageRenderer, TextState, decode_cells, render_run
+from printer.emulator.render import PageRenderer, TextState, render_run
 from printer.emulator.symbols import BarcodeSettings, QrSettings, SymbolError, barcode_bits, qr_bits
 from printer.escpos import commands as c
 
@@ -218,7 +217,7 @@ class Interpreter:
 
     def _barcode(self, cmd: c.Barcode) -> None:
         try:
-            _, bars = barcode_bits(cmd.m, cmd.data, self.barcode)
+            _, bars, hri_text = barcode_bits(cmd.m, cmd.data, self.barcode)
         except SymbolError as e:
             self.skip(cmd, str(e))
             return
@@ -227,19 +226,19 @@ class Interpreter:
             return
         parts = [bars]
         if self.barcode.hri:
-            hri = self._hri(cmd.data, bars.shape[1])
+            hri = self._hri(hri_text, bars.shape[1])
             if self.barcode.hri in (1, 3):
                 parts.insert(0, hri)
             if self.barcode.hri in (2, 3):
                 parts.append(hri)
         self.renderer.image(np.vstack(parts))
+        if self.barcode.hri:
+            self.renderer.lines.append(hri_text)  # printed characters belong in the page's text
 
-    def _hri(self, data: bytes, width: int) -> np.typing.NDArray[np.bool_]:
+    def _hri(self, text_str: str, width: int) -> np.typing.NDArray[np.bool_]:
         """Human-readable characters centred under (or over) the bars, in the GS f font."""
         state = TextState(font=self.barcode.hri_font)
-        if data[:1] == b"{":  # CODE128: the code-set escapes are not printed
-            data = re.sub(rb"\{[ABCS123]", b"", data).replace(b"{{", b"{")
-        text = render_run(decode_cells(data, state), state)
+        text = render_run([(ch, 1) for ch in text_str], state)
         row = np.zeros((text.shape[0] + 2, max(width, text.shape[1])), dtype=bool)
         x = (row.shape[1] - text.shape[1]) // 2
         row[1 : 1 + text.shape[0], x : x + text.shape[1]] = text

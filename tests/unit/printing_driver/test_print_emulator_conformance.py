@@ -94,6 +94,20 @@ def test_barcodes_a_printer_refuses_are_recorded(data: bytes, reason: str) -> No
     assert skip["hex"] == data.hex()
 
 
+@pytest.mark.parametrize(
+    ("data", "hri"),
+    [
+        (b"\x1dk\x00" + b"01234567890\x00", "012345678905"),  # UPC-A: the added check digit is printed
+        (b"\x1dkC\x0c" + b"490123456789", "4901234567894"),  # EAN-13, type B
+        (b"\x1dkI\x0a{BAB{C1234", "AB1234"),  # CODE128: code-set escapes are not printed
+    ],
+)
+def test_hri_prints_what_the_bars_carry(data: bytes, hri: str) -> None:
+    page = run(b"\x1dH\x02" + data)
+    assert page.text == [hri]
+    assert page.skipped == []
+
+
 def test_barcode_too_wide_for_the_paper_is_skipped_not_clipped() -> None:
     data = b"\x1dw\x06\x1dkI\x12{B" + b"ABCDEFGHIJKLMNOP"
     page = run(b"x\n" + data)
