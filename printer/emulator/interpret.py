@@ -136,9 +136,7 @@ class Interpreter:
 
     def _tab(self, st: TextState) -> None:
         """HT: blank up to the next default tab stop (every 8 one-byte characters of font A)."""
-        used = sum(bits.shape[1] for _, bits in self.renderer._line)
-        stop = 8 * 12 * st.size_w
-        self.renderer._line.append(("\t", np.zeros((1, stop - used % stop), dtype=bool)))
+        self.renderer.tab(8 * 12 * st.size_w)
 
     # --- graphics ---------------------------------------------------------------------------
 

@@ -171,6 +171,11 @@ class PageRenderer:
         if cells:
             self._line.append(("".join(ch for ch, _ in cells), render_run(cells, self.state)))
 
+    def tab(self, stop: int) -> None:
+        """Blank space up to the next multiple of ``stop`` dots in the current line."""
+        used = sum(bits.shape[1] for _, bits in self._line)
+        self._line.append(("\t", np.zeros((1, stop - used % stop), dtype=bool)))
+
     def _x(self, width: int) -> int:
         """Left edge of ``width`` dots under the current justification (ESC a)."""
         where = self.state.justify % 48

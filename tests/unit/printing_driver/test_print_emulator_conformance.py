@@ -250,3 +250,10 @@ def test_a_run_of_garbage_is_one_entry_with_its_bytes_and_text_still_prints() ->
     ]
     assert model.counters["skipped"] == 5
     assert page.summary()["skipped"] == 2
+
+
+def test_horizontal_tab_moves_to_the_next_eight_character_stop() -> None:
+    page = run(b"AB\tC\n")
+    assert page.text == ["AB\tC"]
+    cols = np.flatnonzero(ink(page).any(axis=0))
+    assert 96 <= cols[-1] < 108  # C is drawn in the cell at 8 × 12 dots
