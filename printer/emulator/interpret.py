@@ -131,6 +131,12 @@ class Interpreter:
             pass  # CR: ignored, as with auto line feed disabled (Epson's default)
         elif key == b"\x09":
             self._tab(st)
+        elif key in (b"\x1dL", b"\x1dW"):
+            dots = int.from_bytes(cmd.params, "little")  # in horizontal motion units: one dot here
+            if key == b"\x1dL":
+                self.renderer.set_print_area(left=dots)
+            else:
+                self.renderer.set_print_area(width=dots)
         else:
             self.skip(cmd, "not emulated")
 

@@ -145,6 +145,8 @@ class PageRenderer:
     state: TextState = field(default_factory=TextState)
     line_spacing: int = 0
     unit: int = 1
+    left_margin: int = 0  # GS L, dots
+    area_width: int = 0  # GS W, dots (0 = to the right edge)
     _line: list[tuple[str, Bits]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -156,6 +158,15 @@ class PageRenderer:
         self.state = TextState()
         self.line_spacing = round(self.dpi / 6)  # ESC 2: 1/6 inch
         self.unit = 1
+        self.left_margin = 0
+        self.area_width = 0
+
+    def set_print_area(self, left: int | None = None, width: int | None = None) -> None:
+        """GS L / GS W (in dots); the area never extends past the paper's printable width."""
+        if left is not None:
+            self.left_margin = min(left, self.width - 1)
+        if width is not None:
+            self.area_width = width
 
     def set_motion_units(self, y: int) -> None:
         self.unit = max(1, round(self.dpi / y)) if y else 1
@@ -179,8 +190,11 @@ class PageRenderer:
     def _x(self, width: int) -> int:
         """Left edge of ``width`` dots under the current justification (ESC a)."""
         where = self.state.justify % 48
-        x = {1: (self.width - width) // 2, 2: self.width - width}.get(where, 0)
-        return max(0, x)
+        area = self.width - self.left_margin
+        if self.area_width:
+            area = min(area, self.area_width)
+        x = {1: (area - width) // 2, 2: area - width}.get(where, 0)
+        return self.left_margin + max(0, x)
 
     def newline(self, advance: int | None = None) -> None:
         """Print the line buffer (LF, ESC J, ESC d) and advance.

@@ -257,3 +257,15 @@ def test_horizontal_tab_moves_to_the_next_eight_character_stop() -> None:
     assert page.text == ["AB\tC"]
     cols = np.flatnonzero(ink(page).any(axis=0))
     assert 96 <= cols[-1] < 108  # C is drawn in the cell at 8 × 12 dots
+
+
+def test_gs_l_and_gs_w_set_the_print_area_for_text_and_justification() -> None:
+    page = run(b"\x1dL\x40\x00A\n\x1dW\x00\x01\x1ba\x02B\n")
+    bits = ink(page)
+    rows = np.flatnonzero(bits.any(axis=1))
+    first = bits[: rows[0] + 24]
+    cols = np.flatnonzero(first.any(axis=0))
+    assert 64 <= cols[0] < 64 + 12  # A starts at the 64-dot left margin
+    second = bits[rows[0] + 24 :]
+    cols = np.flatnonzero(second.any(axis=0))
+    assert cols[0] >= 64 + 256 - 12 and cols[-1] < 64 + 256  # B right-aligned in a 256-dot area
