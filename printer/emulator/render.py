@@ -178,7 +178,20 @@ class PageRenderer:
         return self.height > 0 or bool(self._line)
 
     def text(self, raw: bytes) -> None:
+        """Characters into the line buffer; a full line prints and the rest wraps, as on paper."""
         cells = decode_cells(raw, self.state)
+        one_byte = FONT_CELLS.get(self.state.font, FONT_CELLS[0])[0]
+        area, used, start = self._area(), sum(bits.shape[1] for _, bits in self._line), 0
+        for i, (_, n) in enumerate(cells):
+            w = (GLYPH if n == 2 else one_byte) * self.state.size_w
+            if used + w > area and (i > start or self._line):
+                self._run(cells[start:i])
+                self.newline()
+                used, start = 0, i
+            used += w
+        self._run(cells[start:])
+
+    def _run(self, cells: list[tuple[str, int]]) -> None:
         if cells:
             self._line.append(("".join(ch for ch, _ in cells), render_run(cells, self.state)))
 
@@ -187,12 +200,15 @@ class PageRenderer:
         used = sum(bits.shape[1] for _, bits in self._line)
         self._line.append(("\t", np.zeros((1, stop - used % stop), dtype=bool)))
 
+    def _area(self) -> int:
+        """Dots between the left margin and the end of the print area."""
+        area = self.width - self.left_margin
+        return min(area, self.area_width) if self.area_width else area
+
     def _x(self, width: int) -> int:
         """Left edge of ``width`` dots under the current justification (ESC a)."""
         where = self.state.justify % 48
-        area = self.width - self.left_margin
-        if self.area_width:
-            area = min(area, self.area_width)
+        area = self._area()
         x = {1: (area - width) // 2, 2: area - width}.get(where, 0)
         return self.left_margin + max(0, x)
 

@@ -269,3 +269,12 @@ def test_gs_l_and_gs_w_set_the_print_area_for_text_and_justification() -> None:
     second = bits[rows[0] + 24 :]
     cols = np.flatnonzero(second.any(axis=0))
     assert cols[0] >= 64 + 256 - 12 and cols[-1] < 64 + 256  # B right-aligned in a 256-dot area
+
+
+def test_a_full_line_prints_and_the_rest_wraps() -> None:
+    # 48 font-A characters fill 576 dots; the 49th starts the next line. Double width: 24.
+    assert run(b"0123456789" * 5 + b"\n").text == ["0123456789" * 4 + "01234567", "89"]
+    assert run(b"\x1d!\x10" + b"A" * 30 + b"\n").text == ["A" * 24, "A" * 6]
+    # Kanji are 24 dots: 24 to a line (FS C 1 selects Shift-JIS)
+    kanji = b"\x1cC\x01" + "漢字".encode("cp932") * 13 + b"\n"
+    assert run(kanji).text == ["漢字" * 12, "漢字"]
