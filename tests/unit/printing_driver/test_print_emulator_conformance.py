@@ -278,3 +278,13 @@ def test_a_full_line_prints_and_the_rest_wraps() -> None:
     # Kanji are 24 dots: 24 to a line (FS C 1 selects Shift-JIS)
     kanji = b"\x1cC\x01" + "漢字".encode("cp932") * 13 + b"\n"
     assert run(kanji).text == ["漢字" * 12, "漢字"]
+
+
+def test_gs_8_l_store_and_print() -> None:
+    # GS 8 L p1 p2 p3 p4 m fn …: the same functions with a 32-bit length
+    body = bytes([0x30, 0x70, 0x30, 1, 1, 0x31, 8, 0, 1, 0, 0xAA])
+    store = b"\x1d8L" + len(body).to_bytes(4, "little") + body
+    show = b"\x1d8L\x02\x00\x00\x00\x30\x32"
+    page = run(store + show)
+    assert ink(page)[0, :8].tolist() == [True, False] * 4
+    assert page.skipped == []
