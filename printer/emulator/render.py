@@ -223,7 +223,8 @@ class PageRenderer:
             self.feed(step)
             return
         text = "".join(t for t, _ in self._line)
-        self.lines.append(text)
+        if text:  # a line of ESC * strips only is an image, not a line of text
+            self.lines.append(text)
         height = max(bits.shape[0] for _, bits in self._line)
         row = np.zeros((max(height, step), self.width), dtype=bool)
         x = self._x(sum(bits.shape[1] for _, bits in self._line))

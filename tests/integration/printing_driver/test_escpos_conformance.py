@@ -234,7 +234,9 @@ def test_code_tables_print_the_characters_sent(session: Session, text: str, tabl
 def test_image_implementations_print_dot_for_dot(session: Session, impl: str) -> None:
     img = framed_image(203, 101, seed=7)  # neither a multiple of 8 wide nor of 24 tall
     session.p.image(img, impl=impl)
-    bits = ink(session.page(f"image-{impl}"))
+    record = session.page(f"image-{impl}")
+    assert record.text == [] and record.skipped == []
+    bits = ink(record)
     top, left, bottom, right = bbox(bits)
     assert (left, right - left, bottom - top) == (0, 203, 101)
     assert np.array_equal(bits[top:bottom, left:right], source_bits(img))
