@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from printer.emulator.render import PageRenderer, TextState, render_run
+from printer.emulator.render import Bits, PageRenderer, TextState, render_run
 from printer.emulator.symbols import BarcodeSettings, QrSettings, SymbolError, barcode_bits, qr_bits
 from printer.escpos import commands as c
 
@@ -239,7 +239,7 @@ class Interpreter:
         if self.barcode.hri:
             self.renderer.lines.append(hri_text)  # printed characters belong in the page's text
 
-    def _hri(self, text_str: str, width: int) -> np.typing.NDArray[np.bool_]:
+    def _hri(self, text_str: str, width: int) -> Bits:
         """Human-readable characters centred under (or over) the bars, in the GS f font."""
         state = TextState(font=self.barcode.hri_font)
         text = render_run([(ch, 1) for ch in text_str], state)
