@@ -9,14 +9,13 @@ that the page's JSON accounts for every byte the host sent.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from printer.emulator.render import PageRenderer, TextState, decode_cells, render_run
+from printer.emulator.render import Bits, PageRenderer, TextState, render_run
 from printer.emulator.symbols import BarcodeSettings, QrSettings, SymbolError, barcode_bits, qr_bits
 from printer.escpos import commands as c
 
@@ -132,14 +131,18 @@ class Interpreter:
             pass  # CR: ignored, as with auto line feed disabled (Epson's default)
         elif key == b"\x09":
             self._tab(st)
+        elif key in (b"\x1dL", b"\x1dW"):
+            dots = int.from_bytes(cmd.params, "little")  # in horizontal motion units: one dot here
+            if key == b"\x1dL":
+                self.renderer.set_print_area(left=dots)
+            else:
+                self.renderer.set_print_area(width=dots)
         else:
             self.skip(cmd, "not emulated")
 
     def _tab(self, st: TextState) -> None:
         """HT: blank up to the next default tab stop (every 8 one-byte characters of font A)."""
-        used = sum(bits.shape[1] for _, bits in self.renderer._line)
-        stop = 8 * 12 * st.size_w
-        self.renderer._line.append(("\t", np.zeros((1, stop - used % stop), dtype=bool)))
+        self.renderer.tab(8 * 12 * st.size_w)
 
     # --- graphics ---------------------------------------------------------------------------
 
@@ -218,7 +221,7 @@ class Interpreter:
 
     def _barcode(self, cmd: c.Barcode) -> None:
         try:
-            _, bars = barcode_bits(cmd.m, cmd.data, self.barcode)
+            _, bars, hri_text = barcode_bits(cmd.m, cmd.data, self.barcode)
         except SymbolError as e:
             self.skip(cmd, str(e))
             return
@@ -227,19 +230,19 @@ class Interpreter:
             return
         parts = [bars]
         if self.barcode.hri:
-            hri = self._hri(cmd.data, bars.shape[1])
+            hri = self._hri(hri_text, bars.shape[1])
             if self.barcode.hri in (1, 3):
                 parts.insert(0, hri)
             if self.barcode.hri in (2, 3):
                 parts.append(hri)
         self.renderer.image(np.vstack(parts))
+        if self.barcode.hri:
+            self.renderer.lines.append(hri_text)  # printed characters belong in the page's text
 
-    def _hri(self, data: bytes, width: int) -> np.typing.NDArray[np.bool_]:
+    def _hri(self, text_str: str, width: int) -> Bits:
         """Human-readable characters centred under (or over) the bars, in the GS f font."""
         state = TextState(font=self.barcode.hri_font)
-        if data[:1] == b"{":  # CODE128: the code-set escapes are not printed
-            data = re.sub(rb"\{[ABCS123]", b"", data).replace(b"{{", b"{")
-        text = render_run(decode_cells(data, state), state)
+        text = render_run([(ch, 1) for ch in text_str], state)
         row = np.zeros((text.shape[0] + 2, max(width, text.shape[1])), dtype=bool)
         x = (row.shape[1] - text.shape[1]) // 2
         row[1 : 1 + text.shape[0], x : x + text.shape[1]] = text

@@ -145,6 +145,8 @@ class PageRenderer:
     state: TextState = field(default_factory=TextState)
     line_spacing: int = 0
     unit: int = 1
+    left_margin: int = 0  # GS L, dots
+    area_width: int = 0  # GS W, dots (0 = to the right edge)
     _line: list[tuple[str, Bits]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -156,6 +158,15 @@ class PageRenderer:
         self.state = TextState()
         self.line_spacing = round(self.dpi / 6)  # ESC 2: 1/6 inch
         self.unit = 1
+        self.left_margin = 0
+        self.area_width = 0
+
+    def set_print_area(self, left: int | None = None, width: int | None = None) -> None:
+        """GS L / GS W (in dots); the area never extends past the paper's printable width."""
+        if left is not None:
+            self.left_margin = min(left, self.width - 1)
+        if width is not None:
+            self.area_width = width
 
     def set_motion_units(self, y: int) -> None:
         self.unit = max(1, round(self.dpi / y)) if y else 1
@@ -167,15 +178,39 @@ class PageRenderer:
         return self.height > 0 or bool(self._line)
 
     def text(self, raw: bytes) -> None:
+        """Characters into the line buffer; a full line prints and the rest wraps, as on paper."""
         cells = decode_cells(raw, self.state)
+        one_byte = FONT_CELLS.get(self.state.font, FONT_CELLS[0])[0]
+        area, used, start = self._area(), sum(bits.shape[1] for _, bits in self._line), 0
+        for i, (_, n) in enumerate(cells):
+            w = (GLYPH if n == 2 else one_byte) * self.state.size_w
+            if used + w > area and (i > start or self._line):
+                self._run(cells[start:i])
+                self.newline()
+                used, start = 0, i
+            used += w
+        self._run(cells[start:])
+
+    def _run(self, cells: list[tuple[str, int]]) -> None:
         if cells:
             self._line.append(("".join(ch for ch, _ in cells), render_run(cells, self.state)))
+
+    def tab(self, stop: int) -> None:
+        """Blank space up to the next multiple of ``stop`` dots in the current line."""
+        used = sum(bits.shape[1] for _, bits in self._line)
+        self._line.append(("\t", np.zeros((1, stop - used % stop), dtype=bool)))
+
+    def _area(self) -> int:
+        """Dots between the left margin and the end of the print area."""
+        area = self.width - self.left_margin
+        return min(area, self.area_width) if self.area_width else area
 
     def _x(self, width: int) -> int:
         """Left edge of ``width`` dots under the current justification (ESC a)."""
         where = self.state.justify % 48
-        x = {1: (self.width - width) // 2, 2: self.width - width}.get(where, 0)
-        return max(0, x)
+        area = self._area()
+        x = {1: (area - width) // 2, 2: area - width}.get(where, 0)
+        return self.left_margin + max(0, x)
 
     def newline(self, advance: int | None = None) -> None:
         """Print the line buffer (LF, ESC J, ESC d) and advance.
@@ -188,7 +223,8 @@ class PageRenderer:
             self.feed(step)
             return
         text = "".join(t for t, _ in self._line)
-        self.lines.append(text)
+        if text:  # a line of ESC * strips only is an image, not a line of text
+            self.lines.append(text)
         height = max(bits.shape[0] for _, bits in self._line)
         row = np.zeros((max(height, step), self.width), dtype=bool)
         x = self._x(sum(bits.shape[1] for _, bits in self._line))

@@ -10,6 +10,8 @@ module size and error correction the host set.  Anything a real printer would re
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import numpy.typing as npt
 import qrcode
@@ -265,8 +267,8 @@ _TYPE_B = {65: "UPC-A", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF", 71: "C
 _WIDE = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15}
 
 
-def barcode_modules(m: int, data: bytes) -> tuple[str, str]:
-    """(symbology name, element string) for GS k type ``m``.
+def barcode_modules(m: int, data: bytes) -> tuple[str, str, str]:
+    """(symbology name, element string, human-readable text) for GS k type ``m``.
 
     Element strings use ``1``/``0`` for one-module bars and spaces (UPC/EAN) or ``N W n w`` for
     narrow/wide bars and spaces (two-width symbologies; Code 128 uses ``N``/``n`` per module).
@@ -277,19 +279,24 @@ def barcode_modules(m: int, data: bytes) -> tuple[str, str]:
     if name is None:
         raise SymbolError(f"GS k type {m} is not emulated")
     if name == "CODE128":
-        return name, _code128(data)
+        # The code-set escapes are not printed; "{{" is a literal "{".
+        hri = re.sub(rb"\{[ABCS123]", b"", data).replace(b"{{", b"{").decode("ascii", errors="replace")
+        return name, _code128(data), hri
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as e:
         raise SymbolError(f"{name} data is not ASCII") from e
-    build = {"UPC-A": _upca, "EAN13": _ean13, "EAN8": _ean8, "CODE39": _code39, "ITF": _itf,
-             "CODABAR": _codabar}[name]
-    return name, build(text)
+    gtin = {"UPC-A": 12, "EAN13": 13, "EAN8": 8}.get(name)
+    if gtin is not None:
+        digits = _gtin(text, gtin)  # the HRI shows the check digit the printer added
+        return name, {"UPC-A": _upca, "EAN13": _ean13, "EAN8": _ean8}[name](digits), digits
+    build = {"CODE39": _code39, "ITF": _itf, "CODABAR": _codabar}[name]
+    return name, build(text), text
 
 
-def barcode_bits(m: int, data: bytes, settings: BarcodeSettings) -> tuple[str, Bits]:
-    """(symbology name, bars) drawn ``settings.height`` dots tall with GS w widths."""
-    name, elements = barcode_modules(m, data)
+def barcode_bits(m: int, data: bytes, settings: BarcodeSettings) -> tuple[str, Bits, str]:
+    """(symbology name, bars drawn ``settings.height`` dots tall with GS w widths, HRI text)."""
+    name, elements, hri = barcode_modules(m, data)
     narrow = max(1, min(6, settings.module))
     wide = _WIDE[narrow]
     widths: list[tuple[bool, int]] = []
@@ -299,4 +306,4 @@ def barcode_bits(m: int, data: bytes, settings: BarcodeSettings) -> tuple[str, B
         else:
             widths.append((e in "NW", wide if e in "Ww" else narrow))
     row = np.concatenate([np.full(w, ink, dtype=bool) for ink, w in widths])
-    return name, np.repeat(row[None, :], max(1, settings.height), axis=0)
+    return name, np.repeat(row[None, :], max(1, settings.height), axis=0), hri

@@ -94,6 +94,20 @@ def test_barcodes_a_printer_refuses_are_recorded(data: bytes, reason: str) -> No
     assert skip["hex"] == data.hex()
 
 
+@pytest.mark.parametrize(
+    ("data", "hri"),
+    [
+        (b"\x1dk\x00" + b"01234567890\x00", "012345678905"),  # UPC-A: the added check digit is printed
+        (b"\x1dkC\x0c" + b"490123456789", "4901234567894"),  # EAN-13, type B
+        (b"\x1dkI\x0a{BAB{C1234", "AB1234"),  # CODE128: code-set escapes are not printed
+    ],
+)
+def test_hri_prints_what_the_bars_carry(data: bytes, hri: str) -> None:
+    page = run(b"\x1dH\x02" + data)
+    assert page.text == [hri]
+    assert page.skipped == []
+
+
 def test_barcode_too_wide_for_the_paper_is_skipped_not_clipped() -> None:
     data = b"\x1dw\x06\x1dkI\x12{B" + b"ABCDEFGHIJKLMNOP"
     page = run(b"x\n" + data)
@@ -236,3 +250,41 @@ def test_a_run_of_garbage_is_one_entry_with_its_bytes_and_text_still_prints() ->
     ]
     assert model.counters["skipped"] == 5
     assert page.summary()["skipped"] == 2
+
+
+def test_horizontal_tab_moves_to_the_next_eight_character_stop() -> None:
+    page = run(b"AB\tC\n")
+    assert page.text == ["AB\tC"]
+    cols = np.flatnonzero(ink(page).any(axis=0))
+    assert 96 <= cols[-1] < 108  # C is drawn in the cell at 8 × 12 dots
+
+
+def test_gs_l_and_gs_w_set_the_print_area_for_text_and_justification() -> None:
+    page = run(b"\x1dL\x40\x00A\n\x1dW\x00\x01\x1ba\x02B\n")
+    bits = ink(page)
+    rows = np.flatnonzero(bits.any(axis=1))
+    first = bits[: rows[0] + 24]
+    cols = np.flatnonzero(first.any(axis=0))
+    assert 64 <= cols[0] < 64 + 12  # A starts at the 64-dot left margin
+    second = bits[rows[0] + 24 :]
+    cols = np.flatnonzero(second.any(axis=0))
+    assert cols[0] >= 64 + 256 - 12 and cols[-1] < 64 + 256  # B right-aligned in a 256-dot area
+
+
+def test_a_full_line_prints_and_the_rest_wraps() -> None:
+    # 48 font-A characters fill 576 dots; the 49th starts the next line. Double width: 24.
+    assert run(b"0123456789" * 5 + b"\n").text == ["0123456789" * 4 + "01234567", "89"]
+    assert run(b"\x1d!\x10" + b"A" * 30 + b"\n").text == ["A" * 24, "A" * 6]
+    # Kanji are 24 dots: 24 to a line (FS C 1 selects Shift-JIS)
+    kanji = b"\x1cC\x01" + "漢字".encode("cp932") * 13 + b"\n"
+    assert run(kanji).text == ["漢字" * 12, "漢字"]
+
+
+def test_gs_8_l_store_and_print() -> None:
+    # GS 8 L p1 p2 p3 p4 m fn …: the same functions with a 32-bit length
+    body = bytes([0x30, 0x70, 0x30, 1, 1, 0x31, 8, 0, 1, 0, 0xAA])
+    store = b"\x1d8L" + len(body).to_bytes(4, "little") + body
+    show = b"\x1d8L\x02\x00\x00\x00\x30\x32"
+    page = run(store + show)
+    assert ink(page)[0, :8].tolist() == [True, False] * 4
+    assert page.skipped == []
