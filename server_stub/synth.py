@@ -2,7 +2,9 @@
 
 Deterministic for a seed.  The first households are fixed scenarios so that even a small ``--residents``
 covers every edge case the kiosk must refuse or handle (domain-konbini.md §1 "Stuck points"); the rest
-are random families and singles.  Names are common name parts recombined; addresses are in the
+are random families and singles.  Each household is built from one history (births, moves, the
+marriage that makes the 戸籍, the 本籍) and every certificate is derived from it by documents.py.
+Names are common name parts recombined; addresses are in the
 fictitious municipalities of municipalities.py; My Numbers carry a deliberately WRONG check digit so
 that none can ever be a real person's number.
 """
@@ -517,12 +519,13 @@ def _scenarios(b: _Builder) -> None:
     b.household("279992", 1, honseki="279992", seal=False)  # no seal registered
     b.household("139991", 1, honseki="139991", filed=False)  # no tax return
     b.household("019993", 1, honseki="019993", status="deceased")  # deceased
-    b.household("139991", 1, honseki="139991", furigana="none")  # no furigana registered (******)
+    b.household("139991", 1, honseki="139991", furigana="none")  # no furigana registered (＊＊＊＊＊＊)
+    b.household("139991", 1, honseki="139991", furigana="given")  # only 名 registered (【氏空欄】)
     b.household("139991", 3, honseki="139991")  # a second family (koseki/fuhyo consistency)
 
 
 def generate(seed: str | int, residents: int, today: dt.date) -> Registry:
-    """Build a registry of at least ``residents`` people: the fixed scenarios (18 people) always, then
+    """Build a registry of at least ``residents`` people: the fixed scenarios (19 people) always, then
     random households until the count is reached."""
     r = random.Random(f"konbini-registry:{seed}")
     b = _Builder(r, today)

@@ -192,6 +192,9 @@ def test_registry_is_deterministic_and_covers_every_case() -> None:
         "household",
         "honseki-other",
         "honseki-registered",
+        "no-furigana",
+        "furigana-partial",
+        "alias",
     } <= tags
     assert len({x.data["municipality"] for x in REG.residents}) == 4
 
@@ -228,3 +231,25 @@ def test_audit_chain_detects_tampering() -> None:
         with pytest.raises(ValueError, match="must not contain"):
             audit.append(conn, at=1.0, kiosk_id=None, event="x", detail={"name": "見本"}, postgres=False)
         assert len(conn.execute(select(audit_log)).all()) == 5
+
+
+def test_furigana_placeholders_on_the_juminhyo() -> None:
+    blank = _resident("no-furigana")
+    (p,) = build_content(_ctx(blank, "juminhyo", {}))["body"]["persons"]
+    assert p["furigana"] == "＊＊＊＊＊＊"
+    partial = _resident("furigana-partial")
+    (q,) = build_content(_ctx(partial, "kisaijiko", {}))["body"]["persons"]
+    reading = partial["furigana"]
+    assert q["furigana"] in (f"【氏空欄】　{reading['given']}", f"{reading['family']}　【名空欄】")
+    full = _resident("household")
+    (f,) = build_content(_ctx(full, "juminhyo", {}))["body"]["persons"]
+    if full["furigana"]["family"] and full["furigana"]["given"]:
+        assert f["furigana"] == f"{full['furigana']['family']}　{full['furigana']['given']}"
+
+
+def test_alias_on_the_inkan_certificate() -> None:
+    r = _resident("alias", without=("no-seal",))
+    body = build_content(_ctx(r, "inkan", {}))["body"]
+    assert body["alias"] == r["alias"] and list(body)[:2] == ["name", "alias"]
+    plain = _resident("household", without=("no-seal", "alias"))
+    assert "alias" not in build_content(_ctx(plain, "inkan", {}))["body"]
