@@ -22,6 +22,7 @@ __all__ = [
     "FURIGANA_NONE",
     "IssueContext",
     "Residence",
+    "address_on",
     "build_content",
     "furigana_text",
     "issue_number",
@@ -115,6 +116,15 @@ def residence(p: dict[str, Any]) -> Residence:
     )
 
 
+def address_on(p: dict[str, Any], day: dt.date) -> str | None:
+    """The address the history records for ``day`` in the person's current municipality, or None."""
+    iso = day.isoformat()
+    current = [e for e in p["history"] if e["since"] <= iso]
+    if not current or current[-1]["municipality"] != p["municipality"]:
+        return None
+    return str(current[-1]["address"])
+
+
 def furigana_text(f: dict[str, str | None] | None) -> str:
     """「ミホン　タロウ」, or the placeholder for what is not registered: 「＊＊＊＊＊＊」 when nothing is,
     「【氏空欄】　タロウ」 / 「ミホン　【名空欄】」 when one part is."""
@@ -197,6 +207,8 @@ def _kazei(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     year = int(ctx.options["year"])
     muni_tax, pref_tax = ctx.municipality.tax_names
     body = tax_body(ctx.tax, year, ctx.resident, muni_tax, pref_tax)
+    # The 住所 of a 課税証明書 is the one on the 賦課期日, 1 January of the 年度 (certificates.md §4).
+    body["address"] = address_on(ctx.resident, dt.date(year, 1, 1)) or ctx.resident["address"]
     body["birth_date"] = _d(ctx.resident["birth_date"], western=bool(ctx.resident.get("foreign")))
     title = f"{body['fiscal_year']}　{muni_tax}・{pref_tax}　課税証明書"
     return title, body, CERTIFICATION["kazei"]

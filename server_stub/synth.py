@@ -338,6 +338,11 @@ class _Builder:
             base["single_parent"] = "mother" if p["sex"] == "女" else "father"
             base["widow"] = False
         for y in self.tax_years:
+            # A municipality taxes (and certifies) only those who lived in it on 1 January of the 年度.
+            jan1 = dt.date(y, 1, 1).isoformat()
+            then = [e for e in p["history"] if e["since"] <= jan1]
+            if not then or then[-1]["municipality"] != p["municipality"]:
+                continue
             s = salary + (y - self.tax_years[-1]) * 50_000
             self.reg.tax[(p["resident_id"], y)] = {"salary": s, "social_insurance": s * 15 // 100, **base}
 

@@ -80,7 +80,16 @@ def check(h: Household) -> None:
     for doc in h.kazei:
         b = doc["body"]
         q = jp[b["name"]]
-        assert (b["birth_date"], b["sex"], b["address"]) == (q["birth_date"], q["sex"], j["address"])
+        assert (b["birth_date"], b["sex"]) == (q["birth_date"], q["sex"])
+        # The 住所 is the one on the 賦課期日 (1 January of the 年度), in this municipality.
+        jan1 = dt.date(date(b["fiscal_year"].replace("年度", "年1月1日")).year, 1, 1)
+        set_on = q.get("address_set_on", BLANK)
+        last_move = date(set_on if set_on != BLANK else q["became_resident_on"])
+        assert date(q["became_resident_on"]) <= jan1, b["name"]  # taxed here only if living here then
+        if last_move <= jan1:
+            assert b["address"] == j["address"], b["name"]
+        else:
+            assert b["address"].startswith(municipality) and b["address"] != j["address"], b["name"]
     if h.koseki is not None:
         _check_koseki(h, jp, j["address"])
 

@@ -85,6 +85,17 @@ def test_every_generated_household_agrees_with_itself(seed: str) -> None:
     assert sum(h.fuhyo is not None and len(h.fuhyo["body"]["persons"]) > 2 for h in households) >= 1
 
 
+def test_a_move_after_the_assessment_day_keeps_the_old_address_on_the_tax_certificate() -> None:
+    moved = [
+        k
+        for seed in SEEDS
+        for h in _households(seed)
+        for k in h.kazei
+        if k["body"]["address"] != h.juminhyo["body"]["address"]
+    ]
+    assert moved  # the check's second branch (moved within the city after 1 January) is exercised
+
+
 def _sample(name: str) -> dict[str, Any]:
     content: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))["content"]
     return content
