@@ -17,62 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server_stub.municipalities import CATALOGUE, Municipality
+from server_stub.synthpool import (
+    CHILD_ORDER,
+    FEMALE,
+    FOREIGN,
+    MALE,
+    STATUSES,
+    SURNAMES,
+    add_years,
+    muni,
+    my_number,
+    random_address,
+    random_date,
+)
 
 __all__ = ["Registry", "SyntheticResident", "generate"]
-
-SURNAMES = [
-    ("山田", "ヤマダ"),
-    ("佐藤", "サトウ"),
-    ("鈴木", "スズキ"),
-    ("高橋", "タカハシ"),
-    ("田中", "タナカ"),
-    ("伊藤", "イトウ"),
-    ("渡辺", "ワタナベ"),
-    ("中村", "ナカムラ"),
-    ("小林", "コバヤシ"),
-    ("加藤", "カトウ"),
-    ("吉田", "ヨシダ"),
-    ("山本", "ヤマモト"),
-    ("松本", "マツモト"),
-    ("井上", "イノウエ"),
-]
-MALE = [
-    ("太郎", "タロウ"),
-    ("健一", "ケンイチ"),
-    ("大輔", "ダイスケ"),
-    ("翔太", "ショウタ"),
-    ("誠", "マコト"),
-    ("浩二", "コウジ"),
-    ("拓也", "タクヤ"),
-    ("和夫", "カズオ"),
-]
-FEMALE = [
-    ("花子", "ハナコ"),
-    ("陽子", "ヨウコ"),
-    ("美咲", "ミサキ"),
-    ("由美", "ユミ"),
-    ("恵", "メグミ"),
-    ("彩", "アヤ"),
-    ("真由美", "マユミ"),
-    ("春子", "ハルコ"),
-]
-# (name, nationality, sex code, 通称 or None): a 通称 is registered on request and printed on the
-# 住民票 and the 印鑑登録証明書 (certificates.md §1, §3).
-FOREIGN = [
-    ("NGUYEN VAN AN", "ベトナム", 1, None),
-    ("SMITH EMILY ROSE", "アメリカ合衆国", 2, None),
-    ("SANTOS MARIA CLARA", "フィリピン", 2, "佐藤　マリア"),
-    ("WANG FANG", "中国", 2, "王　芳"),
-    ("SILVA PEDRO", "ブラジル", 1, None),
-]
-STATUSES = [
-    ("技術・人文知識・国際業務", "3年"),
-    ("永住者", "無期限"),
-    ("留学", "2年"),
-    ("特定技能1号", "1年"),
-]
-KANJI_NUM = "一二三四五六七八九"
-CHILD_ORDER = {"男": ["長男", "二男", "三男"], "女": ["長女", "二女", "三女"]}
 
 
 @dataclass
@@ -91,34 +50,6 @@ class Registry:
     tax: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     seals: dict[str, dict[str, Any]] = field(default_factory=dict)
     honseki_registrations: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _muni(code: str) -> Municipality:
-    return next(m for m in CATALOGUE if m.code == code)
-
-
-def _date(r: random.Random, start: dt.date, end: dt.date) -> dt.date:
-    return start + dt.timedelta(days=r.randrange(max(1, (end - start).days)))
-
-
-def _my_number(r: random.Random) -> str:
-    digits = [r.randrange(10) for _ in range(11)]
-    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(reversed(digits), start=1))
-    rem = total % 11
-    check = 0 if rem <= 1 else 11 - rem
-    return "".join(map(str, digits)) + str((check + 1) % 10)  # deliberately wrong check digit
-
-
-def _address(r: random.Random, m: Municipality) -> str:
-    town = r.choice(m.towns)
-    if town.startswith("大字"):
-        return f"{m.prefecture}{m.name}{town}{r.randrange(100, 3000)}番地"
-    chome = KANJI_NUM[r.randrange(5)]
-    return f"{m.prefecture}{m.name}{town}{chome}丁目{r.randrange(1, 30)}番{r.randrange(1, 20)}号"
-
-
-def _years(d: dt.date, n: int) -> dt.date:
-    return d.replace(year=d.year + n) if (d.month, d.day) != (2, 29) else dt.date(d.year + n, 3, 1)
 
 
 class _Builder:
@@ -171,7 +102,7 @@ class _Builder:
         r = self.r
         # No two members of a family share a given name (a son is not named after his father here).
         given = r.choice([g for g in (MALE if sex == "男" else FEMALE) if g[0] not in avoid])
-        birth = _date(
+        birth = random_date(
             r,
             self.today.replace(year=self.today.year - age - 1),
             self.today.replace(year=self.today.year - age),
@@ -192,7 +123,7 @@ class _Builder:
             "birth_date": birth.isoformat(),
             "sex": sex,
             "relationship": rel,
-            "my_number": _my_number(r),
+            "my_number": my_number(r),
             "address": None,
             "history": [],
             "honseki": None,
@@ -216,25 +147,25 @@ class _Builder:
         """Where an adult lived before ``arrive``: born somewhere, perhaps one move in between."""
         birth = dt.date.fromisoformat(p["birth_date"])
         born_in = self.r.choice(CATALOGUE)
-        out = [self._entry(_address(self.r, born_in), born_in.code, birth, "出生")]
+        out = [self._entry(random_address(self.r, born_in), born_in.code, birth, "出生")]
         # Left home at 18-22, and at the latest two months before coming here.
-        mid = min(_years(birth, 18 + self.r.randrange(0, 5)), arrive - dt.timedelta(days=60))
+        mid = min(add_years(birth, 18 + self.r.randrange(0, 5)), arrive - dt.timedelta(days=60))
         if self.r.random() < 0.6:
             # A move away from the birthplace (study, work); never into this municipality yet.
             other = self.r.choice([m for m in CATALOGUE if m.code != here.code])
-            out.append(self._entry(_address(self.r, other), other.code, mid, "転入"))
+            out.append(self._entry(random_address(self.r, other), other.code, mid, "転入"))
         if out[-1]["municipality"] == here.code:
             # Born here and never left until ``arrive``: make the earlier home another municipality,
             # so that ``arrive`` is a real 転入 from elsewhere.
             other = self.r.choice([m for m in CATALOGUE if m.code != here.code])
-            out.append(self._entry(_address(self.r, other), other.code, mid, "転入"))
+            out.append(self._entry(random_address(self.r, other), other.code, mid, "転入"))
         return out
 
     def koseki(
         self, code: str, hittosha: dict[str, Any], members: list[dict[str, Any]], created: dt.date
     ) -> None:
         self.n_kos += 1
-        m = _muni(code)
+        m = muni(code)
         k: dict[str, Any] = {
             "koseki_id": f"K{self.n_kos:05d}",
             "municipality": code,
@@ -257,7 +188,7 @@ class _Builder:
                 father = f"{family}{self.r.choice(MALE)[0]}"
                 mother = f"{family}{self.r.choice(FEMALE)[0]}"
                 if wife:
-                    other = _muni(self.r.choice([x.code for x in CATALOGUE]))
+                    other = muni(self.r.choice([x.code for x in CATALOGUE]))
                     partner = (
                         f"{wife['maiden_name']}{wife['given_name']}" if role == "世帯主" else hittosha["name"]
                     )
@@ -283,7 +214,7 @@ class _Builder:
                 died = self.today - dt.timedelta(days=30)
                 p["deceased_on"] = died.isoformat()
                 entry["death"] = {"date": died.isoformat(), "place": f"{m.prefecture}{m.name}"}
-            bm = _muni(born["municipality"])
+            bm = muni(born["municipality"])
             k["members"].append(
                 {
                     "resident_id": p["resident_id"],
@@ -379,11 +310,11 @@ class _Builder:
     def household(
         self, code: str, size: int, *, honseki: str | None = None, registered: bool = False, **first: Any
     ) -> list[dict[str, Any]]:
-        m = _muni(code)
+        m = muni(code)
         r = self.r
         self.n_hh += 1
         hh = f"H{self.n_hh:05d}"
-        address = _address(r, m)
+        address = random_address(r, m)
         surname = r.choice(SURNAMES)
         card_state = first.pop("card_state", "valid")
         filed = first.pop("filed", True)
@@ -411,7 +342,7 @@ class _Builder:
         # 戸籍編製: the marriage, or for a single person an own 戸籍 (分籍) in their twenties.
         oldest_adult = max(dt.date.fromisoformat(a["birth_date"]) for a in adults)
         created = min(
-            [_years(oldest_adult, 24 + r.randrange(0, 4)), self.today - dt.timedelta(days=400)]
+            [add_years(oldest_adult, 24 + r.randrange(0, 4)), self.today - dt.timedelta(days=400)]
             + [b - dt.timedelta(days=300) for b in births]
         )
         # The move into this municipality: on or after the marriage, before the first child is born.
@@ -420,11 +351,13 @@ class _Builder:
         born_here = size == 1 and r.random() < 0.2
         moved = r.random() < 0.5 and (self.today - arrive).days > 200
         move_on = (
-            _date(r, arrive + dt.timedelta(days=60), self.today - dt.timedelta(days=60)) if moved else None
+            random_date(r, arrive + dt.timedelta(days=60), self.today - dt.timedelta(days=60))
+            if moved
+            else None
         )
-        first_home = _address(r, m) if moved else address
+        first_home = random_address(r, m) if moved else address
         while moved and first_home == address:
-            first_home = _address(r, m)
+            first_home = random_address(r, m)
         for a in adults:
             if born_here:
                 birth = dt.date.fromisoformat(a["birth_date"])
@@ -459,7 +392,7 @@ class _Builder:
         return out
 
     def foreign(self, code: str, *, alias: bool | None = None) -> dict[str, Any]:
-        m = _muni(code)
+        m = muni(code)
         r = self.r
         self.n_hh += 1
         pool = [f for f in FOREIGN if alias is None or (f[3] is not None) == alias]
@@ -477,7 +410,7 @@ class _Builder:
         p = self.person(
             m, f"H{self.n_hh:05d}", "世帯主", "男" if sex_code == 1 else "女", r.randrange(20, 50), ("", "")
         )
-        arrive = _date(r, self.today - dt.timedelta(days=365 * 6), self.today - dt.timedelta(days=90))
+        arrive = random_date(r, self.today - dt.timedelta(days=365 * 6), self.today - dt.timedelta(days=90))
         birth = dt.date.fromisoformat(p["birth_date"])
         p.update(
             {
@@ -495,7 +428,7 @@ class _Builder:
                         "how": "出生",
                         "notified": birth.isoformat(),
                     },
-                    self._entry(_address(r, m), code, arrive, "転入"),
+                    self._entry(random_address(r, m), code, arrive, "転入"),
                 ],
                 "foreign": {
                     "nationality": nationality,
