@@ -10,7 +10,16 @@ from sqlalchemy import create_engine, select
 
 from printer.document import PERSON_FIELDS
 from server_stub import audit
-from server_stub.documents import BLANK, CERTIFICATION, IssueContext, build_content, issue_number
+from server_stub.documents import (
+    BLANK,
+    CERTIFICATION,
+    IssueContext,
+    Residence,
+    build_content,
+    furigana_text,
+    issue_number,
+    residence,
+)
 from server_stub.municipalities import CATALOGUE
 from server_stub.store import audit_log, metadata
 from server_stub.synth import generate
@@ -241,10 +250,10 @@ def test_furigana_placeholders_on_the_juminhyo() -> None:
     (q,) = build_content(_ctx(partial, "kisaijiko", {}))["body"]["persons"]
     reading = partial["furigana"]
     assert q["furigana"] in (f"【氏空欄】　{reading['given']}", f"{reading['family']}　【名空欄】")
-    full = _resident("household")
+    full = _resident("household", without=("no-furigana", "furigana-partial"))
     (f,) = build_content(_ctx(full, "juminhyo", {}))["body"]["persons"]
-    if full["furigana"]["family"] and full["furigana"]["given"]:
-        assert f["furigana"] == f"{full['furigana']['family']}　{full['furigana']['given']}"
+    assert f["furigana"] == f"{full['furigana']['family']}　{full['furigana']['given']}"
+    assert "＊" not in f["furigana"] and "空欄" not in f["furigana"]
 
 
 def test_alias_on_the_inkan_certificate() -> None:
@@ -253,3 +262,61 @@ def test_alias_on_the_inkan_certificate() -> None:
     assert body["alias"] == r["alias"] and list(body)[:2] == ["name", "alias"]
     plain = _resident("household", without=("no-seal", "alias"))
     assert "alias" not in build_content(_ctx(plain, "inkan", {}))["body"]
+
+
+def _e(address: str, code: str | None, since: str, how: str, notified: str) -> dict[str, Any]:
+    return {"address": address, "municipality": code, "since": since, "how": how, "notified": notified}
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        # Born here, never moved: no 転入前住所, 住所を定めた年月日 blank, 届出日 = the 出生届.
+        (
+            [_e("見本市A", "139991", "2012-08-20", "出生", "2012-08-27")],
+            Residence("2012-08-20", None, "2012-08-27", None),
+        ),
+        # Arrived, then moved within the city: both dates, and the address before arriving.
+        (
+            [
+                _e("架空市X", "279992", "1985-05-05", "出生", "1985-05-10"),
+                _e("見本市B", "139991", "2010-06-01", "転入", "2010-06-01"),
+                _e("見本市C", "139991", "2012-04-01", "転居", "2012-04-03"),
+            ],
+            Residence("2010-06-01", "2012-04-01", "2012-04-03", "架空市X"),
+        ),
+        # Born here, left, came back straight to the current address: the stay starts at the return.
+        (
+            [
+                _e("見本市A", "139991", "1980-01-01", "出生", "1980-01-05"),
+                _e("試験町Y", "019993", "1998-04-01", "転入", "1998-04-02"),
+                _e("見本市D", "139991", "2021-04-01", "転入", "2021-04-05"),
+            ],
+            Residence("2021-04-01", None, "2021-04-05", "試験町Y"),
+        ),
+        # From abroad: the 転入前住所 is the country.
+        (
+            [
+                _e("カナダ", None, "1994-07-21", "出生", "1994-07-21"),
+                _e("見本市E", "139991", "2023-10-02", "転入", "2023-10-02"),
+            ],
+            Residence("2023-10-02", None, "2023-10-02", "カナダ"),
+        ),
+    ],
+)
+def test_one_rule_for_the_register_dates(history: list[dict[str, Any]], expected: Residence) -> None:
+    assert residence({"municipality": "139991", "history": history}) == expected
+
+
+@pytest.mark.parametrize(
+    ("registered", "printed"),
+    [
+        ({"family": "ミホン", "given": "タロウ"}, "ミホン　タロウ"),
+        ({"family": None, "given": None}, "＊＊＊＊＊＊"),
+        (None, "＊＊＊＊＊＊"),
+        ({"family": None, "given": "タロウ"}, "【氏空欄】　タロウ"),
+        ({"family": "ミホン", "given": None}, "ミホン　【名空欄】"),
+    ],
+)
+def test_furigana_placeholders(registered: dict[str, str | None] | None, printed: str) -> None:
+    assert furigana_text(registered) == printed
