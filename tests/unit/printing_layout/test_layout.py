@@ -110,7 +110,9 @@ def test_koseki_marks_sheets_and_removed_persons() -> None:
     assert [t.text for t in pages[0].texts("sheet")] == [f"（1の{len(pages)}）"]
     assert [t.text for p in pages for t in p.texts("removed")] == ["除　籍"]
     items = [t.text for p in pages for t in p.texts("item")]
-    assert "【名】太郎" in items and any(i.startswith("【出生日】昭和60年5月5日") for i in items)
+    assert "【名】太郎　【名の振り仮名】タロウ" in items and any(
+        i.startswith("【出生日】昭和60年5月5日") for i in items
+    )
 
 
 def test_wrap_keeps_closing_punctuation_off_line_starts() -> None:
@@ -126,3 +128,34 @@ def test_layouts_do_not_mutate_documents() -> None:
     before = copy.deepcopy(doc)
     layout_document(doc)
     assert doc == before
+
+
+def test_furigana_rows_and_placeholders_are_printed() -> None:
+    """氏名の振り仮名 on the 住民票 (「＊＊＊＊＊＊」 where none is registered) and on the
+    記載事項証明書; 氏の振り仮名 / 名の振り仮名 on the 戸籍証明書."""
+    texts = [t.text for p in layout_document(load_sample("juminhyo").document) for t in p.texts()]
+    for reading in ("ミホン　タロウ", "カクウ", "＊＊＊＊＊＊"):
+        assert reading in texts
+    assert texts.count("氏名の振り仮名") == 5  # every Japanese resident; not the foreign one
+    kisai = [t.text for p in layout_document(load_sample("kisaijiko").document) for t in p.texts()]
+    assert "氏名の振り仮名" in kisai and "ミホン　タロウ" in kisai
+    koseki = [t.text for p in layout_document(load_sample("koseki").document) for t in p.texts()]
+    assert "見本　太郎　　【氏の振り仮名】ミホン" in koseki
+
+
+def test_inkan_prints_the_alias_row_only_when_there_is_one() -> None:
+    data = sample_json("inkan")
+    plain = [t.text for p in layout_document(parse_issued(data).document) for t in p.texts()]
+    assert "通　称" not in plain
+    data["content"]["body"]["alias"] = "王　芳"
+    texts = [t.text for p in layout_document(parse_issued(data).document) for t in p.texts()]
+    assert "通　称" in texts and "王　芳" in texts
+    assert texts.index("通　称") < texts.index("住　所")  # 通称 comes right after 氏名
+    # (docs/certificates.md §3)
+
+
+def test_kazei_prints_aggregate_income_and_the_status_counts() -> None:
+    texts = [t.text for p in layout_document(load_sample("kazei").document) for t in p.texts()]
+    for label in ("合計所得金額", "総所得金額等", "特別障害者", "普通障害者", "寡婦・ひとり親"):
+        assert label in texts
+    assert "111,400" in texts and "74,200" in texts and "190,600" in texts
