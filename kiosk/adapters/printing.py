@@ -113,7 +113,8 @@ class _Printer:
             raise PrinterDeviceError(f"printer: {e.code}", Fault.PRINTER_OFFLINE) from e
 
     def query(self) -> StatusReport:
-        """DLE EOT 1–4 without printing (``UNKNOWN`` when the printer does not answer)."""
+        """DLE EOT 1–4, or IPP printer-state-reasons, without printing (``UNKNOWN`` when the printer
+        does not answer; a PDF sink has no status channel and is ``OK``)."""
         try:
             transport = self._open()
         except PrinterError as e:
@@ -122,7 +123,8 @@ class _Printer:
         try:
             if isinstance(transport, IppPrinter):
                 return _ipp_status(transport)
-            assert isinstance(transport, PrinterTransport)
+            if not isinstance(transport, PrinterTransport):
+                return StatusReport(DeviceStatus.OK)
             link = self._options.link if self._options else None
             report = _classify(printer_status(transport, config=link))
         except PrinterError as e:

@@ -71,6 +71,11 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
         result["outcome"] = "setup_failed"
         result["error"] = str(e)
     timings["total"] = round(time.perf_counter() - t0, 3)
+    if sc.printer == "ipp":
+        from kiosk.hil.ippeve import rasterize
+
+        for spool in sorted(p for p in (out / "prints").iterdir() if p.is_dir()):
+            rasterize(spool)  # the page printer's spooled PDFs, as the PNG sides the checks read
     _collect_prints(out)
     if "outcome" not in result:
         result["checks"] = _check(sc, out, data, result)
@@ -98,8 +103,11 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         t = time.perf_counter()
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
-        k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
-                                tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
+        if sc.printer == "ipp":
+            k.printer = sup.ipp_printer(k.prints, name=f"printer-{i + 1}")
+        else:
+            k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
+                                    tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
         k.receipt = sup.printer(out / "receipts" / k.label, "receipt-80-203", link="tcp",
                                 name=f"receipt-{i + 1}")
         timings[f"parts_start_{i + 1}"] = round(time.perf_counter() - t, 3)

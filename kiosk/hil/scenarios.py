@@ -43,6 +43,7 @@ class Scenario:
     stay_seconds: float = 0.0  # after the transaction: wait for the kiosk to come back in service
     power_cut: bool = False  # the kiosk is SIGKILLed at the "kill" hook and restarted
     timeouts: dict[str, float] = field(default_factory=dict)
+    printer: str = "escpos"  # "ipp": the certificate printer is ippeveprinter, two-sided (a4-laser-600)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -88,6 +89,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("power-cut", "the kiosk is killed after payment, restarted: the journal resolves the order",
              "resolved_after_restart", seals="voided", power_cut=True,
              people=(Person(hooks=({"at": "ISSUING", "signal": "kill"},)),)),
+    Scenario("happy-ipp", "住民票 on a page printer over IPP (ippeveprinter), both sides: the seal on each",
+             "issued", people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
+             printer="ipp"),
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),

@@ -257,6 +257,24 @@ class Supervisor:
         svc.info["control"] = c.group(1)
         return svc
 
+    def ipp_printer(self, spool: Path, *, name: str = "printer") -> Service:
+        """CUPS's ippeveprinter (two-sided, PDF) on a free port: ``info["uri"]``, ``info["spool"]``."""
+        from kiosk.hil.ippeve import ensure_dnssd, free_port, ippeve_argv
+
+        ensure_dnssd()
+        spool.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        svc = self.spawn(name, ippeve_argv(port, spool, f"kiosk-hil-{port}"))
+        _ipp_ready(svc, port)
+        svc.info.update(uri=f"ipp://127.0.0.1:{port}/ipp/print", spool=str(spool), control="none")
+        return svc
+
+
+def _ipp_ready(svc: Service, port: int) -> None:
+    from kiosk.hil.ippeve import wait_port
+
+    wait_port(port, lambda: svc.running)
+
 
 def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: int = 4,
                 now: str = IN_HOURS, timeout: float = 600) -> bool:

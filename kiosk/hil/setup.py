@@ -159,7 +159,11 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
     """Write the kiosk's TOML config (docs/kiosk-flow.md §11) for this run's parts."""
     from card.virtual.vpcd import reader_name_for_port
 
-    if opts.link == "tcp":
+    profile = opts.profile
+    if k.scenario.printer == "ipp":
+        profile = "a4-laser-600"
+        transport = f'{{ type = "ipp", uri = "{k.printer.info["uri"]}", duplex = true }}'
+    elif opts.link == "tcp":
         host, port = k.printer.info["tcp"]
         transport = f'{{ type = "tcp", host = "{host}", port = {port} }}'
     else:
@@ -174,7 +178,7 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         "[center]", f'url = "{center.info["url"]}"', f'data_dir = "{k.data}"',
         "connect_timeout = 2.0", "read_timeout = 20.0", "retries = 1",
         "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[k.index])}"',
-        "[printer]", f'profile = "{opts.profile}"', f"transport = {transport}",
+        "[printer]", f'profile = "{profile}"', f"transport = {transport}",
         "[receipt]", 'profile = "receipt-80-203"',
         f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
         "[payment]", 'device = "simulated"',

@@ -19,18 +19,20 @@ from printer.layout.frame import LEFT, RIGHT
 from printer.layout.raster import draw_layout, or_ink
 from printer.layout.render import Page, _layer_for, layout_document, page_size_dots
 from printer.profiles import PrinterProfile
+from printer.security.qr import qr_image
 
-__all__ = ["BACK_QR_BOX", "back_layout", "render_duplex_pages", "render_duplex_pdf"]
+__all__ = ["QR_TOP", "back_layout", "render_duplex_pages", "render_duplex_pdf"]
 
-BACK_QR_BOX = (75.0, 150.0, 60.0)  # x, y, side (mm): the seal, large enough for any phone camera
+QR_TOP = 145.0  # mm from the top edge: the seal QR, centred, in the middle of the sheet
 _TOP = 40.0
 
 
-def back_layout(document: Document, number: int, total: int) -> PageLayout:
-    """The back of sheet ``number`` of ``total``."""
+def back_layout(document: Document, number: int, total: int, seal: str, dpi: int) -> PageLayout:
+    """The back of sheet ``number`` of ``total`` (the QR box fits the seal's QR at ``dpi``, centred)."""
     m = document.municipality
-    page = PageLayout(number, total, qr_box=BACK_QR_BOX)
     centre = (LEFT + RIGHT) / 2
+    side = qr_image(seal, dpi).width * 25.4 / dpi + 0.2
+    page = PageLayout(number, total, qr_box=(centre - side / 2, QR_TOP, side))
     page.items.append(Text(centre, _TOP, "裏面　検証用情報", "gothic", 16, "c", role="back_title"))
     rows = [
         ("証明書の種類", document.title),
@@ -51,18 +53,16 @@ def back_layout(document: Document, number: int, total: int) -> PageLayout:
         "読み取った内容と表面の記載を照合することで、改ざんの有無を確認できます。",
         "この用紙を複写すると、地紋に「複写」の文字が現れます。",
     ]
-    y = BACK_QR_BOX[1] - 14
-    for line in notes:
-        page.items.append(Text(centre, y - 6 * (len(notes) - 1 - notes.index(line)), line, "mincho", 10, "c",
+    for i, line in enumerate(notes):
+        page.items.append(Text(centre, QR_TOP - 10 - 6 * (len(notes) - 1 - i), line, "mincho", 10, "c",
                                role="back_note"))
-    qr_bottom = BACK_QR_BOX[1] + BACK_QR_BOX[2]
-    page.items.append(Text(centre, qr_bottom + 8, "電子証印", "gothic", 10, "c", role="back_caption"))
+    page.items.append(Text(centre, QR_TOP + side + 7, "電子証印", "gothic", 10, "c", role="back_caption"))
     return page
 
 
-def _sheets(document: Document) -> list[tuple[PageLayout, PageLayout]]:
+def _sheets(document: Document, seal: str, dpi: int) -> list[tuple[PageLayout, PageLayout]]:
     fronts = layout_document(document)
-    return [(f, back_layout(document, f.number, f.total)) for f in fronts]
+    return [(f, back_layout(document, f.number, f.total, seal, dpi)) for f in fronts]
 
 
 def render_duplex_pages(document: Document, seal: str, profile: PrinterProfile) -> list[Page]:
@@ -74,7 +74,7 @@ def render_duplex_pages(document: Document, seal: str, profile: PrinterProfile) 
     parse_seal(seal)
     width, height = page_size_dots(profile)
     out = []
-    for front, back in _sheets(document):
+    for front, back in _sheets(document, seal, profile.dpi):
         for layout in (front, back):
             im = draw_layout(layout, width, height, profile.dpi)
             or_ink(im, _layer_for(im, layout, document, seal, profile))
@@ -93,7 +93,7 @@ def render_duplex_pdf(document: Document, seal: str, profile: PrinterProfile,
 
     parse_seal(seal)
     width, height = page_size_dots(profile)
-    sheets = _sheets(document)
+    sheets = _sheets(document, seal, profile.dpi)
     layouts = [layout for sheet in sheets for layout in sheet]
     layers = [_layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile)
               for lay in layouts]

@@ -233,6 +233,8 @@ class UsbBulkTransport:
         self._dev = dev
         self._usb = usb
         self.bidirectional = self.endpoints.in_address is not None
+        self._packet = 64
+        self._pending = b""
         self._closed = False
 
     def write(self, data: bytes) -> None:
@@ -252,13 +254,19 @@ class UsbBulkTransport:
         """:raises TransportClosedError: when the device went away."""
         if self.endpoints.in_address is None:
             return b""
-        try:
-            data = self._dev.read(self.endpoints.in_address, max(n, 64), max(1, int(timeout * 1000)))
-        except self._usb.core.USBTimeoutError:
-            return b""
-        except self._usb.core.USBError as e:
-            raise TransportClosedError(f"USB printer gone: {e}") from e
-        return bytes(data[:n])
+        if not self._pending:
+            try:
+                # A bulk IN read asks for whole packets (a shorter buffer overflows), so what does not
+                # fit in ``n`` waits for the next call.
+                data = self._dev.read(self.endpoints.in_address, max(n, self._packet),
+                                      max(1, int(timeout * 1000)))
+            except self._usb.core.USBTimeoutError:
+                return b""
+            except self._usb.core.USBError as e:
+                raise TransportClosedError(f"USB printer gone: {e}") from e
+            self._pending = bytes(data)
+        out, self._pending = self._pending[:n], self._pending[n:]
+        return out
 
     def close(self) -> None:
         if not self._closed:

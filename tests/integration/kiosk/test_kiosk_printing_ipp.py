@@ -53,3 +53,15 @@ def test_a_cancelled_transaction_cancels_the_job(ippeve: IppEve) -> None:
     assert info.value.code == "print_aborted"
     # The job was cancelled on the printer, so nothing of it can come out for the next customer.
     assert "Cancel-Job successful-ok" in ippeve.log.read_text(errors="replace")
+
+
+def test_pdf_sink_and_unreachable_ipp_status(tmp_path: Path) -> None:
+    from printer.transport.pdf import PdfFileSink
+
+    sink = EscposDocumentPrinter("a4-laser-600", lambda: PdfFileSink(tmp_path / "out.pdf"))
+    assert sink.query().state is DeviceStatus.OK  # a file has no status channel
+    assert sink.print_documents(_documents(), lambda d, t: None, lambda: False) == 2
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")
+    gone = EscposDocumentPrinter("a4-laser-600", lambda: IppPrinter("ipp://127.0.0.1:9/ipp/print", FAST))
+    report = gone.query()
+    assert report.state is DeviceStatus.UNKNOWN and report.detail == "offline"

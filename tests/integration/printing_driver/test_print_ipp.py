@@ -1,6 +1,6 @@
 """Page printers over IPP: CUPS's ippeveprinter, and a fake printer replaying recorded answers.
 
-ippeveprinter runs tests/fixtures/ipp_engine.py for each job, through its documented command
+ippeveprinter runs kiosk/hil/ipp_engine.py for each job, through its documented command
 protocol (ATTR:/STATE: lines, exit status), so the progress, the aborted job and the media-empty
 state below are ippeveprinter's own IPP answers.  Faults it cannot produce (HTTP 500, garbage,
 truncated bodies, door-open, offline) come from a local HTTP server replaying recorded responses,

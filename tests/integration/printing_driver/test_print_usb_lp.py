@@ -21,7 +21,7 @@ from printer.emulator import Emulator
 from printer.job import JobOptions, print_pages
 from printer.profiles import get_profile
 from printer.transport import open_transport
-from printer.transport.errors import PrinterLinkError, TransportConnectError
+from printer.transport.errors import PaperEndError, PrinterLinkError, TransportConnectError
 from printer.transport.link import LinkConfig
 from printer.transport.usb import UsbLpTransport
 
@@ -78,3 +78,14 @@ def test_cli_prints_a_certificate_over_usb(tmp_path: Path, capsys: pytest.Captur
         out = json.loads(capsys.readouterr().out)
         assert code == 0 and out["result"] == "printed" and out["pages_printed"] == 2
         assert len(emu.wait_pages(2)) == 2
+
+
+def test_paper_end_over_the_node_is_the_typed_fault(tmp_path: Path) -> None:
+    pages = [text_page(RECEIPT, seed, height=500, lines=6) for seed in range(2)]
+    with running_emulator(tmp_path / "p", tcp=False, pty=True) as emu:
+        assert emu.pty_path is not None
+        emu.inject(after_bands=2, paper_end=True)  # early in page 1
+        with UsbLpTransport(emu.pty_path) as t, pytest.raises(PaperEndError) as info:
+            print_pages(pages, RECEIPT, t, options=FAST)
+        assert info.value.pages_completed == 0
+        assert not any(p.status == "printed" for p in emu.model.pages)
