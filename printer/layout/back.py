@@ -27,11 +27,13 @@ QR_TOP = 145.0  # mm from the top edge: the seal QR, centred, in the middle of t
 _TOP = 40.0
 
 
-def back_layout(document: Document, number: int, total: int, seal: str, dpi: int) -> PageLayout:
-    """The back of sheet ``number`` of ``total`` (the QR box fits the seal's QR at ``dpi``, centred)."""
+def back_layout(document: Document, number: int, total: int, seal: str,
+                profile: PrinterProfile) -> PageLayout:
+    """The back of sheet ``number`` of ``total`` (the QR box fits the seal's QR on ``profile``, centred)."""
+    dpi = profile.dpi
     m = document.municipality
     centre = (LEFT + RIGHT) / 2
-    side = qr_image(seal, dpi).width * 25.4 / dpi + 0.2
+    side = qr_image(seal, profile.security).width * 25.4 / dpi + 0.2
     page = PageLayout(number, total, qr_box=(centre - side / 2, QR_TOP, side))
     page.items.append(Text(centre, _TOP, "裏面　検証用情報", "gothic", 16, "c", role="back_title"))
     rows = [
@@ -60,9 +62,9 @@ def back_layout(document: Document, number: int, total: int, seal: str, dpi: int
     return page
 
 
-def _sheets(document: Document, seal: str, dpi: int) -> list[tuple[PageLayout, PageLayout]]:
+def _sheets(document: Document, seal: str, profile: PrinterProfile) -> list[tuple[PageLayout, PageLayout]]:
     fronts = layout_document(document)
-    return [(f, back_layout(document, f.number, f.total, seal, dpi)) for f in fronts]
+    return [(f, back_layout(document, f.number, f.total, seal, profile)) for f in fronts]
 
 
 def render_duplex_pages(document: Document, seal: str, profile: PrinterProfile) -> list[Page]:
@@ -74,7 +76,7 @@ def render_duplex_pages(document: Document, seal: str, profile: PrinterProfile) 
     parse_seal(seal)
     width, height = page_size_dots(profile)
     out = []
-    for front, back in _sheets(document, seal, profile.dpi):
+    for front, back in _sheets(document, seal, profile):
         for layout in (front, back):
             im = draw_layout(layout, width, height, profile.dpi)
             or_ink(im, _layer_for(im, layout, document, seal, profile))
@@ -93,7 +95,7 @@ def render_duplex_pdf(document: Document, seal: str, profile: PrinterProfile,
 
     parse_seal(seal)
     width, height = page_size_dots(profile)
-    sheets = _sheets(document, seal, profile.dpi)
+    sheets = _sheets(document, seal, profile)
     layouts = [layout for sheet in sheets for layout in sheet]
     layers = [_layer_for(draw_layout(lay, width, height, profile.dpi), lay, document, seal, profile)
               for lay in layouts]
