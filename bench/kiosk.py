@@ -7,7 +7,8 @@ flow with the simulated devices.  Start-up is measured from ``Popen`` to the fir
 whole transactions (印鑑登録証明書, 2 copies) are tapped through, every control found by its stable
 ``Tile.key``, and for every tap the time from the touch to the flip of the first frame showing the
 change is recorded (frame pacing included, as on the device).  RSS is read at the first frame and
-after the last transaction.
+after every transaction, and broken down by mapping (``/proc/self/smaps``: heap vs libLLVM and the
+other libraries) to show where it goes (docs/benchmarks.md).
 
 Every run is checked: each transaction must pass through exactly the resident's screens and end on the
 attract loop, print once, complete the order as printed, and ask for a receipt of 2 copies of 印鑑登録
@@ -116,6 +117,12 @@ def main() -> int:
     print("per tap (median ms):")
     for name in dict.fromkeys(name for name, _ in runs[0]["taps"]):
         print(f"  {name:34} {statistics.median(ms for r in runs for n, ms in r['taps'] if n == name):8.1f}")
+    curve = runs[0]["rss_per_transaction"]
+    print("RSS after each transaction (run 1, MB):", " ".join(f"{mb:.0f}" for mb in curve))
+    print("where the RSS is after the last one (run 1, MB):")
+    for path, mb in runs[0]["rss_where"][:6]:
+        print(f"  {mb:8.1f}  {path}")
+    summary["rss_mb_after_each_transaction_run1"] = curve
     for msg in bad:
         print(f"CHECK FAILED: {msg}", file=sys.stderr)
     print(json.dumps(summary))

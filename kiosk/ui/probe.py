@@ -39,6 +39,20 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _rss_by_mapping(top: int = 12) -> list[tuple[str, float]]:
+    """Where the RSS is: MB per mapped file (``[anon]`` for heap and anonymous maps), largest first."""
+    sizes: dict[str, int] = {}
+    name = "[anon]"
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split()
+        if head and not head[0].endswith(":"):  # a mapping's header: address perms offset dev inode [path]
+            name = head[5] if len(head) > 5 and head[5].startswith("/") else "[anon]"
+        elif head and head[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(head[1])
+    ranked = sorted(sizes.items(), key=lambda kv: -kv[1])[:top]
+    return [(path, round(kb / 1024, 1)) for path, kb in ranked]
+
+
 def _run(transactions: int) -> None:
     from kiosk.ui.boot import prepare
     from kiosk.ui.settings import UISettings
@@ -67,7 +81,7 @@ def _run(transactions: int) -> None:
     runTouchApp(embedded=True)
     while not flips:
         EventLoop.idle()
-    _emit({"ready": time.time(), "rss_mb": _rss_mb()})
+    _emit({"ready": time.time(), "rss_mb": _rss_mb(), "rss_where": _rss_by_mapping()})
 
     def shown() -> str:
         """The state of the screen on display (not the flow's: what was drawn)."""
@@ -111,6 +125,7 @@ def _run(transactions: int) -> None:
 
     taps: list[tuple[str, float]] = []
     screens: list[list[str]] = []
+    rss_per_transaction: list[float] = []
     for _ in range(transactions):
         seen = [shown()]
         step("attract→language", lambda: tap_at(Window.width / 2, Window.height / 2, "attract"))
@@ -143,13 +158,15 @@ def _run(transactions: int) -> None:
         device(evt.Tick(time.monotonic() + 3600))
         seen.append(shown())
         screens.append(seen)
+        rss_per_transaction.append(round(_rss_mb(), 1))
     counts = {kind.__name__: sum(isinstance(e, kind) for e in port.effects)
               for kind in (fx.Print, fx.PrintReceipt, fx.WipeResident)}
     _emit({"taps": taps, "screens": screens, "effects": counts,
            "receipts": [[e.certificate, e.copies, e.fee, e.paid, e.change] for e in port.effects
                         if isinstance(e, fx.PrintReceipt)],
            "completed": [e.result for e in port.effects if isinstance(e, fx.CompleteOrder)],
-           "final_state": shown(), "rss_after_mb": _rss_mb(), "transactions": transactions})
+           "final_state": shown(), "rss_after_mb": _rss_mb(), "transactions": transactions,
+           "rss_per_transaction": rss_per_transaction, "rss_where": _rss_by_mapping()})
     app.stop()
 
 
