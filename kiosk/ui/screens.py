@@ -63,10 +63,10 @@ class Render:
                         color=color or self.theme.text, **kw)
 
     def button(self, text: str, event: evt.Event | Callable[[], None] | None, *, kind: str = "secondary",
-               px: int | None = None, font: str | None = None, **kw: Any) -> Tile:
+               px: int | None = None, font: str | None = None, key: str = "", **kw: Any) -> Tile:
         bg, fg = self.colors(kind)
         on_tap = None if event is None else (event if callable(event) else (lambda: self.send(event)))
-        tile = Tile(colors=(bg, fg), on_tap=on_tap, disabled_look=kind == "disabled", **kw)
+        tile = Tile(colors=(bg, fg), on_tap=on_tap, disabled_look=kind == "disabled", key=key, **kw)
         tile.add_widget(FitLabel(text=text, base_font=px or self.theme.button_px, min_font=self.theme.min_px,
                                  font_name=font or self.font(), color=fg))
         return tile
@@ -123,7 +123,7 @@ def _language(r: Render) -> Body:
     for c in r.view.choices:
         kind = "selected" if c.selected else "primary"
         grid.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), evt.ChooseLanguage(c.key), kind=kind,
-                                 font=r.font(c.key), px=40))
+                                 font=r.font(c.key), px=40, key=f"language.{c.key}"))
     return Body(grid)
 
 
@@ -158,10 +158,11 @@ def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], 
         r.local["order"] = digits
     pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
     for d in digits[:9]:
-        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT))
-    pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary"))
-    pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT))
-    pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary"))
+        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT, key=f"pin.{d}"))
+    pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary", key="button.erase"))
+    pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT,
+                            key=f"pin.{digits[9]}"))
+    pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary", key="button.confirm"))
     return pad
 
 
@@ -195,7 +196,7 @@ def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *,
     kind = "disabled" if not c.available else ("selected" if c.selected else "secondary")
     bg, fg = r.colors(kind)
     tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
-                disabled_look=not c.available)
+                disabled_look=not c.available, key=f"choice.{c.key}")
     texts = BoxLayout(orientation="vertical")
     why = bool(c.reason_key and not c.available)
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
@@ -305,10 +306,10 @@ def _copies(r: Render) -> Body:
 
     row = BoxLayout(spacing=30, padding=(160, 40), size_hint_y=0.6)
     row.add_widget(r.button("−  " + r.t("button.less"), (lambda: change(-1)) if n > 1 else None,
-                            kind="secondary" if n > 1 else "disabled"))
+                            kind="secondary" if n > 1 else "disabled", key="button.less"))
     row.add_widget(r.label(r.t("label.copies", copies=n), px=56))
     row.add_widget(r.button("+  " + r.t("button.more"), (lambda: change(1)) if n < v.max_copies else None,
-                            kind="secondary" if n < v.max_copies else "disabled"))
+                            kind="secondary" if n < v.max_copies else "disabled", key="button.more"))
     fee = r.t("label.yen", amount=format_yen((v.fee_per_copy or 0) * n))
     body = _column(row, r.label(f"{r.t('label.fee')}　{fee}", size_hint_y=0.4), padding=(40, 0))
     return Body(body, primary=("button.next", lambda: r.send(evt.CopiesChosen(n))),
