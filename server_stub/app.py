@@ -33,8 +33,9 @@ def is_public(path: str) -> bool:
 class Api:
     """Maps requests to the center; the kiosk id comes only from the TLS layer."""
 
-    def __init__(self, center: Center) -> None:
+    def __init__(self, center: Center, *, public_only: bool = False) -> None:
         self.center = center
+        self.public_only = public_only
 
     def __call__(self, req: HttpRequest) -> Response:
         try:
@@ -44,6 +45,8 @@ class Api:
             raise
 
     def _dispatch(self, req: HttpRequest) -> Response:
+        if self.public_only and not is_public(req.path):
+            raise RequestError("見つかりません / not found", code="not_found", status=404)
         matched_path = False
         for method, pattern, name in ROUTES:
             m = pattern.fullmatch(req.path)

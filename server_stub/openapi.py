@@ -45,6 +45,9 @@ ERROR_CODES = [
     "payment_mismatch",
     "seal_unknown",
     "store_failed",
+    "rate_limited",
+    "kiosk_unknown",
+    "kiosk_revoked",
 ]
 REASONS = [
     "closed_hours",

@@ -41,6 +41,9 @@ CENTER_ERRORS: dict[str, str] = {
     "resident_deceased": "error.resident_unknown",
     "request_timeout": "error.try_again",
     "client_certificate_required": "error.center_unreachable",
+    "rate_limited": "error.center_busy",
+    "kiosk_unknown": "error.center_unreachable",
+    "kiosk_revoked": "error.center_unreachable",
     # Requests the kiosk got wrong or repeated out of turn: nothing the resident can fix but to start over.
     "certificate_type_unknown": "error.order_unknown",
     "copies_invalid": "error.order_unknown",
