@@ -30,7 +30,7 @@ from server_stub.kiosks import KioskRegistry
 from server_stub.municipalities import Municipality
 from server_stub.store import is_postgres, municipalities
 
-__all__ = ["CenterConfig", "CenterCore", "Clock", "req_b64", "req_str", "token"]
+__all__ = ["CenterConfig", "CenterCore", "Clock", "payment_of", "req_b64", "req_str", "token"]
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -59,6 +59,44 @@ def req_b64(body: dict[str, Any], key: str, max_len: int) -> bytes:
         raise RequestError(
             f"{key} が base64 ではありません / field {key!r} is not base64", code="field_invalid"
         ) from exc
+
+
+PAYMENT_METHODS = frozenset({"cash", "card", "emoney", "qr"})
+_PAYMENT_INTS = ("amount", "received", "change")
+MAX_YEN = 1_000_000
+
+
+def payment_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The ``payment`` object, checked against its schema: known keys only, whole yen.
+
+    ``{"method": "cash", "amount": 300, "received": 500, "change": 200}``; ``amount`` is required.
+    What is stored is this checked object, never the body as sent (a 60 KB payment was kept before).
+
+    :raises RequestError: ``field_invalid``.
+    """
+    payment = body.get("payment")
+    if not isinstance(payment, dict) or "amount" not in payment:
+        raise RequestError("payment が不正です / field 'payment' missing or invalid", code="field_invalid")
+    unknown = set(payment) - {"method", *_PAYMENT_INTS}
+    if unknown:
+        raise RequestError(
+            f"payment に不明な項目があります / unknown payment keys {sorted(unknown)[:4]}",
+            code="field_invalid",
+        )
+    out: dict[str, Any] = {"method": payment.get("method", "cash")}
+    if out["method"] not in PAYMENT_METHODS:
+        raise RequestError("payment.method が不正です / unknown payment method", code="field_invalid")
+    for k in _PAYMENT_INTS:
+        if k not in payment:
+            continue
+        v = payment[k]
+        # Yen are whole: 300.0 or "300" or true are refused, not rounded.
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_YEN:
+            raise RequestError(
+                f"payment.{k} は円の整数です / payment.{k} must be whole yen", code="field_invalid"
+            )
+        out[k] = v
+    return out
 
 
 def token(prefix: str) -> str:

@@ -15,12 +15,19 @@ from sqlalchemy import Connection
 
 from server_stub import queries as sql
 from server_stub import rules
-from server_stub.core import CenterCore, req_str, token
+from server_stub.core import CenterCore, payment_of, req_str, token
 from server_stub.dbexec import run, send, transaction
 from server_stub.errors import OrderError, RequestError, SessionError
 from server_stub.store import dumps
 
-__all__ = ["OrderDesk"]
+__all__ = ["MAX_PAGES_PER_COPY", "RETAINED_DOCUMENT", "OrderDesk"]
+
+# The longest document printed here (a household 住民票 or a 戸籍 of the largest synthetic family) fits
+# in far fewer pages; more than this per copy is a kiosk reporting nonsense.
+MAX_PAGES_PER_COPY = 8
+# What ``documents.document`` holds after ``complete``: nothing (the row's columns keep the seal id,
+# certificate, resident id, status and content digest).
+RETAINED_DOCUMENT = "{}"
 
 
 class OrderDesk(CenterCore):
@@ -140,11 +147,7 @@ class OrderDesk(CenterCore):
                 "Idempotency-Key ヘッダが必要です / Idempotency-Key header required",
                 code="idempotency_key_required",
             )
-        payment = body.get("payment")
-        if not isinstance(payment, dict):
-            raise RequestError(
-                "payment が不正です / field 'payment' missing or invalid", code="field_invalid"
-            )
+        payment = payment_of(body)
         req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
         t, now = self.now()
         with transaction(self.engine) as conn:
@@ -256,11 +259,25 @@ class OrderDesk(CenterCore):
                 },
             ).one_or_none()
             if claimed is not None:
+                if pages > int(claimed.copies) * MAX_PAGES_PER_COPY:
+                    # Raised inside the transaction: the claim rolls back, the order stays issued.
+                    raise RequestError(
+                        "印刷枚数が注文と合いません / pages_printed exceeds the copies ordered",
+                        code="field_invalid",
+                    )
                 charged = int(claimed.charged)
                 seals: list[str] = []
+                # Retention (docs/center.md): from now on only the digest and the seal's metadata
+                # (columns of ``documents``) are kept; the content, and so any 個人番号, is dropped.
                 if result == "failed":
-                    voided = run(conn, sql.DOCS_VOID_RETURNING, {"b_oid": oid, "status": "voided"}).all()
+                    voided = run(
+                        conn,
+                        sql.DOCS_VOID_RETURNING,
+                        {"b_oid": oid, "status": "voided", "document": RETAINED_DOCUMENT},
+                    ).all()
                     seals = [r.seal_id for r in sorted(voided, key=lambda r: r.copy_index)]
+                else:
+                    send(conn, sql.DOCS_VOID, {"b_oid": oid, "document": RETAINED_DOCUMENT})
                 self._audit(conn, t, kiosk_id, f"completed_{result}", order_id=oid, pages_printed=pages)
             else:
                 row = self._order_row(conn, kiosk_id, oid)
