@@ -66,6 +66,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.httpserver import HttpServer, Limits, return_freed_memory, server_ssl_context
     from server_stub.initdata import load_config
     from server_stub.ratelimit import RateLimiter
+    from server_stub.retention import Retention, purge
     from server_stub.service import Center, CenterConfig
     from server_stub.store import make_engine
 
@@ -113,7 +114,20 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         limiter=RateLimiter(a.public_rate, a.public_rate * 2),
     )
 
+    retention = Retention.from_config(cfg)
+
+    async def purge_forever() -> None:
+        # Several processes may purge at once: the deletes are idempotent, each row goes once.
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(retention.purge_interval_s)
+            try:
+                await loop.run_in_executor(None, purge, engine, center.config.clock(), retention)
+            except SQLAlchemyError as exc:
+                log.warning("purge failed: %s", type(exc).__name__)
+
     async def run() -> None:
+        purger = asyncio.get_running_loop().create_task(purge_forever())
         port = await server.start(a.host, a.port, reuse_port=a.reuse_port)
         public_port = await public.start(a.host, a.public_port, reuse_port=a.reuse_port)
         print(
@@ -132,6 +146,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        purger.cancel()
         await server.close()
         await public.close()
 
@@ -151,6 +166,21 @@ def _cmd_revoke(a: argparse.Namespace) -> int:
         return 0
     serials = revoke_serial(Path(a.data), a.serial, now)
     print(json.dumps({"revoked": [f"{s:X}" for s in serials]}))
+    return 0
+
+
+def _cmd_purge(a: argparse.Namespace) -> int:
+    from server_stub.initdata import load_config
+    from server_stub.retention import Retention, purge
+    from server_stub.store import make_engine
+
+    cfg = load_config(Path(a.data))
+    engine = make_engine(a.db or cfg["db"])
+    try:
+        counts = purge(engine, offset_clock(a.now or os.environ.get(NOW_ENV))(), Retention.from_config(cfg))
+    finally:
+        engine.dispose()
+    print(json.dumps({"purged": counts}))
     return 0
 
 
@@ -224,6 +254,10 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--serial", help="user-authentication certificate serial in hex")
     what.add_argument("--kiosk", help="kiosk id: its certificate goes on the kiosk CRL")
     r.add_argument("--now", help="ISO time of the revocation (default: env KONBINI_CENTER_NOW or the clock)")
+    u = sub.add_parser("purge", help="delete expired challenges, sessions and abandoned orders now")
+    u.add_argument("--data", required=True)
+    u.add_argument("--db", help="database URL (default: from center.json)")
+    u.add_argument("--now", help="ISO time to treat as now (default: env KONBINI_CENTER_NOW or the clock)")
     g = sub.add_parser("migrate", help="copy the data dir's database into --db URL (e.g. PostgreSQL)")
     g.add_argument("--data", required=True)
     g.add_argument("--db", required=True)
@@ -254,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 "revoke": _cmd_revoke,
                 "verify": _cmd_verify,
                 "migrate": _cmd_migrate,
+                "purge": _cmd_purge,
             }[args.cmd](args)
         )
     except CenterError as exc:
