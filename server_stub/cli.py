@@ -184,9 +184,52 @@ def _cmd_purge(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_anchor(a: argparse.Namespace) -> int:
+    from server_stub.anchor import make_anchor
+    from server_stub.initdata import load_config
+    from server_stub.pki import load_ec_private
+    from server_stub.store import make_engine
+
+    d = Path(a.data)
+    key = load_ec_private(Path(a.key) if a.key else d / "audit" / "anchor-key.pem")
+    engine = make_engine(a.db or load_config(d)["db"])
+    try:
+        with engine.connect() as conn:
+            anchor = make_anchor(conn, key, dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+    line = json.dumps(anchor)
+    with (d / "audit" / "anchors.jsonl").open("a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    print(line)
+    return 0
+
+
+def _verify_audit(a: argparse.Namespace) -> int:
+    from server_stub.anchor import read_anchors, verify_audit
+    from server_stub.initdata import load_config
+    from server_stub.store import make_engine
+
+    if not a.data:
+        raise ConfigError("--audit needs --data")
+    d = Path(a.data)
+    anchors = read_anchors(Path(a.anchors) if a.anchors else d / "audit" / "anchors.jsonl")
+    pub = Path(a.public_key) if a.public_key else d / "audit" / "anchor-public.pem"
+    engine = make_engine(load_config(d)["db"])
+    try:
+        with engine.connect() as conn:
+            result = verify_audit(conn, anchors, pub.read_bytes())
+    finally:
+        engine.dispose()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0 if result["valid"] else 1
+
+
 def _cmd_verify(a: argparse.Namespace) -> int:
     from server_stub.verify import verify_cli
 
+    if a.audit:
+        return _verify_audit(a)
     result = verify_cli(
         image=a.image,
         payload=a.payload,
@@ -254,6 +297,10 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--serial", help="user-authentication certificate serial in hex")
     what.add_argument("--kiosk", help="kiosk id: its certificate goes on the kiosk CRL")
     r.add_argument("--now", help="ISO time of the revocation (default: env KONBINI_CENTER_NOW or the clock)")
+    an = sub.add_parser("audit-anchor", help="sign the audit chain's head (key outside the database)")
+    an.add_argument("--data", required=True)
+    an.add_argument("--db", help="database URL (default: from center.json)")
+    an.add_argument("--key", help="anchor private key (default DIR/audit/anchor-key.pem)")
     u = sub.add_parser("purge", help="delete expired challenges, sessions and abandoned orders now")
     u.add_argument("--data", required=True)
     u.add_argument("--db", help="database URL (default: from center.json)")
@@ -265,8 +312,10 @@ def _parser() -> argparse.ArgumentParser:
     src = v.add_mutually_exclusive_group(required=True)
     src.add_argument("--image", help="PNG with the seal QR code")
     src.add_argument("--payload", help="the seal text KJ1:...")
+    src.add_argument("--audit", action="store_true", help="verify the audit chain against its anchors")
+    v.add_argument("--anchors", help="anchors JSON lines (default DIR/audit/anchors.jsonl); with --audit")
     v.add_argument("--data", help="center data dir: public key and (when present) the database")
-    v.add_argument("--public-key", help="PEM public key of the center (instead of --data)")
+    v.add_argument("--public-key", help="PEM public key of the center or, with --audit, of the anchor key")
     v.add_argument("--center", help="https://HOST:PORT to ask for the void status (uses DIR/tls/ca.pem)")
     v.add_argument("--ca", help="CA file that signed the center's TLS certificate (default DIR/tls/ca.pem)")
     v.add_argument("--content", help="JSON of the document or its content, to check the digest")
@@ -289,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                 "verify": _cmd_verify,
                 "migrate": _cmd_migrate,
                 "purge": _cmd_purge,
+                "audit-anchor": _cmd_anchor,
             }[args.cmd](args)
         )
     except CenterError as exc:

@@ -7,6 +7,7 @@ Layout (paths relative to DIR)::
     kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json, crl.pem   kiosk CA + clients
     tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
     seal/key.pem, public.pem                                                        digital seal key
+    audit/anchor-key.pem, anchor-public.pem, anchors.jsonl                          audit anchors
     seals/<code>.png, <code>.b64                                                    公印 images
     cards/R00001.json, ..., index.json                                              virtual cards
 """
@@ -27,6 +28,7 @@ from sqlalchemy import Engine, insert
 
 from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from server_stub import audit, pki
+from server_stub.anchor import write_anchor_key
 from server_stub.municipalities import CATALOGUE
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
@@ -305,6 +307,7 @@ def _init(  # noqa: PLR0917
     for name, ca in (("auth", auth), ("sign", sign)):
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
     _pki(d, rng, now, kiosks, kiosk_cert_days)
+    write_anchor_key(d)
     for m in CATALOGUE:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)
