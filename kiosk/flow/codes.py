@@ -42,6 +42,9 @@ CENTER_ERRORS: dict[str, str] = {
     "request_timeout": "error.try_again",
     "client_certificate_required": "error.center_unreachable",
     "rate_limited": "error.center_busy",
+    # The center cannot check card revocation (its CRL is stale, unreadable or rolled back): nobody can
+    # be authenticated until it is fixed, so the kiosk also goes out of service (out_of_service_key).
+    "crl_unavailable": "error.center_busy",
     "kiosk_unknown": "error.center_unreachable",
     "kiosk_revoked": "error.center_unreachable",
     # Requests the kiosk got wrong or repeated out of turn: nothing the resident can fix but to start over.
@@ -151,6 +154,9 @@ def out_of_service_key(code: str) -> str | None:
     reader or center that fails would fail the next resident too, so the kiosk stops (issue 5).
     """
     if code in ("center_unreachable", "center_bad_answer", "client_certificate_required"):
+        return OUT_OF_SERVICE_KEYS["center"]
+    if code == "crl_unavailable":
+        # Residents see that the system is unavailable; the service menu says why (crl_unavailable).
         return OUT_OF_SERVICE_KEYS["center"]
     if code == "print_aborted":
         return None

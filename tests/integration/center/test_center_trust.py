@@ -136,3 +136,33 @@ def test_insecure_seed_reproduces_keys_and_is_not_stored(tmp_path: Path) -> None
     assert _public(a, "seal/key.pem") == _public(b, "seal/key.pem")
     assert cfg["seeded_keys"] is True
     assert "s3cret" not in "".join(p.read_text(errors="replace") for p in a.rglob("*.json"))
+
+
+def test_a_center_that_cannot_check_its_crl_puts_the_kiosk_out_of_service(
+    center_data: CenterData, tmp_path: Path
+) -> None:
+    """Center side: the kiosk's health probe answers crl_unavailable; kiosk side: the service menu's
+    center line says why, and the code takes the kiosk out of service with its own notice."""
+    from kiosk.adapters.backend import DeviceBackend
+    from kiosk.center_client import CenterClient as KioskCenterClient
+    from kiosk.flow.codes import error_key, out_of_service_key
+    from kiosk.ui.strings import UI_MESSAGES
+
+    data = _copy(center_data, tmp_path)
+    k = center_data.kiosks[5]
+    for proc in start_center(data):
+        client = KioskCenterClient(
+            f"https://127.0.0.1:{proc.port}",
+            k.kiosk_id,
+            tls=(data / "tls" / "ca.pem", k.cert, k.key),
+            retries=0,
+        )
+        backend = DeviceBackend(None, None, None, client, counters=None, audit=None)  # type: ignore[arg-type]
+        assert backend.center_line().state == "ok"
+        (data / "pki" / "auth-crl.pem").unlink()  # the CRL is gone: no card can be checked
+        line = backend.center_line()
+        assert (line.state, line.detail) == ("fault", "crl_unavailable")
+        client.close()
+    assert out_of_service_key("crl_unavailable") == "oos.center"
+    assert error_key("crl_unavailable") != "error.other"
+    assert "失効" in UI_MESSAGES["service.detail.crl_unavailable"][0]
