@@ -44,7 +44,8 @@ from printer.transport import open_transport
 from printer.transport.file import FileTransport as FileSink
 from printer.transport.pdf import PdfFileSink
 
-__all__ = ["Wiring", "build_runner", "build_wiring", "check_kiosk_identity", "transport_opener", "transport_spec"]
+__all__ = ["Wiring", "build_runner", "build_wiring", "check_kiosk_identity", "transport_opener",
+           "transport_spec"]
 
 log = logging.getLogger(__name__)
 JST = ZoneInfo("Asia/Tokyo")
