@@ -90,6 +90,8 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     limits = Limits(
         max_connections=a.max_connections,
         max_per_peer=a.max_per_peer,
+        max_handshaking=a.max_handshaking,
+        max_handshaking_per_peer=a.max_handshaking_per_peer,
         slot_wait=a.slot_wait,
         request_timeout=a.request_timeout,
     )
@@ -110,7 +112,14 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         server_ssl_context(*tls, None),
         public=is_public,
         threads=threads,
-        limits=Limits(max_connections=256, max_per_peer=16, max_waiting=64, slot_wait=1.0),
+        limits=Limits(
+            max_connections=256,
+            max_per_peer=16,
+            max_handshaking=128,
+            max_handshaking_per_peer=16,
+            max_waiting=64,
+            slot_wait=1.0,
+        ),
         limiter=RateLimiter(a.public_rate, a.public_rate * 2),
     )
 
@@ -283,6 +292,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--public-port", type=int, default=8444, help="seal-status listener (no client cert)")
     s.add_argument("--max-connections", type=int, default=1024, help="API connections in total")
     s.add_argument("--max-per-peer", type=int, default=128, help="API connections per peer address")
+    s.add_argument("--max-handshaking", type=int, default=256, help="connections before/in the handshake")
+    s.add_argument("--max-handshaking-per-peer", type=int, default=32, help="the same, per peer address")
     s.add_argument("--slot-wait", type=float, default=2.0, help="seconds a connection may wait for a slot")
     s.add_argument("--request-timeout", type=float, default=15.0, help="seconds for a whole request")
     s.add_argument("--kiosk-rate", type=float, default=20.0, help="requests/s per kiosk (0: no limit)")

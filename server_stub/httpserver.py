@@ -2,13 +2,16 @@
 
 Order of defences for every accepted TCP connection (docs/center.md "Hostile load"):
 
-1. **Slot before handshake.**  A connection takes a slot (at most ``max_connections`` in total and
-   ``max_per_peer`` per peer address) *before* any TLS work or TLS buffer is spent on it.  Past the caps
-   it waits for a slot at most ``slot_wait`` seconds (and at most ``max_waiting`` connections wait);
-   then it is closed unanswered.
+1. **Slot before handshake.**  A connection takes a *handshake* slot (at most ``max_handshaking`` in
+   total and ``max_handshaking_per_peer`` per peer address) *before* any TLS work or TLS buffer is
+   spent on it.  Past the caps it waits for a slot at most ``slot_wait`` seconds (and at most
+   ``max_waiting`` connections wait); then it is closed unanswered.
 2. **Handshake.**  On the API listener the client certificate is *required* (``CERT_REQUIRED``) and
    verified against the kiosk CA; a client without one never gets past the handshake, which is bounded
-   by ``handshake_timeout``.  The public listener (seal status only) asks for no certificate.
+   by ``handshake_timeout``.  The public listener (seal status only) asks for no certificate.  Only a
+   finished handshake moves the connection to the *established* pool (``max_connections`` in total,
+   ``max_per_peer`` per address), so clients without a certificate, however many, compete only for
+   handshake slots and never for the slots of kiosks already connected.
 3. **One deadline per request.**  From the first byte of a request, its head and body must arrive in
    full within ``request_timeout`` (15 s), however they are trickled; an idle keep-alive connection is
    closed after ``idle_timeout``.
@@ -64,17 +67,20 @@ class Limits:
 
     max_connections: int = 1024
     max_per_peer: int = 128
+    max_handshaking: int = 256
+    max_handshaking_per_peer: int = 32
     max_waiting: int = 256
     slot_wait: float = 2.0
-    handshake_timeout: float = 5.0
+    handshake_timeout: float = 3.0
     request_timeout: float = 15.0  # a whole request (head and body) must arrive within this
     idle_timeout: float = 60.0  # keep-alive connections idle longer are closed
 
 
 class _Slots:
-    """Connection slots counted per peer address and in total (taken before the TLS handshake)."""
+    """Connection slots counted per peer address and in total, with a bounded wait."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, total: int, per_peer: int, limits: Limits) -> None:
+        self.cap, self.cap_per_peer = total, per_peer
         self.limits = limits
         self.total = 0
         self.per_peer: dict[str, int] = {}
@@ -83,9 +89,7 @@ class _Slots:
         self._freed = asyncio.Condition()
 
     def _free(self, peer: str) -> bool:
-        return (
-            self.total < self.limits.max_connections and self.per_peer.get(peer, 0) < self.limits.max_per_peer
-        )
+        return self.total < self.cap and self.per_peer.get(peer, 0) < self.cap_per_peer
 
     def _take(self, peer: str) -> None:
         self.total += 1
@@ -296,7 +300,9 @@ class HttpServer:
         # (each costs up to the 5 ms switch interval under load); right when handlers are short and the
         # database is local.  With threads > 0, a slow database round trip does not stall other kiosks.
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="center") if threads else None
-        self.slots = _Slots(self.limits)
+        lim = self.limits
+        self.handshaking = _Slots(lim.max_handshaking, lim.max_handshaking_per_peer, lim)
+        self.slots = _Slots(lim.max_connections, lim.max_per_peer, lim)
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 
@@ -324,16 +330,21 @@ class HttpServer:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = _peer(writer)
+        if not await self.handshaking.acquire(peer):
+            writer.transport.abort()
+            return
+        try:
+            await writer.start_tls(self.ssl_ctx, ssl_handshake_timeout=self.limits.handshake_timeout)
+        except (OSError, ssl.SSLError, TimeoutError):
+            writer.transport.abort()
+            return
+        finally:
+            await self.handshaking.release(peer)
         if not await self.slots.acquire(peer):
             writer.transport.abort()
             return
         self.writers.add(writer)
         try:
-            try:
-                await writer.start_tls(self.ssl_ctx, ssl_handshake_timeout=self.limits.handshake_timeout)
-            except (OSError, ssl.SSLError, TimeoutError):
-                writer.transport.abort()
-                return
             cert = _kiosk_cert(writer)
             refusal = self._refusal(cert)
             if refusal is not None and refusal.error_code in ("kiosk_revoked", "kiosk_unknown"):

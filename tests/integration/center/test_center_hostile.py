@@ -46,9 +46,9 @@ def _kiosk_ctx(center_data: CenterData, i: int = 0) -> ssl.SSLContext:
 def capped(center_data: CenterData) -> Iterator[CenterProcess]:
     yield from start_center(
         center_data.path,
-        "--max-per-peer",
+        "--max-handshaking-per-peer",
         "4",
-        "--max-connections",
+        "--max-handshaking",
         "8",
         "--slot-wait",
         "0.5",
@@ -61,6 +61,9 @@ def test_slots_are_taken_before_the_handshake_per_peer_and_in_total(
     capped: CenterProcess, center_data: CenterData
 ) -> None:
     k = center_data.kiosks[0]
+    # A kiosk connected before the flood keeps its (established) slot throughout.
+    keepalive = capped.client(center_data.kiosks[1])
+    assert keepalive.challenge().status == 201
     with contextlib.ExitStack() as stack:
         # Four silent connections from one peer fill its share; they never start TLS.
         hogs = [stack.enter_context(_tcp(capped.port, "127.0.0.2")) for _ in range(4)]
@@ -75,11 +78,13 @@ def test_slots_are_taken_before_the_handshake_per_peer_and_in_total(
         time.sleep(0.2)
         with pytest.raises((ssl.SSLError, ConnectionError, OSError)), capped.client(k) as c:
             c.challenge()
+        assert keepalive.challenge().status == 201  # untouched by the flood
         # A slot freed within the wait is handed to the waiting kiosk.
         hogs.pop().close()
         time.sleep(0.2)
         with capped.client(k) as c:
             assert c.challenge().status == 201
+    keepalive.close()
 
 
 def test_a_silent_connection_without_certificate_loses_its_slot(
