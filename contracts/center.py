@@ -67,6 +67,10 @@ ERROR_CODES: tuple[str, ...] = (
     # seals and storage
     "seal_unknown",
     "store_failed",
+    # the kiosk itself: too many requests, not in the kiosk registry, certificate revoked
+    "rate_limited",
+    "kiosk_unknown",
+    "kiosk_revoked",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).

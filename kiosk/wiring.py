@@ -33,6 +33,7 @@ from kiosk.adapters.card import PcscCard
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter, Opener
 from kiosk.center_client import CenterClient
 from kiosk.config import (
+    ConfigError,
     FileLinkConfig,
     IppLinkConfig,
     KioskConfig,
@@ -53,7 +54,8 @@ from printer.transport.file import FileTransport
 from printer.transport.ipp import IppPrinter
 from printer.transport.pdf import PdfFileSink
 
-__all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
+__all__ = ["Wiring", "build_runner", "build_wiring", "check_kiosk_identity", "transport_opener",
+           "transport_spec"]
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +102,42 @@ class Wiring(DeviceBackend):
         self.journal.close()
 
 
+def check_kiosk_identity(cfg: KioskConfig) -> None:
+    """The configured kiosk id must be the CN of the kiosk's own client certificate.
+
+    The center knows a kiosk only by that CN (and every signed challenge names it); a kiosk whose config
+    says otherwise would fail every resident with a card error while looking in service.  Checked at
+    start-up, before anything is built.
+
+    :raises kiosk.config.ConfigError: on a mismatch (naming both) or an unreadable certificate.
+    """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    _ca, cert_path, _key = cfg.center_tls()
+    try:
+        cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"center.cert: cannot read the kiosk certificate {cert_path}: {e}") from e
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cn = str(cns[0].value) if cns else ""
+    if cn != cfg.kiosk.id:
+        raise ConfigError(f"kiosk.id {cfg.kiosk.id!r} does not match the CN {cn!r} of the kiosk "
+                          f"certificate {cert_path}: refusing to go into service")
+
+
 def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
                  on_sound: SoundCallback | None = None, on_restart: Callable[[], None] | None = None,
                  tick_seconds: float = 0.25, health_seconds: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> Wiring:
     """Build everything (nothing started); ``wiring.runner`` is the runner.
 
-    :raises kiosk.config.ConfigError: the center's TLS files are missing.
+    :raises kiosk.config.ConfigError: the center's TLS files are missing, or the kiosk id is not the
+        certificate's CN.
     :raises kiosk.center_client.CenterUnreachable: the TLS files are unusable.
     :raises kiosk.journal.JournalError: the journal cannot be opened.
     """
+    check_kiosk_identity(cfg)
     card = PcscCard(cfg.card.reader)
     duplex = isinstance(cfg.printer.transport, IppLinkConfig) and cfg.printer.transport.duplex
     printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer), duplex=duplex)

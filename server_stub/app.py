@@ -33,8 +33,9 @@ def is_public(path: str) -> bool:
 class Api:
     """Maps requests to the center; the kiosk id comes only from the TLS layer."""
 
-    def __init__(self, center: Center) -> None:
+    def __init__(self, center: Center, *, public_only: bool = False) -> None:
         self.center = center
+        self.public_only = public_only
 
     def __call__(self, req: HttpRequest) -> Response:
         try:
@@ -44,6 +45,8 @@ class Api:
             raise
 
     def _dispatch(self, req: HttpRequest) -> Response:
+        if self.public_only and not is_public(req.path):
+            raise RequestError("見つかりません / not found", code="not_found", status=404)
         matched_path = False
         for method, pattern, name in ROUTES:
             m = pattern.fullmatch(req.path)
@@ -85,6 +88,10 @@ class Api:
         return 200, self.center.complete(self._kiosk(req), oid, req.json())
 
     def _seal(self, req: HttpRequest, seal_id: str) -> Response:
+        if req.kiosk_id is not None:
+            # A kiosk's health probe: it learns here that the center cannot authenticate anyone (CRL
+            # stale, unreadable or rolled back) and goes out of service with that reason.
+            self.center.crl.revoked(self.center.now()[1])
         return 200, self.center.seal_status(seal_id)
 
     def _openapi(self, req: HttpRequest) -> Response:

@@ -2,11 +2,12 @@
 
 Layout (paths relative to DIR)::
 
-    center.json                 db URL, seed, creation time
+    center.json                 db URL, creation time, retention and lifetimes (never a seed)
     pki/auth-ca.pem, auth-ca-key.pem, sign-ca.pem, sign-ca-key.pem, auth-crl.pem   test JPKI + CRL
-    kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json           kiosk CA + clients
+    kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json, crl.pem   kiosk CA + clients
     tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
     seal/key.pem, public.pem                                                        digital seal key
+    audit/anchor-key.pem, anchor-public.pem, anchors.jsonl                          audit anchors
     seals/<code>.png, <code>.b64                                                    公印 images
     cards/R00001.json, ..., index.json                                              virtual cards
 """
@@ -27,6 +28,7 @@ from sqlalchemy import Engine, insert
 
 from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from server_stub import audit, pki
+from server_stub.anchor import write_anchor_key
 from server_stub.municipalities import CATALOGUE
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
@@ -68,11 +70,14 @@ def load_config(data_dir: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    """Write a data-dir file readable by the center's user only (0600, directories 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
 
 
-def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str]) -> str:
+def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom | None, str, str]) -> str:
     auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
     profile = make_card_profile(
         JpkiCA.from_pem("auth", auth_cert, auth_key),
@@ -93,7 +98,7 @@ def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom,
 
 
 def _cards(  # noqa: PLR0917
-    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom, now: dt.datetime, jobs: int
+    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom | None, now: dt.datetime, jobs: int
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], list[int]]:
     holders = [x for x in reg.residents if x.card]
     jobs_args = []
@@ -110,7 +115,7 @@ def _cards(  # noqa: PLR0917
                 sign.key_pem,
                 x.data,
                 x.pin,
-                rng.child(f"card:{x.data['resident_id']}"),
+                rng.child(f"card:{x.data['resident_id']}") if rng else None,
                 nb.isoformat(),
                 na.isoformat(),
             )
@@ -146,25 +151,36 @@ def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
     }
 
 
-def _pki(d: Path, rng: SeededRandom, now: dt.datetime, kiosks: int) -> None:
-    kca = pki.make_ec_ca("Konbini Kiosk CA TEST", rng.child("kiosk-ca"), now)
+def _child(rng: SeededRandom | None, label: str) -> SeededRandom | None:
+    return rng.child(label) if rng is not None else None
+
+
+def _pki(d: Path, rng: SeededRandom | None, now: dt.datetime, kiosks: int, kiosk_days: int) -> None:
+    kca = pki.make_ec_ca("Konbini Kiosk CA TEST", _child(rng, "kiosk-ca"), now)
     _write(d / "kiosks" / "ca.pem", pki.pem(kca[0]))
     pki.write_key(d / "kiosks" / "ca-key.pem", kca[1])
     index = []
     for i in range(1, kiosks + 1):
         kid = f"K{i:04d}"
-        cert, key = pki.issue_kiosk_cert(kid, kca, rng.child(f"kiosk:{kid}"), now)
+        cert, key = pki.issue_kiosk_cert(kid, kca, _child(rng, f"kiosk:{kid}"), now, days=kiosk_days)
         _write(d / "kiosks" / f"{kid}.pem", pki.pem(cert))
         pki.write_key(d / "kiosks" / f"{kid}-key.pem", key)
         index.append({"kiosk_id": kid, "cert": f"kiosks/{kid}.pem", "key": f"kiosks/{kid}-key.pem"})
     _write(d / "kiosks" / "index.json", json.dumps(index, indent=2) + "\n")
-    tca = pki.make_ec_ca("Konbini Center TLS CA TEST", rng.child("tls-ca"), now)
+    # The kiosk CRL starts empty; ``revoke --kiosk ID`` adds to it (server_stub/kiosks.py).
+    _write(
+        d / "kiosks" / "crl.pem",
+        pki.sign_crl(kca[0].subject, kca[1], [], now - CRL_BACKDATE, days=365).public_bytes(
+            serialization.Encoding.PEM
+        ),
+    )
+    tca = pki.make_ec_ca("Konbini Center TLS CA TEST", _child(rng, "tls-ca"), now)
     _write(d / "tls" / "ca.pem", pki.pem(tca[0]))
     pki.write_key(d / "tls" / "ca-key.pem", tca[1])
-    scert, skey = pki.make_server_cert(tca, rng.child("tls-server"), now)
+    scert, skey = pki.make_server_cert(tca, _child(rng, "tls-server"), now)
     _write(d / "tls" / "server.pem", pki.pem(scert) + pki.pem(tca[0]))
     pki.write_key(d / "tls" / "server-key.pem", skey)
-    seal = pki.derive_ec_key(rng.child("seal"))
+    seal = pki.derive_ec_key(_child(rng, "seal"))
     _write(
         d / "seal" / "public.pem",
         seal.public_key().public_bytes(
@@ -228,6 +244,19 @@ def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]],
         )
 
 
+# The first CRLs are dated back to when the test cards became valid (now - 30 days): a center whose
+# test clock starts before ``init``'s own time must not see them as coming from the future.
+CRL_BACKDATE = dt.timedelta(days=30)
+DEFAULT_RETENTION = {
+    # Seconds after expiry (challenges, sessions) or creation (orders never issued) before the purge
+    # deletes the row; docs/center.md "Retention" says why each is kept that long.
+    "challenge_s": 3600,
+    "session_s": 86400,
+    "abandoned_order_s": 86400,
+    "purge_interval_s": 300,
+}
+
+
 def init_data_dir(
     data_dir: Path,
     *,
@@ -237,22 +266,48 @@ def init_data_dir(
     db_url: str | None = None,
     now: dt.datetime | None = None,
     jobs: int | None = None,
+    insecure_seed: str | None = None,
+    kiosk_cert_days: int = 90,
 ) -> dict[str, Any]:
-    """Create everything ``serve`` needs under ``data_dir``; reproducible from ``seed``.
+    """Create everything ``serve`` needs under ``data_dir``.
+
+    ``seed`` makes the synthetic registry (people, households, PINs) reproducible; it does not touch a
+    key.  Keys come from the OS random source unless ``insecure_seed`` is given (tests only), and
+    neither seed is written anywhere.  Files are created 0600 in 0700 directories.
 
     :raises ConfigError: on unusable paths or database URL.
     """
+    old_umask = os.umask(0o077)  # the SQLite file and anything a library creates: owner only
+    try:
+        return _init(data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days)
+    finally:
+        os.umask(old_umask)
+
+
+def _init(  # noqa: PLR0917
+    data_dir: Path,
+    residents: int,
+    seed: str,
+    kiosks: int,
+    db_url: str | None,
+    now: dt.datetime | None,
+    jobs: int | None,
+    insecure_seed: str | None,
+    kiosk_cert_days: int,
+) -> dict[str, Any]:
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     d = data_dir.resolve()
-    d.mkdir(parents=True, exist_ok=True)
-    rng = SeededRandom(f"center:{seed}")
-    auth = make_jpki_ca("auth", now=now, rng=rng.child("jpki-auth"))
-    sign = make_jpki_ca("sign", now=now, rng=rng.child("jpki-sign"))
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    d.chmod(0o700)
+    rng = SeededRandom(f"center:{insecure_seed}") if insecure_seed is not None else None
+    auth = make_jpki_ca("auth", now=now, rng=_child(rng, "jpki-auth"))
+    sign = make_jpki_ca("sign", now=now, rng=_child(rng, "jpki-sign"))
     _write(d / "pki" / "auth-ca.pem", auth.cert_pem)
     _write(d / "pki" / "sign-ca.pem", sign.cert_pem)
     for name, ca in (("auth", auth), ("sign", sign)):
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
-    _pki(d, rng, now, kiosks)
+    _pki(d, rng, now, kiosks, kiosk_cert_days)
+    write_anchor_key(d)
     for m in CATALOGUE:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)
@@ -260,18 +315,23 @@ def init_data_dir(
 
         _write(d / "seals" / f"{m.code}.b64", base64.b64encode(png).decode() + "\n")
     reg = generate(seed, residents, now.date())
-    index, serials, revoked = _cards(d, reg, auth, sign, rng.child("cards"), now, jobs or os.cpu_count() or 1)
+    workers = jobs or os.cpu_count() or 1
+    index, serials, revoked = _cards(d, reg, auth, sign, _child(rng, "cards"), now, workers)
     _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
     auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
     _write(
         d / "pki" / "auth-crl.pem",
-        pki.make_crl(auth, auth_revoked, now).public_bytes(serialization.Encoding.PEM),
+        pki.make_crl(auth, auth_revoked, now - CRL_BACKDATE, days=60).public_bytes(
+            serialization.Encoding.PEM
+        ),
     )
     url = db_url or default_db_url(d)
     _load_db(make_engine(url), reg, serials, now)
     config = {
         "version": 1,
-        "seed": str(seed),
+        "seeded_keys": insecure_seed is not None,
+        "kiosk_cert_days": kiosk_cert_days,
+        "retention": dict(DEFAULT_RETENTION),
         "db": url,
         "created": now.isoformat(),
         "residents": len(reg.residents),

@@ -43,6 +43,12 @@ CENTER_ERRORS: dict[str, str] = {
     "resident_deceased": "error.resident_unknown",
     "request_timeout": "error.try_again",
     "client_certificate_required": "error.center_unreachable",
+    "rate_limited": "error.center_busy",
+    # The center cannot check card revocation (its CRL is stale, unreadable or rolled back): nobody can
+    # be authenticated until it is fixed, so the kiosk also goes out of service (out_of_service_key).
+    "crl_unavailable": "error.center_busy",
+    "kiosk_unknown": "error.center_unreachable",
+    "kiosk_revoked": "error.center_unreachable",
     # Requests the kiosk got wrong or repeated out of turn: nothing the resident can fix but to start over.
     "certificate_type_unknown": "error.order_unknown",
     "copies_invalid": "error.order_unknown",
@@ -66,7 +72,6 @@ CENTER_ERRORS: dict[str, str] = {
     "seal_unknown": "error.order_unknown",
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
-    "crl_unavailable": "error.center_unreachable",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
@@ -160,7 +165,10 @@ def out_of_service_key(code: str) -> str | None:
     A card that cannot be read is the resident's problem, not the kiosk's; a printer, cash device,
     reader, journal or center that fails would fail the next resident too, so the kiosk stops.
     """
-    if code in ("center_bad_answer", "client_certificate_required"):
+    if code in ("center_bad_answer", "client_certificate_required", "kiosk_unknown", "kiosk_revoked"):
+        return OUT_OF_SERVICE_KEYS["center"]
+    if code == "crl_unavailable":
+        # Residents see that the system is unavailable; the service menu says why (crl_unavailable).
         return OUT_OF_SERVICE_KEYS["center"]
     if code not in _FAULT_VALUES:
         return None  # a center refusal: about this resident, not this kiosk

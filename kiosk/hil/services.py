@@ -208,7 +208,7 @@ class Supervisor:
     def center(self, data: Path, now: str = IN_HOURS, name: str = "center") -> Service:
         """``python -m server_stub serve`` on a free loopback port; ``info["port"]``, ``info["url"]``."""
         svc = self.spawn(name, [sys.executable, "-m", "server_stub", "serve", "--data", str(data),
-                                "--host", "127.0.0.1", "--port", "0", "--now", now])
+                                "--host", "127.0.0.1", "--port", "0", "--public-port", "0", "--now", now])
         m = svc.wait_line(r'^\{.*"port"', 60)
         port = int(json.loads(m.string)["port"])
         svc.info.update(port=port, url=f"https://127.0.0.1:{port}", data=str(data))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STAFF_PIN", "KioskSetup", "kiosk_config"]
 
-STAFF_PIN = "2580"  # the HIL kiosks' service-menu PIN (test material)
+STAFF_PIN = "258046"  # the HIL kiosks' service-menu PIN (test material)
 # Phases of machine time: screens where the kiosk works and the person waits.
 PHASES = {"card": ("reading",), "center": ("authenticating", "ordering", "issuing"),
           "print": ("printing",), "refund": ("refunding",)}
@@ -183,7 +183,7 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
         "[payment]", 'device = "simulated"',
         "[timeouts]", *(f"{key} = {value}" for key, value in timeouts.items()),
-        "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, iterations=100_000)}"',
+        "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, scheme="scrypt")}"',
         "max_attempts = 5", "lockout_seconds = 300.0",
         "[ui]", "resolution = [1280, 800]", "fullscreen = true", 'languages = ["ja", "en"]',
         "[paths]", f'journal = "{k.dir / "journal.db"}"', f'logs = "{k.dir / "logs"}"',

@@ -43,7 +43,16 @@ def test_the_shipped_example_loads() -> None:
     assert cfg.receipt is not None and cfg.receipt.profile == "receipt-80-203"
     assert cfg.paths.journal == EXAMPLE.parent / "../../var/kiosk/journal.db"  # relative to the file
     assert cfg.flow_settings().languages == ("ja", "en")
-    assert verify_pin("246810", cfg.staff.pin_hash)
+    # The example ships no usable hash (issue 12): well-formed, but neither the PIN it once named nor
+    # any short PIN opens it, and no comment names a PIN.
+    assert not any(verify_pin(p, cfg.staff.pin_hash) for p in ("246810", "000000", "123456"))
+    text = "".join(p.read_text(encoding="utf-8") for p in (EXAMPLE, EXAMPLE.parent / "kiosk-hil.toml"))
+    assert "246810" not in text and "PIN is" not in text
+
+
+def _set_return(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    _set(raw, dotted, value)
+    return raw
 
 
 def _set(raw: dict[str, Any], dotted: str, value: Any) -> None:
@@ -182,13 +191,51 @@ def test_cli_checks_a_file(tmp_path: Path) -> None:
 
 
 def test_staff_pin_hashes_and_lockout() -> None:
-    stored = hash_pin("0000", iterations=100_000)
-    assert verify_pin("0000", stored) and not verify_pin("0001", stored)
-    scrypt = hash_pin("0000", scheme="scrypt")
-    assert scrypt.startswith("scrypt$") and verify_pin("0000", scrypt)
+    stored = hash_pin("000000")
+    assert stored.startswith("pbkdf2_sha256$600000$")
+    assert verify_pin("000000", stored) and not verify_pin("000001", stored)
+    scrypt = hash_pin("000000", scheme="scrypt")
+    assert scrypt.startswith("scrypt$") and verify_pin("000000", scrypt)
     now = [0.0]
-    gate = StaffGate(stored, max_attempts=3, lockout_seconds=300, clock=lambda: now[0])
+    gate = StaffGate(scrypt, max_attempts=3, lockout_seconds=300, clock=lambda: now[0])
     assert not gate.check("1") and not gate.check("2") and not gate.check("3")
-    assert gate.locked and not gate.check("0000")  # right PIN refused while locked
+    assert gate.locked and not gate.check("000000")  # right PIN refused while locked
     now[0] = 301.0
-    assert not gate.locked and gate.check("0000")
+    assert not gate.locked and gate.check("000000")
+
+
+def test_staff_pins_have_six_digits_and_pbkdf2_600000_iterations() -> None:
+    for short in ("2580", "12345", "abcdef", ""):
+        with pytest.raises(ValueError, match="6 digits"):
+            hash_pin(short, scheme="scrypt")
+    with pytest.raises(ValueError, match="600000"):
+        hash_pin("123456", iterations=100_000)
+    weak = "pbkdf2_sha256$100000$" + "A" * 24 + "$" + "A" * 44  # what the old examples and tests used
+    with pytest.raises((ValueError, ConfigError), match="600000"):
+        parse_config(_set_return(_example(), "staff.pin_hash", weak), EXAMPLE.parent)
+
+
+def test_staff_lockout_survives_a_restart(tmp_path: Path) -> None:
+    from kiosk.staff_lockout import FileLockoutStore
+
+    stored = hash_pin("246802", scheme="scrypt")
+    wall = [1_000_000.0]
+    mono = [5.0]
+
+    def gate() -> StaffGate:
+        store = FileLockoutStore(tmp_path / "lockout.json", lockout_seconds=300, wall=lambda: wall[0])
+        return StaffGate(stored, max_attempts=3, lockout_seconds=300, clock=lambda: mono[0], store=store)
+
+    g = gate()
+    assert not g.check("111111") and not g.check("222222")
+    mono[0] = 0.0  # a restart: the monotonic clock starts again, the count does not
+    g = gate()
+    assert not g.check("333333") and g.locked
+    g = gate()  # unplugged while locked
+    assert g.locked and not g.check("246802")
+    wall[0] += 301
+    g = gate()
+    assert not g.locked and g.check("246802")
+    assert "246802" not in (tmp_path / "lockout.json").read_text()
+    (tmp_path / "lockout.json").write_text("garbage")
+    assert gate().locked  # unreadable state fails safe: locked
