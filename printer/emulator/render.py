@@ -17,15 +17,17 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from assets.fonts import DEJAVU_SANS_MONO, IPAEX_GOTHIC
+
 __all__ = [
     "CODE_TABLES", "FONT_PATH", "PageRenderer", "TextState", "decode_cells", "decode_text", "render_run",
 ]
 
 log = logging.getLogger(__name__)
-FONT_PATH = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"
+FONT_PATH = str(IPAEX_GOTHIC)
 #: one-byte characters are fixed pitch on a receipt printer: a monospaced face fills the cell as
 #: the printer's ROM font does (IPAex's proportional Latin would run letters into each other).
-MONO_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+MONO_PATH = str(DEJAVU_SANS_MONO)
 GLYPH = 24
 #: one-byte character cells (width, height, monospaced size, baseline from the bottom) of fonts A, B
 FONT_CELLS = {0: (12, 24, 20, 5), 1: (9, 17, 15, 3)}
