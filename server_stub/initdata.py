@@ -4,11 +4,13 @@ Layout (paths relative to DIR)::
 
     center.json                 db URL, seed, creation time
     pki/auth-ca.pem, auth-ca-key.pem, sign-ca.pem, sign-ca-key.pem, auth-crl.pem   test JPKI + CRL
+    pki/trust.json, auth-ca-<gen>.pem, auth-ca-<gen>-key.pem, auth-crl-<gen>.pem   other CA generations
     kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json           kiosk CA + clients
     tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
     seal/key.pem, public.pem                                                        digital seal key
     seals/<code>.png, <code>.b64                                                    公印 images
     cards/R00001.json, ..., index.json                                              virtual cards
+    cards/R00007-smartphone.json, -nextgen, -old-ca, -expired-ca                    other tokens (tags)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -72,8 +74,8 @@ def _write(path: Path, data: bytes | str) -> None:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
 
-def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str]) -> str:
-    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
+def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str, str]) -> str:
+    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na, kind = args
     profile = make_card_profile(
         JpkiCA.from_pem("auth", auth_cert, auth_key),
         JpkiCA.from_pem("sign", sign_cert, sign_key),
@@ -88,6 +90,7 @@ def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom,
         not_before=dt.datetime.fromisoformat(nb),
         not_after=dt.datetime.fromisoformat(na),
         meta={"resident_id": person["resident_id"], "synthetic": True},
+        kind=kind,
     )
     return profile.to_json()
 
@@ -113,6 +116,7 @@ def _cards(  # noqa: PLR0917
                 rng.child(f"card:{x.data['resident_id']}"),
                 nb.isoformat(),
                 na.isoformat(),
+                "card",
             )
         )
     if jobs > 1 and len(jobs_args) > 2:
@@ -132,6 +136,77 @@ def _cards(  # noqa: PLR0917
                 revoked.append(serial)
         index.append(_index_entry(x, rid))
     return index, serials, revoked
+
+
+# The other tokens init makes (issue 11): tag -> (token kind, CA generation, years since the
+# certificate was issued, years it still runs).  The expired-CA card's own certificate still runs: it is
+# refused because its CA has expired.
+EXTRA_TOKENS: dict[str, tuple[str, str, int, int]] = {
+    "smartphone": ("smartphone", "current", 0, 5),
+    "nextgen": ("nextgen", "nextgen", 0, 10),
+    "old-ca": ("card", "old", 2, 3),
+    "expired-ca": ("card", "expired", 4, 1),
+}
+# CA generations besides the current one: name -> (algorithm, years since the CA started, years valid).
+GENERATIONS: dict[str, tuple[str, float, int]] = {
+    "old": ("rsa", 9, 10),  # still valid for about a year: its cards are accepted until then
+    "expired": ("rsa", 10.2, 10),  # expired about two months ago (like the 2015 CA in October 2025)
+    "nextgen": ("ec", 0, 20),
+}
+
+
+def _generations(d: Path, rng: SeededRandom, now: dt.datetime) -> dict[str, tuple[JpkiCA, JpkiCA]]:
+    """The older and next CA generations, each with its own CRL, listed in pki/trust.json."""
+    out, listing = {}, []
+    for name, (algorithm, age, years) in GENERATIONS.items():
+        start = now - dt.timedelta(days=round(365 * age))
+        alg: Literal["rsa", "ec"] = "ec" if algorithm == "ec" else "rsa"
+        cas = tuple(
+            make_jpki_ca(kind, now=now, rng=rng.child(f"jpki-{kind}-{name}"), years=years, not_before=start,
+                         algorithm=alg, org=f"JPKI-TEST-{name.upper()}")
+            for kind in ("auth", "sign")
+        )
+        auth, sign = cas
+        out[name] = (auth, sign)
+        _write(d / "pki" / f"auth-ca-{name}.pem", auth.cert_pem)
+        _write(d / "pki" / f"sign-ca-{name}.pem", sign.cert_pem)
+        pki.write_key(d / "pki" / f"auth-ca-{name}-key.pem", auth.key)
+        pki.write_key(d / "pki" / f"sign-ca-{name}-key.pem", sign.key)
+        _write(d / "pki" / f"auth-crl-{name}.pem",
+               pki.make_crl(auth, [], now).public_bytes(serialization.Encoding.PEM))
+        listing.append({"name": name, "cert": f"auth-ca-{name}.pem", "crl": f"auth-crl-{name}.pem"})
+    _write(d / "pki" / "trust.json", json.dumps({"generations": listing}, indent=2) + "\n")
+    return out
+
+
+def _extra_tokens(
+    d: Path, reg: Registry, cas: dict[str, tuple[JpkiCA, JpkiCA]], rng: SeededRandom, now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
+    """One token of each other kind, held by plain residents taken from the END of the registry (tests
+    that pick "the first plain card" keep getting a classic card).  Appended after the classic cards."""
+    benign = {"household", "honseki-other", "honseki-registered"}  # nothing here refuses a 住民票 or 印鑑
+    plain = [x for x in reg.residents if x.card and x.card_state == "valid" and set(x.tags) <= benign
+             and x.data["status"] == "active"]
+    plain.sort(key=lambda x: len(x.tags), reverse=True)  # untagged residents last, i.e. taken first
+    index, serials = [], []
+    for tag, x in zip(EXTRA_TOKENS, reversed(plain), strict=False):
+        kind, gen, age, left = EXTRA_TOKENS[tag]
+        auth, sign = cas[gen]
+        rid = x.data["resident_id"]
+        r = rng.child(f"{tag}:{rid}")
+        pin = f"{r.getrandbits(16) % 10_000:04d}"  # a phone's PIN is its own, not the card's
+        text = _card_job((auth.cert_pem, auth.key_pem, sign.cert_pem, sign.key_pem, x.data, pin, r,
+                          (now - dt.timedelta(days=365 * age + 30)).isoformat(),
+                          (now + dt.timedelta(days=365 * left)).isoformat(), kind))
+        _write(d / "cards" / f"{rid}-{tag}.json", text + "\n")
+        prof = json.loads(text)
+        for which in ("auth", "sign"):
+            serial = x509.load_pem_x509_certificate(prof[which]["cert_pem"].encode()).serial_number
+            serials.append((f"{serial:X}", rid, which))
+        entry = _index_entry(x, rid)
+        entry.update(card=f"cards/{rid}-{tag}.json", pin=pin, tags=sorted([*x.tags, tag]), token_kind=kind)
+        index.append(entry)
+    return index, serials
 
 
 def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
@@ -261,6 +336,11 @@ def init_data_dir(
         _write(d / "seals" / f"{m.code}.b64", base64.b64encode(png).decode() + "\n")
     reg = generate(seed, residents, now.date())
     index, serials, revoked = _cards(d, reg, auth, sign, rng.child("cards"), now, jobs or os.cpu_count() or 1)
+    gens = _generations(d, rng.child("generations"), now)
+    gens["current"] = (auth, sign)
+    extra_index, extra_serials = _extra_tokens(d, reg, gens, rng.child("tokens"), now)
+    index += extra_index
+    serials += extra_serials
     _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
     auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
     _write(

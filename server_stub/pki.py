@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from card.certs import signing_hash
 from card.profile import AUTH_POLICY_OID, JpkiCA, SeededRandom
 from server_stub.errors import AuthError, ConfigError, api_error
 
@@ -181,7 +182,8 @@ def make_server_cert(
 def make_crl(
     ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30
 ) -> x509.CertificateRevocationList:
-    """The user-authentication CA's CRL, listing ``revoked`` serials (RSA-signed, deterministic)."""
+    """A user-authentication CA's CRL, listing ``revoked`` serials (signed by that CA: RSA/SHA-256, or
+    ECDSA/SHA-384 for a next-generation CA)."""
     b = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
@@ -192,7 +194,7 @@ def make_crl(
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
         )
-    return b.sign(ca.key, hashes.SHA256())
+    return b.sign(ca.key, signing_hash(ca.key))
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,9 @@ class CrlCache:
                 "auth", "crl_unavailable", "失効リストを読めません", "CRL unavailable", status=503
             ) from exc
         pub = self.ca_cert.public_key()
-        if not isinstance(pub, rsa.RSAPublicKey) or not crl.is_signature_valid(pub):
+        # Each CA generation signs its own CRL; the next generation's CA is EC P-384.
+        usable = isinstance(pub, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+        if not usable or not crl.is_signature_valid(pub):  # type: ignore[arg-type]
             raise api_error(
                 "auth", "crl_unavailable", "失効リストの署名が不正です", "CRL signature invalid", status=503
             )

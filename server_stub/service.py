@@ -21,13 +21,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from sqlalchemy import Connection, Engine, select
 
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
 from server_stub.dbexec import run, send, transaction
-from server_stub.errors import AuthError, CenterError, OrderError, RequestError, SessionError, api_error
+from server_stub.errors import (
+    AuthError,
+    CenterError,
+    ConfigError,
+    OrderError,
+    RequestError,
+    SessionError,
+    api_error,
+)
 from server_stub.issuing import Issuer
 from server_stub.municipalities import Municipality
 from server_stub.store import (
@@ -35,6 +42,7 @@ from server_stub.store import (
     is_postgres,
     municipalities,
 )
+from server_stub.trust import TrustStore, verify_auth_signature
 
 __all__ = ["Center", "CenterConfig", "Clock"]
 
@@ -81,12 +89,12 @@ class Center:
         d = config.data_dir
         self.seal_key = pki.load_ec_private(d / "seal" / "key.pem")
         try:
-            self.auth_ca = x509.load_pem_x509_certificate((d / "pki" / "auth-ca.pem").read_bytes())
-        except (OSError, ValueError) as exc:
+            # Every trusted CA generation with its own CRL (server_stub.trust).
+            self.trust = TrustStore.load(d / "pki")
+        except ConfigError as exc:
             raise api_error(
                 "config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", status=500
             ) from exc
-        self.crl = pki.CrlCache(d / "pki" / "auth-crl.pem", self.auth_ca)
         with engine.connect() as conn:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
@@ -198,8 +206,8 @@ class Center:
         self, conn: Connection, kiosk_id: str, cid: str, der: bytes, sig: bytes, t: float, now: dt.datetime
     ) -> dict[str, Any]:
         nonce = self._claim_challenge(conn, kiosk_id, cid, t)
-        cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
-        pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
+        cert = self.trust.verify(der, now)
+        verify_auth_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
         serial = f"{cert.serial_number:X}"
         row = run(conn, sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
         if row is None:

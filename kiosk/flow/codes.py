@@ -26,6 +26,11 @@ CENTER_ERRORS: dict[str, str] = {
     "certificate_expired": "error.certificate_expired",
     "certificate_revoked": "error.certificate_revoked",
     "signature_invalid": "error.signature_invalid",
+    # The CA that issued the certificate has expired (a CA rollover): like an expired certificate, the
+    # resident renews it at the municipal office.
+    "ca_expired": "error.certificate_expired",
+    "key_algorithm_unsupported": "error.certificate_invalid",
+    "signature_format": "error.signature_invalid",
     "resident_unknown": "error.resident_unknown",
     "session_expired": "error.session_expired",
     "not_available": "error.not_available",
