@@ -68,6 +68,9 @@ DEVICE_FAULTS: dict[str, str] = {
     "card_unreadable": "error.card_unreadable",
     "card_removed": "error.card_removed",
     "card_unsupported": "error.card_unsupported",
+    # A token that keeps its certificate behind the PIN (a phone): the flow asks the PIN and reads after
+    # it (steps_card); seen as a fault only if the token still refuses after a verified PIN.
+    "card_pin_required": "error.card_unreadable",
     "card_timeout": "error.card_unreadable",
     "pin_blocked": "error.pin_blocked",
     "reader_offline": "error.reader_offline",

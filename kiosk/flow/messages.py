@@ -13,6 +13,8 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
+from card.contract import AUTH_PIN_TRIES
+
 __all__ = ["MESSAGES", "po_catalog", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
@@ -33,8 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The certificates you can get and their fees depend on your municipality. "
         "Please pay the fee in cash. Printing can take a few minutes; please stay until it is finished.",
     ),
-    "screen.place_card": ("マイナンバーカードを読取り部に置いてください",
-                          "Place your My Number Card on the card reader"),
+    "screen.place_card": ("マイナンバーカードまたはスマートフォンを読取り部に置いてください",
+                          "Place your My Number Card or smartphone on the card reader"),
     "screen.reading": ("カードを読み取っています。カードを動かさないでください",
                        "Reading your card. Please do not move the card."),
     "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
@@ -202,9 +204,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.card_unsupported": ("ご利用いただけないカードです。市区町村へお問い合わせください。",
                                "This card cannot be used. Please ask your municipality."),
     "error.pin_blocked": (
-        "暗証番号を3回続けて間違えたため、ロックされました。"
+        f"暗証番号を{AUTH_PIN_TRIES}回続けて間違えたため、ロックされました。"
         "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
-        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        f"Your PIN is locked after {AUTH_PIN_TRIES} wrong tries. Please bring your My Number Card to the office of the "
         "municipality where you live to reset the PIN.",
     ),
     "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),

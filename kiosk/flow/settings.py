@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from card.contract import AUTH_PIN_LENGTH
+
 __all__ = ["FlowSettings", "Timeouts"]
 
 
@@ -36,7 +38,7 @@ class FlowSettings:
     # Per transaction; the real maximum is UNCONFIRMED (domain-konbini.md §1.7).  5 = server_stub's
     # MAX_COPIES, so the kiosk never offers what the center would refuse.
     max_copies: int = 5
-    pin_length: int = 4
+    pin_length: int = AUTH_PIN_LENGTH  # card.contract
     timeouts: Timeouts = Timeouts()
 
     def __post_init__(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from card.contract import AUTH_PIN_TRIES
 from kiosk.flow import effects as fx
 from kiosk.flow import parse_municipalities
 from kiosk.flow import states as st
@@ -55,7 +56,7 @@ class SimulatedDevices:
     """``EffectHandler`` for ``LocalPort``: ``handler(effect) -> events``."""
 
     pin: str = "1234"
-    tries_left: int = 3
+    tries_left: int = AUTH_PIN_TRIES
     municipalities: list[dict[str, Any]] = field(default_factory=lambda: SAMPLE_MUNICIPALITIES)
     auto_pay: bool = False
     auto_print: bool = False
@@ -79,8 +80,8 @@ class SimulatedDevices:
         if self.tries_left == 0:
             return [st.PinResult(False, 0)]
         if e.pin == self.pin:
-            self.tries_left = 3
-            return [st.PinResult(True, 3)]
+            self.tries_left = AUTH_PIN_TRIES
+            return [st.PinResult(True, AUTH_PIN_TRIES)]
         self.tries_left -= 1
         return [st.PinResult(False, self.tries_left)]
 
