@@ -54,6 +54,7 @@ REASONS = [
     "year_end",
     "maintenance",
     "weekday_only",
+    "national_holiday",
     "not_offered",
     "moved_out",
     "support_measure",

@@ -8,9 +8,12 @@ All times are Asia/Tokyo wall-clock times.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from server_stub.errors import NotAvailableError, RequestError
 from server_stub.municipalities import CERTIFICATES, KEPT_BY, Municipality
@@ -22,6 +25,7 @@ __all__ = [
     "check_service_hours",
     "latest_fiscal_year",
     "municipalities_for",
+    "national_holiday",
     "service_status",
     "validate_order",
 ]
@@ -40,6 +44,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "weekday_only": (
         "この証明書は平日の受付時間内のみ交付できます",
         "this certificate is issued on weekdays within office hours only",
+    ),
+    "national_holiday": (
+        "本日は国民の祝日（振替休日を含む）のため、この証明書は交付できません",
+        "today is a national holiday (or a substitute holiday): this certificate is issued on weekdays only",
     ),
     "not_offered": (
         "この市区町村ではコンビニ交付していない証明書です",
@@ -116,6 +124,19 @@ def offered_tax_years(muni: Municipality, now: dt.datetime) -> list[int]:
     return [latest - i for i in range(rule.tax_years)] if rule else []
 
 
+@functools.lru_cache(maxsize=8)
+def _jp_holidays(year: int) -> holidays.HolidayBase:
+    # The maintained `holidays` library (pinned in constraints.txt) rather than a hand-kept list: it
+    # follows the 国民の祝日に関する法律, including 振替休日 and 国民の休日, and new laws reach it by update.
+    return holidays.country_holidays("JP", years=year, language="ja")
+
+
+def national_holiday(day: dt.date) -> str | None:
+    """The Japanese name of the national holiday on ``day`` (国民の祝日, 振替休日, 国民の休日), or None."""
+    name = _jp_holidays(day.year).get(day)
+    return None if name is None else str(name)
+
+
 def _hours_reason(muni: Municipality, cert: str, now: dt.datetime) -> str | None:
     if is_maintenance_day(muni, now):
         return "maintenance"
@@ -125,6 +146,9 @@ def _hours_reason(muni: Municipality, cert: str, now: dt.datetime) -> str | None
         start, end = (dt.time.fromisoformat(x) for x in rule.weekday_hours)
         if t.weekday() >= 5 or not start <= t.time() < end:
             return "weekday_only"
+        if national_holiday(t.date()) is not None:
+            # A weekday, but the municipal offices that keep 戸籍 are closed (issue 11).
+            return "national_holiday"
     return None
 
 

@@ -105,6 +105,7 @@ REASONS: dict[str, str] = {
     "not_resident_jan1": "reason.not_resident_jan1",
     "tax_unpaid": "reason.tax_unpaid",
     "weekday_only": "reason.weekday_only",
+    "national_holiday": "reason.national_holiday",
     "outside_hours": "reason.outside_hours",
     "not_offered": "reason.not_offered",
     "householder_relationship_not_offered": "reason.householder_relationship_not_offered",

@@ -136,6 +136,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Not available because of unpaid tax. " + _WINDOW_EN),
     "reason.weekday_only": ("この証明書は平日の日中のみ発行できます。",
                             "This certificate is available on weekdays in the daytime only."),
+    "reason.national_holiday": ("本日は国民の祝日のため、この証明書は発行できません。平日にご利用ください。",
+                                "Today is a national holiday, so this certificate is not available. "
+                                "Please come back on a weekday."),
     "reason.outside_hours": ("ただいまの時間は発行できません。", "Not available at this time of day."),
     "reason.not_offered": ("この市区町村ではコンビニ交付を行っていません。",
                            "This municipality does not offer this certificate at stores."),
