@@ -74,7 +74,9 @@ class PcscCard:
     def __init__(self, reader: str = "", *,
                  transport_factory: Callable[[str], PcscTransport] = PcscTransport,
                  follow_token_rules: bool = True) -> None:
-        self._follow_rules = follow_token_rules
+        # Public so that a test harness (kiosk.hil smartphone-pin-first) can make a wired kiosk read
+        # before the PIN and show that the token itself refuses it.
+        self.follow_token_rules = follow_token_rules
         self._rules: TokenRules | None = None
         self._verified = False
         self._wanted = reader or None
@@ -171,7 +173,7 @@ class PcscCard:
         def read(j: JpkiClient) -> bytes:
             rules = self._rules
             assert rules is not None  # set with the connection in _call
-            if rules.pin_before_certificate and not self._verified and self._follow_rules:
+            if rules.pin_before_certificate and not self._verified and self.follow_token_rules:
                 raise SecurityStatusError(0x6982, f"a {rules.kind.value} shows its certificate after the PIN")
             return j.read_checked_auth_certificate(rules)
 
