@@ -23,6 +23,7 @@ __all__ = [
     "MAX_COPIES",
     "ResidentFacts",
     "check_service_hours",
+    "choosable_members",
     "latest_fiscal_year",
     "municipalities_for",
     "national_holiday",
@@ -88,6 +89,9 @@ class ResidentFacts:
     honseki: str | None = None  # municipality code keeping the 戸籍, None for foreign residents
     honseki_registered: bool = False
     household_size: int = 1
+    # (resident_id, name) of the household's current members, the resident included: whom 世帯の一部
+    # may name.  Names reach the kiosk only as the labels of its check boxes.
+    household_members: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -200,6 +204,32 @@ def _options_hint(muni: Municipality, cert: str, f: ResidentFacts, now: dt.datet
     return {}
 
 
+def choosable_members(f: ResidentFacts) -> tuple[tuple[str, str], ...]:
+    """Whom a 住民票 of 世帯の一部 may name: the municipal rule of this center.
+
+    Only persons registered in the resident's own household today (転出 or deceased members are gone
+    from it), and only when there is more than the resident.  The resident must be among the chosen
+    (本人を含む世帯の一部; ``validate_order``).  Municipalities differ here; which rule a given one applies is
+    UNCONFIRMED, and this one is the common, stricter reading.
+    """
+    return f.household_members if f.household_size > 1 and len(f.household_members) > 1 else ()
+
+
+def _members_option(options: dict[str, Any], f: ResidentFacts) -> list[str]:
+    ids = options.get("members")
+    allowed = [rid for rid, _name in choosable_members(f)]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise RequestError("members は ID のリストです / members must be a list of member ids",
+                           code="option_invalid", status=422)
+    if len(set(ids)) != len(ids) or not set(ids) <= set(allowed):
+        raise RequestError("選べない方が含まれています / a chosen member is not in the household",
+                           code="option_invalid", status=422)
+    if f.resident_id not in ids:
+        raise RequestError("ご本人を含めてください / the resident must be among the chosen members",
+                           code="option_not_allowed", status=422)
+    return [rid for rid in allowed if rid in ids]  # household order, whatever the order asked
+
+
 def _services(
     muni: Municipality, certs: list[str], relation: str, f: ResidentFacts, now: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -217,6 +247,9 @@ def _services(
             entry["message"] = reason_message(reason)
         else:
             entry["options"] = _options_hint(muni, cert, f, now)
+            members = choosable_members(f) if cert in ("juminhyo", "kisaijiko") else ()
+            if members:  # 世帯の一部 (kiosk: service-level "members" adds the MEMBERS screen)
+                entry["members"] = [{"id": rid, "name": name} for rid, name in members]
         out.append(entry)
     return out
 
@@ -315,6 +348,8 @@ def validate_order(
         | ({"year"} if cert == "kazei" else set())
         | ({"kind"} if cert == "koseki" else set())
     )
+    if cert in ("juminhyo", "kisaijiko") and choosable_members(f):
+        known.add("members")
     unknown = set(options) - known
     if unknown:
         raise RequestError(
@@ -322,7 +357,13 @@ def validate_order(
         )
     out: dict[str, Any] = {}
     if cert in ("juminhyo", "kisaijiko", "fuhyo"):
-        out["scope"] = _choice(options, "scope", hint["scope"], "self")
+        some = ["members"] if cert != "fuhyo" and choosable_members(f) else []
+        out["scope"] = _choice(options, "scope", [*hint["scope"], *some], "self")
+        if out["scope"] == "members":
+            out["members"] = _members_option(options, f)
+        elif "members" in options:
+            raise RequestError("members は scope=members のときだけです / members needs scope=members",
+                               code="option_invalid", status=422)
     if cert in ("juminhyo", "kisaijiko"):
         out["householder_relationship"] = _bool_opt(options, "householder_relationship")
         for key in ("honseki", "my_number"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -131,6 +132,17 @@ class Center:
         )
         return facts, data
 
+    @staticmethod
+    def _with_household(
+        conn: Connection, facts: rules.ResidentFacts, data: dict[str, Any]
+    ) -> rules.ResidentFacts:
+        """The facts with the household's current members (世帯の一部), read in this transaction."""
+        if facts.household_size <= 1:
+            return facts
+        rows = run(conn, sql.HOUSEHOLD, {"hh": data["household_id"]})
+        members = tuple((p["resident_id"], p["name"]) for p in (json.loads(r.data) for r in rows))
+        return dataclasses.replace(facts, household_members=members)
+
     # -- auth --------------------------------------------------------------------------------------
     def challenge(self, kiosk_id: str) -> dict[str, Any]:
         """``POST /v1/auth/challenge``.  :raises NotAvailableError: ``outside_hours``."""
@@ -212,7 +224,8 @@ class Center:
         row = run(conn, sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
         if row is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
-        facts, _data = self._facts_of(row, row.resident_id)
+        facts, data = self._facts_of(row, row.resident_id)
+        facts = self._with_household(conn, facts, data)
         if facts.status == "deceased":
             raise AuthError(
                 "この証明書では利用できません / resident deceased", code="resident_deceased", status=403
@@ -282,7 +295,8 @@ class Center:
             if code not in allowed or code not in self.catalogue:
                 raise rules.not_available("not_offered")
             muni = self.catalogue[code]
-            facts, _ = self._facts_of(sess, sess.resident_id)
+            facts, data = self._facts_of(sess, sess.resident_id)
+            facts = self._with_household(conn, facts, data)
             opts = rules.validate_order(
                 muni,
                 cert,
@@ -430,6 +444,7 @@ class Center:
     ) -> list[dict[str, Any]]:
         # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
         facts, resident = self._facts_of(order, order.resident_id)
+        facts = self._with_household(conn, facts, resident)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(
