@@ -42,6 +42,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
                    "Enter the 4-digit PIN of your user certificate"),
     "screen.pin.tries": ("あと{tries}回間違えるとロックされます", "{tries} more wrong tries will lock the PIN"),
+    "screen.pin.reset": ("ロックされた暗証番号は、市区町村の窓口で再設定できます（暗証番号リセットサービスのある店舗の端末でも再設定できます）。",
+                         "A locked PIN can be reset at your municipal office, or at a store kiosk that offers the PIN reset service."),
     "screen.pin_locked": ("暗証番号がロックされています", "Your PIN is locked"),
     "screen.authenticating": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.municipality": ("証明書を発行する市区町村を選んでください",

@@ -164,6 +164,8 @@ def _pin(r: Render) -> Body:
     hint = r.t(v.message_key) if v.message_key else ""
     if v.tries_left is not None and v.tries_left < AUTH_PIN_TRIES:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+        if v.tries_left == 1:  # before the last try: where a locked PIN is reset (issue 11)
+            hint += "\n" + r.t("screen.pin.reset")
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
