@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from card.pcscd import PcscdHandle, ensure_pcscd, slot_lock
 from kiosk.hil.errors import ServiceStartError
 
 __all__ = [
+    "HOLIDAY",
     "IN_HOURS",
     "OUTSIDE_HOURS",
     "REPO",
@@ -50,6 +52,7 @@ REPO = Path(__file__).resolve().parents[2]
 # A Wednesday in office hours (no municipality's maintenance day), and the same day at 02:00 (closed:
 # service hours are 6:30–23:00, docs/domain.md).
 IN_HOURS = "2026-11-25T10:00:00+09:00"
+HOLIDAY = "2026-11-23T10:00:00+09:00"  # 勤労感謝の日, a Monday, in office hours
 OUTSIDE_HOURS = "2026-11-25T02:00:00+09:00"
 MAX_LINES = 2000
 
@@ -287,7 +290,10 @@ def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: i
     with (data.parent / f".{data.name}.init.lock").open("a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (data / "cards" / "index.json").exists():
-            return False
+            if (data / "pki" / "trust.json").exists():
+                return False
+            # Made before the CA generations and token kinds (issue 11): its index lacks their tags.
+            shutil.rmtree(data)
         r = subprocess.run([sys.executable, "-m", "server_stub", "init", "--data", str(data), "--residents",
                             str(residents), "--seed", seed, "--kiosks", str(kiosks), "--now", now],
                            cwd=REPO, env=child_env(), text=True, capture_output=True, timeout=timeout,
