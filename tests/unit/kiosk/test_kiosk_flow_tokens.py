@@ -6,17 +6,17 @@ from fixtures.kiosk_flow import CERT, PIN, Kiosk, municipalities
 
 from kiosk.flow import State
 from kiosk.flow import effects as fx
-from kiosk.flow import states as st
+from kiosk.flow import events as evt
 from kiosk.flow.codes import error_key
 from kiosk.flow.messages import MESSAGES
 
 
 def _phone_at_pin(k: Kiosk) -> None:
     k.to_place_card()
-    k.send(st.CardInserted())
+    k.send(evt.CardInserted())
     assert k.state is State.READING and k.of(fx.ReadCard)
     # The token (or the adapter that read its label) refuses the certificate before the PIN.
-    k.send(st.DeviceFault("card", "card_pin_required"))
+    k.send(evt.DeviceFault("card", "card_pin_required"))
     assert k.state is State.PIN and k.flow.view.message_key is None
 
 
@@ -24,25 +24,25 @@ def test_phone_pin_first_then_certificate_then_authenticate() -> None:
     k = Kiosk()
     _phone_at_pin(k)
     for d in PIN:
-        k.send(st.PinDigit(d))
-    k.send(st.PinSubmitted())
+        k.send(evt.PinDigit(d))
+    k.send(evt.PinSubmitted())
     assert k.state is State.AUTHENTICATING and k.of(fx.VerifyPin)[-1].pin == PIN
     reads = len(k.of(fx.ReadCard))
-    k.send(st.PinResult(True, 3))
+    k.send(evt.PinResult(True, 3))
     assert len(k.of(fx.ReadCard)) == reads + 1  # the certificate is read only now
     assert not k.of(fx.Authenticate)
-    k.send(st.CardRead(CERT, 3))
+    k.send(evt.CardRead(CERT, 3))
     assert k.of(fx.Authenticate)[-1].certificate == CERT
-    k.send(st.Authenticated("sess-1", municipalities()))
+    k.send(evt.Authenticated("sess-1", municipalities()))
     assert k.state is State.MUNICIPALITY
 
 
 def test_phone_wrong_pin_keeps_asking_then_locks() -> None:
     k = Kiosk()
     _phone_at_pin(k)
-    k.send(st.PinSubmitted("0000"), st.PinResult(False, 2))
+    k.send(evt.PinSubmitted("0000"), evt.PinResult(False, 2))
     assert k.state is State.PIN and k.flow.view.tries_left == 2 and not k.of(fx.Authenticate)
-    k.send(st.PinSubmitted("0000"), st.PinResult(False, 0))
+    k.send(evt.PinSubmitted("0000"), evt.PinResult(False, 0))
     assert k.state is State.PIN_LOCKED
 
 
@@ -51,17 +51,17 @@ def test_phone_taken_away_mid_read_is_card_removed() -> None:
         k = Kiosk()
         _phone_at_pin(k)
         if when == "after_pin":
-            k.send(st.PinSubmitted(PIN), st.PinResult(True, 3))
+            k.send(evt.PinSubmitted(PIN), evt.PinResult(True, 3))
             assert k.state is State.AUTHENTICATING
-        k.send(st.CardRemoved())
+        k.send(evt.CardRemoved())
         assert (k.state, k.flow.view.message_key) == (State.ERROR, "error.card_removed")
 
 
 def test_phone_still_refusing_after_pin_is_an_error_not_a_loop() -> None:
     k = Kiosk()
     _phone_at_pin(k)
-    k.send(st.PinSubmitted(PIN), st.PinResult(True, 3))
-    k.send(st.DeviceFault("card", "card_pin_required"))
+    k.send(evt.PinSubmitted(PIN), evt.PinResult(True, 3))
+    k.send(evt.DeviceFault("card", "card_pin_required"))
     assert (k.state, k.flow.view.message_key) == (State.ERROR, "error.card_unreadable")
 
 
