@@ -198,6 +198,9 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
     from printer.transport.ipp import IppPrinter
     from printer.transport.pdf import LpSink, PageSink, PdfFileSink
 
+    if args.duplex and not args.ipp:
+        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
+        return EXIT_USAGE
     pdf, count = _page_pdf(issued, profile, args.duplex)
     if args.ipp:
         try:
@@ -215,9 +218,6 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
             printer.close()
         _say({"result": "printed", "duplex": args.duplex, **report.as_dict()}, sys.stdout)
         return EXIT_OK
-    if args.duplex:
-        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
-        return EXIT_USAGE
     sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
     try:
         reference = sink.submit(pdf, title=issued.document.title)
