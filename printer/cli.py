@@ -201,13 +201,13 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
     if args.duplex and not args.ipp:
         _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
         return EXIT_USAGE
+    try:
+        printer = IppPrinter(args.ipp) if args.ipp else None
+    except ValueError as e:
+        _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
+        return EXIT_USAGE
     pdf, count = _page_pdf(issued, profile, args.duplex)
-    if args.ipp:
-        try:
-            printer = IppPrinter(args.ipp)
-        except ValueError as e:
-            _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
-            return EXIT_USAGE
+    if printer is not None:
         try:
             report = printer.print_pdf(pdf, count, duplex=args.duplex, title=issued.document.title)
         except PrintJobError as e:
