@@ -117,7 +117,7 @@ def _copytest(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``render`` and ``copytest``; ``print`` is listed here for ``--help``
-    but parsed by :func:`printer.job.print_main`, which owns its options."""
+    but parsed by :func:`print_main`, which owns its options."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
 
