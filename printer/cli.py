@@ -117,7 +117,7 @@ def _copytest(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``render`` and ``copytest``; ``print`` is listed here for ``--help``
-    but parsed by :func:`printer.job.print_main`, which owns its options."""
+    but parsed by :func:`print_main`, which owns its options."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -198,13 +198,16 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
     from printer.transport.ipp import IppPrinter
     from printer.transport.pdf import LpSink, PageSink, PdfFileSink
 
+    if args.duplex and not args.ipp:
+        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
+        return EXIT_USAGE
+    try:
+        printer = IppPrinter(args.ipp) if args.ipp else None
+    except ValueError as e:
+        _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
+        return EXIT_USAGE
     pdf, count = _page_pdf(issued, profile, args.duplex)
-    if args.ipp:
-        try:
-            printer = IppPrinter(args.ipp)
-        except ValueError as e:
-            _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
-            return EXIT_USAGE
+    if printer is not None:
         try:
             report = printer.print_pdf(pdf, count, duplex=args.duplex, title=issued.document.title)
         except PrintJobError as e:
@@ -215,9 +218,6 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
             printer.close()
         _say({"result": "printed", "duplex": args.duplex, **report.as_dict()}, sys.stdout)
         return EXIT_OK
-    if args.duplex:
-        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
-        return EXIT_USAGE
     sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
     try:
         reference = sink.submit(pdf, title=issued.document.title)

@@ -69,7 +69,8 @@ def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) ->
 
 
 def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
-    """Two-sided: every sheet's front and back carry the same valid seal (a reader compares the two)."""
+    """Two-sided: every sheet's front and back carry the same seal, in the same state (a reader compares
+    the two; whether it must be valid or voided is the scenario's seal check)."""
     by_name = {r["page"]: r for r in reports}
     fronts = [r for r in reports if not r["page"].endswith("-back.png")]
     problems = [] if fronts else ["no front side printed"]
@@ -77,7 +78,7 @@ def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
         back = by_name.get(front["page"].replace(".png", "-back.png"))
         if back is None:
             problems.append(f"{front['page']}: no back side")
-        elif not (back["valid"] and back["seal_id"] == front["seal_id"]):
+        elif back["seal_id"] != front["seal_id"] or back["status"] != front["status"]:
             problems.append(f"{front['page']}: back seal {back['seal_id']} ({back['status']}), "
                             f"front {front['seal_id']}")
     return problems

@@ -114,7 +114,9 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
         if sc.printer == "ipp":
-            k.printer = sup.ipp_printer(k.prints, name=f"printer-{i + 1}")
+            plan = k.dir / "ipp-engine.json"
+            plan.write_text(json.dumps(sc.ipp_plan), encoding="utf-8")
+            k.printer = sup.ipp_printer(k.prints, plan=plan, name=f"printer-{i + 1}")
         else:
             k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
                                     tty=k.dir / "printer.tty", name=f"printer-{i + 1}")

@@ -48,6 +48,7 @@ class Scenario:
     read_before_pin: bool = False  # the kiosk reads the certificate before the PIN whatever the token
     timeouts: dict[str, float] = field(default_factory=dict)
     printer: str = "escpos"  # "ipp": the certificate printer is ippeveprinter, two-sided (a4-laser-600)
+    ipp_plan: dict[str, Any] = field(default_factory=dict)  # its engine's plan (kiosk/hil/ipp_engine.py)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -114,6 +115,10 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
                                                              "foreign"),
                             resident=Resident(certificate="koseki", relation="residence", whose="household",
                                               language="en")),)),
+    Scenario("jam-ipp", "the page printer jams after the front of the sheet: order voided, refund, "
+             "out of service", "refunded:error.printer_fault+oos:oos.printer", seals="voided",
+             people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
+             printer="ipp", ipp_plan={"fail_after": 1, "reason": "media-jam"}),
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),

@@ -260,14 +260,16 @@ class Supervisor:
         svc.info["control"] = c.group(1)
         return svc
 
-    def ipp_printer(self, spool: Path, *, name: str = "printer") -> Service:
-        """CUPS's ippeveprinter (two-sided, PDF) on a free port: ``info["uri"]``, ``info["spool"]``."""
+    def ipp_printer(self, spool: Path, *, plan: Path | None = None, name: str = "printer") -> Service:
+        """CUPS's ippeveprinter (two-sided, PDF) on a free port: ``info["uri"]``, ``info["spool"]``;
+        ``plan`` is the JSON file its print engine reads (kiosk/hil/ipp_engine.py: speed, faults)."""
         from kiosk.hil.ippeve import ensure_dnssd, free_port, ippeve_argv
 
         ensure_dnssd()
         spool.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        svc = self.spawn(name, ippeve_argv(port, spool, f"kiosk-hil-{port}"))
+        env = child_env({"IPP_ENGINE_PLAN": str(plan)} if plan else None)
+        svc = self.spawn(name, ippeve_argv(port, spool, f"kiosk-hil-{port}"), env=env)
         _ipp_ready(svc, port)
         svc.info.update(uri=f"ipp://127.0.0.1:{port}/ipp/print", spool=str(spool), control="none")
         return svc
