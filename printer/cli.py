@@ -107,7 +107,13 @@ def _copytest(args: argparse.Namespace) -> int:
         o = data["original"]
         print(
             f"{profile.name} ({profile.dpi} dpi): hidden on original: {o['hidden']} "
-            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']})"
+            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']}, "
+            f"seam spread {o['seam_spread']} of at most {data['seam']['max']})"
+        )
+        mid = data["mid_range_copier"]
+        print(
+            f"  mid-range copier (threshold {mid['threshold']}): shows {mid['shows']}, "
+            f"word shows for thresholds {mid['shows_for_thresholds']}, margin {mid['threshold_margin']}"
         )
         for dpi, frac in data["copy"]["shows_fraction_by_copier_dpi"].items():
             print(f"  copier {dpi} dpi: 「複写」 shows in {frac:.0%} of settings")
