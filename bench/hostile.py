@@ -68,7 +68,7 @@ def memory(data: Path, idle: int) -> dict[str, Any]:
             during = _rss_kib(center.pid)
             for w in writers:
                 w.close()
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(7.0)  # serve trims the heap every 5 s while connections close
             return during, _rss_kib(center.pid)
 
         during, after = asyncio.run(run())

@@ -12,7 +12,31 @@ import ctypes.util
 from collections import OrderedDict
 from dataclasses import dataclass
 
-__all__ = ["Handshakes", "Limits", "Slots", "return_freed_memory"]
+__all__ = [
+    "TLS_READ_BUFFER",
+    "Handshakes",
+    "Limits",
+    "Slots",
+    "return_freed_memory",
+    "shrink_tls_buffers",
+    "trim_memory",
+]
+
+TLS_READ_BUFFER = 32 * 1024  # two full TLS records; asyncio's default is 256 KiB per connection
+
+
+def shrink_tls_buffers() -> None:
+    """Give every TLS connection of this process a 32 KiB read buffer instead of asyncio's 256 KiB.
+
+    asyncio (3.11) allocates ``SSLProtocol.max_size`` bytes per connection up front and offers no
+    parameter for it; the class attribute is the only handle.  A TLS record is at most 16 KiB, so
+    32 KiB costs no extra system calls for this server's small requests, and an idle connection then
+    costs about a fifth of the memory (docs/center.md "Memory per connection").  Called by ``serve``
+    only: a process-wide setting, not something importing this module does.
+    """
+    import asyncio.sslproto
+
+    asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ class Slots:
         self.per_peer: dict[str, int] = {}
         self.waiting = 0
         self.refused = 0
+        self.released = 0  # connections closed so far (serve trims memory after some closed)
         self._freed = asyncio.Condition()
 
     def _free(self, peer: str) -> bool:
@@ -110,6 +135,7 @@ class Slots:
 
     async def release(self, peer: str) -> None:
         self.total -= 1
+        self.released += 1
         n = self.per_peer.get(peer, 1) - 1
         if n:
             self.per_peer[peer] = n
@@ -120,22 +146,35 @@ class Slots:
                 self._freed.notify_all()
 
 
-def return_freed_memory() -> None:
-    """Make glibc give freed TLS buffers back to the OS (docs/center.md "Memory per connection").
-
-    asyncio's TLS layer allocates a 256 KiB buffer per connection.  glibc serves such blocks by mmap
-    only until the first one is freed: its *dynamic* mmap threshold then rises above 256 KiB and later
-    buffers come from the heap, which fragments and is never returned (RSS stayed at +280 MiB after
-    1,000 connections closed).  Pinning the threshold keeps every such buffer an mmap of its own,
-    unmapped when its connection closes.  A no-op where the C library is not glibc.
-    """
+def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if not name:
-        return
+        return None
     try:
         libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        libc.mallopt  # noqa: B018 - glibc only
+        libc.malloc_trim  # noqa: B018
     except (OSError, AttributeError):
-        return
-    m_mmap_threshold = -3
-    mallopt(m_mmap_threshold, 128 * 1024)
+        return None
+    return libc
+
+
+def return_freed_memory() -> None:
+    """Make glibc give the buffers of closed connections back to the OS (docs/center.md).
+
+    glibc serves large blocks by mmap only until the first one is freed: its *dynamic* mmap threshold
+    then rises and later buffers come from the heap, which fragments and was never returned (RSS stayed
+    at +280 MiB after 1,000 connections closed).  Pinning the threshold keeps large buffers mmaps of
+    their own; :func:`trim_memory` returns the rest.  A no-op where the C library is not glibc.
+    """
+    libc = _libc()
+    if libc is not None:
+        m_mmap_threshold = -3
+        libc.mallopt(m_mmap_threshold, 128 * 1024)
+
+
+def trim_memory() -> None:
+    """``malloc_trim(0)``: hand free heap pages back to the OS (``serve`` calls it every few seconds)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
