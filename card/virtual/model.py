@@ -284,6 +284,8 @@ class VirtualJpkiCard:
         if file.kind != "binary":
             raise SwError(SW.SECURITY_STATUS if file.kind == "opaque" else SW.INCOMPATIBLE_FILE)
         if file.needs is not None and file.needs not in self._verified:
+            # Logged (no data) so a test harness can tell the token refused, not the reader.
+            log.info("virtual card: READ BINARY of EF %04X refused before VERIFY (6982)", file.fid)
             raise SwError(SW.SECURITY_STATUS)
         if offset >= len(file.content):
             raise SwError(SW.WRONG_P1P2)

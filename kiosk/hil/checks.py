@@ -124,3 +124,18 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
     finally:
         con.close()
     return checks
+
+
+REFUSED_BEFORE_PIN = "EF 000A refused before VERIFY (6982)"
+
+
+def check_token_rule(sc: Scenario, out: Path) -> dict[str, Any]:
+    """A phone's certificate is behind its PIN: with ``read_before_pin`` the TOKEN must have refused the
+    kiosk's read (its log says so); otherwise the kiosk must have followed the rule and never tried."""
+    logs = sorted((out / "logs").glob("card-*.*"))
+    refused = sum(p.read_text(encoding="utf-8", errors="replace").count(REFUSED_BEFORE_PIN) for p in logs)
+    want = sc.read_before_pin
+    ok = refused > 0 if want else refused == 0
+    problem = [] if ok else [f"token refusals of EF 000A: {refused}, expected {'some' if want else 'none'}"]
+    return {"ok": ok, "problems": problem, "refused_reads": refused}
+
