@@ -97,6 +97,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("happy-ipp", "住民票 on a page printer over IPP (ippeveprinter), both sides: the seal on each",
              "issued", people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
              printer="ipp"),
+    _one("happy-nextgen", "a next-generation card (ECDSA P-384/SHA-384): 印鑑登録証明書 printed", "issued",
+         tags=("nextgen",), exclude=(*REFUSING, "no-seal", "foreign"), resident=Resident(certificate="inkan")),
     _one("happy-smartphone", "an Android phone: PIN first, then its certificate; 住民票 printed", "issued",
          tags=("smartphone",), exclude=(*REFUSING, "foreign")),
     Scenario("smartphone-pin-first", "a kiosk reads a phone's certificate before the PIN: the phone refuses "
