@@ -67,6 +67,13 @@ ERROR_CODES: tuple[str, ...] = (
     # seals and storage
     "seal_unknown",
     "store_failed",
+    # fleet operations (POST /v1/kiosks/status; the operators' console)
+    "report_field_unknown",
+    "report_invalid",
+    "report_history_too_long",
+    "kiosk_unknown",
+    "command_invalid",
+    "csrf_invalid",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from server_stub.errors import CenterError, RequestError
+from server_stub.fleet import Fleet, known_kiosks
 from server_stub.httpserver import HttpRequest, Response
 from server_stub.openapi import OPENAPI
 from server_stub.service import Center
@@ -20,6 +21,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(rf"/v1/orders/{_ID}/issue"), "issue"),
     ("POST", re.compile(rf"/v1/orders/{_ID}/complete"), "complete"),
     ("GET", re.compile(rf"/v1/seals/{_ID}"), "seal"),
+    ("POST", re.compile(r"/v1/kiosks/status"), "kiosk_status"),
     ("GET", re.compile(r"/openapi\.json"), "openapi"),
 ]
 _PUBLIC = re.compile(rf"/v1/seals/{_ID}")
@@ -35,6 +37,7 @@ class Api:
 
     def __init__(self, center: Center) -> None:
         self.center = center
+        self.fleet = Fleet(center.engine, known_kiosks(center.config.data_dir), clock=center.config.clock)
 
     def __call__(self, req: HttpRequest) -> Response:
         try:
@@ -86,6 +89,9 @@ class Api:
 
     def _seal(self, req: HttpRequest, seal_id: str) -> Response:
         return 200, self.center.seal_status(seal_id)
+
+    def _kiosk_status(self, req: HttpRequest) -> Response:
+        return 200, self.fleet.report(self._kiosk(req), req.json())
 
     def _openapi(self, req: HttpRequest) -> Response:
         doc: dict[str, Any] = OPENAPI

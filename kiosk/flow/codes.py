@@ -67,6 +67,14 @@ CENTER_ERRORS: dict[str, str] = {
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
     "crl_unavailable": "error.center_unreachable",
+    # Fleet operations: a health report the center refused is the kiosk's bug, never the resident's; the
+    # reporter logs it and the resident is not shown anything (these keys exist only for completeness).
+    "report_field_unknown": "error.other",
+    "report_invalid": "error.other",
+    "report_history_too_long": "error.other",
+    "kiosk_unknown": "error.other",
+    "command_invalid": "error.other",
+    "csrf_invalid": "error.other",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
