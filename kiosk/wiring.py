@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from contracts.jst import JST
@@ -38,6 +39,7 @@ from kiosk.flow import effects as fx
 from kiosk.journal import Journal
 from kiosk.payment import from_config as cash_from_config
 from kiosk.runtime import DeviceSet, Runner
+from kiosk.runtime.health_report import HealthReporter, runner_apply, runner_snapshot, software_version
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport
@@ -76,6 +78,8 @@ class Wiring(DeviceBackend):
 
     journal: Journal
     runner: Runner
+    reporter: HealthReporter
+    report_center: CenterClient
 
     def close(self) -> None:
         """Release the card session and reader watch, the center's connections and the journal."""
@@ -83,6 +87,7 @@ class Wiring(DeviceBackend):
         if callable(close_card):
             close_card()
         self.center.close()
+        self.report_center.close()
         self.journal.close()
 
 
@@ -111,15 +116,28 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
         counters.record(dt.datetime.now(JST).date(), r.certificate, r.copies)
 
     flow = Flow(cfg.flow_settings(), clock=clock)
+    observers: list[Callable[[Any], None]] = []
+
+    def observe(event: Any) -> None:
+        for observer in observers:
+            observer(event)
+
     runner = Runner(flow, DeviceSet(card, printer, cash, receipt), center, journal,
                     kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name,
                     store_code=cfg.kiosk.store_code, on_view=on_view,
                     on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,
-                    health_seconds=health_seconds)
+                    health_seconds=health_seconds, on_event=observe)
     wiring = Wiring(card, printer, cash, center, receipt=receipt, counters=counters,
                     audit=AuditLog(logs / "audit.jsonl"), on_checked=runner.check_devices,
                     on_restart=on_restart)
     wiring.journal, wiring.runner = journal, runner
+    # Reports go on a client of their own: the worker's client may be busy with a long issue request.
+    wiring.report_center = CenterClient.from_config(cfg)
+    wiring.reporter = HealthReporter(
+        wiring.report_center.report_status, runner_snapshot(runner, wiring), runner_apply(runner, wiring),
+        interval=cfg.health.report_seconds, version=cfg.health.version or software_version())
+    observers.append(wiring.reporter.note_event)
+    runner.attach(wiring.reporter)
     return wiring
 
 

@@ -67,14 +67,14 @@ CENTER_ERRORS: dict[str, str] = {
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
     "crl_unavailable": "error.center_unreachable",
-    # Fleet operations: a health report the center refused is the kiosk's bug, never the resident's; the
-    # reporter logs it and the resident is not shown anything (these keys exist only for completeness).
-    "report_field_unknown": "error.other",
-    "report_invalid": "error.other",
-    "report_history_too_long": "error.other",
-    "kiosk_unknown": "error.other",
-    "command_invalid": "error.other",
-    "csrf_invalid": "error.other",
+    # Fleet operations: a refused health report is the kiosk's own bug (the reporter logs it, no resident
+    # sees it); mapped like the other requests the kiosk got wrong, should one ever reach a screen.
+    "report_field_unknown": "error.order_unknown",
+    "report_invalid": "error.order_unknown",
+    "report_history_too_long": "error.order_unknown",
+    "kiosk_unknown": "error.order_unknown",
+    "command_invalid": "error.order_unknown",
+    "csrf_invalid": "error.order_unknown",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
