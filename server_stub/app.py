@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from server_stub.errors import CenterError, RequestError
@@ -27,6 +28,14 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 _PUBLIC = re.compile(rf"/v1/seals/{_ID}")
 
 
+def route_of(path: str) -> str:
+    """The route's name (a metrics label: never the ids in the path)."""
+    for _method, pattern, name in ROUTES:
+        if pattern.fullmatch(path):
+            return name
+    return "unknown"
+
+
 def is_public(path: str) -> bool:
     """Seal verification is the one route open to clients without a kiosk certificate."""
     return _PUBLIC.fullmatch(path) is not None
@@ -38,13 +47,24 @@ class Api:
     def __init__(self, center: Center) -> None:
         self.center = center
         self.fleet = Fleet(center.engine, known_kiosks(center.config.data_dir), clock=center.config.clock)
+        from server_stub.ops.metrics import ApiMetrics  # sets the multiprocess dir before the import
+
+        self.metrics = ApiMetrics(center.config.data_dir)
 
     def __call__(self, req: HttpRequest) -> Response:
+        t0 = time.perf_counter()
+        code = "ok"
         try:
             return self._dispatch(req)
         except CenterError as exc:
+            code = exc.error_code
             self.center.record_security_event(req.kiosk_id, exc)
             raise
+        except Exception:
+            code = "internal"
+            raise
+        finally:
+            self.metrics.observe(route_of(req.path), code, time.perf_counter() - t0)
 
     def _dispatch(self, req: HttpRequest) -> Response:
         matched_path = False

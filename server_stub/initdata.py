@@ -28,6 +28,7 @@ from sqlalchemy import Engine, insert
 from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from server_stub import audit, pki
 from server_stub.municipalities import CATALOGUE
+from server_stub.ops.pki import ensure_operator_pki
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
     card_certs,
@@ -253,6 +254,7 @@ def init_data_dir(
     for name, ca in (("auth", auth), ("sign", sign)):
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
     _pki(d, rng, now, kiosks)
+    ensure_operator_pki(d, now, seed=str(seed))  # the console's operator CA (server_stub/ops/pki.py)
     for m in CATALOGUE:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)
