@@ -40,6 +40,7 @@ from kiosk.journal import Journal
 from kiosk.payment import from_config as cash_from_config
 from kiosk.runtime import DeviceSet, Runner
 from kiosk.runtime.health_report import HealthReporter, runner_apply, runner_snapshot, software_version
+from kiosk.runtime.metrics import KioskMetrics
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport
@@ -79,6 +80,7 @@ class Wiring(DeviceBackend):
     journal: Journal
     runner: Runner
     reporter: HealthReporter
+    metrics: KioskMetrics
     report_center: CenterClient
 
     def close(self) -> None:
@@ -88,6 +90,7 @@ class Wiring(DeviceBackend):
             close_card()
         self.center.close()
         self.report_center.close()
+        self.metrics.close()
         self.journal.close()
 
 
@@ -116,7 +119,13 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
         counters.record(dt.datetime.now(JST).date(), r.certificate, r.copies)
 
     flow = Flow(cfg.flow_settings(), clock=clock)
-    observers: list[Callable[[Any], None]] = []
+    metrics = KioskMetrics()
+    observers: list[Callable[[Any], None]] = [metrics.on_event]
+
+    def view(v: View) -> None:
+        metrics.on_view(v)
+        if on_view is not None:
+            on_view(v)
 
     def observe(event: Any) -> None:
         for observer in observers:
@@ -124,7 +133,7 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
 
     runner = Runner(flow, DeviceSet(card, printer, cash, receipt), center, journal,
                     kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name,
-                    store_code=cfg.kiosk.store_code, on_view=on_view,
+                    store_code=cfg.kiosk.store_code, on_view=view,
                     on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,
                     health_seconds=health_seconds, on_event=observe)
     wiring = Wiring(card, printer, cash, center, receipt=receipt, counters=counters,
@@ -135,7 +144,11 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
     wiring.report_center = CenterClient.from_config(cfg)
     wiring.reporter = HealthReporter(
         wiring.report_center.report_status, runner_snapshot(runner, wiring), runner_apply(runner, wiring),
-        interval=cfg.health.report_seconds, version=cfg.health.version or software_version())
+        interval=cfg.health.report_seconds, version=cfg.health.version or software_version(),
+        on_report=metrics.on_report)
+    wiring.metrics = metrics
+    if cfg.health.metrics_port:
+        metrics.serve(cfg.health.metrics_port)
     observers.append(wiring.reporter.note_event)
     runner.attach(wiring.reporter)
     return wiring

@@ -134,6 +134,7 @@ class HealthReporter:
         version: str,
         clock: Callable[[], float] = time.monotonic,
         watch: float = 1.0,
+        on_report: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self._send = send
         self._snapshot = snapshot
@@ -142,6 +143,7 @@ class HealthReporter:
         self.version = version
         self._clock = clock
         self._watch = watch
+        self._on_report = on_report  # sees every report built for sending (the local metrics)
         self._started = clock()
         self._errors: collections.deque[dict[str, Any]] = collections.deque(maxlen=10)
         self._applied: list[dict[str, str]] = []
@@ -206,6 +208,8 @@ class HealthReporter:
     def report_once(self, snap: Snapshot | None = None) -> bool:
         """Send one report now and apply the commands of the answer; False when it could not be sent."""
         body = self.build(snap if snap is not None else self._snapshot())
+        if self._on_report is not None:
+            self._on_report(body)
         t0 = time.monotonic()
         try:
             commands = self._send(body)
