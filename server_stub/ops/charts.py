@@ -24,7 +24,7 @@ def bar_chart(
                 f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" class="bar"/>'
                 f'<text x="{label_w + w + 4}" y="{y + bar_h - 5}">{v}</text>'
             )
-        body = "".join(rows) or '<text x="8" y="16">—</text>'
+        body = "".join(rows) or '<text x="8" y="16">まだ交付はありません / nothing issued yet</text>'
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{width}" '
             f'height="{h}" viewBox="0 0 {width} {h}"><title>{escape(title)}</title>{body}</svg>'
