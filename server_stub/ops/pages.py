@@ -50,6 +50,9 @@ COMMAND_LABEL = {
 }
 _BAD_PRINTER = {"cover_open", "offline", "error"}
 MAX_ALERTS = 200
+# Rows of the kiosk table per page: thousands of rows make a page nobody can read and a browser slow to
+# lay out; the counts, the alerts and the filter lead to the rest (bench/ops_console.py measures both).
+MAX_ROWS = 500
 
 CSS = """
 body{font-family:"IPAexGothic","Noto Sans CJK JP",sans-serif;margin:1rem 2rem;color:#111}
@@ -121,7 +124,8 @@ def alerts(views: list[KioskView], crl: CrlState) -> list[tuple[str, str]]:
 
 
 def fleet_page(
-    views: list[KioskView], issuance: Issuance, crl: CrlState, *, status: str = "", q: str = ""
+    views: list[KioskView], issuance: Issuance, crl: CrlState, *, status: str = "", q: str = "",
+    show_all: bool = False,
 ) -> str:
     counts = {s: 0 for s in STATUSES}
     for v in views:
@@ -139,6 +143,13 @@ def fleet_page(
         f"<p>ほか {len(al) - MAX_ALERTS} 件 / {len(al) - MAX_ALERTS} more</p>" if len(al) > MAX_ALERTS else ""
     )
     shown = [v for v in views if (not status or v.status == status) and q.upper() in v.kiosk_id.upper()]
+    cut = "" if show_all or len(shown) <= MAX_ROWS else (
+        f'<p id="cut">先頭 {MAX_ROWS} 台を表示しています。状態や端末番号で絞り込むか、'
+        f'<a href="/?status={quote(status)}&amp;q={quote(q)}&amp;all=1">すべて表示</a>してください。 / '
+        f"Showing the first {MAX_ROWS}: filter, or show all.</p>"
+    )
+    total = len(shown)
+    shown = shown if show_all else shown[:MAX_ROWS]
     rows = "".join(
         f'<tr class="st-{v.status}" id="row-{escape(v.kiosk_id)}"><td><a href="/kiosks/{quote(v.kiosk_id)}">'
         f"{escape(v.kiosk_id)}</a></td><td>{escape(STATUS_LABEL[v.status])}</td>"
@@ -166,7 +177,7 @@ def fleet_page(
         f'<h2>警告 / Alerts ({len(al)})</h2><ul class="alerts" id="alerts">{items}</ul>{more}'
         "<h2>交付状況 / Issuance</h2>"
         f'<figure id="by-municipality">{by_m}</figure><figure id="by-hour">{by_h}</figure>'
-        f"<h2>端末 / Kiosks ({len(shown)} / {len(views)})</h2>"
+        f"<h2>端末 / Kiosks ({total} / {len(views)})</h2>{cut}"
         '<form method="get" action="/" id="filter"><label>状態 / status <select name="status">'
         f'<option value="">すべて / all</option>{options}</select></label> '
         f'<label>端末番号 / kiosk id <input name="q" value="{escape(q)}"></label> '

@@ -158,6 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
                 crl_state(app.data_dir, app.fleet.clock()),
                 status=status,
                 q=text,
+                show_all=q.get("all", [""])[0] == "1",
             )
             self._html(200, html)
             return
