@@ -40,6 +40,19 @@ def _later(holder: dict[str, Any], method: str) -> Any:
     return call
 
 
+def _systemd_on_ui_thread() -> None:
+    """READY=1 once the UI loop runs, then WATCHDOG=1 from that loop (kiosk.runtime.sdnotify): a hung
+    UI thread stops the pings, and systemd restarts the kiosk."""
+    from kivy.clock import Clock
+
+    from kiosk.runtime.sdnotify import notify, watchdog_interval
+
+    Clock.schedule_once(lambda _dt: notify("READY=1"), 0)
+    interval = watchdog_interval()
+    if interval is not None:
+        Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
+
+
 def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.flow import Flow
     from kiosk.flow.staff import StaffGate
@@ -76,6 +89,7 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     holder["app"] = app
     if hasattr(port, "start"):
         port.start()
+    _systemd_on_ui_thread()
     try:
         app.run()
     finally:

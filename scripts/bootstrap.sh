@@ -17,8 +17,8 @@ APT_UNIT=(fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core poppler-utils)
 APT_FULL=("${APT_UNIT[@]}" pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools swig libegl1 libgl1 libmtdev1
           postgresql opensc)
 # The operations console's browser test (chromium + chromedriver, NSS tools for the operator's
-# certificate) and `systemd-analyze verify` of deploy/ units.
-APT_FULL+=(chromium chromium-driver libnss3-tools systemd)
+# certificate), and `systemd-analyze verify` of deploy/ units (which needs the cage they name).
+APT_FULL+=(chromium chromium-driver libnss3-tools systemd cage)
 
 want_set=full
 [ "${1:-}" = unit ] && want_set=unit
