@@ -137,3 +137,25 @@ def test_metrics_move_with_their_events(ops: OpsProcess, api: CenterProcess, cen
     assert c.metric("konbini_kiosk_devices", device="printer", state="paper_end") == paper0 + 1
     assert c.metric("konbini_center_crl_age_seconds") > 0
     assert c.metric("konbini_center_crl_stale") == 0
+
+
+def test_ops_logs_are_json_lines_without_personal_data(center_data: CenterData, tmp_path: Path) -> None:
+    proc = OpsProcess(center_data.path)
+    try:
+        c = OpsClient(proc.port, operator_context(center_data.path))
+        k = center_data.kiosks[0].kiosk_id
+        assert c.request("GET", f"/kiosks/{k}").status == 200
+        assert c.request("GET", "/kiosks/K9999").status == 404
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            OpsClient(proc.port, operator_context(center_data.path, *_forged(tmp_path, "x"))).request("GET", "/")
+    finally:
+        err = proc.stop()
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]
+    assert records, err
+    assert {"ts", "level", "logger", "msg"} <= set(records[0])
+    routes = [(r.get("route"), r.get("code")) for r in records if r["msg"] == "request"]
+    assert ("/kiosks/{id}", "ok") in routes and ("/kiosks/{id}", "kiosk_unknown") in routes
+    assert any(r["msg"] == "handshake refused" for r in records)
+    assert k not in err  # ids in paths are not logged either
+    names = {e["name"] for e in center_data.index}
+    assert not any(n in err for n in names)
