@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -38,19 +39,6 @@ def _later(holder: dict[str, Any], method: str) -> Any:
         return getattr(holder["app"], method)(*args)
 
     return call
-
-
-def _systemd_on_ui_thread() -> None:
-    """READY=1 once the UI loop runs, then WATCHDOG=1 from that loop (kiosk.runtime.sdnotify): a hung
-    UI thread stops the pings, and systemd restarts the kiosk."""
-    from kivy.clock import Clock
-
-    from kiosk.runtime.sdnotify import notify, watchdog_interval
-
-    Clock.schedule_once(lambda _dt: notify("READY=1"), 0)
-    interval = watchdog_interval()
-    if interval is not None:
-        Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
 
 
 def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
@@ -89,7 +77,9 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     holder["app"] = app
     if hasattr(port, "start"):
         port.start()
-    _systemd_on_ui_thread()
+    from kiosk.ui.watchdog import schedule_systemd
+
+    schedule_systemd()  # READY=1, then WATCHDOG=1 from the UI thread (deploy/konbini-kiosk.service)
     try:
         app.run()
     finally:
@@ -102,7 +92,12 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if os.environ.get("JOURNAL_STREAM") or os.environ.get("KONBINI_LOG_FORMAT") == "json":
+        from contracts import jsonlog
+
+        jsonlog.setup("INFO")  # under systemd: one JSON object per line into the journal
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config)
     except ConfigError as e:

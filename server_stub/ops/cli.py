@@ -28,10 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(a: argparse.Namespace) -> int:
+    from contracts import jsonlog
     from server_stub.cli import NOW_ENV, offset_clock
     from server_stub.fleet import Fleet, known_kiosks
     from server_stub.initdata import load_config
-    from server_stub.ops import jsonlog
     from server_stub.ops.pki import ensure_operator_pki
     from server_stub.ops.server import OpsApp, OpsServer, ops_ssl_context
     from server_stub.store import make_engine

@@ -1,4 +1,5 @@
-"""Logs as JSON lines on stderr (journald keeps them when run under systemd).
+"""Logs as JSON lines on stderr (journald keeps them when run under systemd): the one log format of the
+center's ops listener and of the kiosk under systemd, so that one tool reads both.
 
 One object per line: time, level, logger, message and the record's ``fields`` (``extra={"fields":
 {...}}``).  Callers log routes, codes, ids of kiosks and commands: never a name, an address, a PIN or a
