@@ -147,7 +147,9 @@ def test_ops_logs_are_json_lines_without_personal_data(center_data: CenterData, 
         assert c.request("GET", f"/kiosks/{k}").status == 200
         assert c.request("GET", "/kiosks/K9999").status == 404
         with pytest.raises((ssl.SSLError, ConnectionError)):
-            OpsClient(proc.port, operator_context(center_data.path, *_forged(tmp_path, "x"))).request("GET", "/")
+            OpsClient(proc.port, operator_context(center_data.path, *_forged(tmp_path, "x"))).request(
+                "GET", "/"
+            )
     finally:
         err = proc.stop()
     records = [json.loads(line) for line in err.splitlines() if line.strip()]
