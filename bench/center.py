@@ -15,6 +15,13 @@ transactions that end before the deadline count.  On PostgreSQL the statements e
 (pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
 
     python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200]
+    python bench/center.py --verify-only [--smoke]
+
+Verification cost per transaction (``verification_rows``, printed first): what the center spends on the
+token's certificate (chain to its CA generation, key algorithm, policy, validity, CRL) and on the
+signature over the auth message, in process, for an RSA-2048/SHA-256 card and an ECDSA P-384/SHA-384
+next-generation token.  ``--verify-only`` prints just those rows; ``--smoke`` runs few rounds and checks
+that a signature over another message is refused.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 
 from card.profile import CardProfile  # noqa: E402
+from server_stub.client import SpawnedCenter  # noqa: E402
 from server_stub.pki import auth_message  # noqa: E402
 
 NOW = "2026-11-25T10:00:00+09:00"
@@ -176,12 +184,14 @@ def _client_proc(  # noqa: PLR0917
     kiosks: list[dict[str, str]],
     duration: float,
     interval: float,
-    start_at: float,
+    start: Any,
     out: Any,
 ) -> None:
     d = Path(data)
     index = json.loads((d / "cards" / "index.json").read_text())
-    bad = {"revoked", "expired", "moved-out", "support-measure", "deceased"}
+    # The load signs with RSA (PKCS#1 v1.5); the other token kinds are measured by verification_rows.
+    bad = {"revoked", "expired", "moved-out", "support-measure", "deceased",
+           "smartphone", "nextgen", "old-ca", "expired-ca"}
     cards = []
     for e in index:
         if bad & set(e["tags"]):
@@ -193,6 +203,12 @@ def _client_proc(  # noqa: PLR0917
     lat: list[float] = []
     errors: list[str] = []
     started: list[int] = []
+    # Loading the cards takes seconds on a busy machine: the window opens only when every load
+    # generator is ready (the parent sets ``start`` then).
+    out.put(("ready",))
+    while not start.value:
+        time.sleep(0.01)
+    start_at = float(start.value)
 
     async def main() -> None:
         await asyncio.gather(
@@ -216,29 +232,10 @@ def _client_proc(  # noqa: PLR0917
     out.put((lat, errors, len(started)))
 
 
-def _start_centers(data: Path, n: int, db: str | None) -> list[tuple[subprocess.Popen[str], int]]:
-    procs = []
-    for _ in range(n):
-        args = [
-            sys.executable,
-            "-m",
-            "server_stub",
-            "serve",
-            "--data",
-            str(data),
-            "--port",
-            "0",
-            "--now",
-            NOW,
-        ]
-        if db:
-            args += ["--db", db]
-        if THREADS is not None:
-            args += ["--threads", str(THREADS)]
-        p = subprocess.Popen(args, cwd=REPO, env=_env(), stdout=subprocess.PIPE, text=True)
-        assert p.stdout is not None
-        procs.append((p, int(json.loads(p.stdout.readline())["port"])))
-    return procs
+def _start_centers(data: Path, n: int, db: str | None) -> list[SpawnedCenter]:
+    # The benchmark measures throughput, not the per-kiosk rate limit: a saturated kiosk would hit it.
+    extra = ["--kiosk-rate", "0"] + (["--threads", str(THREADS)] if THREADS is not None else [])
+    return [SpawnedCenter(data, *extra, db=db, now=NOW, quiet=True) for _ in range(n)]
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -300,23 +297,27 @@ def run_cell(  # noqa: PLR0917
     try:
         if db:
             _pg_statements(db, reset=True)
-        ports = [port for _, port in centers]
+        ports = [c.port for c in centers]
         index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
         q: Any = mp.Queue()
-        start_at = time.time() + 1.0 + kiosks * 0.02  # time for the client processes and handshakes
+        start: Any = mp.Value("d", 0.0)
         n_clients = min(clients, kiosks)
         workers = [
             mp.Process(
                 target=_client_proc,
-                args=(ports, str(data), index[i::n_clients], duration, interval, start_at, q),
+                args=(ports, str(data), index[i::n_clients], duration, interval, start, q),
             )
             for i in range(n_clients)
         ]
         for w in workers:
             w.start()
+        for _ in workers:
+            q.get(timeout=300)  # ("ready",)
+        start_at = time.time() + 0.5 + kiosks * 0.02  # time for the handshakes
+        start.value = start_at
         while time.time() < start_at:
             time.sleep(0.005)
-        center_pids = [p.pid for p, _ in centers]
+        center_pids = [p.pid for p in centers]
         pg_pids = _children(PG_POSTMASTER) if db and PG_POSTMASTER else []
         cpu0 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         lat: list[float] = []
@@ -333,9 +334,8 @@ def run_cell(  # noqa: PLR0917
         # Every transaction started has finished (the kiosks end the one in flight), counted or not.
         stmts = _pg_statements(db, reset=False) if db else None
     finally:
-        for p, _ in centers:
-            p.terminate()
-            p.wait(30)
+        for p in centers:
+            p.stop()
     lat.sort()
     pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
     return {
@@ -355,7 +355,7 @@ def run_cell(  # noqa: PLR0917
 
 def _prepare(var: Path, residents: int) -> Path:
     data = var / f"data-r{residents}"
-    if not (data / "center.json").exists():
+    if not (data / "kiosks" / "crl.pem").exists():  # absent: not made, or made before the kiosk CRL
         _cli(
             "init",
             "--data",
@@ -381,6 +381,73 @@ def _cells(a: argparse.Namespace) -> list[tuple[int, int, float | None]]:
         out += [(processes, k, None) for k in a.kiosks]
         out += [(processes, 100, rate) for rate in a.offered if 100 in a.kiosks]
     return out
+
+
+def verification_rows(repeat: int, smoke: bool = False) -> list[dict[str, Any]]:
+    """ms per transaction of the center's JPKI checks, for an RSA and an ECDSA token (in process)."""
+    import datetime as dt
+    import tempfile
+
+    from card.virtual.__main__ import make_profile
+    from server_stub.errors import AuthError
+    from server_stub.pki import make_crl
+    from server_stub.trust import TrustStore, verify_auth_signature
+
+    rows = []
+    now = dt.datetime.now(dt.UTC)
+    for kind in ("card", "nextgen"):
+        prof = make_profile("1234", "ABC123", f"bench-verify-{kind}", kind)
+        der = prof.auth.cert().public_bytes(serialization.Encoding.DER)
+        with tempfile.TemporaryDirectory() as tmp:
+            pki_dir = Path(tmp)
+            ca = prof.auth.ca_cert()
+            (pki_dir / "auth-ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+            # The CA key is not in the profile; an empty CRL signed by a stand-in would not verify, so
+            # the bench CA is rebuilt from the same seed by card.virtual (same key, same certificate).
+            from card.profile import JpkiCA, SeededRandom, make_jpki_ca
+
+            rng = SeededRandom(f"bench-verify-{kind}")
+            auth_ca: JpkiCA = make_jpki_ca("auth", rng=rng.child("auth-ca"),
+                                           algorithm="ec" if kind == "nextgen" else "rsa")
+            assert auth_ca.key.public_key().public_numbers() == ca.public_key().public_numbers()
+            crl = make_crl(auth_ca, [], now).public_bytes(serialization.Encoding.PEM)
+            (pki_dir / "auth-crl.pem").write_bytes(crl)
+            store = TrustStore.load(pki_dir)
+            from card.contract import rules_for
+            from card.jpki import JpkiClient
+            from card.virtual.model import VirtualJpkiCard
+
+            client = JpkiClient(VirtualJpkiCard(prof).execute)
+            client.select_ap()
+            client.verify_pin("1234")
+            msg = auth_message("C-bench", "K0001", bytes(32))
+            sig = client.sign_auth_message(msg, rules_for(kind))
+            cert_ms, sig_ms = [], []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                cert = store.verify(der, now)
+                t1 = time.perf_counter()
+                verify_auth_signature(cert, sig, msg)
+                t2 = time.perf_counter()
+                cert_ms.append((t1 - t0) * 1000)
+                sig_ms.append((t2 - t1) * 1000)
+            if smoke:
+                try:
+                    verify_auth_signature(cert, sig, msg + b"x")
+                except AuthError:
+                    pass
+                else:
+                    raise SystemExit(f"smoke: a {kind} signature over another message was accepted")
+        c50, s50 = statistics.median(cert_ms), statistics.median(sig_ms)
+        rows.append({"token": kind, "algorithm": rules_for(kind).key_algorithm.value,
+                     "certificate_ms": round(c50, 3), "signature_ms": round(s50, 3),
+                     "per_tx_ms": round(c50 + s50, 3), "signature_bytes": len(sig)})
+    print("\n| token | algorithm | certificate checks ms | signature ms | verification ms/tx | sig bytes |"
+          "\n|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['token']} | {r['algorithm']} | {r['certificate_ms']} | {r['signature_ms']} | "
+              f"{r['per_tx_ms']} | {r['signature_bytes']} |")
+    return rows
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
@@ -411,7 +478,15 @@ def main() -> int:
     ap.add_argument("--kiosks", type=int, nargs="+", default=[1, 10, 100], choices=[1, 10, 100])
     ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "center.json")
     ap.add_argument("--threads", type=int, default=None, help="center handler threads (serve --threads)")
+    ap.add_argument("--verify-only", action="store_true", help="only the verification cost rows")
+    ap.add_argument("--smoke", action="store_true", help="few rounds, self-checking (with --verify-only)")
     a = ap.parse_args()
+    verify_rows = verification_rows(5 if a.smoke else 200, smoke=a.smoke)
+    if a.verify_only:
+        print(json.dumps({"verification": verify_rows}))
+        if a.smoke:
+            print("smoke: ok (RSA and ECDSA verified, a wrong message refused)")
+        return 0
     global THREADS  # noqa: PLW0603 - read by _start_centers
     THREADS = a.threads
     var = REPO / "var" / "bench"
@@ -452,7 +527,7 @@ def main() -> int:
         if cluster is not None:
             cluster.stop()
     _print_table(rows)
-    result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows}
+    result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows, "verification": verify_rows}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))

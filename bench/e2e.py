@@ -11,7 +11,12 @@ working time — the scripted person's think time excluded — into:
   (a4-thermal-300 unless --profile says otherwise; measured on the same documents, in this process);
 - print transfer: the PRINTING screen minus rendering (ESC/POS over the link, status polls).
 
-    python bench/e2e.py [--runs N] [--json FILE] [--profile a4-thermal-300]
+    python bench/e2e.py [--runs N] [--smoke] [--json FILE] [--profile a4-thermal-300]
+
+Each run is checked: the scenario ends as expected with every one of its own checks passed (seals of
+the printed pages verified by the center's tool, the center's records of the order), at least one page
+printed, the center's documents found again and rendered, and every part of the split positive.
+``--smoke`` is one run over TCP.  Prints a table and, last, one JSON line; exits 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -54,17 +59,25 @@ def _render_seconds(data: Path, order_ids: list[str], profile_name: str) -> floa
     return time.perf_counter() - t0
 
 
-def one_run(link: str, baud: int | None, out: Path, profile: str) -> dict[str, float]:
+def one_run(link: str, baud: int | None, out: Path, profile: str, bad: list[str]) -> dict[str, float]:
     opts = RunOptions(DEFAULT_DATA, link, baud, timeout=900, profile=profile)
     res = run_scenario("happy-juminhyo", out, opts)
     if not res["ok"]:
         raise SystemExit(f"bench run failed: {res['outcome']} ({out / 'result.json'})")
+    failed = sorted(k for k, v in res["checks"].items() if not v["ok"])
+    pages = sorted((out / "prints").glob("*.png"))
+    if failed or not pages:
+        bad.append(f"{link}: scenario checks failed {failed}, {len(pages)} pages printed")
     t = res["timings"]
     orders = sorted({s["order_id"] for s in res["kiosks"][0]["journal"] if s.get("order_id")})
+    if not orders:
+        bad.append(f"{link}: no order in the kiosk's journal")
     render = _render_seconds(Path(res["center_data"]), orders, profile)
     printing = t.get("kiosk-1.print", 0.0)
     card, center = t.get("kiosk-1.card", 0.0), t.get("kiosk-1.center", 0.0)
     transfer = max(printing - render, 0.0)
+    if not (card > 0 and center > 0 and render > 0 and printing > 0):
+        bad.append(f"{link}: card {card}, center {center}, rendering {render}, printing {printing} s")
     return {"card": card, "center": center, "rendering": render, "print_transfer": transfer,
             "total": card + center + printing}
 
@@ -74,22 +87,30 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--json", default=None)
     ap.add_argument("--profile", default="a4-thermal-300", help="certificate printer profile")
+    ap.add_argument("--smoke", action="store_true", help="one run over TCP, checked")
     args = ap.parse_args()
+    links = (("serial 115200", "pty", 115200), ("tcp", "tcp", None))
+    if args.smoke:
+        args.runs, links = 1, links[1:]
     rows: dict[str, dict[str, float]] = {}
+    bad: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-        for label, link, baud in (("serial 115200", "pty", 115200), ("tcp", "tcp", None)):
-            runs = [one_run(link, baud, Path(tmp) / f"{link}-{i}", args.profile) for i in range(args.runs)]
+        for label, link, baud in links:
+            runs = [one_run(link, baud, Path(tmp) / f"{link}-{i}", args.profile, bad)
+                    for i in range(args.runs)]
             rows[label] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     cols = ("card", "center", "rendering", "print_transfer", "total")
     print(f"median of {args.runs} runs, seconds of machine time per transaction (1 page, 住民票の写し)")
     print(f"{'link':15}" + "".join(f"{c:>16}" for c in cols))
     for label, r in rows.items():
         print(f"{label:15}" + "".join(f"{r[c]:16.3f}" for c in cols))
-    doc = {"runs": args.runs, "seconds": rows}
-    print(json.dumps(doc))
+    for msg in bad:
+        print(f"CHECK FAILED: {msg}", file=sys.stderr)
+    doc = {"runs": args.runs, "seconds": rows, "checks": "failed" if bad else "passed"}
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    return 0
+    print(json.dumps(doc))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Printer link benchmark (run by hand): bytes on the wire and transfer time per profile.
 
-    python bench/print.py [--quick] [--json FILE]
+    python bench/print.py [--quick] [--json FILE] [--ipp | --no-ipp] [--smoke]
 
 For receipt-80-203, a4-thermal-203 and a4-thermal-300, and for a one-page certificate and a
 six-person 住民票, it compares a straightforward full-page raster (one GS v 0 per page) with the
@@ -10,6 +10,14 @@ TCP, both throttled to 115200 baud, and over TCP unthrottled.  Pages come from
 ``printer.layout.render_pages`` when it is importable, otherwise from synthetic certificates of
 realistic density (frame, title, 10.5 pt text, rules), each with and without a copy-evident ground
 pattern (dots on a 3-dot grid, ~11 % coverage) — the pattern leaves no blank rows to skip.
+
+The IPP rows print the 住民票 (1 and 6 persons) on the page printer profile a4-laser-600 through CUPS's
+ippeveprinter, one-sided and two-sided (with the back side): seconds from submitting the PDF to the
+printer reporting the job completed, and certificate pages per minute.  The engine behind
+ippeveprinter (kiosk/hil/ipp_engine.py) takes ``--ipp-engine-s`` seconds per impression (default 1.0,
+a 60-impression-per-minute office printer), so the figures show the client's own overhead on top.
+``--smoke`` is the self-checking short run of ``make bench``: one receipt over TCP and one IPP job each
+way with a fast engine, every page reported printed or the run fails.
 """
 
 from __future__ import annotations
@@ -176,20 +184,119 @@ def _table(rows: list[dict[str, Any]], emit: Callable[[str], None]) -> None:
         emit("| " + " | ".join(cell(k, r[k]) for k, _ in cols) + " |")
 
 
+# --- IPP (page printer) ----------------------------------------------------------------------
+
+def _ipp_documents(persons: tuple[int, ...]) -> dict[str, tuple[Any, str]]:
+    from printer.document import parse_issued
+
+    sample = Path(__file__).resolve().parents[1] / "printer" / "samples" / "juminhyo.json"
+    docs = {}
+    for n in persons:
+        raw: Any = json.loads(sample.read_text(encoding="utf-8"))
+        people = raw["content"]["body"]["persons"]
+        raw["content"]["body"]["persons"] = [
+            {**people[i % len(people)], "name": f"見本　{'一二三四五六'[i]}郎"} for i in range(n)]
+        issued = parse_issued(raw)
+        docs[f"住民票 {n} person{'s' if n > 1 else ''}"] = (issued.document, issued.seal)
+    return docs
+
+
+def ipp_rows(engine_s: float, persons: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Print each document one- and two-sided on ippeveprinter; seconds submit → completed, pages/min."""
+    import io
+    import os
+    import subprocess
+
+    from kiosk.hil.ippeve import ensure_dnssd, free_port, ippeve_argv, wait_port
+    from printer.layout.back import render_duplex_pdf
+    from printer.layout.render import render_pdf
+    from printer.transport.ipp import IppConfig, IppPrinter
+
+    laser = get_profile("a4-laser-600")
+    rows = []
+    ensure_dnssd()
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = Path(tmp) / "engine.json"
+        plan.write_text(json.dumps({"seconds_per_impression": engine_s}))
+        port = free_port()
+        proc = subprocess.Popen(ippeve_argv(port, Path(tmp), f"bench-{port}"), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env={**os.environ, "IPP_ENGINE_PLAN": str(plan)})
+        try:
+            wait_port(port, lambda: proc.poll() is None)
+            with IppPrinter(f"ipp://127.0.0.1:{port}/ipp/print", IppConfig(poll_interval=0.1)) as printer:
+                for name, (document, seal) in _ipp_documents(persons).items():
+                    for duplex in (False, True):
+                        buf = io.BytesIO()
+                        t0 = time.perf_counter()
+                        pages = (render_duplex_pdf if duplex else render_pdf)(document, seal, laser, buf)
+                        render_s = time.perf_counter() - t0
+                        report = printer.print_pdf(buf.getvalue(), pages, duplex=duplex)
+                        if report.pages_printed != pages:
+                            raise RuntimeError(f"IPP: {report.pages_printed} of {pages} pages reported")
+                        rows.append({
+                            "document": name, "sides": 2 if duplex else 1, "pages": pages,
+                            "impressions": report.impressions, "pdf_bytes": report.bytes_sent,
+                            "render_s": round(render_s, 2), "submit_to_completed_s": round(report.seconds, 2),
+                            "pages_per_minute": round(pages / report.seconds * 60, 1),
+                            "engine_s_per_impression": engine_s,
+                        })
+                        print(f"  done IPP / {name} / {'duplex' if duplex else 'simplex'}", file=sys.stderr,
+                              flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    return rows
+
+
+def _ipp_table(rows: list[dict[str, Any]], emit: Callable[[str], None]) -> None:
+    cols = ["document", "sides", "pages", "impressions", "pdf_bytes", "render_s", "submit_to_completed_s",
+            "pages_per_minute"]
+    emit("| " + " | ".join(cols) + " |")
+    emit("|" + "|".join("---" for _ in cols) + "|")
+    for r in rows:
+        emit("| " + " | ".join(str(r[c]) for c in cols) + " |")
+
+
+def smoke() -> int:
+    """Seconds, self-checking: one receipt over TCP, one IPP job one- and two-sided."""
+    receipt = get_profile("receipt-80-203")
+    page = _synthetic_page(receipt, 1, 1, False)
+    report = _timed({}, receipt, [page], "tcp")
+    if report.pages_printed != 1:
+        raise RuntimeError("receipt not printed")
+    rows = ipp_rows(0.02, (1,))
+    if [r["sides"] for r in rows] != [1, 2] or any(r["submit_to_completed_s"] <= 0 for r in rows):
+        raise RuntimeError(f"IPP smoke rows wrong: {rows}")
+    print(json.dumps({"smoke": "ok", "receipt_tcp_s": round(report.seconds, 3), "ipp": rows},
+                     ensure_ascii=False))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip the measured 115200-baud transfers")
     ap.add_argument("--json", type=Path, help="also write the rows here")
     ap.add_argument("--profile", action="append", choices=PROFILES)
+    ap.add_argument("--no-ipp", action="store_true", help="skip the IPP page-printer rows")
+    ap.add_argument("--ipp", action="store_true", help="only the IPP page-printer rows")
+    ap.add_argument("--ipp-engine-s", type=float, default=1.0, help="engine seconds per impression")
+    ap.add_argument("--smoke", action="store_true", help="short self-checking run (make bench)")
     args = ap.parse_args()
+    if args.smoke:
+        return smoke()
     rows = []
-    for name in args.profile or PROFILES:
+    for name in [] if args.ipp else (args.profile or PROFILES):
         profile = get_profile(name)
         for doc, pages in documents(profile).items():
             rows.append(run_case(profile, doc, pages, args.quick))
             print(f"  done {name} / {doc}", file=sys.stderr, flush=True)
-    _table(rows, print)
-    payload = {"baud": BAUD, "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "rows": rows}
+    if rows:
+        _table(rows, print)
+    ipp = [] if args.no_ipp else ipp_rows(args.ipp_engine_s, (1, 6))
+    if ipp:
+        _ipp_table(ipp, print)
+    payload = {"baud": BAUD, "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "rows": rows,
+               "ipp": ipp}
     print(json.dumps(payload, ensure_ascii=False))
     if args.json:
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")

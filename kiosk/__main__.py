@@ -56,7 +56,10 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.ui.port import LocalPort
 
     logs = Path(cfg.paths.logs)
-    gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic)
+    from kiosk.staff_lockout import FileLockoutStore
+
+    gate = StaffGate(cfg.staff.pin_hash, cfg.staff.max_attempts, cfg.staff.lockout_seconds, time.monotonic,
+                     FileLockoutStore(logs / "staff-lockout.json", lockout_seconds=cfg.staff.lockout_seconds))
     holder: dict[str, Any] = {}
     port: Any
     wired: Any = None

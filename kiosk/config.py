@@ -31,17 +31,19 @@ __all__ = [
     "CardConfig",
     "CenterConfig",
     "ConfigError",
-    "FileTransport",
+    "FileLinkConfig",
     "HealthConfig",
+    "IppLinkConfig",
     "KioskConfig",
     "KioskIdentity",
     "PathsConfig",
     "PaymentConfig",
     "PrinterConfig",
-    "SerialTransport",
+    "SerialLinkConfig",
     "StaffConfig",
-    "TcpTransport",
+    "TcpLinkConfig",
     "UiConfig",
+    "UsbLinkConfig",
     "load_config",
     "parse_config",
 ]
@@ -100,7 +102,7 @@ class CardConfig:
 
 
 @dataclass(frozen=True)
-class TcpTransport:
+class TcpLinkConfig:
     type: Literal["tcp"]
     host: str
     port: int = 9100
@@ -111,7 +113,7 @@ class TcpTransport:
 
 
 @dataclass(frozen=True)
-class SerialTransport:
+class SerialLinkConfig:
     type: Literal["serial"]
     path: Path  # /dev/ttyUSB0, or the emulator's pty link (relative: to the config file)
     baud: int = 115200
@@ -123,18 +125,48 @@ class SerialTransport:
 
 
 @dataclass(frozen=True)
-class FileTransport:
+class UsbLinkConfig:
+    """A USB printer: the usblp node (``path``), or a device by ``device = "VID:PID"`` through libusb."""
+
+    type: Literal["usb"]
+    path: Path | None = None  # /dev/usb/lp0
+    device: str = ""  # "04b8:0e28"
+
+    def __post_init__(self) -> None:
+        from printer.transport.usb import parse_vid_pid
+
+        if (self.path is None) == (not self.device):
+            raise ValueError("give exactly one of path (/dev/usb/lpN) or device (VID:PID)")
+        if self.device and parse_vid_pid(self.device) is None:
+            raise ValueError("device: expected VID:PID in hex, e.g. 04b8:0e28")
+
+
+@dataclass(frozen=True)
+class IppLinkConfig:
+    """A page printer over IPP (profile kind ``page``); ``duplex`` prints the certificate's back side."""
+
+    type: Literal["ipp"]
+    uri: str  # ipp://host[:port]/ipp/print
+    duplex: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.uri.startswith(("ipp://", "ipps://")):
+            raise ValueError("uri: expected ipp://host[:port]/path or ipps://…")
+
+
+@dataclass(frozen=True)
+class FileLinkConfig:
     type: Literal["file"]
     path: Path
 
 
-Transport = TcpTransport | SerialTransport | FileTransport
+PrinterConnection = TcpLinkConfig | SerialLinkConfig | UsbLinkConfig | IppLinkConfig | FileLinkConfig
 
 
 @dataclass(frozen=True)
 class PrinterConfig:
     profile: str  # a name of printer.profiles.PROFILES
-    transport: Transport
+    transport: PrinterConnection
 
     def __post_init__(self) -> None:
         from printer.profiles import PROFILES  # the profile names are a contract of docs/architecture.md
@@ -142,6 +174,8 @@ class PrinterConfig:
         if self.profile not in PROFILES:
             raise ValueError(f"profile: unknown printer profile {self.profile!r} "
                              f"(known: {', '.join(sorted(PROFILES))})")
+        if isinstance(self.transport, IppLinkConfig) and PROFILES[self.profile].kind != "page":
+            raise ValueError(f"transport: ipp is for page printers, not the ESC/POS {self.profile}")
 
 
 @dataclass(frozen=True)

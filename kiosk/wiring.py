@@ -5,8 +5,8 @@ menu's backend over the same devices:
 
 - card: ``kiosk.adapters.card.PcscCard`` on the reader whose name contains ``card.reader``;
 - certificate printer: ``kiosk.adapters.printing.EscposDocumentPrinter`` with ``printer.profile`` over
-  ``printer.transport`` (tcp host:port, serial path + baud + flow, or a capture file; a page profile
-  writes a PDF to the file);
+  ``printer.transport`` (tcp host:port, serial path + baud + flow, usb node or VID:PID, ipp URI for a
+  page printer, or a capture file; a page profile writes a PDF to the file);
 - receipt printer (optional, ``[receipt]``): ``EscposReceiptPrinter``;
 - cash: ``kiosk.payment.from_config`` (the simulated acceptor);
 - center: ``kiosk.center_client.CenterClient.from_config``;
@@ -33,7 +33,16 @@ from kiosk.adapters.backend import DeviceBackend
 from kiosk.adapters.card import PcscCard
 from kiosk.adapters.printing import EscposDocumentPrinter, EscposReceiptPrinter, Opener
 from kiosk.center_client import CenterClient
-from kiosk.config import FileTransport, KioskConfig, PrinterConfig, SerialTransport, TcpTransport
+from kiosk.config import (
+    ConfigError,
+    FileLinkConfig,
+    IppLinkConfig,
+    KioskConfig,
+    PrinterConfig,
+    SerialLinkConfig,
+    TcpLinkConfig,
+    UsbLinkConfig,
+)
 from kiosk.flow import Flow, View
 from kiosk.flow import effects as fx
 from kiosk.journal import Journal
@@ -44,10 +53,12 @@ from kiosk.runtime.metrics import KioskMetrics
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport
-from printer.transport.file import FileTransport as FileSink
+from printer.transport.file import FileTransport
+from printer.transport.ipp import IppPrinter
 from printer.transport.pdf import PdfFileSink
 
-__all__ = ["Wiring", "build_runner", "build_wiring", "transport_opener", "transport_spec"]
+__all__ = ["Wiring", "build_runner", "build_wiring", "check_kiosk_identity", "transport_opener",
+           "transport_spec"]
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +66,26 @@ ViewCallback = Callable[[View], None]
 SoundCallback = Callable[[str | None, bool], None]
 
 
-def transport_spec(transport: TcpTransport | SerialTransport) -> str:
-    """The ``printer.transport.open_transport`` address of a tcp or serial transport config."""
-    if isinstance(transport, TcpTransport):
+def transport_spec(transport: TcpLinkConfig | SerialLinkConfig | UsbLinkConfig) -> str:
+    """The ``printer.transport.open_transport`` address of a tcp, serial or usb link config."""
+    if isinstance(transport, TcpLinkConfig):
         return f"tcp://{transport.host}:{transport.port}"
+    if isinstance(transport, UsbLinkConfig):
+        return f"usb://{transport.device}" if transport.device else f"usb://{quote(str(transport.path))}"
     return f"serial://{quote(str(transport.path))}?baud={transport.baud}&flow={transport.flow}"
 
 
 def transport_opener(pc: PrinterConfig, *, write_timeout: float = 10.0) -> Opener:
     """A function opening the printer's transport for one job (a file: capture or PDF by profile)."""
     t = pc.transport
-    if isinstance(t, FileTransport):
+    if isinstance(t, FileLinkConfig):
         path = t.path
         if get_profile(pc.profile).kind == "page":
             return lambda: PdfFileSink(path)
-        return lambda: FileSink(path)
+        return lambda: FileTransport(path)
+    if isinstance(t, IppLinkConfig):
+        uri = t.uri
+        return lambda: IppPrinter(uri)
     spec = transport_spec(t)
     return lambda: open_transport(spec, write_timeout=write_timeout)
 
@@ -94,18 +110,45 @@ class Wiring(DeviceBackend):
         self.journal.close()
 
 
+def check_kiosk_identity(cfg: KioskConfig) -> None:
+    """The configured kiosk id must be the CN of the kiosk's own client certificate.
+
+    The center knows a kiosk only by that CN (and every signed challenge names it); a kiosk whose config
+    says otherwise would fail every resident with a card error while looking in service.  Checked at
+    start-up, before anything is built.
+
+    :raises kiosk.config.ConfigError: on a mismatch (naming both) or an unreadable certificate.
+    """
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    _ca, cert_path, _key = cfg.center_tls()
+    try:
+        cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"center.cert: cannot read the kiosk certificate {cert_path}: {e}") from e
+    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    cn = str(cns[0].value) if cns else ""
+    if cn != cfg.kiosk.id:
+        raise ConfigError(f"kiosk.id {cfg.kiosk.id!r} does not match the CN {cn!r} of the kiosk "
+                          f"certificate {cert_path}: refusing to go into service")
+
+
 def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
                  on_sound: SoundCallback | None = None, on_restart: Callable[[], None] | None = None,
                  tick_seconds: float = 0.25, health_seconds: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> Wiring:
     """Build everything (nothing started); ``wiring.runner`` is the runner.
 
-    :raises kiosk.config.ConfigError: the center's TLS files are missing.
+    :raises kiosk.config.ConfigError: the center's TLS files are missing, or the kiosk id is not the
+        certificate's CN.
     :raises kiosk.center_client.CenterUnreachable: the TLS files are unusable.
     :raises kiosk.journal.JournalError: the journal cannot be opened.
     """
+    check_kiosk_identity(cfg)
     card = PcscCard(cfg.card.reader)
-    printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer))
+    duplex = isinstance(cfg.printer.transport, IppLinkConfig) and cfg.printer.transport.duplex
+    printer = EscposDocumentPrinter(cfg.printer.profile, transport_opener(cfg.printer), duplex=duplex)
     receipt = None if cfg.receipt is None else \
         EscposReceiptPrinter(cfg.receipt.profile, transport_opener(cfg.receipt))
     cash = cash_from_config(cfg.payment)

@@ -5,27 +5,32 @@ PNG output: a one-page document goes to FILE.png; a document of n > 1 pages to F
 PDF output is for the page printer (vector text) and only for ``kind == "page"`` profiles unless
 ``--force-pdf`` is given (then the PDF still embeds that profile's raster security layer).
 ``copytest --profile NAME [--json]`` prints the copy-evidence report.
+``print (--document JSON | --sample NAME) --profile NAME (--tcp H:P | --serial PATH | --usb (PATH|VID:PID)
+| --ipp URI | --out FILE.pdf | --lp [PRINTER]) [--duplex]`` prints and reports one JSON line; the
+driver lives in printer.job (ESC/POS) and printer.transport.ipp (page printers).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from printer.copytest import copytest
 from printer.document import IssuedDocument, parse_issued
 from printer.errors import PrinterError
 from printer.layout.render import render_pages, render_pdf
-from printer.profiles import PROFILES, get_profile
+from printer.profiles import PROFILES, PrinterProfile, get_profile
 from printer.samples import SAMPLES, load_sample
 from printer.security.capabilities import capabilities
 
-__all__ = ["build_parser", "main", "png_paths"]
+__all__ = ["build_parser", "main", "png_paths", "print_main"]
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 
@@ -102,7 +107,13 @@ def _copytest(args: argparse.Namespace) -> int:
         o = data["original"]
         print(
             f"{profile.name} ({profile.dpi} dpi): hidden on original: {o['hidden']} "
-            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']})"
+            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']}, "
+            f"seam spread {o['seam_spread']} of at most {data['seam']['max']})"
+        )
+        mid = data["mid_range_copier"]
+        print(
+            f"  mid-range copier (threshold {mid['threshold']}): shows {mid['shows']}, "
+            f"word shows for thresholds {mid['shows_for_thresholds']}, margin {mid['threshold_margin']}"
         )
         for dpi, frac in data["copy"]["shows_fraction_by_copier_dpi"].items():
             print(f"  copier {dpi} dpi: 「複写」 shows in {frac:.0%} of settings")
@@ -112,7 +123,7 @@ def _copytest(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``render`` and ``copytest``; ``print`` is listed here for ``--help``
-    but parsed by :func:`printer.job.print_main`, which owns its options."""
+    but parsed by :func:`print_main`, which owns its options."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -134,13 +145,142 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_OK, EXIT_FAULT, EXIT_USAGE, EXIT_LINK = 0, 1, 2, 3
+
+
+def _say(payload: dict[str, Any], stream: TextIO) -> None:
+    stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    stream.flush()
+
+
+def _print_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m printer print")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--document", help="a {content, seal} JSON file")
+    src.add_argument("--sample", help=f"a built-in sample: {', '.join(SAMPLES)}")
+    p.add_argument("--profile", required=True)
+    dest = p.add_mutually_exclusive_group()
+    dest.add_argument("--tcp", metavar="HOST:PORT")
+    dest.add_argument("--serial", metavar="PATH")
+    dest.add_argument("--usb", metavar="PATH|VID:PID", help="/dev/usb/lpN, or a device by vendor:product")
+    dest.add_argument("--ipp", metavar="URI", help="page printers: ipp://host[:port]/path")
+    dest.add_argument("--out", metavar="FILE.pdf", help="page printers: write the PDF here")
+    dest.add_argument("--lp", metavar="PRINTER", nargs="?", const="", help="page printers: spool with lp")
+    p.add_argument("--duplex", action="store_true", help="page printers: print the back side too")
+    p.add_argument("--baud", type=int, default=115200)
+    p.add_argument("--flow", choices=("xonxoff", "rtscts", "none"), default="xonxoff")
+    return p
+
+
+def _escpos_transport(args: argparse.Namespace) -> Any:
+    from printer.transport.serial_port import SerialTransport
+    from printer.transport.tcp import TcpTransport, parse_hostport
+    from printer.transport.usb import UsbBulkTransport, UsbLpTransport, parse_vid_pid
+
+    if args.tcp:
+        return TcpTransport(*parse_hostport(args.tcp))
+    if args.serial:
+        return SerialTransport(args.serial, baud=args.baud, flow=args.flow)
+    if args.usb:
+        ids = parse_vid_pid(args.usb)
+        return UsbBulkTransport(*ids) if ids else UsbLpTransport(args.usb)
+    raise ValueError("an ESC/POS profile needs --tcp HOST:PORT, --serial PATH or --usb PATH|VID:PID")
+
+
+def _page_pdf(issued: IssuedDocument, profile: PrinterProfile, duplex: bool) -> tuple[bytes, int]:
+    """The page printer's PDF, made in memory (a certificate never touches the kiosk's disk)."""
+    buffer = io.BytesIO()
+    if duplex:
+        from printer.layout.back import render_duplex_pdf
+
+        count = render_duplex_pdf(issued.document, issued.seal, profile, buffer)
+    else:
+        count = render_pdf(issued.document, issued.seal, profile, buffer)
+    return buffer.getvalue(), count
+
+
+def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profile: PrinterProfile) -> int:
+    from printer.transport.errors import PrinterLinkError, PrintJobError, TransportError
+    from printer.transport.ipp import IppPrinter
+    from printer.transport.pdf import LpSink, PageSink, PdfFileSink
+
+    if args.duplex and not args.ipp:
+        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
+        return EXIT_USAGE
+    try:
+        printer = IppPrinter(args.ipp) if args.ipp else None
+    except ValueError as e:
+        _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
+        return EXIT_USAGE
+    pdf, count = _page_pdf(issued, profile, args.duplex)
+    if printer is not None:
+        try:
+            report = printer.print_pdf(pdf, count, duplex=args.duplex, title=issued.document.title)
+        except PrintJobError as e:
+            _say({"result": "failed", "error": e.code, "message": e.args[0],
+                  "pages_completed": e.pages_completed, "pages": count}, sys.stdout)
+            return EXIT_LINK if isinstance(e, PrinterLinkError) else EXIT_FAULT
+        finally:
+            printer.close()
+        _say({"result": "printed", "duplex": args.duplex, **report.as_dict()}, sys.stdout)
+        return EXIT_OK
+    sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
+    try:
+        reference = sink.submit(pdf, title=issued.document.title)
+    except TransportError as e:
+        _say({"result": "failed", "error": e.code, "message": str(e), "pages_completed": 0}, sys.stdout)
+        return EXIT_LINK
+    # Accepted by a file or a spooler, not reported printed: not the "every page printed" of --ipp.
+    _say({"result": "spooled", "pages": count, "bytes_sent": len(pdf), "reference": reference}, sys.stdout)
+    return EXIT_OK
+
+
+def print_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m printer print``; one JSON line (the report, or the error code and pages completed).
+
+    Exit 0 only when every page was reported printed (ESC/POS: cut while online; IPP: counted by the
+    printer) — or, for ``--out``/``--lp``, handed over; 1 a printer fault or timeout; 2 bad usage or
+    input; 3 the printer could not be reached.
+    """
+    from printer.job import print_pages
+    from printer.transport.errors import (
+        PrinterLinkError,
+        PrintJobError,
+        TransportClosedError,
+        TransportConnectError,
+    )
+
+    args = _print_parser().parse_args(list(argv) if argv is not None else None)
+    try:
+        profile = get_profile(args.profile)
+        issued = _load(args)
+        if profile.kind == "page":
+            return _print_page_printer(args, issued, profile)
+        if args.ipp or args.duplex:
+            raise ValueError(f"{profile.name} is an ESC/POS printer: --ipp, --duplex are for page printers")
+        pages = [page.image for page in render_pages(issued.document, issued.seal, profile)]
+        transport = _escpos_transport(args)
+    except (PrinterError, OSError, ValueError) as e:
+        code = getattr(e, "code", type(e).__name__)
+        _say({"result": "failed", "error": code, "message": str(e)}, sys.stderr)
+        return EXIT_LINK if isinstance(e, TransportConnectError | TransportClosedError) else EXIT_USAGE
+    try:
+        report = print_pages(pages, profile, transport)
+    except PrintJobError as e:
+        _say({"result": "failed", "error": e.code, "message": e.args[0],
+              "pages_completed": e.pages_completed, "pages": len(pages)}, sys.stdout)
+        return EXIT_LINK if isinstance(e, PrinterLinkError) else EXIT_FAULT
+    finally:
+        transport.close()
+    _say({"result": "printed", **report.as_dict()}, sys.stdout)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (errors are reported in one line, never a traceback)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["print"]:
-        from printer.job import print_main  # the driver; imported only when printing
-
         return print_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:

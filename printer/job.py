@@ -17,20 +17,14 @@ Page printers (profile kind ``page``) get one PDF through a :class:`~printer.tra
 
 from __future__ import annotations
 
-import argparse
-import io
-import json
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from PIL import Image
 
-from printer.errors import PrinterError
 from printer.escpos.commands import Command, Graphics, PrintAndFeed, RasterImage
 from printer.escpos.encoder import (
     Band,
@@ -43,7 +37,7 @@ from printer.escpos.encoder import (
     split_band,
 )
 from printer.escpos.status import PrinterStatus
-from printer.profiles import PrinterProfile, get_profile
+from printer.profiles import PrinterProfile
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import (
     CoverOpenError,
@@ -56,8 +50,6 @@ from printer.transport.errors import (
     PrinterTimeoutError,
     PrintJobError,
     StatusProtocolError,
-    TransportClosedError,
-    TransportConnectError,
     TransportError,
     TransportTimeoutError,
 )
@@ -78,7 +70,6 @@ __all__ = [
     "PrinterTimeoutError",
     "StatusProtocolError",
     "print_commands",
-    "print_main",
     "print_pages",
     "printer_status",
 ]
@@ -259,113 +250,3 @@ def _print_pdf(
     if on_progress is not None:
         on_progress(len(pages), len(pages))
     return PrintReport(len(pages), len(pdf), 0, 0, time.monotonic() - started, PrinterStatus(), ref)
-
-
-# --- python -m printer print ------------------------------------------------------------------
-
-EXIT_OK, EXIT_FAULT, EXIT_USAGE, EXIT_LINK = 0, 1, 2, 3
-
-
-# The layout half (printer.document, printer.samples, printer.layout) is imported inside these
-# functions: the driver does not depend on it, and the CLI fails cleanly (exit 2) without it.
-
-def _load_issued(args: argparse.Namespace) -> Any:
-    """The ``{"content", "seal"}`` entry to print, parsed (``printer.document.IssuedDocument``)."""
-    from printer.document import parse_issued  # type: ignore[import-not-found,unused-ignore]
-
-    if args.document:
-        return parse_issued(json.loads(Path(args.document).read_text(encoding="utf-8")))
-    from printer.samples import load_sample  # type: ignore[import-not-found,unused-ignore]
-
-    return load_sample(args.sample)
-
-
-def _raster_pages(issued: Any, profile: PrinterProfile) -> list[Image.Image]:
-    from printer.layout.render import render_pages  # type: ignore[import-not-found,unused-ignore]
-
-    return [page.image for page in render_pages(issued.document, issued.seal, profile)]
-
-
-def _pdf(issued: Any, profile: PrinterProfile) -> tuple[bytes, int]:
-    """The page printer's PDF (vector content from the layout) and its page count."""
-    from printer.layout.render import render_pdf  # type: ignore[import-not-found,unused-ignore]
-
-    # In memory: the resident's certificate is never written to the kiosk's disk.
-    buffer = io.BytesIO()
-    count = int(render_pdf(issued.document, issued.seal, profile, buffer))
-    return buffer.getvalue(), count
-
-
-def _open_transport(args: argparse.Namespace) -> PrinterTransport:
-    from printer.transport.serial_port import SerialTransport
-    from printer.transport.tcp import TcpTransport, parse_hostport
-
-    if args.tcp:
-        return TcpTransport(*parse_hostport(args.tcp))
-    if args.serial:
-        return SerialTransport(args.serial, baud=args.baud, flow=args.flow)
-    raise ValueError("an ESC/POS profile needs --tcp HOST:PORT or --serial PATH")
-
-
-def _print_page_printer(args: argparse.Namespace, issued: Any, profile: PrinterProfile) -> int:
-    from printer.transport.pdf import LpSink, PdfFileSink
-
-    sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
-    pdf, count = _pdf(issued, profile)
-    try:
-        reference = sink.submit(pdf, title=str(getattr(issued.document, "title", "certificate")))
-    except TransportError as e:
-        _say({"result": "failed", "error": e.code, "message": str(e), "pages_completed": 0}, sys.stdout)
-        return EXIT_LINK
-    _say({"result": "printed", "pages_printed": count, "bytes_sent": len(pdf), "reference": reference},
-         sys.stdout)
-    return EXIT_OK
-
-
-def _say(payload: dict[str, Any], stream: TextIO) -> None:
-    stream.write(json.dumps(payload, ensure_ascii=False) + "\n")
-    stream.flush()
-
-
-def print_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m printer print (--document JSON | --sample NAME) --profile NAME (--tcp HOST:PORT |
-    --serial PATH [--baud N] | --out FILE.pdf | --lp [PRINTER])``.
-
-    Prints one JSON line (the report, or the error code and pages completed).  Exit 0 only when every
-    page printed and the printer reported no fault; 1 printer fault or timeout; 2 bad usage or input;
-    3 the printer could not be reached.
-    """
-    p = argparse.ArgumentParser(prog="python -m printer print")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--document", help="a {content, seal} JSON file")
-    src.add_argument("--sample", help="a built-in sample: juminhyo, kisaijiko, inkan, kazei, koseki, fuhyo")
-    p.add_argument("--profile", required=True)
-    dest = p.add_mutually_exclusive_group()
-    dest.add_argument("--tcp", metavar="HOST:PORT")
-    dest.add_argument("--serial", metavar="PATH")
-    dest.add_argument("--out", metavar="FILE.pdf", help="page printers: write the PDF here")
-    dest.add_argument("--lp", metavar="PRINTER", nargs="?", const="", help="page printers: spool with lp")
-    p.add_argument("--baud", type=int, default=115200)
-    p.add_argument("--flow", choices=("xonxoff", "rtscts", "none"), default="xonxoff")
-    args = p.parse_args(list(argv) if argv is not None else None)
-    try:
-        profile = get_profile(args.profile)
-        issued = _load_issued(args)
-        if profile.kind == "page":
-            return _print_page_printer(args, issued, profile)
-        pages = _raster_pages(issued, profile)
-        transport = _open_transport(args)
-    except (PrinterError, OSError, ValueError, ImportError) as e:
-        code = getattr(e, "code", type(e).__name__)
-        _say({"result": "failed", "error": code, "message": str(e)}, sys.stderr)
-        return EXIT_LINK if isinstance(e, TransportConnectError | TransportClosedError) else EXIT_USAGE
-    try:
-        report = print_pages(pages, profile, transport)
-    except PrintJobError as e:
-        _say({"result": "failed", "error": e.code, "message": e.args[0],
-              "pages_completed": e.pages_completed, "pages": len(pages)}, sys.stdout)
-        return EXIT_LINK if isinstance(e, PrinterLinkError) else EXIT_FAULT
-    finally:
-        transport.close()
-    _say({"result": "printed", **report.as_dict()}, sys.stdout)
-    return EXIT_OK

@@ -14,8 +14,10 @@ PIP_VERSION=26.3  # pinned like every other dependency: a new pip must not chang
 # Files only (fonts, PDF tools): what rendering and the unit tests read.
 APT_UNIT=(fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core poppler-utils)
 # The real parts the integration, UI and HIL tests start: pcscd with vpcd, OpenSC, PostgreSQL, SDL's GL.
+# cups-ipp-utils brings ippeveprinter, the IPP printer the page-printer tests print to; it needs D-Bus
+# and avahi (it refuses to start without DNS-SD), which the IPP fixture starts by hand.
 APT_FULL=("${APT_UNIT[@]}" pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools swig libegl1 libgl1 libmtdev1
-          postgresql opensc)
+          postgresql opensc cups-ipp-utils avahi-daemon dbus)
 # The operations console's browser test (chromium + chromedriver, NSS tools for the operator's
 # certificate), and `systemd-analyze verify` of deploy/ units (which needs the cage they name).
 APT_FULL+=(chromium chromium-driver libnss3-tools systemd cage)

@@ -44,8 +44,9 @@ def is_public(path: str) -> bool:
 class Api:
     """Maps requests to the center; the kiosk id comes only from the TLS layer."""
 
-    def __init__(self, center: Center) -> None:
+    def __init__(self, center: Center, *, public_only: bool = False) -> None:
         self.center = center
+        self.public_only = public_only
         self.fleet = Fleet(center.engine, known_kiosks(center.config.data_dir), clock=center.config.clock)
         from server_stub.ops.metrics import ApiMetrics  # sets the multiprocess dir before the import
 
@@ -67,6 +68,8 @@ class Api:
             self.metrics.observe(route_of(req.path), code, time.perf_counter() - t0)
 
     def _dispatch(self, req: HttpRequest) -> Response:
+        if self.public_only and not is_public(req.path):
+            raise RequestError("見つかりません / not found", code="not_found", status=404)
         matched_path = False
         for method, pattern, name in ROUTES:
             m = pattern.fullmatch(req.path)
@@ -108,6 +111,10 @@ class Api:
         return 200, self.center.complete(self._kiosk(req), oid, req.json())
 
     def _seal(self, req: HttpRequest, seal_id: str) -> Response:
+        if req.kiosk_id is not None:
+            # A kiosk's health probe: it learns here that the center cannot authenticate anyone (CRL
+            # stale, unreadable or rolled back) and goes out of service with that reason.
+            self.center.trust.check_crls(self.center.now()[1])
         return 200, self.center.seal_status(seal_id)
 
     def _kiosk_status(self, req: HttpRequest) -> Response:

@@ -10,19 +10,36 @@ import base64
 import functools
 import http.client
 import json
+import os
+import signal
 import ssl
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from card import nextgen
+from card.keys import PrivateKey
 from card.profile import CardProfile
 from server_stub.pki import auth_message
 
-__all__ = ["ApiResponse", "CenterClient", "Kiosk", "client_ssl_context", "kiosks", "sign_challenge"]
+__all__ = [
+    "ApiResponse",
+    "CenterClient",
+    "Kiosk",
+    "SpawnedCenter",
+    "client_ssl_context",
+    "kiosks",
+    "sign_challenge",
+    "spawn_center",
+]
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -57,10 +74,10 @@ def client_ssl_context(ca: Path, cert: Path | None = None, key: Path | None = No
 
 
 @functools.lru_cache(maxsize=512)
-def _card_key(key_pem: str) -> rsa.RSAPrivateKey:
+def _card_key(key_pem: str) -> PrivateKey:
     # Loading a PEM RSA key validates it (tens of ms); a simulated kiosk signs many times with one card.
     key = serialization.load_pem_private_key(key_pem.encode(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
+    assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     return key
 
 
@@ -70,10 +87,15 @@ def _cert_der(cert_pem: str) -> bytes:
 
 
 def sign_challenge(profile: CardProfile, challenge: dict[str, Any], kiosk_id: str) -> dict[str, str]:
-    """The ``/v1/auth/response`` body a card would produce (PKCS#1 v1.5 over SHA-256 DigestInfo)."""
+    """The ``/v1/auth/response`` body a token would produce: PKCS#1 v1.5 over SHA-256 for RSA, raw
+    low-s r‖s ECDSA over SHA-384 for a next-generation token (card.nextgen)."""
     nonce = base64.b64decode(challenge["nonce"])
     msg = auth_message(challenge["challenge_id"], kiosk_id, nonce)
-    sig = _card_key(profile.auth.key_pem).sign(msg, padding.PKCS1v15(), hashes.SHA256())
+    key = _card_key(profile.auth.key_pem)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        sig = nextgen.der_to_raw(key.sign(msg, ec.ECDSA(nextgen.HASH)))
+    else:
+        sig = key.sign(msg, padding.PKCS1v15(), hashes.SHA256())
     der = _cert_der(profile.auth.cert_pem)
     return {
         "challenge_id": challenge["challenge_id"],
@@ -181,3 +203,72 @@ class CenterClient:
 
     def seal_status(self, seal_id: str) -> ApiResponse:
         return self.call("GET", f"/v1/seals/{seal_id}")
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("KONBINI_CENTER_NOW", None)
+    return env
+
+
+class SpawnedCenter:
+    """``python -m server_stub serve`` as a child on 127.0.0.1 with free ports (API and public).
+
+    The one place that builds the ``serve`` command line (tests, benches and the soak use it).
+
+    :param extra: further ``serve`` options.
+    :param now: ISO time the center's clock starts at.
+    :raises RuntimeError: when it does not come up.
+    """
+
+    def __init__(
+        self, data: Path, *extra: str, db: str | None = None, now: str | None = None, quiet: bool = False
+    ) -> None:
+        args = [sys.executable, "-m", "server_stub", "serve", "--data", str(data), "--port", "0"]
+        args += ["--public-port", "0"]
+        if now:
+            args += ["--now", now]
+        if db:
+            args += ["--db", db]
+        self.data, self.db = data, db
+        self.proc = subprocess.Popen(
+            [*args, *extra],
+            cwd=REPO,
+            env=_child_env(),
+            stdout=subprocess.PIPE,
+            # quiet: a long-running child whose stderr nobody reads must not block on a full pipe.
+            stderr=subprocess.DEVNULL if quiet else subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read() if self.proc.stderr else ""
+            self.proc.wait(10)
+            raise RuntimeError(f"center did not start: {err[-2000:]}")
+        info = json.loads(line)
+        self.port = int(info["port"])
+        self.public_port = int(info["public_port"])
+        self.pid = int(info["pid"])
+
+    def client(self, kiosk: Kiosk | None = None, *, public: bool = False) -> CenterClient:
+        """A client of the API listener (with ``kiosk``'s certificate) or of the public listener."""
+        ctx = client_ssl_context(
+            self.data / "tls" / "ca.pem", kiosk.cert if kiosk else None, kiosk.key if kiosk else None
+        )
+        return CenterClient("127.0.0.1", self.public_port if public else self.port, ctx)
+
+    def stop(self) -> str:
+        """Stop by pid (SIGTERM, then SIGKILL); returns what it wrote to stderr."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        return self.proc.stderr.read() if self.proc.stderr else ""
+
+
+spawn_center = SpawnedCenter

@@ -1,5 +1,5 @@
-"""Certificate content (docs/document-content.md, the center→printer contract; wording from
-docs/certificates.md).  Pure: registry records in, content dicts out.
+"""Certificate content (docs/document-content.md, the center→printer contract, which also states the
+rules each field follows).  Pure: registry records in, content dicts out.
 
 Every value is a display string: 和暦 dates (西暦 for a foreign resident's dates, docs/certificates.md §1),
 amounts with separators, 「【空欄】」 for blank fields the paper must show; keys an option does not show
@@ -16,9 +16,24 @@ from server_stub.municipalities import Municipality
 from server_stub.taxcalc import tax_body
 from server_stub.wareki import wareki
 
-__all__ = ["BLANK", "CERTIFICATION", "IssueContext", "build_content", "issue_number"]
+__all__ = [
+    "BLANK",
+    "CERTIFICATION",
+    "FURIGANA_NONE",
+    "IssueContext",
+    "Residence",
+    "address_on",
+    "build_content",
+    "furigana_text",
+    "issue_number",
+    "residence",
+]
 
 BLANK = "【空欄】"
+# No reading registered at all / one part missing (docs/document-content.md "Furigana").
+FURIGANA_NONE = "＊＊＊＊＊＊"  # full-width, as the rest of the certificate
+FURIGANA_NO_FAMILY = "【氏空欄】"
+FURIGANA_NO_GIVEN = "【名空欄】"
 SCHEMA = "konbini-doc/1"
 TITLES = {
     "juminhyo": "住　民　票",
@@ -70,28 +85,82 @@ def _d(iso: str | None, *, western: bool = False) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if western else wareki(d)
 
 
+@dataclass(frozen=True)
+class Residence:
+    """The 住民票's register dates, read from the person's residence history (one rule for all)."""
+
+    became_resident_on: str  # ISO; the first day of the current stay in this municipality
+    address_set_on: str | None  # ISO; the last 転居 within the municipality, None if none since
+    notified_on: str  # ISO; 届出日 of the latest entry
+    previous_address: str | None  # 転入前住所; None for a person born here who never left
+
+
+def residence(p: dict[str, Any]) -> Residence:
+    """住民となった年月日 / 住所を定めた年月日 / 届出日 / 転入前住所 from ``p["history"]``.
+
+    The stay is the run of latest entries in the person's current municipality.  Its first entry is a
+    birth (no 転入前住所) or a 転入 (the address before it is the 転入前住所); 住所を定めた年月日 is the
+    date of the last entry when that entry is a move within the municipality, and 【空欄】 when the
+    person still lives where they became a resident.
+    """
+    hist = p["history"]
+    here = p["municipality"]
+    i = len(hist) - 1
+    while i > 0 and hist[i - 1]["municipality"] == here:
+        i -= 1
+    return Residence(
+        became_resident_on=hist[i]["since"],
+        address_set_on=hist[-1]["since"] if i < len(hist) - 1 else None,
+        notified_on=hist[-1]["notified"],
+        previous_address=hist[i - 1]["address"] if i > 0 else None,
+    )
+
+
+def address_on(p: dict[str, Any], day: dt.date) -> str | None:
+    """The address the history records for ``day`` in the person's current municipality, or None."""
+    iso = day.isoformat()
+    current = [e for e in p["history"] if e["since"] <= iso]
+    if not current or current[-1]["municipality"] != p["municipality"]:
+        return None
+    return str(current[-1]["address"])
+
+
+def furigana_text(f: dict[str, str | None] | None) -> str:
+    """「ミホン　タロウ」, or the placeholder for what is not registered: 「＊＊＊＊＊＊」 when nothing is,
+    「【氏空欄】　タロウ」 / 「ミホン　【名空欄】」 when one part is."""
+    family, given = (f or {}).get("family"), (f or {}).get("given")
+    if not family and not given:
+        return FURIGANA_NONE
+    return f"{family or FURIGANA_NO_FAMILY}　{given or FURIGANA_NO_GIVEN}"
+
+
 def _person_block(p: dict[str, Any], ctx: IssueContext, kisaijiko: bool) -> dict[str, Any]:
     foreign = p.get("foreign")
     opts = ctx.options
+    res = residence(p)
     out: dict[str, Any] = {}
-    if p.get("furigana"):
-        out["furigana"] = p["furigana"]
+    if not foreign:
+        # Since 2025-05-26 every 住民票 of a Japanese resident has the row, with a placeholder if blank.
+        out["furigana"] = furigana_text(p.get("furigana"))
     out["name"] = p["name"]
+    if p.get("old_name"):
+        out["old_name_furigana"] = p.get("old_name_furigana") or FURIGANA_NONE
+        out["old_name"] = p["old_name"]
     out["birth_date"] = _d(p["birth_date"], western=bool(foreign))
     out["sex"] = p["sex"]
     if opts.get("householder_relationship"):
         out["relationship"] = p["relationship"]
     if opts.get("my_number") and not kisaijiko:
         out["my_number"] = p["my_number"]
-    out["became_resident_on"] = _d(p["became_resident_on"])
+    out["became_resident_on"] = _d(res.became_resident_on)
     if not kisaijiko:
-        out["address_set_on"] = _d(p.get("address_set_on"))
-        out["notified_on"] = _d(p["notified_on"])
+        out["address_set_on"] = _d(res.address_set_on)
+        out["notified_on"] = _d(res.notified_on)
     if opts.get("honseki") and not foreign and p.get("honseki"):
         out["honseki"] = p["honseki"]["address"]
         out["hittosha"] = p["honseki"]["hittosha"]
-    if not kisaijiko:
-        out["previous_address"] = p["previous_address"]
+    if not kisaijiko and res.previous_address:
+        out["previous_address"] = res.previous_address
     if foreign:
         out["foreign"] = {
             "nationality": foreign["nationality"],
@@ -108,6 +177,8 @@ def _juminhyo(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     kisaijiko = ctx.certificate == "kisaijiko"
     household = ctx.options.get("scope") == "household"
     people = ctx.household if household else [ctx.resident]
+    if ctx.options.get("scope") == "members":  # 世帯の一部: the members validate_order let through
+        people = [p for p in ctx.household if p["resident_id"] in ctx.options["members"]]
     people = sorted(people, key=lambda p: (_REL_ORDER.get(p["relationship"], 3), p["birth_date"]))
     head = next((p for p in ctx.household if p["relationship"] == "世帯主"), ctx.resident)
     body: dict[str, Any] = {"address": ctx.resident["address"]}
@@ -123,6 +194,8 @@ def _inkan(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     r, reg = ctx.resident, ctx.seal_registration
     assert reg is not None  # eligibility (rules.py) refused residents without a registration
     body: dict[str, Any] = {"name": r["name"]}
+    if r.get("alias"):
+        body["alias"] = r["alias"]  # 通称 (foreign residents who registered one)
     body["birth_date"] = _d(r["birth_date"], western=bool(r.get("foreign")))
     body["address"] = r["address"]
     body["impression"] = {"text": reg["text"], "shape": reg["shape"], "size_mm": reg["size_mm"]}
@@ -136,13 +209,19 @@ def _kazei(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     year = int(ctx.options["year"])
     muni_tax, pref_tax = ctx.municipality.tax_names
     body = tax_body(ctx.tax, year, ctx.resident, muni_tax, pref_tax)
+    # The 住所 of a 課税証明書 is the one on the 賦課期日, 1 January of the 年度 (docs/certificates.md §4).
+    body["address"] = address_on(ctx.resident, dt.date(year, 1, 1)) or ctx.resident["address"]
     body["birth_date"] = _d(ctx.resident["birth_date"], western=bool(ctx.resident.get("foreign")))
     title = f"{body['fiscal_year']}　{muni_tax}・{pref_tax}　課税証明書"
     return title, body, CERTIFICATION["kazei"]
 
 
 def _koseki_person(m: dict[str, Any], birth_place: str) -> dict[str, Any]:
-    p: dict[str, Any] = {"name": m["given_name"], "birth_date": _d(m["birth_date"])}
+    p: dict[str, Any] = {"name": m["given_name"]}
+    given_reading = (m.get("furigana") or {}).get("given")
+    if given_reading:
+        p["furigana"] = given_reading  # 名の振り仮名, recorded in the 戸籍 since 2025-05-26
+    p["birth_date"] = _d(m["birth_date"])
     if m.get("spouse_role"):
         p["spouse_role"] = m["spouse_role"]
     p["father"], p["mother"], p["relationship"] = m["father"], m["mother"], m["relationship"]
@@ -154,8 +233,8 @@ def _koseki_person(m: dict[str, Any], birth_place: str) -> dict[str, Any]:
             "items": [
                 ["出生日", _d(m["birth_date"])],
                 ["出生地", birth_place],
-                ["届出日", _d(m["birth_date"])],
-                ["届出人", "父"],
+                ["届出日", _d(m["birth_notified_on"])],
+                ["届出人", m["birth_notifier"]],
             ],
         }
     ]
@@ -188,13 +267,13 @@ def _koseki(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
         if kind == "zenbu"
         else [m for m in k["members"] if m["resident_id"] == ctx.resident["resident_id"]]
     )
-    body = {
-        "kind": kind,
-        "honseki": k["honseki"],
-        "hittosha": k["hittosha"],
-        "koseki_events": [{"event": "戸籍編製", "items": [["編製日", _d(k["created_on"])]]}],
-        "persons": [_koseki_person(m, m["birth_place"]) for m in members],
-    }
+    body: dict[str, Any] = {"kind": kind, "honseki": k["honseki"], "hittosha": k["hittosha"]}
+    head = next((m for m in k["members"] if m["name"] == k["hittosha"]), None)
+    family_reading = ((head or {}).get("furigana") or {}).get("family")
+    if family_reading:
+        body["surname_furigana"] = family_reading  # 氏の振り仮名: one per 戸籍
+    body["koseki_events"] = [{"event": "戸籍編製", "items": [["編製日", _d(k["created_on"])]]}]
+    body["persons"] = [_koseki_person(m, m["birth_place"]) for m in members]
     title = "全部事項証明" if kind == "zenbu" else "個人事項証明"
     return title, body, CERTIFICATION[f"koseki_{kind}"]
 
@@ -218,15 +297,22 @@ def _fuhyo(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
             continue
         p = by_id.get(m["resident_id"])
         addresses = (
-            [{"address": p["address"], "since": _d(p.get("address_set_on") or p["became_resident_on"])}]
-            if p
-            else []
+            [{"address": e["address"], "since": _d(e["since"])} for e in _fuhyo_rows(p, m)] if p else []
         )
         persons.append(
             {"name": m["name"], "birth_date": _d(m["birth_date"]), "sex": m["sex"], "addresses": addresses}
         )
     body["persons"] = persons
     return TITLES["fuhyo"], body, CERTIFICATION["fuhyo"]
+
+
+def _fuhyo_rows(p: dict[str, Any], member: dict[str, Any]) -> list[dict[str, Any]]:
+    """The addresses the person had while in this 戸籍: the one in effect on entering it (its 編製 or
+    the birth) and every later one, each with the date it was set."""
+    entered = member["entered_on"]
+    hist: list[dict[str, Any]] = p["history"]
+    first = max((i for i, e in enumerate(hist) if e["since"] <= entered), default=0)
+    return hist[first:]
 
 
 _BUILDERS = {

@@ -50,11 +50,15 @@ class CenterError(Exception):
         self.reason = reason
         # (event, detail) for the audit log, written after the failed transaction rolled back.
         self.security_event: tuple[str, dict[str, Any]] | None = None
+        # Seconds a client must wait before trying again (429 rate_limited); also sent as Retry-After.
+        self.retry_after: int | None = None
 
-    def to_json(self) -> dict[str, str]:
-        body = {"error": self.error_code, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.error_code, "message": self.message}
         if self.reason:
             body["reason"] = self.reason
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
         return body
 
 

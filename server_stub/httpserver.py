@@ -1,10 +1,26 @@
 """HTTPS server: asyncio TLS + h11 (sans-IO HTTP/1.1), keep-alive, bounded reads, mutual TLS.
 
-The TLS context requires nothing at the handshake (``CERT_OPTIONAL``) but verifies any certificate a
-client presents against the kiosk CA, so a certificate from another CA fails the handshake.  Routes
-other than the public ones answer 401 ``client_certificate_required`` to a client without one before
-any application code runs.  The kiosk id is the CN of the verified certificate, per connection.
-Application handlers are synchronous (short DB transactions) and run in a bounded thread pool.
+Order of defences for every accepted TCP connection (docs/center.md "Hostile load"):
+
+1. **Slot before handshake.**  A connection takes a *handshake* slot (at most ``max_handshaking`` in
+   total and ``max_handshaking_per_peer`` per peer address) *before* any TLS work or TLS buffer is
+   spent on it.  When the pool is full, the newcomer is admitted and the *oldest* handshake is cut
+   (the oldest of its own address when that address is at its cap): a client that stalls its
+   handshake is the one that gets dropped, and a kiosk whose handshake takes milliseconds gets
+   through however many stallers keep arriving.
+2. **Handshake.**  On the API listener the client certificate is *required* (``CERT_REQUIRED``) and
+   verified against the kiosk CA; a client without one never gets past the handshake, which is bounded
+   by ``handshake_timeout``.  The public listener (seal status only) asks for no certificate.  Only a
+   finished handshake moves the connection to the *established* pool (``max_connections`` in total,
+   ``max_per_peer`` per address), so clients without a certificate, however many, compete only for
+   handshake slots and never for the slots of kiosks already connected.
+3. **One deadline per request.**  From the first byte of a request, its head and body must arrive in
+   full within ``request_timeout`` (15 s), however they are trickled; an idle keep-alive connection is
+   closed after ``idle_timeout``.
+4. **Rate limit** per kiosk id (API) or per peer address (public listener): 429 ``rate_limited``.
+
+The kiosk id is the CN of the verified certificate, per connection.  Application handlers are
+synchronous (short DB transactions) and run in a bounded thread pool or on the loop.
 """
 
 from __future__ import annotations
@@ -24,17 +40,26 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 from sqlalchemy.exc import SQLAlchemyError
 
+from server_stub.connlimits import Handshakes, Limits, Slots, return_freed_memory
 from server_stub.errors import CenterError, RequestError
+from server_stub.ratelimit import RateLimiter, rate_limited
+from server_stub.strictjson import parse_json_object
 
-__all__ = ["MAX_BODY", "HttpRequest", "HttpServer", "Response", "server_ssl_context"]
+__all__ = [
+    "MAX_BODY",
+    "HttpRequest",
+    "HttpServer",
+    "Limits",
+    "Response",
+    "parse_json_object",
+    "return_freed_memory",
+    "server_ssl_context",
+]
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 MAX_HEADER = 16 * 1024
 DISCARD_LIMIT = 1024 * 1024  # an oversized body up to this is read and dropped before the 413
-READ_TIMEOUT = 15.0  # a request must arrive in full within this
-IDLE_TIMEOUT = 60.0  # keep-alive connections idle longer are closed
-MAX_CONNECTIONS = 2048
 
 
 @dataclass(frozen=True)
@@ -45,43 +70,47 @@ class HttpRequest:
     body: bytes
     kiosk_id: str | None
 
+    peer: str = ""
+
     def json(self) -> dict[str, Any]:
-        """The body as a JSON object.  :raises RequestError: ``body_malformed``."""
+        """The body as a strict JSON object.  :raises RequestError: ``body_malformed``."""
         if not self.body:
             return {}
-        try:
-            data = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise RequestError("JSON ではありません / body is not JSON", code="body_malformed") from exc
-        if not isinstance(data, dict):
-            raise RequestError(
-                "JSON オブジェクトが必要です / body must be a JSON object", code="body_malformed"
-            )
-        return data
+        return parse_json_object(self.body)
 
 
 Response = tuple[int, dict[str, Any]]
 Handler = Callable[[HttpRequest], Response]
 
 
-def server_ssl_context(cert: str, key: str, client_ca: str) -> ssl.SSLContext:
+def server_ssl_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
+    """TLS context of a listener: with ``client_ca`` a kiosk certificate is required at the handshake."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
-    ctx.load_verify_locations(client_ca)
-    ctx.verify_mode = ssl.CERT_OPTIONAL
+    if client_ca is not None:
+        ctx.load_verify_locations(client_ca)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
 
 
-def _kiosk_id(writer: asyncio.StreamWriter) -> str | None:
+def _peer(writer: asyncio.StreamWriter) -> str:
+    name = writer.get_extra_info("peername")
+    return str(name[0]) if isinstance(name, tuple) and name else "?"
+
+
+def _kiosk_cert(writer: asyncio.StreamWriter) -> tuple[str, int] | None:
+    """(CN, serial) of the verified client certificate, None without one."""
     sslobj = writer.get_extra_info("ssl_object")
     der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
     if not der:
         return None
     cert = x509.load_der_x509_certificate(der)
     cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(cns[0].value) if cns else None
+    return (str(cns[0].value), cert.serial_number) if cns else None
 
 
 def _too_large() -> Response:
@@ -96,32 +125,58 @@ def _error(exc: CenterError) -> Response:
     return exc.http_status, exc.to_json()
 
 
+def _closes(status: int, body: dict[str, Any]) -> bool:
+    """After these answers the connection is closed (the client is refused or out of sync)."""
+    return status in (408, 413, 431) or body.get("error") in ("kiosk_revoked", "kiosk_unknown")
+
+
+def _timed_out() -> Response:
+    return _error(
+        RequestError("要求が時間内に届きません / request timed out", code="request_timeout", status=408)
+    )
+
+
 class HttpServer:
-    """Serves ``handler`` over TLS.  ``public(path)`` says which paths need no client certificate."""
+    """Serves ``handler`` over TLS.  ``public(path)`` says which paths need no client certificate.
+
+    :param limits: connection caps and deadlines (:class:`Limits`).
+    :param limiter: requests per kiosk id, or per peer address for clients without a certificate.
+    :param check_kiosk: called with the kiosk id and certificate serial after the handshake and before
+        every request; raising :class:`CenterError` (unknown or revoked kiosk) answers that error and
+        closes the connection, so a revocation takes effect on open keep-alive connections too.
+    """
 
     def __init__(
-        self, handler: Handler, ssl_ctx: ssl.SSLContext, *, public: Callable[[str], bool], threads: int = 4
+        self,
+        handler: Handler,
+        ssl_ctx: ssl.SSLContext,
+        *,
+        public: Callable[[str], bool],
+        threads: int = 4,
+        limits: Limits | None = None,
+        limiter: RateLimiter | None = None,
+        check_kiosk: Callable[[str, int], None] | None = None,
     ) -> None:
         self.handler = handler
         self.ssl_ctx = ssl_ctx
         self.public = public
+        self.limits = limits or Limits()
+        self.limiter = limiter
+        self.check_kiosk = check_kiosk
         # threads=0 runs handlers on the event loop itself: no GIL hand-offs between the loop and a worker
         # (each costs up to the 5 ms switch interval under load); right when handlers are short and the
         # database is local.  With threads > 0, a slow database round trip does not stall other kiosks.
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="center") if threads else None
-        self.slots = asyncio.Semaphore(MAX_CONNECTIONS)
+        lim = self.limits
+        self.handshaking = Handshakes(lim.max_handshaking, lim.max_handshaking_per_peer)
+        self.slots = Slots(lim.max_connections, lim.max_per_peer, lim)
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        # Plain TCP here: TLS starts only once the connection holds a slot (_client).
         self.server = await asyncio.start_server(
-            self._client,
-            host,
-            port,
-            ssl=self.ssl_ctx,
-            backlog=1024,
-            reuse_port=reuse_port or None,
-            ssl_handshake_timeout=10,
+            self._client, host, port, backlog=1024, reuse_port=reuse_port or None
         )
         return int(self.server.sockets[0].getsockname()[1])
 
@@ -141,56 +196,119 @@ class HttpServer:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        async with self.slots:
-            self.writers.add(writer)
-            try:
-                await self._serve(reader, writer, _kiosk_id(writer))
-            except (TimeoutError, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
-                pass
-            except Exception:  # a connection must never take the server down; logged, not shown
-                log.exception("connection handler failed")
-            finally:
-                self.writers.discard(writer)
-                writer.close()
-                with contextlib.suppress(ConnectionError, asyncio.TimeoutError, ssl.SSLError):
-                    await asyncio.wait_for(writer.wait_closed(), 2)
+        peer = _peer(writer)
+        key, raw = id(writer), writer.transport
+        self.handshaking.admit(key, peer, raw)
+        try:
+            await writer.start_tls(self.ssl_ctx, ssl_handshake_timeout=self.limits.handshake_timeout)
+        except (OSError, ssl.SSLError, TimeoutError, AttributeError):
+            # AttributeError: CPython 3.11's StreamWriter.start_tls fails so when the connection is lost
+            # (cut, or the peer left) just as the handshake finishes, leaving the writer without a
+            # transport.  Put the raw one back so that the writer's finalizer has one to check.
+            if getattr(writer, "_transport", None) is None:
+                setattr(writer, "_transport", raw)  # noqa: B010
+            raw.abort()
+            return
+        finally:
+            self.handshaking.done(key)
+        if not await self.slots.acquire(peer):
+            writer.transport.abort()
+            return
+        self.writers.add(writer)
+        try:
+            cert = _kiosk_cert(writer)
+            refusal = self._refusal(cert)
+            if refusal is not None and refusal.error_code in ("kiosk_revoked", "kiosk_unknown"):
+                writer.transport.abort()  # unknown or revoked: no request is read at all
+                return
+            await self._serve(reader, writer, cert, peer)
+        except (TimeoutError, ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass
+        except Exception:  # a connection must never take the server down; logged, not shown
+            log.exception("connection handler failed")
+        finally:
+            self.writers.discard(writer)
+            await self.slots.release(peer)
+            writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.TimeoutError, ssl.SSLError):
+                await asyncio.wait_for(writer.wait_closed(), 2)
 
-    async def _next_event(self, conn: h11.Connection, reader: asyncio.StreamReader, timeout: float) -> Any:
+    def _refusal(self, cert: tuple[str, int] | None) -> CenterError | None:
+        if cert is None or self.check_kiosk is None:
+            return None
+        try:
+            self.check_kiosk(*cert)
+        except CenterError as exc:
+            log.warning("kiosk %s refused: %s", cert[0], exc.error_code)
+            return exc
+        return None
+
+    async def _next_event(self, conn: h11.Connection, reader: asyncio.StreamReader, deadline: float) -> Any:
         while True:
             event = conn.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            # asyncio.timeout (3.11) bounds the read without the extra task asyncio.wait_for creates.
-            async with asyncio.timeout(timeout):
+            # One absolute deadline for all the reads of a request: trickling bytes does not extend it.
+            async with asyncio.timeout_at(deadline):
                 data = await reader.read(65536)
             conn.receive_data(data)
 
+    async def _request_start(self, conn: h11.Connection, reader: asyncio.StreamReader) -> float | None:
+        """Wait (idle timeout) for the first byte of the next request; its deadline, None on close."""
+        loop = asyncio.get_running_loop()
+        pending, _closed = conn.trailing_data
+        if pending:
+            return loop.time() + self.limits.request_timeout
+        async with asyncio.timeout(self.limits.idle_timeout):
+            data = await reader.read(65536)
+        conn.receive_data(data)
+        return loop.time() + self.limits.request_timeout if data else None
+
     async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, kiosk: str | None
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        cert: tuple[str, int] | None,
+        peer: str,
     ) -> None:
         conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADER)
         while True:
             try:
-                event = await self._next_event(conn, reader, IDLE_TIMEOUT)
+                deadline = await self._request_start(conn, reader)
+                if deadline is None:
+                    return
+                try:
+                    event = await self._next_event(conn, reader, deadline)
+                except TimeoutError:
+                    status, body = _timed_out()
+                    await self._send(conn, writer, status, body, close=True)
+                    return
                 if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
                     return
                 if not isinstance(event, h11.Request):
                     return
-                status, body = await self._request(conn, reader, event, kiosk)
+                status, body = await self._request(conn, reader, event, cert, peer, deadline)
             except h11.RemoteProtocolError as exc:
                 status, body = _error(
                     RequestError(f"HTTP が不正です / malformed HTTP: {exc}", code="http_malformed")
                 )
                 await self._send(conn, writer, status, body, close=True)
                 return
-            keep = await self._send(conn, writer, status, body, close=status in (408, 413, 431))
+            keep = await self._send(conn, writer, status, body, close=_closes(status, body))
             if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
 
-    async def _request(
-        self, conn: h11.Connection, reader: asyncio.StreamReader, req: h11.Request, kiosk: str | None
+    async def _request(  # noqa: PLR0917
+        self,
+        conn: h11.Connection,
+        reader: asyncio.StreamReader,
+        req: h11.Request,
+        cert: tuple[str, int] | None,
+        peer: str,
+        deadline: float,
     ) -> Response:
+        kiosk = cert[0] if cert is not None else None
         if sum(len(k) + len(v) for k, v in req.headers) + len(req.target) > MAX_HEADER:
             # h11 bounds only *incomplete* heads; a head that arrived whole in one read is checked here.
             return _error(
@@ -210,7 +328,7 @@ class HttpServer:
         size = 0
         try:
             while True:
-                event = await self._next_event(conn, reader, READ_TIMEOUT)
+                event = await self._next_event(conn, reader, deadline)
                 if isinstance(event, h11.Data):
                     size += len(event.data)
                     if size > DISCARD_LIMIT:
@@ -224,11 +342,7 @@ class HttpServer:
                         RequestError("要求が途切れました / request truncated", code="http_malformed")
                     )
         except TimeoutError:
-            return _error(
-                RequestError(
-                    "要求が時間内に届きません / request timed out", code="request_timeout", status=408
-                )
-            )
+            return _timed_out()
         if size > MAX_BODY:
             # Read (and dropped) up to DISCARD_LIMIT so that the client sees the 413 rather than a reset.
             return _too_large()
@@ -241,7 +355,16 @@ class HttpServer:
                     status=401,
                 )
             )
-        request = HttpRequest(req.method.decode("ascii", "replace"), path, headers, b"".join(chunks), kiosk)
+        refusal = self._refusal(cert)
+        if refusal is not None:
+            return _error(refusal)
+        if self.limiter is not None:
+            wait = self.limiter.check(kiosk if kiosk is not None else f"peer:{peer}")
+            if wait:
+                return _error(rate_limited(wait))
+        request = HttpRequest(
+            req.method.decode("ascii", "replace"), path, headers, b"".join(chunks), kiosk, peer
+        )
         if self.pool is None:
             return self._call(request)
         loop = asyncio.get_running_loop()
@@ -282,7 +405,8 @@ class HttpServer:
                 f"content-length: {len(payload)}\r\nconnection: close\r\n\r\n"
             )
             writer.write(head.encode("ascii") + payload)
-            await asyncio.wait_for(writer.drain(), READ_TIMEOUT)
+            async with asyncio.timeout(self.limits.request_timeout):
+                await writer.drain()
             return False
         headers = [
             ("content-type", "application/json; charset=utf-8"),
@@ -291,6 +415,8 @@ class HttpServer:
         ]
         if close:
             headers.append(("connection", "close"))
+        if status == 429 and "retry_after" in body:
+            headers.append(("retry-after", str(body["retry_after"])))
         try:
             data = conn.send(h11.Response(status_code=status, headers=headers))
             data += conn.send(h11.Data(data=payload))
@@ -298,6 +424,6 @@ class HttpServer:
         except h11.LocalProtocolError:
             return False
         writer.write(data)
-        async with asyncio.timeout(READ_TIMEOUT):
+        async with asyncio.timeout(self.limits.request_timeout):
             await writer.drain()
         return not close

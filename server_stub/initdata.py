@@ -2,13 +2,16 @@
 
 Layout (paths relative to DIR)::
 
-    center.json                 db URL, seed, creation time
+    center.json                 db URL, creation time, retention and lifetimes (never a seed)
     pki/auth-ca.pem, auth-ca-key.pem, sign-ca.pem, sign-ca-key.pem, auth-crl.pem   test JPKI + CRL
-    kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json           kiosk CA + clients
+    pki/trust.json, auth-ca-<gen>.pem, auth-ca-<gen>-key.pem, auth-crl-<gen>.pem   other CA generations
+    kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json, crl.pem   kiosk CA + clients
     tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
     seal/key.pem, public.pem                                                        digital seal key
+    audit/anchor-key.pem, anchor-public.pem, anchors.jsonl                          audit anchors
     seals/<code>.png, <code>.b64                                                    公印 images
     cards/R00001.json, ..., index.json                                              virtual cards
+    cards/R00007-smartphone.json, -nextgen, -old-ca, -expired-ca                    other tokens (tags)
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,6 +31,7 @@ from sqlalchemy import Engine, insert
 
 from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from server_stub import audit, pki
+from server_stub.anchor import write_anchor_key
 from server_stub.municipalities import CATALOGUE
 from server_stub.ops.pki import ensure_operator_pki
 from server_stub.sealimg import official_seal_png
@@ -69,12 +74,18 @@ def load_config(data_dir: Path) -> dict[str, Any]:
 
 
 def _write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    """Write a data-dir file readable by the center's user only (0600, directories 0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
 
 
-def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom, str, str]) -> str:
-    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
+_CardJob = tuple[str, str, str, str, dict[str, Any], str, SeededRandom | None, str, str, str]
+
+
+def _card_job(args: _CardJob) -> str:
+    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na, kind = args
     profile = make_card_profile(
         JpkiCA.from_pem("auth", auth_cert, auth_key),
         JpkiCA.from_pem("sign", sign_cert, sign_key),
@@ -89,12 +100,13 @@ def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom,
         not_before=dt.datetime.fromisoformat(nb),
         not_after=dt.datetime.fromisoformat(na),
         meta={"resident_id": person["resident_id"], "synthetic": True},
+        kind=kind,
     )
     return profile.to_json()
 
 
 def _cards(  # noqa: PLR0917
-    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom, now: dt.datetime, jobs: int
+    d: Path, reg: Registry, auth: JpkiCA, sign: JpkiCA, rng: SeededRandom | None, now: dt.datetime, jobs: int
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]], list[int]]:
     holders = [x for x in reg.residents if x.card]
     jobs_args = []
@@ -111,9 +123,10 @@ def _cards(  # noqa: PLR0917
                 sign.key_pem,
                 x.data,
                 x.pin,
-                rng.child(f"card:{x.data['resident_id']}"),
+                rng.child(f"card:{x.data['resident_id']}") if rng else None,
                 nb.isoformat(),
                 na.isoformat(),
+                "card",
             )
         )
     if jobs > 1 and len(jobs_args) > 2:
@@ -135,6 +148,78 @@ def _cards(  # noqa: PLR0917
     return index, serials, revoked
 
 
+# The other tokens init makes (issue 11): tag -> (token kind, CA generation, years since the
+# certificate was issued, years it still runs).  The expired-CA card's own certificate still runs: it is
+# refused because its CA has expired.
+EXTRA_TOKENS: dict[str, tuple[str, str, int, int]] = {
+    "smartphone": ("smartphone", "current", 0, 5),
+    "nextgen": ("nextgen", "nextgen", 0, 10),
+    "old-ca": ("card", "old", 2, 3),
+    "expired-ca": ("card", "expired", 4, 1),
+}
+# CA generations besides the current one: name -> (algorithm, years since the CA started, years valid).
+GENERATIONS: dict[str, tuple[str, float, int]] = {
+    "old": ("rsa", 9, 10),  # still valid for about a year: its cards are accepted until then
+    "expired": ("rsa", 10.2, 10),  # expired about two months ago (like the 2015 CA in October 2025)
+    "nextgen": ("ec", 0, 20),
+}
+
+
+def _generations(d: Path, rng: SeededRandom | None, now: dt.datetime) -> dict[str, tuple[JpkiCA, JpkiCA]]:
+    """The older and next CA generations, each with its own CRL, listed in pki/trust.json."""
+    out, listing = {}, []
+    for name, (algorithm, age, years) in GENERATIONS.items():
+        start = now - dt.timedelta(days=round(365 * age))
+        alg: Literal["rsa", "ec"] = "ec" if algorithm == "ec" else "rsa"
+        cas = tuple(
+            make_jpki_ca(kind, now=now, rng=_child(rng, f"jpki-{kind}-{name}"), years=years, not_before=start,
+                         algorithm=alg, org=f"JPKI-TEST-{name.upper()}")
+            for kind in ("auth", "sign")
+        )
+        auth, sign = cas
+        out[name] = (auth, sign)
+        _write(d / "pki" / f"auth-ca-{name}.pem", auth.cert_pem)
+        _write(d / "pki" / f"sign-ca-{name}.pem", sign.cert_pem)
+        pki.write_key(d / "pki" / f"auth-ca-{name}-key.pem", auth.key)
+        pki.write_key(d / "pki" / f"sign-ca-{name}-key.pem", sign.key)
+        _write(d / "pki" / f"auth-crl-{name}.pem",
+               pki.make_crl(auth, [], now).public_bytes(serialization.Encoding.PEM))
+        listing.append({"name": name, "cert": f"auth-ca-{name}.pem", "crl": f"auth-crl-{name}.pem"})
+    _write(d / "pki" / "trust.json", json.dumps({"generations": listing}, indent=2) + "\n")
+    return out
+
+
+def _extra_tokens(
+    d: Path, reg: Registry, cas: dict[str, tuple[JpkiCA, JpkiCA]], rng: SeededRandom | None, now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
+    """One token of each other kind, held by plain residents taken from the END of the registry (tests
+    that pick "the first plain card" keep getting a classic card).  Appended after the classic cards."""
+    benign = {"household", "honseki-other", "honseki-registered"}  # nothing here refuses a 住民票 or 印鑑
+    plain = [x for x in reg.residents if x.card and x.card_state == "valid" and set(x.tags) <= benign
+             and x.data["status"] == "active"]
+    plain.sort(key=lambda x: len(x.tags), reverse=True)  # untagged residents last, i.e. taken first
+    index, serials = [], []
+    for tag, x in zip(EXTRA_TOKENS, reversed(plain), strict=False):
+        kind, gen, age, left = EXTRA_TOKENS[tag]
+        auth, sign = cas[gen]
+        rid = x.data["resident_id"]
+        r = _child(rng, f"{tag}:{rid}")
+        # A phone's PIN is its own, not the card's (index.json records it).
+        pin = f"{(r.getrandbits(16) if r is not None else secrets.randbits(16)) % 10_000:04d}"
+        text = _card_job((auth.cert_pem, auth.key_pem, sign.cert_pem, sign.key_pem, x.data, pin, r,
+                          (now - dt.timedelta(days=365 * age + 30)).isoformat(),
+                          (now + dt.timedelta(days=365 * left)).isoformat(), kind))
+        _write(d / "cards" / f"{rid}-{tag}.json", text + "\n")
+        prof = json.loads(text)
+        for which in ("auth", "sign"):
+            serial = x509.load_pem_x509_certificate(prof[which]["cert_pem"].encode()).serial_number
+            serials.append((f"{serial:X}", rid, which))
+        entry = _index_entry(x, rid)
+        entry.update(card=f"cards/{rid}-{tag}.json", pin=pin, tags=sorted([*x.tags, tag]), token_kind=kind)
+        index.append(entry)
+    return index, serials
+
+
 def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
     return {
         "card": f"cards/{rid}.json",
@@ -147,25 +232,36 @@ def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
     }
 
 
-def _pki(d: Path, rng: SeededRandom, now: dt.datetime, kiosks: int) -> None:
-    kca = pki.make_ec_ca("Konbini Kiosk CA TEST", rng.child("kiosk-ca"), now)
+def _child(rng: SeededRandom | None, label: str) -> SeededRandom | None:
+    return rng.child(label) if rng is not None else None
+
+
+def _pki(d: Path, rng: SeededRandom | None, now: dt.datetime, kiosks: int, kiosk_days: int) -> None:
+    kca = pki.make_ec_ca("Konbini Kiosk CA TEST", _child(rng, "kiosk-ca"), now)
     _write(d / "kiosks" / "ca.pem", pki.pem(kca[0]))
     pki.write_key(d / "kiosks" / "ca-key.pem", kca[1])
     index = []
     for i in range(1, kiosks + 1):
         kid = f"K{i:04d}"
-        cert, key = pki.issue_kiosk_cert(kid, kca, rng.child(f"kiosk:{kid}"), now)
+        cert, key = pki.issue_kiosk_cert(kid, kca, _child(rng, f"kiosk:{kid}"), now, days=kiosk_days)
         _write(d / "kiosks" / f"{kid}.pem", pki.pem(cert))
         pki.write_key(d / "kiosks" / f"{kid}-key.pem", key)
         index.append({"kiosk_id": kid, "cert": f"kiosks/{kid}.pem", "key": f"kiosks/{kid}-key.pem"})
     _write(d / "kiosks" / "index.json", json.dumps(index, indent=2) + "\n")
-    tca = pki.make_ec_ca("Konbini Center TLS CA TEST", rng.child("tls-ca"), now)
+    # The kiosk CRL starts empty; ``revoke --kiosk ID`` adds to it (server_stub/kiosks.py).
+    _write(
+        d / "kiosks" / "crl.pem",
+        pki.sign_crl(kca[0].subject, kca[1], [], now - CRL_BACKDATE, days=365).public_bytes(
+            serialization.Encoding.PEM
+        ),
+    )
+    tca = pki.make_ec_ca("Konbini Center TLS CA TEST", _child(rng, "tls-ca"), now)
     _write(d / "tls" / "ca.pem", pki.pem(tca[0]))
     pki.write_key(d / "tls" / "ca-key.pem", tca[1])
-    scert, skey = pki.make_server_cert(tca, rng.child("tls-server"), now)
+    scert, skey = pki.make_server_cert(tca, _child(rng, "tls-server"), now)
     _write(d / "tls" / "server.pem", pki.pem(scert) + pki.pem(tca[0]))
     pki.write_key(d / "tls" / "server-key.pem", skey)
-    seal = pki.derive_ec_key(rng.child("seal"))
+    seal = pki.derive_ec_key(_child(rng, "seal"))
     _write(
         d / "seal" / "public.pem",
         seal.public_key().public_bytes(
@@ -229,6 +325,19 @@ def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]],
         )
 
 
+# The first CRLs are dated back to when the test cards became valid (now - 30 days): a center whose
+# test clock starts before ``init``'s own time must not see them as coming from the future.
+CRL_BACKDATE = dt.timedelta(days=30)
+DEFAULT_RETENTION = {
+    # Seconds after expiry (challenges, sessions) or creation (orders never issued) before the purge
+    # deletes the row; docs/center.md "Retention" says why each is kept that long.
+    "challenge_s": 3600,
+    "session_s": 86400,
+    "abandoned_order_s": 86400,
+    "purge_interval_s": 300,
+}
+
+
 def init_data_dir(
     data_dir: Path,
     *,
@@ -238,22 +347,51 @@ def init_data_dir(
     db_url: str | None = None,
     now: dt.datetime | None = None,
     jobs: int | None = None,
+    insecure_seed: str | None = None,
+    kiosk_cert_days: int = 90,
 ) -> dict[str, Any]:
-    """Create everything ``serve`` needs under ``data_dir``; reproducible from ``seed``.
+    """Create everything ``serve`` needs under ``data_dir``.
+
+    ``seed`` makes the synthetic registry (people, households, PINs) reproducible; it does not touch a
+    key.  Keys come from the OS random source unless ``insecure_seed`` is given (tests only), and
+    neither seed is written anywhere.  Files are created 0600 in 0700 directories.
 
     :raises ConfigError: on unusable paths or database URL.
     """
+    old_umask = os.umask(0o077)  # the SQLite file and anything a library creates: owner only
+    try:
+        return _init(data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days)
+    finally:
+        os.umask(old_umask)
+
+
+def _init(  # noqa: PLR0917
+    data_dir: Path,
+    residents: int,
+    seed: str,
+    kiosks: int,
+    db_url: str | None,
+    now: dt.datetime | None,
+    jobs: int | None,
+    insecure_seed: str | None,
+    kiosk_cert_days: int,
+) -> dict[str, Any]:
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     d = data_dir.resolve()
-    d.mkdir(parents=True, exist_ok=True)
-    rng = SeededRandom(f"center:{seed}")
-    auth = make_jpki_ca("auth", now=now, rng=rng.child("jpki-auth"))
-    sign = make_jpki_ca("sign", now=now, rng=rng.child("jpki-sign"))
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    d.chmod(0o700)
+    rng = SeededRandom(f"center:{insecure_seed}") if insecure_seed is not None else None
+    # The current generation began a year ago (as the 2023 CA had by 2024): a center clock set some days
+    # back (the HIL holiday scenario) still finds the CA valid.
+    began = now - dt.timedelta(days=365)
+    auth = make_jpki_ca("auth", now=now, rng=_child(rng, "jpki-auth"), not_before=began)
+    sign = make_jpki_ca("sign", now=now, rng=_child(rng, "jpki-sign"), not_before=began)
     _write(d / "pki" / "auth-ca.pem", auth.cert_pem)
     _write(d / "pki" / "sign-ca.pem", sign.cert_pem)
     for name, ca in (("auth", auth), ("sign", sign)):
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
-    _pki(d, rng, now, kiosks)
+    _pki(d, rng, now, kiosks, kiosk_cert_days)
+    write_anchor_key(d)
     ensure_operator_pki(d, now, seed=str(seed))  # the console's operator CA (server_stub/ops/pki.py)
     for m in CATALOGUE:
         png = official_seal_png(m.seal_text)
@@ -262,18 +400,28 @@ def init_data_dir(
 
         _write(d / "seals" / f"{m.code}.b64", base64.b64encode(png).decode() + "\n")
     reg = generate(seed, residents, now.date())
-    index, serials, revoked = _cards(d, reg, auth, sign, rng.child("cards"), now, jobs or os.cpu_count() or 1)
+    workers = jobs or os.cpu_count() or 1
+    index, serials, revoked = _cards(d, reg, auth, sign, _child(rng, "cards"), now, workers)
+    gens = _generations(d, _child(rng, "generations"), now)
+    gens["current"] = (auth, sign)
+    extra_index, extra_serials = _extra_tokens(d, reg, gens, _child(rng, "tokens"), now)
+    index += extra_index
+    serials += extra_serials
     _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
     auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
     _write(
         d / "pki" / "auth-crl.pem",
-        pki.make_crl(auth, auth_revoked, now).public_bytes(serialization.Encoding.PEM),
+        pki.make_crl(auth, auth_revoked, now - CRL_BACKDATE, days=60).public_bytes(
+            serialization.Encoding.PEM
+        ),
     )
     url = db_url or default_db_url(d)
     _load_db(make_engine(url), reg, serials, now)
     config = {
         "version": 1,
-        "seed": str(seed),
+        "seeded_keys": insecure_seed is not None,
+        "kiosk_cert_days": kiosk_cert_days,
+        "retention": dict(DEFAULT_RETENTION),
         "db": url,
         "created": now.isoformat(),
         "residents": len(reg.residents),

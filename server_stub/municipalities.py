@@ -59,7 +59,7 @@ class Municipality:
 
     @property
     def mayor_line(self) -> str:
-        # 「都道府県名＋市区町村長　氏名」 (docs/certificates.md §7): 見本市 → 東京都見本市長　見本　一郎.
+        # 「都道府県名＋市区町村長　氏名」 (docs/certificates.md §7): 見本市 → 東京都見本市長　雛形　正雄.
         return f"{self.prefecture}{self.name}長　{self.mayor_name}"
 
     @property
@@ -110,7 +110,7 @@ CATALOGUE: tuple[Municipality, ...] = (
         code="139991",
         prefecture="東京都",
         name="見本市",
-        mayor_name="見本　一郎",
+        mayor_name="雛形　正雄",
         address_stem="",
         towns=("さくら町", "もみじ台", "かえで通"),
         services={

@@ -1,8 +1,9 @@
 """Test PKI of the center: kiosk CA and client certificates, the center's TLS certificate, the seal key,
 the JPKI user-authentication CRL, and verification of a card's user-authentication certificate.
 
-Key material is deterministic from the init seed (EC keys are derived from seeded scalars; ECDSA
-signatures use RFC 6979 deterministic nonces) so ``init --seed S`` reproduces the same PKI.
+Keys come from the OS random source.  Only behind the explicit test flag ``init --insecure-seed S``
+are they derived from seeded scalars (with RFC 6979 deterministic ECDSA nonces), so a test can
+reproduce a PKI; such a data dir must never be deployed, and the seed is not stored.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "AUTH_DOMAIN",
     "CrlCache",
     "auth_message",
+    "crl_number",
     "derive_ec_key",
     "issue_kiosk_cert",
     "load_ec_private",
@@ -36,6 +38,7 @@ __all__ = [
     "make_ec_ca",
     "make_server_cert",
     "pem",
+    "sign_crl",
     "verify_signature",
     "verify_user_certificate",
     "write_key",
@@ -45,7 +48,10 @@ _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 
-def derive_ec_key(rng: SeededRandom) -> ec.EllipticCurvePrivateKey:
+def derive_ec_key(rng: SeededRandom | None) -> ec.EllipticCurvePrivateKey:
+    """A P-256 key: from the OS random source, or (tests only) from ``rng``."""
+    if rng is None:
+        return ec.generate_private_key(ec.SECP256R1())
     scalar = rng.getrandbits(256) % (_P256_ORDER - 1) + 1
     return ec.derive_private_key(scalar, ec.SECP256R1())
 
@@ -83,12 +89,14 @@ def load_ec_public(path: Path) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def _serial(rng: SeededRandom) -> int:
+def _serial(rng: SeededRandom | None) -> int:
+    if rng is None:
+        return x509.random_serial_number()
     return rng.getrandbits(63) | 1
 
 
 def make_ec_ca(
-    cn: str, rng: SeededRandom, now: dt.datetime
+    cn: str, rng: SeededRandom | None, now: dt.datetime
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = derive_ec_key(rng)
     name = x509.Name(
@@ -119,10 +127,11 @@ def make_ec_ca(
 def _leaf(  # noqa: PLR0917
     cn: str,
     ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
-    rng: SeededRandom,
+    rng: SeededRandom | None,
     now: dt.datetime,
     eku: x509.ObjectIdentifier,
     san: list[x509.GeneralName] | None,
+    days: int = 825,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = derive_ec_key(rng)
     ca_cert, ca_key = ca
@@ -137,7 +146,7 @@ def _leaf(  # noqa: PLR0917
         .public_key(key.public_key())
         .serial_number(_serial(rng))
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=825))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(True, False, False, False, True, False, False, False, False), critical=True
@@ -155,16 +164,22 @@ def _leaf(  # noqa: PLR0917
 def issue_kiosk_cert(
     kiosk_id: str,
     ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey],
-    rng: SeededRandom,
+    rng: SeededRandom | None,
     now: dt.datetime,
+    *,
+    days: int = 90,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     """A kiosk's TLS client certificate; its CN is the kiosk id (docs/architecture.md
-    "Files the contracts name")."""
-    return _leaf(kiosk_id, ca, rng, now, ExtendedKeyUsageOID.CLIENT_AUTH, None)
+    "Files the contracts name").
+
+    Valid ``days`` (``init --kiosk-cert-days``, default 90): a stolen kiosk key is also revocable on
+    the kiosk CRL (``revoke --kiosk``), and a short life bounds the damage if the CRL is not updated.
+    """
+    return _leaf(kiosk_id, ca, rng, now, ExtendedKeyUsageOID.CLIENT_AUTH, None, days)
 
 
 def make_server_cert(
-    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom, now: dt.datetime
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey], rng: SeededRandom | None, now: dt.datetime
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     san: list[x509.GeneralName] = [
         x509.DNSName("localhost"),
@@ -175,34 +190,72 @@ def make_server_cert(
 
 
 def make_crl(
-    ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30
+    ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30, number: int = 1
 ) -> x509.CertificateRevocationList:
-    """The user-authentication CA's CRL, listing ``revoked`` serials (RSA-signed, deterministic)."""
+    """A user-authentication CA's CRL, listing ``revoked`` serials (signed by that CA: RSA/SHA-256, or
+    ECDSA/SHA-384 for a next-generation CA)."""
+    return sign_crl(ca.cert.subject, ca.key, revoked, now, days=days, number=number)
+
+
+def sign_crl(
+    issuer: x509.Name,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    revoked: list[int],
+    now: dt.datetime,
+    *,
+    days: int = 30,
+    number: int = 1,
+) -> x509.CertificateRevocationList:
+    """A CRL with a CRL number (RFC 5280 5.2.3): readers refuse one whose number goes back."""
     b = (
         x509.CertificateRevocationListBuilder()
-        .issuer_name(ca.cert.subject)
+        .issuer_name(issuer)
         .last_update(now)
         .next_update(now + dt.timedelta(days=days))
+        .add_extension(x509.CRLNumber(number), critical=False)
     )
     for serial in sorted(set(revoked)):
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
         )
-    return b.sign(ca.key, hashes.SHA256())
+    # SHA-384 goes with P-384 (the next-generation CA); RSA and the P-256 kiosk CA sign with SHA-256.
+    strong = isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384
+    return b.sign(key, hashes.SHA384() if strong else hashes.SHA256())
+
+
+def crl_number(crl: x509.CertificateRevocationList) -> int:
+    """The CRL number, 0 when the CRL has none."""
+    try:
+        return int(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number)
+    except x509.ExtensionNotFound:
+        return 0
 
 
 @dataclass(frozen=True)
 class _Crl:
-    key: tuple[int, int]
+    key: tuple[int, int, int]
     revoked: frozenset[int]
     next_update: dt.datetime
+    number: int
+    this_update: dt.datetime
+
+
+CRL_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def _crl_refused(ja: str, en: str) -> AuthError:
+    exc = api_error("auth", "crl_unavailable", ja, en, status=503)
+    assert isinstance(exc, AuthError)
+    return exc
 
 
 class CrlCache:
     """The CRL file, re-read when it changes (``revoke`` rewrites it while centers run).
 
     The signature is checked against the CA on every load; a CRL that is stale or does not verify makes
-    every authentication fail closed (``crl_unavailable``).
+    every authentication fail closed (``crl_unavailable``).  So does a *rollback*: once a CRL was
+    accepted, a later file whose CRL number or thisUpdate is lower (an older, still-valid CRL put back
+    to un-revoke a card) is refused, and so is one dated in the future.
     """
 
     def __init__(self, path: Path, ca_cert: x509.Certificate) -> None:
@@ -210,40 +263,42 @@ class CrlCache:
         self.ca_cert = ca_cert
         self._lock = threading.Lock()
         self._crl: _Crl | None = None
+        self._high: tuple[int, dt.datetime] | None = None  # highest (number, thisUpdate) accepted
 
-    def _load(self, key: tuple[int, int]) -> _Crl:
+    def _load(self, key: tuple[int, int, int], now: dt.datetime) -> _Crl:
         try:
             crl = x509.load_pem_x509_crl(self.path.read_bytes())
         except (OSError, ValueError) as exc:
-            raise api_error(
-                "auth", "crl_unavailable", "失効リストを読めません", "CRL unavailable", status=503
-            ) from exc
+            raise _crl_refused("失効リストを読めません", "CRL unavailable") from exc
         pub = self.ca_cert.public_key()
-        if not isinstance(pub, rsa.RSAPublicKey) or not crl.is_signature_valid(pub):
-            raise api_error(
-                "auth", "crl_unavailable", "失効リストの署名が不正です", "CRL signature invalid", status=503
-            )
+        # Each CA generation signs its own CRL; the next generation's CA is EC P-384.
+        usable = isinstance(pub, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+        if not usable or not crl.is_signature_valid(pub):  # type: ignore[arg-type]
+            raise _crl_refused("失効リストの署名が不正です", "CRL signature invalid")
         if crl.next_update_utc is None:
-            raise api_error(
-                "auth", "crl_unavailable", "失効リストが不正です", "CRL has no nextUpdate", status=503
-            )
-        return _Crl(key, frozenset(r.serial_number for r in crl), crl.next_update_utc)
+            raise _crl_refused("失効リストが不正です", "CRL has no nextUpdate")
+        number, this_update = crl_number(crl), crl.last_update_utc
+        if this_update > now + CRL_CLOCK_SKEW:
+            raise _crl_refused("失効リストの発行日時が未来です", "CRL is dated in the future")
+        if self._high is not None and (number < self._high[0] or this_update < self._high[1]):
+            raise _crl_refused("失効リストが巻き戻されました", "CRL rolled back (older number or date)")
+        self._high = (number, this_update)
+        return _Crl(key, frozenset(r.serial_number for r in crl), crl.next_update_utc, number, this_update)
 
     def revoked(self, now: dt.datetime) -> frozenset[int]:
         """:raises AuthError: ``crl_unavailable`` when the CRL cannot be read, verified, or is stale."""
         try:
             st = self.path.stat()
         except OSError as exc:
-            raise api_error(
-                "auth", "crl_unavailable", "失効リストがありません", "CRL missing", status=503
-            ) from exc
-        key = (st.st_mtime_ns, st.st_size)
+            raise _crl_refused("失効リストがありません", "CRL missing") from exc
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
         with self._lock:
             if self._crl is None or self._crl.key != key:
-                self._crl = self._load(key)
+                self._crl = None
+                self._crl = self._load(key, now)
             crl = self._crl
         if now > crl.next_update:
-            raise api_error("auth", "crl_unavailable", "失効リストの期限切れです", "CRL is stale", status=503)
+            raise _crl_refused("失効リストの期限切れです", "CRL is stale")
         return crl.revoked
 
 

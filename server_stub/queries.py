@@ -166,7 +166,7 @@ COMPLETE_CLAIM = (
         orders.c.kiosk_id == bindparam("b_kiosk"),
         orders.c.state == "issued",
     )
-    .returning(orders.c.charged)
+    .returning(orders.c.charged, orders.c.copies)
 )
 ORDER_SET = update(orders).where(orders.c.order_id == bindparam("b_oid"))
 DOCS_OF_ORDER = (

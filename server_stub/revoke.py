@@ -32,7 +32,9 @@ def revoke_serial(data_dir: Path, serial_hex: str, now: dt.datetime | None = Non
     except (OSError, ValueError) as exc:
         raise ConfigError("認証局のファイルを読めません / cannot read the CA or CRL") from exc
     serials = sorted({r.serial_number for r in old} | {serial})
-    crl = pki.make_crl(ca, serials, (now or dt.datetime.now(dt.UTC)).replace(microsecond=0))
+    # The CRL number goes up and thisUpdate never goes back: centers refuse a CRL that does (rollback).
+    at = max((now or dt.datetime.now(dt.UTC)).replace(microsecond=0), old.last_update_utc)
+    crl = pki.make_crl(ca, serials, at, number=pki.crl_number(old) + 1)
     tmp = d / "auth-crl.pem.tmp"
     tmp.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
     os.replace(tmp, d / "auth-crl.pem")

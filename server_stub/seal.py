@@ -46,6 +46,10 @@ HDR_ALG, HDR_KID = 1, 4
 K_VERSION, K_SEAL_ID, K_TYPE, K_MUNI, K_DATE, K_ISSUE_NO, K_HOLDER, K_NAME, K_DIGEST, K_COPY = range(1, 11)
 
 
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = _P256_ORDER // 2
+
+
 def canonical_json(content: dict[str, Any]) -> bytes:
     """The canonical form the digest covers: UTF-8 JSON, sorted keys, no insignificant whitespace."""
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
@@ -146,6 +150,8 @@ def seal_document(claims: SealClaims, key: ec.EllipticCurvePrivateKey) -> str:
     payload = cbor2.dumps(claims.to_cbor_map())
     der = key.sign(_sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
+    if s > _HALF_ORDER:
+        s = _P256_ORDER - s  # low-s form: (r, n - s) is the same signature; readers accept only this one
     signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")  # RFC 9053 §2.1: fixed-size r || s
     cose = cbor2.dumps(
         cbor2.CBORTag(COSE_TAG, [protected, {HDR_KID: key_id(key.public_key())}, payload, signature])
@@ -164,7 +170,8 @@ def _decode_cose(text: str) -> list[Any]:
         cose = inflater.decompress(raw, MAX_COSE_BYTES)
     except zlib.error as exc:
         raise SealError("封印を展開できません / seal is not zlib data", code="seal_malformed") from exc
-    if inflater.unconsumed_tail or not inflater.eof:
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        # unused_data: bytes after the end of the zlib stream (docs/seal.md refuses them).
         raise SealError(
             "封印が長すぎるか不完全です / seal data oversized or truncated", code="seal_malformed"
         )
@@ -213,7 +220,14 @@ def open_seal(text: str, public_key: ec.EllipticCurvePublicKey) -> SealClaims:
         raise SealError("封印のヘッダが不正です / bad protected header", code="seal_malformed") from exc
     if not isinstance(header, Mapping) or header.get(HDR_ALG) != ALG_ES256 or len(signature) != 64:
         raise SealError("署名方式が不正です / seal algorithm is not ES256", code="seal_malformed")
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+    if s > _HALF_ORDER:
+        # Malleability: (r, n - s) verifies too.  Only the low-s form is a valid seal, so one document
+        # has exactly one seal text.
+        raise SealError(
+            "封印の署名が正規形ではありません / seal signature is not low-s", code="seal_signature_invalid"
+        )
+    der = encode_dss_signature(r, s)
     try:
         public_key.verify(der, _sig_structure(protected, payload), ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import base64
 import io
 import math
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from assets.fonts import IPAEX_MINCHO
 from server_stub.errors import ConfigError
 
 __all__ = ["FONT", "official_seal_png", "official_seal_png_b64"]
 
-FONT = Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
+FONT = IPAEX_MINCHO
 
 
 def official_seal_png(text: str, size: int = 240) -> bytes:

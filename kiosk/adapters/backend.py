@@ -87,6 +87,8 @@ class DeviceBackend:
             code = getattr(e, "code", None)
             if code in ("center_unreachable", "center_bad_answer") or code is None:
                 return StatusLine("center", "fault", "offline")
+            if code == "crl_unavailable":  # reachable, but nobody can be authenticated: say why
+                return StatusLine("center", "fault", "crl_unavailable")
         return StatusLine("center", "ok", latency_ms=round((self._clock() - start) * 1000, 1))
 
     # --- kiosk.service_menu.ServiceBackend -----------------------------------------------------------

@@ -5,13 +5,16 @@ A print job opens its transport, sends, and closes it: no connection outlives th
 outlives its transaction (``should_abort`` is ``printer.job.print_pages``'s ``cancel``, asked between
 bands).  Each issued document is checked with ``printer.document.parse_issued`` and rendered with
 ``printer.layout.render.render_pages`` at the profile's resolution; page printers (profile kind
-``page``) get one PDF through a ``PageSink`` instead.  Every ``PrintJobError`` becomes a
-``PrinterDeviceError`` with the flow's code and ``pages_done`` = the pages printed and cut.
+``page``) get one PDF through a ``PageSink``, or one IPP job per document through
+``printer.transport.ipp.IppPrinter`` (two-sided with the back side when ``duplex``), which counts a
+page only when the printer reports it.  Every ``PrintJobError`` becomes a ``PrinterDeviceError`` with
+the flow's code and ``pages_done`` = the pages printed (and cut).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +25,12 @@ from assets.fonts import IPAEX_GOTHIC
 from kiosk.devices import DeviceStatus, PrinterDeviceError, ReceiptHeader
 from kiosk.flow.effects import PrintReceipt
 from kiosk.flow.faults import Fault
-from printer.document import DocumentError, parse_issued
+from printer.document import DocumentError, IssuedDocument, parse_issued
 from printer.errors import PrinterError
 from printer.escpos.status import PrinterStatus
 from printer.job import JobOptions, print_pages, printer_status
-from printer.layout.render import render_pages
+from printer.layout.back import render_duplex_pdf
+from printer.layout.render import render_pages, render_pdf
 from printer.profiles import PrinterProfile, get_profile
 from printer.receipt import ReceiptData, ReceiptError, ReceiptItem, print_receipt, sample_receipt
 from printer.transport.base import PrinterTransport
@@ -40,7 +44,8 @@ from printer.transport.errors import (
     PrintJobError,
     TransportError,
 )
-from printer.transport.pdf import PageSink
+from printer.transport.ipp import IppPrinter
+from printer.transport.pdf import PageSink, pages_to_pdf
 
 __all__ = [
     "EscposDocumentPrinter",
@@ -53,7 +58,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Opener = Callable[[], PrinterTransport | PageSink]
+Opener = Callable[[], PrinterTransport | PageSink | IppPrinter]
 
 # The printer layer's typed errors → the flow's faults, most specific first.  A transport that cannot
 # connect is an offline printer; anything not listed (cutter, garbage status) is a printer error.
@@ -95,28 +100,31 @@ def _classify(status: PrinterStatus) -> StatusReport:
 
 class _Printer:
     def __init__(self, profile: str | PrinterProfile, opener: Opener,
-                 options: JobOptions | None = None) -> None:
+                 options: JobOptions | None = None, *, duplex: bool = False) -> None:
         self.profile = profile if isinstance(profile, PrinterProfile) else get_profile(profile)
         self._open = opener
         self._options = options
+        self.duplex = duplex
 
-    def _transport(self) -> PrinterTransport | PageSink:
+    def _transport(self) -> PrinterTransport | PageSink | IppPrinter:
         try:
             return self._open()
         except PrinterError as e:
             raise PrinterDeviceError(f"printer: {e.code}", Fault.PRINTER_OFFLINE) from e
 
     def query(self) -> StatusReport:
-        """DLE EOT 1–4 without printing (``UNKNOWN`` when the printer does not answer)."""
-        if self.profile.kind == "page":
-            return StatusReport(DeviceStatus.OK)  # a PDF sink has no status channel
+        """DLE EOT 1–4, or IPP printer-state-reasons, without printing (``UNKNOWN`` when the printer
+        does not answer; a PDF sink has no status channel and is ``OK``)."""
         try:
             transport = self._open()
         except PrinterError as e:
             log.warning("printer status: %s", e.code)
             return StatusReport(DeviceStatus.UNKNOWN, "offline")
         try:
-            assert isinstance(transport, PrinterTransport)
+            if isinstance(transport, IppPrinter):
+                return _ipp_status(transport)
+            if not isinstance(transport, PrinterTransport):
+                return StatusReport(DeviceStatus.OK)
             link = self._options.link if self._options else None
             report = _classify(printer_status(transport, config=link))
         except PrinterError as e:
@@ -128,6 +136,22 @@ class _Printer:
 
     def status(self) -> DeviceStatus:
         return self.query().state
+
+
+_IPP_DETAILS = {"media-empty": "paper_end", "media-needed": "paper_end", "cover-open": "cover_open",
+                "door-open": "cover_open", "interlock-open": "cover_open", "offline": "offline"}
+
+
+def _ipp_status(printer: IppPrinter) -> StatusReport:
+    """printer-state-reasons as the service menu's state (the first fault names the detail)."""
+    from printer.ipp.states import fault_reasons
+
+    reasons = printer.printer_attributes(("printer-state", "printer-state-reasons")).get(
+        "printer-state-reasons", [])
+    faults = fault_reasons([r for r in reasons if isinstance(r, str)])
+    if faults:
+        return StatusReport(DeviceStatus.FAULT, _IPP_DETAILS.get(faults[0], "printer_error"))
+    return StatusReport(DeviceStatus.OK)
 
 
 def _close(transport: object) -> None:
@@ -154,9 +178,13 @@ class EscposDocumentPrinter(_Printer):
             ``printer_error`` when a document from the center cannot be printed).
         """
         images: list[Image.Image] = []
+        jobs: list[tuple[bytes, int, str]] = []
         try:
             for raw in documents:
                 issued = parse_issued(raw)
+                if self.profile.kind == "page" and self._ipp():
+                    jobs.append((*_page_pdf(issued, self.profile, self.duplex), issued.document.title))
+                    continue
                 images += [p.image for p in render_pages(issued.document, issued.seal, self.profile)]
         except DocumentError as e:
             # The center sent something this printer cannot lay out; nothing was printed.
@@ -168,6 +196,8 @@ class EscposDocumentPrinter(_Printer):
         if should_abort():
             raise PrinterDeviceError("print aborted before the first page", Fault.PRINT_ABORTED, 0)
         transport = self._transport()
+        if isinstance(transport, IppPrinter):
+            return self._print_ipp(transport, jobs, on_page, should_abort)
         try:
             report = print_pages(images, self.profile, transport, on_progress=on_page,
                                  options=self._options, cancel=should_abort)
@@ -178,6 +208,30 @@ class EscposDocumentPrinter(_Printer):
         finally:
             _close(transport)
         return report.pages_printed
+
+    def _ipp(self) -> bool:
+        """Whether this printer's opener gives an IPP printer (decided once, without connecting)."""
+        if not hasattr(self, "_is_ipp"):
+            probe = self._open()
+            self._is_ipp = isinstance(probe, IppPrinter)
+            _close(probe)
+        return self._is_ipp
+
+    def _print_ipp(self, printer: IppPrinter, jobs: Sequence[tuple[bytes, int, str]],
+                   on_page: Callable[[int, int], None], should_abort: Callable[[], bool]) -> int:
+        """One IPP job per document, pages counted across them as the printer reports them."""
+        total = sum(count for _, count, _ in jobs)
+        done = 0
+        try:
+            for pdf, count, title in jobs:
+                printer.print_pdf(pdf, count, duplex=self.duplex, title=title,
+                                  on_progress=_offset(on_page, done, total), cancel=should_abort)
+                done += count
+        except PrintJobError as e:
+            raise PrinterDeviceError(f"print: {e.code}", printer_fault(e), done + e.pages_completed) from e
+        finally:
+            _close(printer)
+        return done
 
     def test_page(self) -> int:
         """Print one short test page (ruled box and 「テスト印字」).  :raises PrinterDeviceError:."""
@@ -190,12 +244,29 @@ class EscposDocumentPrinter(_Printer):
                   font=font, fill=0)
         transport = self._transport()
         try:
+            if isinstance(transport, IppPrinter):
+                return transport.print_pdf(pages_to_pdf([img], self.profile.dpi), 1).pages_printed
             return print_pages([img], self.profile, transport, options=self._options).pages_printed
         except PrinterError as e:
             raise PrinterDeviceError(f"test print: {e.code}", printer_fault(e),
                                      getattr(e, "pages_completed", 0)) from e
         finally:
             _close(transport)
+
+
+def _offset(on_page: Callable[[int, int], None], base: int, total: int) -> Callable[[int, int], None]:
+    """Progress of one document's job as progress of the whole order."""
+    return lambda done, _pages: on_page(base + done, total)
+
+
+def _page_pdf(issued: IssuedDocument, profile: PrinterProfile, duplex: bool) -> tuple[bytes, int]:
+    """The document's PDF in memory (never on the kiosk's disk) and its sheet count."""
+    buffer = io.BytesIO()
+    if duplex:
+        count = render_duplex_pdf(issued.document, issued.seal, profile, buffer)
+    else:
+        count = render_pdf(issued.document, issued.seal, profile, buffer)
+    return buffer.getvalue(), count
 
 
 class EscposReceiptPrinter(_Printer):

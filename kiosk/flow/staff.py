@@ -5,8 +5,12 @@ so that a copied config file does not give the PIN away; after ``max_attempts`` 
 locked for ``lockout_seconds``.  The flow itself never sees the PIN or the hash: the UI calls
 ``StaffGate.check`` and submits ``StaffPinSubmitted(ok)``.
 
-Hash formats: ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` and
-``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``.  ``python -m kiosk.flow.staff`` prints a new hash.
+Hash formats: ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`` (at least 600,000 iterations) and
+``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``.  ``python -m kiosk.flow.staff`` prints a new hash.  A
+staff PIN has at least 6 digits: with 5 tries per lockout, 4 digits fall to patience in days.
+
+The failure count and the lockout survive a restart when the gate is given a :class:`LockoutStore`
+(``kiosk.staff_lockout.FileLockoutStore``): pulling the plug must not reset the lockout.
 """
 
 from __future__ import annotations
@@ -18,10 +22,31 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["PinHash", "StaffGate", "hash_pin", "parse_pin_hash", "verify_pin"]
+__all__ = [
+    "MIN_PIN_DIGITS",
+    "PBKDF2_ITERATIONS",
+    "LockoutStore",
+    "PinHash",
+    "StaffGate",
+    "hash_pin",
+    "parse_pin_hash",
+    "verify_pin",
+]
 
-PBKDF2_ITERATIONS = 600_000  # OWASP 2023 guidance for PBKDF2-HMAC-SHA256
+PBKDF2_ITERATIONS = 600_000  # OWASP 2023 guidance for PBKDF2-HMAC-SHA256; also the least accepted
+MIN_PIN_DIGITS = 6
+
+
+class LockoutStore(Protocol):
+    """Where the gate keeps its failure count and remaining lockout across restarts."""
+
+    def load(self) -> tuple[int, float]:
+        """(failures so far, seconds of lockout remaining); (0, 0.0) when nothing is stored."""
+        ...
+
+    def save(self, failures: int, lock_remaining: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -59,8 +84,8 @@ def parse_pin_hash(text: str) -> PinHash:
         if str(e).startswith("pin_hash:"):
             raise
         raise ValueError("pin_hash: parameters must be integers") from e
-    if min(params) < 1 or (parts[0] == "pbkdf2_sha256" and params[0] < 100_000):
-        raise ValueError("pin_hash: too few iterations (at least 100000 for pbkdf2)")
+    if min(params) < 1 or (parts[0] == "pbkdf2_sha256" and params[0] < PBKDF2_ITERATIONS):
+        raise ValueError(f"pin_hash: too few iterations (at least {PBKDF2_ITERATIONS} for pbkdf2)")
     return PinHash(parts[0], params, _b64(salt, "salt"), _b64(digest, "hash"))
 
 
@@ -73,7 +98,14 @@ def _derive(pin: str, h: PinHash) -> bytes:
 
 
 def hash_pin(pin: str, *, scheme: str = "pbkdf2_sha256", iterations: int = PBKDF2_ITERATIONS) -> str:
-    """A new salted hash of ``pin`` for the config file."""
+    """A new salted hash of ``pin`` for the config file.
+
+    :raises ValueError: a PIN of fewer than 6 digits, or fewer than 600,000 PBKDF2 iterations.
+    """
+    if not (pin.isascii() and pin.isdigit() and len(pin) >= MIN_PIN_DIGITS):
+        raise ValueError(f"staff PIN: at least {MIN_PIN_DIGITS} digits")
+    if iterations < PBKDF2_ITERATIONS:
+        raise ValueError(f"pin_hash: too few iterations (at least {PBKDF2_ITERATIONS} for pbkdf2)")
     salt = os.urandom(16)
     if scheme == "scrypt":
         h = PinHash("scrypt", (2**14, 8, 1), salt, b"\0" * 32)
@@ -97,14 +129,20 @@ class StaffGate:
     """Wrong-PIN counting and lockout for the service menu (clock injected; no PIN is kept)."""
 
     def __init__(self, stored_hash: str, max_attempts: int, lockout_seconds: float,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], store: LockoutStore | None = None) -> None:
         parse_pin_hash(stored_hash)
         self._hash = stored_hash
         self._max = max_attempts
         self._lockout = lockout_seconds
         self._clock = clock
-        self._failures = 0
-        self._locked_until = 0.0
+        self._store = store
+        failures, remaining = store.load() if store is not None else (0, 0.0)
+        self._failures = max(0, failures)
+        self._locked_until = clock() + min(max(0.0, remaining), lockout_seconds) if remaining > 0 else 0.0
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save(self._failures, max(0.0, self._locked_until - self._clock()))
 
     @property
     def locked(self) -> bool:
@@ -114,13 +152,16 @@ class StaffGate:
         """True when ``pin`` is right and the gate is not locked; counts failures toward the lockout."""
         if self.locked:
             return False
-        if verify_pin(pin, self._hash):
-            self._failures = 0
+        if len(pin) >= MIN_PIN_DIGITS and verify_pin(pin, self._hash):
+            if self._failures:
+                self._failures = 0
+                self._save()
             return True
         self._failures += 1
         if self._failures >= self._max:
             self._failures = 0
             self._locked_until = self._clock() + self._lockout
+        self._save()  # before answering: a restart right after a wrong PIN still counts it
         return False
 
 

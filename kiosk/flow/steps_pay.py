@@ -184,14 +184,21 @@ def _progress(env: Env, ctx: Context, ev: PrintProgress) -> Outcome:
     return stay(env, ctx, pages_done=ev.page, pages_total=ev.pages, entered_at=env.now)
 
 
-def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:
-    order_id = ctx.order_id
-    assert order_id is not None and ctx.fee_total is not None and ctx.service is not None
+def _receipt(ctx: Context, refunded: int = 0) -> PrintReceipt:
+    """The ご利用明細書 of this order: printed for every transaction that took money, with its 返金
+    line when the money went back (no personal data: ids, certificate, copies and money only)."""
+    assert ctx.order_id is not None and ctx.fee_total is not None and ctx.service is not None
     cert = ctx.service.certificate
     name = MESSAGES[f"certificate.{cert}"][0] if f"certificate.{cert}" in MESSAGES else cert
     town = ctx.municipality.name if ctx.municipality is not None else ""
-    receipt = PrintReceipt(order_id, cert, ctx.copies, ctx.fee_total, ctx.inserted, ctx.change,
-                           certificate_name=name, municipality=town)
+    return PrintReceipt(ctx.order_id, cert, ctx.copies, ctx.fee_total, ctx.inserted, ctx.change,
+                        refunded=refunded, certificate_name=name, municipality=town)
+
+
+def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:
+    order_id = ctx.order_id
+    assert order_id is not None
+    receipt = _receipt(ctx)
     ctx = replace(ctx, pages_done=ev.pages, pages_total=ev.pages)
     return end(env, ctx, "success", JournalOrder(order_id, "printed", pages=ev.pages),
                CompleteOrder(order_id, "printed", ev.pages), receipt)
@@ -225,8 +232,11 @@ def _printing_timeout(env: Env, ctx: Context, ev: Timeout) -> Outcome:
 def _refunded(env: Env, ctx: Context, ev: Refunded) -> Outcome:
     key, order_id = ctx.message_key, ctx.order_id
     assert order_id is not None
+    # The resident paid: the receipt with its 返金 line is their record that the money came back.
+    receipt = (_receipt(ctx, refunded=ev.yen),) if ctx.paid and ctx.fee_total is not None \
+        and ctx.service is not None else ()
     return go(env, replace(ctx, refund=ev.yen), State.ERROR,
-              JournalOrder(order_id, "refunded", amount=ev.yen), message_key=key)
+              JournalOrder(order_id, "refunded", amount=ev.yen), *receipt, message_key=key)
 
 
 def _refund_failed(env: Env, ctx: Context, ev: object) -> Outcome:

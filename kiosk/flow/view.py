@@ -56,8 +56,14 @@ class View:
     members: tuple[str, ...] = field(default=(), repr=False)  # names: never in a repr or a log
     items: tuple[str, ...] | None = None
     inserted: int = 0  # yen inserted so far
+    due: int = 0  # yen still to insert on PAYMENT (「あと100円」)
+    accepted: tuple[int, ...] = ()  # coins and notes the cash device takes, on PAYMENT
+    paid: int = 0  # yen taken for the order (0 until the fee is reached)
     change: int = 0
-    refund: int = 0  # yen returned after a failure
+    refund: int = 0  # yen returned after a failure or a cancel
+    # What happened to the resident's money, in words, on every screen after money was taken or
+    # inserted (ERROR, REFUNDING, TAKE_DOCUMENTS): ``money.*`` keys; None when no money moved.
+    money_key: str | None = None
     pages_done: int = 0
     pages_total: int = 0
     can_cancel: bool = False

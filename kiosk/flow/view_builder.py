@@ -81,6 +81,34 @@ def _chosen(ctx: Context) -> tuple[str | None, tuple[str, ...], tuple[str, ...] 
     return whose, names, items
 
 
+def money_key(state: State, ctx: Context) -> str | None:
+    """What the resident's money is doing, said on every screen after money moved.
+
+    A failure after payment always says the amount returned, or, when the cash device could not pay it
+    back, what to do; money inserted and then cancelled is "returned", not "refunded" (nothing was paid).
+    """
+    if state is State.REFUNDING:
+        return "money.refunding" if ctx.paid else "money.returning"
+    if state not in (State.ERROR, State.TAKE_DOCUMENTS, State.TAKE_CARD):
+        return None
+    if ctx.paid and ctx.ending == "failed" and ctx.refund == 0:
+        return "money.refund_failed"
+    if ctx.refund and ctx.paid:
+        return "money.refunded"
+    if ctx.refund:
+        return "money.returned"
+    return None
+
+
+def take_key(ctx: Context) -> str:
+    """The take-documents title says what is in the tray: certificates, a refund, or inserted coins."""
+    if ctx.ending == "success":
+        return "screen.take_documents"
+    if ctx.paid:
+        return "take.refund"
+    return "take.returned"
+
+
 def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -> View:
     """The view of ``state``; fee and copies come from the chosen service and the center's price."""
     choices, multi = _choices(state, ctx, settings)
@@ -90,7 +118,7 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
     return View(
         state=state,
         language=ctx.language,
-        message_key=ctx.message_key,
+        message_key=take_key(ctx) if state is State.TAKE_DOCUMENTS else ctx.message_key,
         choices=choices,
         multi_select=multi,
         certificate=ctx.service.certificate if ctx.service is not None else None,
@@ -107,8 +135,12 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
         members=members,
         items=items,
         inserted=ctx.inserted,
+        due=max(0, (shown_fee or 0) - ctx.inserted) if state is State.PAYMENT else 0,
+        accepted=settings.accepted_money if state is State.PAYMENT else (),
+        paid=ctx.paid,
         change=ctx.change,
         refund=ctx.refund,
+        money_key=money_key(state, ctx),
         pages_done=ctx.pages_done,
         pages_total=ctx.pages_total,
         can_cancel=state in CANCELLABLE,

@@ -63,7 +63,25 @@ def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) ->
         problems.append("no page whose seal reads voided")
     if sc.seals == "none" and pages:
         problems.append(f"{len(pages)} page(s) printed where none may be")
+    if sc.printer == "ipp":
+        problems += _both_sides(reports)
     return {"ok": not problems, "problems": problems, "pages": reports}
+
+
+def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
+    """Two-sided: every sheet's front and back carry the same seal, in the same state (a reader compares
+    the two; whether it must be valid or voided is the scenario's seal check)."""
+    by_name = {r["page"]: r for r in reports}
+    fronts = [r for r in reports if not r["page"].endswith("-back.png")]
+    problems = [] if fronts else ["no front side printed"]
+    for front in fronts:
+        back = by_name.get(front["page"].replace(".png", "-back.png"))
+        if back is None:
+            problems.append(f"{front['page']}: no back side")
+        elif back["seal_id"] != front["seal_id"] or back["status"] != front["status"]:
+            problems.append(f"{front['page']}: back seal {back['seal_id']} ({back['status']}), "
+                            f"front {front['seal_id']}")
+    return problems
 
 
 def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -21,7 +21,15 @@ from typing import Any
 from kiosk.hil.errors import HilError, ServiceStartError
 from kiosk.hil.options import DEFAULT_DATA, VPCD_PORTS, RunOptions
 from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
-from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, Service, Supervisor, child_env, init_center
+from kiosk.hil.services import (
+    HOLIDAY,
+    IN_HOURS,
+    OUTSIDE_HOURS,
+    Service,
+    Supervisor,
+    child_env,
+    init_center,
+)
 from kiosk.hil.setup import KioskSetup, kiosk_config
 
 __all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
@@ -32,7 +40,8 @@ log = logging.getLogger(__name__)
 
 def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
     hits = [e for e in index if set(person.tags) <= set(e["tags"])
-            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken]
+            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken
+            and person.municipality in (None, e["municipality"])]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
@@ -71,6 +80,11 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
         result["outcome"] = "setup_failed"
         result["error"] = str(e)
     timings["total"] = round(time.perf_counter() - t0, 3)
+    if sc.printer == "ipp":
+        from kiosk.hil.ippeve import rasterize
+
+        for spool in sorted(p for p in (out / "prints").iterdir() if p.is_dir()):
+            rasterize(spool)  # the page printer's spooled PDFs, as the PNG sides the checks read
     _collect_prints(out)
     if "outcome" not in result:
         result["checks"] = _check(sc, out, data, result)
@@ -86,7 +100,8 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     timings = result["timings"]
     t = time.perf_counter()
     sup.pcscd()
-    center = sup.center(opts.data.resolve(), OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS)
+    clock = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
+    center = sup.center(opts.data.resolve(), clock)
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
     taken: set[str] = set()
@@ -98,8 +113,13 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         t = time.perf_counter()
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
-        k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
-                                tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
+        if sc.printer == "ipp":
+            plan = k.dir / "ipp-engine.json"
+            plan.write_text(json.dumps(sc.ipp_plan), encoding="utf-8")
+            k.printer = sup.ipp_printer(k.prints, plan=plan, name=f"printer-{i + 1}")
+        else:
+            k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
+                                    tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
         k.receipt = sup.printer(out / "receipts" / k.label, "receipt-80-203", link="tcp",
                                 name=f"receipt-{i + 1}")
         timings[f"parts_start_{i + 1}"] = round(time.perf_counter() - t, 3)
@@ -138,6 +158,8 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
             "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
             "--printer-control", k.printer.info["control"], "--card-pin", k.entry["pin"]]
+    if sc.read_before_pin:
+        argv.append("--card-read-before-pin")
     return sup.spawn(f"{k.label}{'-restart' if restart else ''}", argv, env=env)
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STAFF_PIN", "KioskSetup", "kiosk_config"]
 
-STAFF_PIN = "2580"  # the HIL kiosks' service-menu PIN (test material)
+STAFF_PIN = "258046"  # the HIL kiosks' service-menu PIN (test material)
 # Phases of machine time: screens where the kiosk works and the person waits.
 PHASES = {"card": ("reading",), "center": ("authenticating", "ordering", "issuing"),
           "print": ("printing",), "refund": ("refunding",)}
@@ -159,7 +159,11 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
     """Write the kiosk's TOML config (docs/kiosk-flow.md §11) for this run's parts."""
     from card.virtual.vpcd import reader_name_for_port
 
-    if opts.link == "tcp":
+    profile = opts.profile
+    if k.scenario.printer == "ipp":
+        profile = "a4-laser-600"
+        transport = f'{{ type = "ipp", uri = "{k.printer.info["uri"]}", duplex = true }}'
+    elif opts.link == "tcp":
         host, port = k.printer.info["tcp"]
         transport = f'{{ type = "tcp", host = "{host}", port = {port} }}'
     else:
@@ -174,12 +178,12 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         "[center]", f'url = "{center.info["url"]}"', f'data_dir = "{k.data}"',
         "connect_timeout = 2.0", "read_timeout = 20.0", "retries = 1",
         "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[k.index])}"',
-        "[printer]", f'profile = "{opts.profile}"', f"transport = {transport}",
+        "[printer]", f'profile = "{profile}"', f"transport = {transport}",
         "[receipt]", 'profile = "receipt-80-203"',
         f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
         "[payment]", 'device = "simulated"',
         "[timeouts]", *(f"{key} = {value}" for key, value in timeouts.items()),
-        "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, iterations=100_000)}"',
+        "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, scheme="scrypt")}"',
         "max_attempts = 5", "lockout_seconds = 300.0",
         "[ui]", "resolution = [1280, 800]", "fullscreen = true", 'languages = ["ja", "en"]',
         "[paths]", f'journal = "{k.dir / "journal.db"}"', f'logs = "{k.dir / "logs"}"',

@@ -196,7 +196,7 @@ class KioskApp(App):  # type: ignore[misc]
             kind = "selected" if code == r.lang else "secondary"
             name = self.tr.text(f"language.{code}", code)  # each language's own name, in its own font
             bar.add_widget(r.button(name, evt.ChooseLanguage(code), kind=kind,
-                                    font=r.font(code), px=28))
+                                    font=r.font(code), px=28, key=f"language.{code}"))
         return bar
 
     def _nav(self, r: Render, body: Body) -> Widget:
@@ -205,13 +205,16 @@ class KioskApp(App):  # type: ignore[misc]
         nav = BoxLayout(size_hint_y=None, height=h + 20, spacing=16, padding=(20, 10))
         w = max(240, h)
         if v.can_back:
-            nav.add_widget(r.button(r.t("button.back"), evt.Back(), size_hint_x=None, width=w))
+            nav.add_widget(r.button(r.t("button.back"), evt.Back(), size_hint_x=None, width=w,
+                                    key="button.back"))
         if v.can_cancel:
-            nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w))
+            nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w,
+                                    key="button.cancel"))
         nav.add_widget(Widget())
         if body.primary is not None:
             key, action = body.primary
-            nav.add_widget(r.button(r.t(key), action, kind="primary", size_hint_x=None, width=w + 60))
+            nav.add_widget(r.button(r.t(key), action, kind="primary", size_hint_x=None, width=w + 60,
+                                    key=key))
         return nav
 
     def _warning(self, r: Render) -> Widget:
@@ -224,8 +227,8 @@ class KioskApp(App):  # type: ignore[misc]
             seconds = max(0, math.ceil(r.view.seconds_left))
             box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))
         row = BoxLayout(spacing=20, size_hint_y=None, height=self.settings.min_target_px)
-        row.add_widget(r.button(r.t("button.cancel"), evt.Cancel()))
-        row.add_widget(r.button(r.t("button.continue"), evt.StillHere(), kind="primary"))
+        row.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), key="idle.cancel"))
+        row.add_widget(r.button(r.t("button.continue"), evt.StillHere(), kind="primary", key="idle.continue"))
         box.add_widget(row)
         overlay = _Modal()
         overlay.add_widget(shade)

@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from card.contract import AUTH_PIN_TRIES
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
@@ -63,10 +64,10 @@ class Render:
                         color=color or self.theme.text, **kw)
 
     def button(self, text: str, event: evt.Event | Callable[[], None] | None, *, kind: str = "secondary",
-               px: int | None = None, font: str | None = None, **kw: Any) -> Tile:
+               px: int | None = None, font: str | None = None, key: str = "", **kw: Any) -> Tile:
         bg, fg = self.colors(kind)
         on_tap = None if event is None else (event if callable(event) else (lambda: self.send(event)))
-        tile = Tile(colors=(bg, fg), on_tap=on_tap, disabled_look=kind == "disabled", **kw)
+        tile = Tile(colors=(bg, fg), on_tap=on_tap, disabled_look=kind == "disabled", key=key, **kw)
         tile.add_widget(FitLabel(text=text, base_font=px or self.theme.button_px, min_font=self.theme.min_px,
                                  font_name=font or self.font(), color=fg))
         return tile
@@ -101,7 +102,18 @@ def _values(v: View) -> dict[str, object]:
         "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
         "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
+        "paid": format_yen(v.paid), "due": format_yen(v.due),
+        "money": "・".join(format_yen(yen) for yen in v.accepted),
     }
+
+
+def _money_line(r: Render) -> list[Widget]:
+    """What happened to the resident's money, on every screen after money moved (the flow decides)."""
+    v = r.view
+    if v.money_key is None:
+        return []
+    color = r.theme.alert if v.money_key == "money.refund_failed" else None
+    return [r.label(r.t(v.money_key, **_values(v)), px=40, color=color)]
 
 
 # --- the start ------------------------------------------------------------------------------------
@@ -112,7 +124,7 @@ def _language(r: Render) -> Body:
     for c in r.view.choices:
         kind = "selected" if c.selected else "primary"
         grid.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), evt.ChooseLanguage(c.key), kind=kind,
-                                 font=r.font(c.key), px=40))
+                                 font=r.font(c.key), px=40, key=f"language.{c.key}"))
     return Body(grid)
 
 
@@ -133,7 +145,8 @@ def _place_card(r: Render) -> Body:
 
 
 def _waiting(r: Render) -> Body:
-    return Body(_column(Widget(), BusyBar(theme=r.theme, size_hint_y=None, height=44), Widget()))
+    return Body(_column(Widget(), BusyBar(theme=r.theme, size_hint_y=None, height=44), *_money_line(r),
+                        Widget()))
 
 
 def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], None],
@@ -146,10 +159,11 @@ def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], 
         r.local["order"] = digits
     pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
     for d in digits[:9]:
-        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT))
-    pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary"))
-    pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT))
-    pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary"))
+        pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT, key=f"pin.{d}"))
+    pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary", key="button.erase"))
+    pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT,
+                            key=f"pin.{digits[9]}"))
+    pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary", key="button.confirm"))
     return pad
 
 
@@ -158,8 +172,10 @@ def _pin(r: Render) -> Body:
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
     hint = r.t(v.message_key) if v.message_key else ""
-    if v.tries_left is not None and v.tries_left < 3:
+    if v.tries_left is not None and v.tries_left < AUTH_PIN_TRIES:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+        if v.tries_left == 1:  # before the last try: where a locked PIN is reset (issue 11)
+            hint += "\n" + r.t("screen.pin.reset")
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
@@ -172,7 +188,7 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text), primary=("button.next", evt.Next()))
+    return Body(_column(text, *_money_line(r)), primary=("button.next", evt.Next()))
 
 
 # --- selection --------------------------------------------------------------------------------------
@@ -183,7 +199,7 @@ def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *,
     kind = "disabled" if not c.available else ("selected" if c.selected else "secondary")
     bg, fg = r.colors(kind)
     tile = Tile(colors=(bg, fg), on_tap=on_tap if c.available else None, orientation="horizontal",
-                disabled_look=not c.available)
+                disabled_look=not c.available, key=f"choice.{c.key}")
     texts = BoxLayout(orientation="vertical")
     why = bool(c.reason_key and not c.available)
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
@@ -293,10 +309,10 @@ def _copies(r: Render) -> Body:
 
     row = BoxLayout(spacing=30, padding=(160, 40), size_hint_y=0.6)
     row.add_widget(r.button("−  " + r.t("button.less"), (lambda: change(-1)) if n > 1 else None,
-                            kind="secondary" if n > 1 else "disabled"))
+                            kind="secondary" if n > 1 else "disabled", key="button.less"))
     row.add_widget(r.label(r.t("label.copies", copies=n), px=56))
     row.add_widget(r.button("+  " + r.t("button.more"), (lambda: change(1)) if n < v.max_copies else None,
-                            kind="secondary" if n < v.max_copies else "disabled"))
+                            kind="secondary" if n < v.max_copies else "disabled", key="button.more"))
     fee = r.t("label.yen", amount=format_yen((v.fee_per_copy or 0) * n))
     body = _column(row, r.label(f"{r.t('label.fee')}　{fee}", size_hint_y=0.4), padding=(40, 0))
     return Body(body, primary=("button.next", lambda: r.send(evt.CopiesChosen(n))),
@@ -342,6 +358,8 @@ def _payment(r: Render) -> Body:
     return Body(_column(
         _summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=52),
         _summary_row(r, r.t("label.inserted"), r.t("label.yen", amount=format_yen(v.inserted)), px=52),
+        r.label(r.t("screen.payment.due", **_values(v)), px=60, color=r.theme.alert),
+        r.label(r.t("screen.payment.accepted", **_values(v)), px=32),
     ), title=r.t("screen.payment", fee=format_yen(v.fee or 0)))
 
 
@@ -367,9 +385,9 @@ def _take_documents(r: Render) -> Body:
     lines = []
     if v.change:
         lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
-    if v.refund:
-        lines.append(r.label(r.t("screen.take_documents.refund", refund=format_yen(v.refund)), px=40))
-    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()))
+    lines += _money_line(r)
+    title = r.t(v.message_key, **_values(v)) if v.message_key else None
+    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()), title=title)
 
 
 def _thank_you(r: Render) -> Body:

@@ -51,6 +51,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "service.detail.paper_end": ("用紙切れ", "Paper out"),
     "service.detail.cover_open": ("カバーが開いています", "Cover open"),
     "service.detail.offline": ("応答なし", "Not responding"),
+    "service.detail.crl_unavailable": ("失効リスト確認不可", "CRL cannot be checked"),
     "service.detail.printer_error": ("プリンター異常", "Printer error"),
     "service.detail.no_card": ("カードなし", "No card"),
     "service.latency": ("{ms}ミリ秒", "{ms} ms"),

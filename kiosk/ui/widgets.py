@@ -86,10 +86,15 @@ _LADDER = (60, 56, 52, 48, 44, 40, 36, 34, 32, 30, 28, 26, 24, 22, 20, 18, 16)
 
 
 class Tile(ButtonBehavior, BoxLayout):  # type: ignore[misc]  # Kivy is untyped
-    """A big rounded touch target holding one or more labels (a button with a subtitle, a fee, ...)."""
+    """A big rounded touch target holding one or more labels (a button with a subtitle, a fee, ...).
+
+    ``key`` names the control independently of its text and language (``"button.next"``, ``"pin.7"``,
+    ``"choice.inkan"``): the bench probe and the HIL harness find targets by it, so that rewording a
+    label or translating it never breaks them.
+    """
 
     def __init__(self, *, colors: tuple[Rgba, Rgba], on_tap: Callable[[], None] | None,
-                 disabled_look: bool = False, radius: float = 14, **kw: Any) -> None:
+                 disabled_look: bool = False, radius: float = 14, key: str = "", **kw: Any) -> None:
         kw.setdefault("padding", (16, 6))
         kw.setdefault("spacing", 2)
         super().__init__(**kw)
@@ -101,6 +106,7 @@ class Tile(ButtonBehavior, BoxLayout):  # type: ignore[misc]  # Kivy is untyped
         self._sync()
         self._on_tap = on_tap
         self.disabled_look = disabled_look
+        self.key = key
 
     def _sync(self, *_: Any) -> None:
         self._shape.pos, self._shape.size = self.pos, self.size

@@ -31,6 +31,7 @@ from typing import Any
 
 from PIL import Image
 
+from printer.emulator.interpret import Interpreter
 from printer.emulator.records import PageRecord, describe
 from printer.emulator.render import PageRenderer
 from printer.escpos import commands as c
@@ -96,7 +97,7 @@ class PrinterModel:
         self._out = bytearray()
         self._renderer = PageRenderer(self.profile.width_dots, self.profile.dpi)
         self._log: list[dict[str, Any]] = []
-        self._graphics: c.Graphics | None = None
+        self._interp = Interpreter(self._renderer, self._reply)
         self._asb_mask = 0
         self._asb_last: bytes | None = None
         self._xoff = False
@@ -273,7 +274,7 @@ class PrinterModel:
         self._buffer.clear()
         self._parser.reset()
         self._ready.clear()
-        self._graphics = None
+        self._interp.graphics = None
         self._abort_page(reason)
 
     def _flow(self) -> None:
@@ -358,8 +359,10 @@ class PrinterModel:
 
     def _execute(self, cmd: c.Command) -> None:
         r = self._renderer
-        if not isinstance(cmd, c.Text | c.LineFeed):
+        if not isinstance(cmd, c.Text | c.LineFeed | c.Unknown):
             self._log.append(describe(cmd))
+        if not isinstance(cmd, c.Unknown):
+            self._interp.last_unknown = False  # anything in between ends a run of garbage
         if isinstance(cmd, c.Text):
             r.text(cmd.data)
         elif isinstance(cmd, c.LineFeed):
@@ -369,8 +372,13 @@ class PrinterModel:
         elif isinstance(cmd, c.PrintAndFeedLines):
             for _ in range(cmd.n):
                 r.newline()
-        elif isinstance(cmd, c.RasterImage | c.Graphics | c.ColumnImage):
+        elif isinstance(cmd, c.RasterImage | c.ColumnImage):
             self._image(cmd)
+        elif isinstance(cmd, c.Graphics):
+            stored = self._interp.graphics is not None
+            self._interpret(cmd)
+            if cmd.fn == 50 and stored:
+                self._band_done()
         elif isinstance(cmd, c.Cut):
             if cmd.feed:
                 r.newline(cmd.feed * r.unit)
@@ -378,6 +386,7 @@ class PrinterModel:
         elif isinstance(cmd, c.Initialize):
             self._abort_page("discarded by ESC @")
             r.reset_modes()
+            self._interp.reset()
             self._asb_mask = 0
         elif isinstance(cmd, c.TransmitStatus):
             self._reply(bytes([self.paper_byte() if cmd.n in (1, 49) else self.drawer]))
@@ -408,28 +417,23 @@ class PrinterModel:
             st.kanji_code = cmd.n % 48
         elif isinstance(cmd, c.KanjiModeOn | c.KanjiModeOff):
             st.kanji_mode = isinstance(cmd, c.KanjiModeOn)
-        elif isinstance(cmd, c.Unknown | c.Invalid):
-            self.counters["skipped"] += 1
-            log.info("skipped %s", describe(cmd))
+        else:
+            self._interpret(cmd)
 
-    def _image(self, cmd: c.RasterImage | c.Graphics | c.ColumnImage) -> None:
+    def _interpret(self, cmd: c.Command) -> None:
+        """Print modes, graphics functions, symbols; whatever is not emulated is recorded as skipped."""
+        before = self._interp.skip_count
+        if not self._interp.execute(cmd):
+            self._interp.skip(cmd, "not emulated")
+        self.counters["skipped"] += self._interp.skip_count - before
+
+    def _image(self, cmd: c.RasterImage | c.ColumnImage) -> None:
         r = self._renderer
         if isinstance(cmd, c.RasterImage):
             r.raster(cmd.width_bytes, cmd.height, cmd.data, cmd.mode)
             self._band_done()
-        elif isinstance(cmd, c.ColumnImage):
+        else:
             r.column(cmd.mode, cmd.columns, cmd.data)
-        elif cmd.fn == 112:
-            self._graphics = cmd
-        elif cmd.fn == 50 and self._graphics is not None:
-            body = self._graphics.body
-            width, height = int.from_bytes(body[3:5], "little"), int.from_bytes(body[5:7], "little")
-            width_bytes = (width + 7) // 8
-            data = body[7 : 7 + width_bytes * height]
-            if width_bytes and len(data) == width_bytes * height:
-                r.raster(width_bytes, height, data)
-                self._band_done()
-            self._graphics = None
 
     def _band_done(self) -> None:
         self.counters["bands"] += 1
@@ -457,8 +461,12 @@ class PrinterModel:
 
     def _emit(self, status: str, reason: str | None, image: Image.Image, text: list[str]) -> None:
         self._page_no += 1
-        record = PageRecord(self._page_no, status, reason, image, text, list(self._log), image.height)
+        record = PageRecord(
+            self._page_no, status, reason, image, text, list(self._log), image.height,
+            list(self._interp.skipped),
+        )
         self._log.clear()
+        self._interp.skipped.clear()
         self.counters["pages_printed" if status == "printed" else "pages_aborted"] += 1
         self.pages.append(record)
         del self.pages[:-100]  # keep memory bounded in long runs; pages are on disk

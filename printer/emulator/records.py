@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -23,11 +23,14 @@ class PageRecord:
     text: list[str]
     commands: list[dict[str, Any]]
     height: int
+    #: commands not emulated (or refused), each with its bytes in hex and the reason
+    skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         return {
             "page": self.number, "status": self.status, "reason": self.reason,
             "height": self.height, "text": self.text, "commands": len(self.commands),
+            "skipped": len(self.skipped),
         }
 
 

@@ -277,6 +277,6 @@ class Emulator:
         if record.image is not None:
             record.image.save(stem.with_suffix(".png"))
         entry = {**record.summary(), "png": str(stem.with_suffix(".png").relative_to(self.out_dir))}
-        doc = {**entry, "commands": record.commands}
+        doc = {**entry, "commands": record.commands, "skipped_commands": record.skipped}
         stem.with_suffix(".json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
         self.jobs.append(entry)

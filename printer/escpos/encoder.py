@@ -37,6 +37,7 @@ from printer.escpos.commands import (
 from printer.escpos.errors import RasterError, UnencodableTextError
 
 __all__ = [
+    "GRAPHICS_TONE_MONO",
     "GS_L_MAX_PARAMS",
     "GS_V0_MAX_ROWS",
     "Band",
@@ -65,6 +66,8 @@ __all__ = [
 ]
 
 GS_V0_MAX_ROWS = 4095
+#: GS ( L fn=112 tone byte ``a``: 48 = monochrome (52 would be multiple tone).
+GRAPHICS_TONE_MONO = 0x30
 GS_L_MAX_PARAMS = 0xFFFF
 RasterForm = Literal["gs_v0", "graphics"]
 
@@ -238,11 +241,20 @@ def raster_commands(packed: PackedImage, band: Band) -> list[Command]:
 
 
 def graphics_commands(packed: PackedImage, band: Band) -> list[Command]:
-    """GS ( L fn=112 store + fn=50 print; GS 8 L when the parameters exceed 65535 bytes."""
+    """GS ( L fn=112 store + fn=50 print; GS 8 L when the parameters exceed 65535 bytes.
+
+    Epson's fn=112 layout after ``m fn`` is ``a bx by c xL xH yL yH d…``: a=48 monochrome tone,
+    bx=by=1 (no scaling), c=49 (first colour), x in dots, y in dots.  Leaving out the tone byte
+    shifts every field by one on a real printer, so the layout is tested byte for byte.
+    """
     rows = band.stop - band.start
     data = packed.rows[band.start : band.stop].tobytes()
-    # fn=112 body after m fn: bx by c xL xH yL yH d (x in dots).
-    body = bytes([1, 1, 49]) + packed.width_dots.to_bytes(2, "little") + rows.to_bytes(2, "little") + data
+    body = (
+        bytes([GRAPHICS_TONE_MONO, 1, 1, 49])
+        + packed.width_dots.to_bytes(2, "little")
+        + rows.to_bytes(2, "little")
+        + data
+    )
     long_form = 2 + len(body) > GS_L_MAX_PARAMS
     return [Graphics(112, body, long_form=long_form), Graphics(50, b"")]
 

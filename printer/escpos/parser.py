@@ -256,7 +256,7 @@ _TABLE: dict[int, dict[int, _Spec]] = {
         0x21: _fixed(3, lambda b: CharacterSize(b[2])),
         0x50: _fixed(4, lambda b: SetMotionUnits(b[2], b[3])),
         0x6B: _Spec(_barcode_measure, _barcode_build),
-        **{c: _generic(2, 1) for c in b"BHfhwbIE"},
+        **{c: _generic(2, 1) for c in b"BHfhwbIE|"},
         **{c: _generic(2, 2) for c in b"LW$\\"},
     },
     FS: {

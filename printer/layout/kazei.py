@@ -43,9 +43,9 @@ def _header(b: KazeiBody) -> Callable[[Composer, float], float]:
     return draw
 
 
-def _section(caption: str, pairs: Pairs, total: tuple[str, str] | None = None) -> Block:
+def _section(caption: str, pairs: Pairs, *totals: tuple[str, str]) -> Block:
     cells = list(pairs)
-    rows = max(1, math.ceil(len(cells) / 2)) + (1 if total else 0)
+    rows = max(1, math.ceil(len(cells) / 2)) + len(totals)
     height = rows * ROW + 2.0
 
     def draw(c: Composer, y: float) -> None:
@@ -64,19 +64,19 @@ def _section(caption: str, pairs: Pairs, total: tuple[str, str] | None = None) -
                 align="c",
             )
         col_w = (RIGHT - x0) / 2
-        c.vline(x0 + col_w, y, y + h - (ROW if total else 0), 0.15)
+        c.vline(x0 + col_w, y, y + h - ROW * len(totals), 0.15)
         for i, (label, value) in enumerate(cells):
             row, col = divmod(i, 2)
             cx, cy = x0 + col * col_w, y + row * ROW + ROW - 1.6
             c.text(cx + 2, cy, label, "gothic", 8, width=col_w * 0.55)
             c.text(cx + col_w - 2.5, cy, value, "mincho", 10, align="r", role="amount", width=col_w * 0.4)
-        for r in range(1, rows):
+        for r in range(1, rows - len(totals)):
             c.hline(x0, RIGHT, y + r * ROW, 0.1)
-        if total:
-            ty = y + h - ROW
-            c.hline(x0, RIGHT, ty, 0.25)
-            c.text(x0 + 2, ty + ROW - 1.6, total[0], "gothic", 8.5)
-            c.text(RIGHT - 2.5, ty + ROW - 1.6, total[1], "mincho", 10.5, align="r", role="amount")
+        for i, (label, value) in enumerate(totals):
+            ty = y + h - ROW * (len(totals) - i)
+            c.hline(x0, RIGHT, ty, 0.25 if i == 0 else 0.1)
+            c.text(x0 + 2, ty + ROW - 1.6, label, "gothic", 8.5)
+            c.text(RIGHT - 2.5, ty + ROW - 1.6, value, "mincho", 10.5, align="r", role="amount")
 
     return Block(height, draw)
 
@@ -105,7 +105,12 @@ def layout_kazei(doc: Document) -> list[PageLayout]:
     b = doc.body
     assert isinstance(b, KazeiBody)
     blocks = [
-        _section(f"{b.income_year}所得の内訳", b.income, ("合計所得金額", b.total_income)),
+        _section(
+            f"{b.income_year}所得の内訳",
+            b.income,
+            ("合計所得金額", b.total_income),
+            ("総所得金額等", b.aggregate_income),
+        ),
         _section("所得控除の内訳", b.deductions, ("所得控除合計", b.deductions_total)),
         _section("扶養の状況", b.dependents),
         _section("課税標準額", b.taxable),

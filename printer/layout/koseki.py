@@ -1,8 +1,9 @@
-"""戸籍全部事項証明書 / 個人事項証明書 (docs/certificates.md §5): horizontal, 算用数字, 【label】value items.
+"""戸籍全部事項証明書 / 個人事項証明書 (docs/document-content.md): horizontal, 算用数字, 【label】value.
 
-Page 1 starts with 本籍・氏名・戸籍事項; then each 戸籍に記録されている者 with 【名】, 【生年月日】
-【配偶者区分】, 【父】【母】【続柄】, a 「除籍」 box when removed, and the 身分事項 rows (出生, 婚姻 …) whose
-items are packed into lines.  The title sits at the top right with the sheet marker 「（1の2）」.
+Page 1 starts with 本籍・氏名 (with 【氏の振り仮名】)・戸籍事項; then each 戸籍に記録されている者 with
+【名】【名の振り仮名】, 【生年月日】【配偶者区分】, 【父】【母】【続柄】, a 「除籍」 box when removed, and the
+身分事項 rows (出生, 婚姻 …) whose items are packed into lines.  The title sits at the top right with
+the sheet marker 「（1の2）」.
 """
 
 from __future__ import annotations
@@ -52,16 +53,20 @@ def _event_rows(events: tuple[Event, ...]) -> list[tuple[str, list[str]]]:
 
 def _head_block(b: KosekiBody) -> Block:
     ev = _event_rows(b.koseki_events)
-    n_lines = 2 + sum(len(lines) for _, lines in ev)
+    # 氏の振り仮名 (recorded since 2025-05-26) follows the 氏名 it reads, on the same line, in the
+    # 【label】 style of the person lines; a line of its own would push a family of four to a 2nd sheet.
+    name = b.hittosha + (f"　　【氏の振り仮名】{b.surname_furigana}" if b.surname_furigana else "")
+    head = [("本籍", b.honseki), ("氏名", name)]
+    n_lines = len(head) + sum(len(lines) for _, lines in ev)
     height = n_lines * LINE + 3.0
 
     def draw(c: Composer, y: float) -> None:
         x1 = LEFT + COL1
-        for i, (label, value) in enumerate((("本籍", b.honseki), ("氏名", b.hittosha))):
+        for i, (label, value) in enumerate(head):
             by = y + (i + 1) * LINE
             c.text(LEFT + 1, by - 1.2, label_spaced(label, 4), "mincho", SIZE)
             c.text(x1 + 2, by - 1.2, value, "mincho", SIZE, role="header", width=RIGHT - x1 - 4)
-        ry = y + 2 * LINE
+        ry = y + len(head) * LINE
         c.hline(LEFT, RIGHT, ry + 0.8, 0.15)
         c.text(LEFT + 1, ry + LINE - 0.4, "戸籍事項", "mincho", SIZE)
         _draw_events(c, ry + 0.8, ev)
@@ -90,7 +95,7 @@ def _draw_events(c: Composer, y: float, ev: list[tuple[str, list[str]]]) -> floa
 
 def _person_block(p: KosekiPerson) -> Block:
     ids = [
-        f"【名】{p.name}",
+        f"【名】{p.name}" + (f"　【名の振り仮名】{p.furigana}" if p.furigana else ""),
         f"【生年月日】{p.birth_date}" + (f"　【配偶者区分】{p.spouse_role}" if p.spouse_role else ""),
     ]
     parents = "　".join(f"【{k}】{v}" for k, v in (("父", p.father), ("母", p.mother)) if v)

@@ -74,7 +74,7 @@ def common(doc_type: str, title: str, certification: str, serial: int) -> dict[s
             "code": "139991",
             "prefecture": "東京都",
             "name": "見本市",
-            "mayor": "東京都見本市長　見本　一郎",
+            "mayor": "東京都見本市長　雛形　正雄",
         },
         "official_seal": {"text": "見本市長之印", "png_b64": official_seal_png()},
         "issued_on": "令和8年11月26日",
@@ -88,18 +88,42 @@ def common(doc_type: str, title: str, certification: str, serial: int) -> dict[s
 
 ADDRESS = "東京都見本市さくら町一丁目2番3号"
 HONSEKI = "東京都見本市さくら町一丁目100番地"
+FIRST_HOME = "東京都見本市もみじ台二丁目5番8号"  # the couple's first home in the city (平成22年-24年)
+
+
+# One household, one history (tests/unit/center/test_center_consistency.py checks the six samples
+# against each other): 太郎 (born in 見本市, later in 神奈川) and 花子 (from 埼玉) married and moved
+# into 見本市 on 平成22年6月1日, then moved within the city to ADDRESS on 平成24年4月1日; 一郎 and
+# さくら were born at ADDRESS; 太郎's mother ウメ (own 戸籍 in 千葉, no furigana registered yet) and
+# the lodger エマ (from Canada) moved straight to ADDRESS.
+COUPLE = {
+    "became_resident_on": "平成22年6月1日",
+    "address_set_on": "平成24年4月1日",
+    "notified_on": "平成24年4月3日",
+    "honseki": HONSEKI,
+    "hittosha": "見本　太郎",
+}
+
+
+def _child(furigana: str, name: str, born: str, sex: str, notified: str) -> dict[str, Any]:
+    # Born here: 住民となった年月日 is the birth, no 住所を定めた年月日 since, no 転入前住所.
+    return {
+        "furigana": furigana,
+        "name": name,
+        "birth_date": born,
+        "sex": sex,
+        "relationship": "子",
+        "became_resident_on": born,
+        "address_set_on": "【空欄】",
+        "notified_on": notified,
+        "honseki": HONSEKI,
+        "hittosha": "見本　太郎",
+        "remarks": [f"{born}出生"],
+    }
 
 
 def juminhyo() -> dict[str, Any]:
     c = common("juminhyo", "住　民　票", "この写しは、世帯全員の住民票の原本と相違ないことを証明する。", 123)
-    base = {
-        "became_resident_on": "平成22年6月1日",
-        "address_set_on": "【空欄】",
-        "notified_on": "平成22年6月1日",
-        "honseki": HONSEKI,
-        "hittosha": "見本　太郎",
-        "previous_address": "神奈川県架空市みどり町5番地",
-    }
     persons = [
         {
             "furigana": "ミホン　タロウ",
@@ -107,7 +131,8 @@ def juminhyo() -> dict[str, Any]:
             "birth_date": "昭和60年5月5日",
             "sex": "男",
             "relationship": "世帯主",
-            **base,
+            **COUPLE,
+            "previous_address": "神奈川県架空市みどり町5番地",
         },
         {
             "furigana": "ミホン　ハナコ",
@@ -117,50 +142,33 @@ def juminhyo() -> dict[str, Any]:
             "birth_date": "昭和62年3月14日",
             "sex": "女",
             "relationship": "妻",
-            **base,
+            **COUPLE,
             "previous_address": "埼玉県仮想市ひかり町三丁目4番5号",
         },
+        _child("ミホン　イチロウ", "見本　一郎", "平成24年8月20日", "男", "平成24年8月27日"),
+        _child("ミホン　サクラ", "見本　さくら", "平成27年4月2日", "女", "平成27年4月9日"),
         {
-            "furigana": "ミホン　イチロウ",
-            "name": "見本　一郎",
-            "birth_date": "平成24年8月20日",
-            "sex": "男",
-            "relationship": "子",
-            **{**base, "became_resident_on": "平成24年8月20日", "notified_on": "平成24年8月27日"},
-            "remarks": ["平成24年8月20日出生"],
-        },
-        {
-            "furigana": "ミホン　サクラ",
-            "name": "見本　さくら",
-            "birth_date": "平成27年4月2日",
-            "sex": "女",
-            "relationship": "子",
-            **{**base, "became_resident_on": "平成27年4月2日", "notified_on": "平成27年4月9日"},
-            "remarks": ["平成27年4月2日出生"],
-        },
-        {
-            "furigana": "ミホン　ウメ",
+            "furigana": "＊＊＊＊＊＊",
             "name": "見本　ウメ",
             "birth_date": "昭和30年1月15日",
             "sex": "女",
             "relationship": "母",
             "became_resident_on": "令和3年4月1日",
-            "address_set_on": "令和3年4月1日",
+            "address_set_on": "【空欄】",
             "notified_on": "令和3年4月5日",
             "honseki": "千葉県例示市うみ町七丁目8番地",
             "hittosha": "見本　次郎",
             "previous_address": "千葉県例示市うみ町七丁目8番9号",
         },
         {
-            "furigana": "ミラー　エマ",
             "name": "MILLER EMMA",
             "birth_date": "1994年7月21日",
             "sex": "女",
             "relationship": "同居人",
             "became_resident_on": "令和5年10月2日",
-            "address_set_on": "令和5年10月2日",
+            "address_set_on": "【空欄】",
             "notified_on": "令和5年10月2日",
-            "previous_address": "国外",
+            "previous_address": "カナダ",
             "foreign": {
                 "nationality": "カナダ",
                 "section": "中長期在留者",
@@ -183,11 +191,11 @@ def kisaijiko() -> dict[str, Any]:
         "address": ADDRESS,
         "persons": [
             {
+                "furigana": "ミホン　タロウ",
                 "name": "見本　太郎",
                 "birth_date": "昭和60年5月5日",
                 "sex": "男",
                 "became_resident_on": "平成22年6月1日",
-                "address_set_on": "【空欄】",
             }
         ],
     }
@@ -226,6 +234,7 @@ def kazei() -> dict[str, Any]:
             ["不動産所得", "0"],
         ],
         "total_income": "3,400,000",
+        "aggregate_income": "3,400,000",
         "deductions": [
             ["社会保険料控除", "700,000"],
             ["生命保険料控除", "28,000"],
@@ -246,16 +255,20 @@ def kazei() -> dict[str, Any]:
             ["老人", "0人"],
             ["同居老親", "0人"],
             ["16歳未満", "2人"],
+            ["特別障害者", "0人"],
+            ["普通障害者", "0人"],
+            ["寡婦・ひとり親", "－"],
+            ["勤労学生", "－"],
         ],
         "taxable": [["総合課税標準額", "1,907,000"], ["分離課税標準額", "0"]],
         "tax": [
-            ["市民税所得割額", "112,900"],
+            ["市民税所得割額", "111,400"],
             ["市民税均等割額", "3,000"],
-            ["都民税所得割額", "75,200"],
+            ["都民税所得割額", "74,200"],
             ["都民税均等割額", "1,000"],
             ["森林環境税", "1,000"],
         ],
-        "annual_tax": "193,100",
+        "annual_tax": "190,600",
     }
     return c
 
@@ -266,10 +279,12 @@ def koseki() -> dict[str, Any]:
         "kind": "zenbu",
         "honseki": HONSEKI,
         "hittosha": "見本　太郎",
+        "surname_furigana": "ミホン",
         "koseki_events": [{"event": "戸籍編製", "items": [["編製日", "平成22年6月1日"]]}],
         "persons": [
             {
                 "name": "太郎",
+                "furigana": "タロウ",
                 "birth_date": "昭和60年5月5日",
                 "spouse_role": "夫",
                 "father": "見本次郎",
@@ -297,6 +312,7 @@ def koseki() -> dict[str, Any]:
             },
             {
                 "name": "花子",
+                "furigana": "ハナコ",
                 "birth_date": "昭和62年3月14日",
                 "spouse_role": "妻",
                 "father": "架空三郎",
@@ -324,6 +340,7 @@ def koseki() -> dict[str, Any]:
             },
             {
                 "name": "一郎",
+                "furigana": "イチロウ",
                 "birth_date": "平成24年8月20日",
                 "father": "見本太郎",
                 "mother": "見本花子",
@@ -342,6 +359,7 @@ def koseki() -> dict[str, Any]:
             },
             {
                 "name": "さくら",
+                "furigana": "サクラ",
                 "birth_date": "平成27年4月2日",
                 "father": "見本太郎",
                 "mother": "見本花子",
@@ -365,31 +383,27 @@ def koseki() -> dict[str, Any]:
 
 def fuhyo() -> dict[str, Any]:
     c = common("fuhyo", "戸籍の附票の写し", "この写しは、戸籍の附票の原本と相違ないことを証明する。", 128)
+    # The 戸籍 was made on 平成22年6月1日 (the marriage): from that day both lived at FIRST_HOME,
+    # then at ADDRESS; the children have lived at ADDRESS since birth.
+    couple = [
+        {"address": FIRST_HOME, "since": "平成22年6月1日"},
+        {"address": ADDRESS, "since": "平成24年4月1日"},
+    ]
     c["body"] = {
         "persons": [
-            {
-                "name": "見本　太郎",
-                "birth_date": "昭和60年5月5日",
-                "sex": "男",
-                "addresses": [
-                    {"address": "千葉県例示市うみ町七丁目8番9号", "since": "平成22年6月1日"},
-                    {"address": ADDRESS, "since": "平成24年4月1日"},
-                ],
-            },
-            {
-                "name": "見本　花子",
-                "birth_date": "昭和62年3月14日",
-                "sex": "女",
-                "addresses": [
-                    {"address": "千葉県例示市うみ町七丁目8番9号", "since": "平成22年6月1日"},
-                    {"address": ADDRESS, "since": "平成24年4月1日"},
-                ],
-            },
+            {"name": "見本　太郎", "birth_date": "昭和60年5月5日", "sex": "男", "addresses": couple},
+            {"name": "見本　花子", "birth_date": "昭和62年3月14日", "sex": "女", "addresses": couple},
             {
                 "name": "見本　一郎",
                 "birth_date": "平成24年8月20日",
                 "sex": "男",
                 "addresses": [{"address": ADDRESS, "since": "平成24年8月20日"}],
+            },
+            {
+                "name": "見本　さくら",
+                "birth_date": "平成27年4月2日",
+                "sex": "女",
+                "addresses": [{"address": ADDRESS, "since": "平成27年4月2日"}],
             },
         ]
     }

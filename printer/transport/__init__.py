@@ -4,12 +4,13 @@
 
 * ``tcp://HOST:PORT`` (port defaults to 9100)
 * ``serial:///dev/ttyS0?baud=115200&flow=xonxoff`` (flow: ``xonxoff``, ``rtscts``, ``none``)
+* ``usb:///dev/usb/lp0`` (the usblp node) or ``usb://04b8:0e28`` (libusb, by vendor:product)
 * ``file:///path/capture.bin`` (write-only capture)
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import TransportConnectError, TransportError
@@ -40,10 +41,17 @@ def open_transport(spec: str, *, write_timeout: float = 10.0) -> PrinterTranspor
             return SerialTransport(
                 parts.path, baud=int(query.get("baud", "115200")), flow=mode, write_timeout=write_timeout
             )
+        if parts.scheme == "usb":
+            from printer.transport.usb import UsbBulkTransport, UsbLpTransport, parse_vid_pid
+
+            ids = parse_vid_pid(parts.netloc) if parts.netloc else None
+            if ids is not None:
+                return UsbBulkTransport(*ids, write_timeout=write_timeout)
+            return UsbLpTransport(unquote(parts.netloc + parts.path), write_timeout=write_timeout)
         if parts.scheme == "file":
             from printer.transport.file import FileTransport
 
             return FileTransport(parts.path)
     except ValueError as e:
         raise TransportConnectError(f"bad printer address {spec!r}: {e}") from e
-    raise TransportConnectError(f"bad printer address {spec!r}: use tcp://, serial:// or file://")
+    raise TransportConnectError(f"bad printer address {spec!r}: use tcp://, serial://, usb:// or file://")

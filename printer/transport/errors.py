@@ -19,14 +19,17 @@ if TYPE_CHECKING:
 __all__ = [
     "CoverOpenError",
     "CutterError",
+    "MediaJamError",
     "PaperEndError",
     "PrintCancelledError",
     "PrintJobError",
+    "PrintUnconfirmedError",
     "PrinterHardwareError",
     "PrinterLinkError",
     "PrinterOfflineError",
     "PrinterTimeoutError",
     "StatusProtocolError",
+    "SupplyEmptyError",
     "TransportClosedError",
     "TransportConnectError",
     "TransportError",
@@ -92,6 +95,18 @@ class PrinterHardwareError(PrintJobError):
     code = "printer_hardware_error"
 
 
+class MediaJamError(PrinterHardwareError):
+    """A page printer reports paper jammed in its path (IPP ``media-jam``)."""
+
+    code = "printer_media_jam"
+
+
+class SupplyEmptyError(PrinterHardwareError):
+    """A page printer is out of toner or ink (IPP ``marker-supply-empty``, ``toner-empty``)."""
+
+    code = "printer_supply_empty"
+
+
 class PrinterOfflineError(PrintJobError):
     """Offline without a more specific cause."""
 
@@ -114,6 +129,12 @@ class PrintCancelledError(PrintJobError):
     """The caller cancelled the job (its transaction ended); the printer was told to drop the rest."""
 
     code = "print_cancelled"
+
+
+class PrintUnconfirmedError(PrintJobError):
+    """The printer ended the job but never reported every page as printed (no impressions count)."""
+
+    code = "printer_unconfirmed"
 
 
 class PrinterLinkError(PrintJobError):

@@ -16,8 +16,8 @@ from kiosk.ui.i18n import LANGUAGES, Translator
 from kiosk.ui.port import LocalPort
 from kiosk.ui.settings import UISettings
 
-STAFF_PIN = "2580"
-_HASH = hash_pin(STAFF_PIN, iterations=100_000)  # the least kiosk.flow.staff accepts: fast tests
+STAFF_PIN = "258046"
+_HASH = hash_pin(STAFF_PIN, scheme="scrypt")  # scrypt: fast tests, no PBKDF2 below 600,000
 TR = Translator()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ui.kit import Driver
+from ui.kit import STAFF_PIN, Driver
 from ui.test_ui_paths import _to_pin
 
 from kiosk.flow import State
@@ -86,12 +86,12 @@ def test_out_of_service_and_staff_menu(kiosk, lang: str) -> None:  # type: ignor
     assert d.menu.login_state == "locked"
     assert d.t("service.locked") in d.screen_text()
     d.shot("32-staff-locked")
-    for digit in "2580":  # the right PIN is refused while locked
+    for digit in STAFF_PIN:  # the right PIN is refused while locked
         d.press(digit)
     d.key("button.confirm")
     assert d.state is State.SERVICE_LOGIN
     d.app.clock.now += 301
-    for digit in "2580":
+    for digit in STAFF_PIN:
         d.press(digit)
     d.key("button.confirm")
     assert d.state is State.SERVICE_MENU
@@ -112,4 +112,4 @@ def test_out_of_service_and_staff_menu(kiosk, lang: str) -> None:  # type: ignor
     actions = [e["action"] for e in d.menu.audit.tail(50)]
     assert actions == ["staff_login"] * 5 + ["test_print", "paper_replenished", "out_of_service",
                                              "service_exit"]
-    assert "2580" not in d.menu.audit.path.read_text() and "1111" not in d.menu.audit.path.read_text()
+    assert STAFF_PIN not in d.menu.audit.path.read_text() and "1111" not in d.menu.audit.path.read_text()

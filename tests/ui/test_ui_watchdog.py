@@ -31,18 +31,22 @@ def test_pings_only_while_the_ui_loop_runs(tmp_path: Path, monkeypatch: pytest.M
         monkeypatch.setenv("WATCHDOG_USEC", "100000")  # WatchdogSec=0.1: a ping every 50 ms
         interval, events = schedule_systemd()
         assert interval == 0.05
-        end = time.monotonic() + 0.5
-        while time.monotonic() < end:  # the UI loop turning
+        got: list[bytes] = []
+        end = time.monotonic() + 5  # generous: the machine may be loaded
+        while time.monotonic() < end and got.count(b"WATCHDOG=1") < 3:  # the UI loop turning
             Clock.tick()
             time.sleep(0.01)
-        got = _drain(srv)
+            got += _drain(srv)
         assert got[0] == b"READY=1"
-        assert got.count(b"WATCHDOG=1") >= 5
-        time.sleep(0.5)  # the UI thread hangs: nothing ticks the clock
+        assert got.count(b"WATCHDOG=1") >= 3
+        time.sleep(0.5)  # the UI thread hangs: nothing ticks the clock, so nothing is sent
         assert _drain(srv) == []
-        Clock.tick()  # it recovers: pings again
-        time.sleep(0.06)
-        Clock.tick()
-        assert b"WATCHDOG=1" in _drain(srv)
+        after: list[bytes] = []
+        end = time.monotonic() + 5
+        while time.monotonic() < end and b"WATCHDOG=1" not in after:  # it recovers: pings again
+            Clock.tick()
+            time.sleep(0.01)
+            after += _drain(srv)
+        assert b"WATCHDOG=1" in after
     for ev in events:
         ev.cancel()

@@ -77,7 +77,7 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     from kiosk.flow.staff import hash_pin
 
     raw = tomllib.loads((DEPLOY / "kiosk.toml.example").read_text(encoding="utf-8"))
-    raw["staff"]["pin_hash"] = hash_pin("0000", iterations=100_000)  # the example leaves it to the installer
+    raw["staff"]["pin_hash"] = hash_pin("258025")  # the example leaves it to the installer
     cfg = parse_config(raw, tmp_path)
     assert cfg.health.report_seconds == 30 and cfg.health.metrics_port == 0
 

@@ -46,15 +46,20 @@ def test_session_lists_municipalities_and_services(center: CenterProcess, center
     assert all(x["available"] for x in honseki["services"])
 
 
-def test_no_client_certificate_never_reaches_the_api(center: CenterProcess) -> None:
-    with center.client(None) as c:
+def test_no_client_certificate_fails_the_handshake(center: CenterProcess) -> None:
+    """The API listener requires the certificate at the handshake (issue 12: slot exhaustion)."""
+    with pytest.raises((ssl.SSLError, ConnectionError)), center.client(None) as c:
+        c.call("GET", "/v1/seals/S-doesnotexist")
+
+
+def test_public_listener_serves_only_the_seal_route(center: CenterProcess) -> None:
+    with center.client(public=True) as c:
+        r = c.seal_status("S-doesnotexist")
+        assert (r.status, r.error) == (404, "seal_unknown")
         r = c.challenge()
         assert (r.status, r.error) == (401, "client_certificate_required")
         r = c.call("GET", "/openapi.json")
         assert r.error == "client_certificate_required"
-        # The one public route: seal verification.
-        r = c.seal_status("S-doesnotexist")
-        assert (r.status, r.error) == (404, "seal_unknown")
 
 
 def test_certificate_from_another_ca_fails_the_handshake(

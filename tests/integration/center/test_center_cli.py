@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import qrcode
-from fixtures.center import CenterData, CenterProcess, issued_order, run_cli, start_center
+from fixtures.center import TEST_NOW, CenterData, CenterProcess, issued_order, run_cli, start_center
 from sqlalchemy import select
 
 from server_stub import audit
@@ -63,7 +63,7 @@ def test_verify_payload_image_and_void(center_data: CenterData, tmp_path: Path) 
             "--public-key",
             str(center_data.path / "seal" / "public.pem"),
             "--center",
-            f"https://localhost:{proc.port}",
+            f"https://localhost:{proc.public_port}",  # the public listener
             "--ca",
             str(center_data.path / "tls" / "ca.pem"),
         )
@@ -113,13 +113,14 @@ def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData, tmp
     shutil.copytree(center_data.path, data)
     from card.profile import CardProfile
 
-    entry = center_data.index[-1]
+    entry = center_data.plain_cards()[-1][0]  # a classic card of the current CA (its CRL is revoked into)
     prof = CardProfile.load(data / entry["card"])
     k = center_data.kiosks[7]
     for proc in start_center(data):
         with proc.client(k) as c:
             assert c.authenticate(prof, k.kiosk_id).status == 201
-            r = run_cli("revoke", "--data", str(data), "--serial", f"{prof.auth.cert().serial_number:X}")
+            serial = f"{prof.auth.cert().serial_number:X}"
+            r = run_cli("revoke", "--data", str(data), "--serial", serial, "--now", TEST_NOW)
             assert r.returncode == 0, r.stderr
             assert c.authenticate(prof, k.kiosk_id).error == "certificate_revoked"
     assert run_cli("revoke", "--data", str(data), "--serial", "zz").returncode == 2

@@ -15,7 +15,8 @@ import pytest
 from fixtures.emulator import EmulatorProcess, running_emulator, spawn_emulator
 from fixtures.pages import text_page
 
-from printer.job import CoverOpenError, JobOptions, PaperEndError, print_main, print_pages
+from printer.cli import print_main
+from printer.job import CoverOpenError, JobOptions, PaperEndError, print_pages
 from printer.profiles import get_profile
 from printer.receipt import print_receipt, receipt_lines, sample_receipt
 from printer.transport.link import LinkConfig

@@ -8,8 +8,18 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select
 
+from printer.document import PERSON_FIELDS
 from server_stub import audit
-from server_stub.documents import BLANK, CERTIFICATION, IssueContext, build_content, issue_number
+from server_stub.documents import (
+    BLANK,
+    CERTIFICATION,
+    IssueContext,
+    Residence,
+    build_content,
+    furigana_text,
+    issue_number,
+    residence,
+)
 from server_stub.municipalities import CATALOGUE
 from server_stub.store import audit_log, metadata
 from server_stub.synth import generate
@@ -31,24 +41,6 @@ COMMON = {
     "seal_id",
     "body",
 }
-PERSON_ORDER = [
-    "furigana",
-    "name",
-    "old_name_furigana",
-    "old_name",
-    "birth_date",
-    "sex",
-    "relationship",
-    "my_number",
-    "became_resident_on",
-    "address_set_on",
-    "notified_on",
-    "honseki",
-    "hittosha",
-    "previous_address",
-    "foreign",
-    "remarks",
-]
 
 
 def _ctx(resident: dict[str, Any], cert: str, options: dict[str, Any]) -> IssueContext:
@@ -110,19 +102,19 @@ def test_household_juminhyo() -> None:
         "code": "139991",
         "prefecture": "東京都",
         "name": "見本市",
-        "mayor": "東京都見本市長　見本　一郎",
+        "mayor": "東京都見本市長　雛形　正雄",
     }
     persons = c["body"]["persons"]
     assert persons[0]["relationship"] == "世帯主" and c["body"]["householder"] == persons[0]["name"]
     for p in persons:
         keys = list(p)
-        assert keys == [k for k in PERSON_ORDER if k in keys]  # print order
+        assert keys == [k for k in PERSON_FIELDS if k in keys]  # print order
         assert all(v != "" for v in p.values())
-    # 住所を定めた年月日 is blank (【空欄】) exactly for those who never moved within the city.
-    by_name = {x.data["name"]: x.data for x in REG.residents}
+    # 住所を定めた年月日 is blank (【空欄】) exactly for those whose last move was not within the city.
+    by_name = {x.data["name"]: x.data for x in REG.residents if x.data["household_id"] == r["household_id"]}
     for p in persons:
-        moved = by_name[p["name"]]["address_set_on"]
-        assert (p["address_set_on"] == BLANK) == (moved is None)
+        moved = by_name[p["name"]]["history"][-1]["how"] == "転居"
+        assert (p["address_set_on"] == BLANK) == (not moved)
         assert p["address_set_on"] == BLANK or p["address_set_on"].startswith(("昭和", "平成", "令和"))
 
 
@@ -174,7 +166,7 @@ def test_inkan_kazei_koseki_fuhyo() -> None:
     fuhyo = build_content(_ctx(r, "fuhyo", {"scope": "self"}))
     assert (
         "honseki" not in fuhyo["body"]
-        and fuhyo["body"]["persons"][0]["addresses"][0]["address"] == r["address"]
+        and fuhyo["body"]["persons"][0]["addresses"][-1]["address"] == r["address"]
     )
 
 
@@ -209,6 +201,9 @@ def test_registry_is_deterministic_and_covers_every_case() -> None:
         "household",
         "honseki-other",
         "honseki-registered",
+        "no-furigana",
+        "furigana-partial",
+        "alias",
     } <= tags
     assert len({x.data["municipality"] for x in REG.residents}) == 4
 
@@ -245,3 +240,83 @@ def test_audit_chain_detects_tampering() -> None:
         with pytest.raises(ValueError, match="must not contain"):
             audit.append(conn, at=1.0, kiosk_id=None, event="x", detail={"name": "見本"}, postgres=False)
         assert len(conn.execute(select(audit_log)).all()) == 5
+
+
+def test_furigana_placeholders_on_the_juminhyo() -> None:
+    blank = _resident("no-furigana")
+    (p,) = build_content(_ctx(blank, "juminhyo", {}))["body"]["persons"]
+    assert p["furigana"] == "＊＊＊＊＊＊"
+    partial = _resident("furigana-partial")
+    (q,) = build_content(_ctx(partial, "kisaijiko", {}))["body"]["persons"]
+    reading = partial["furigana"]
+    assert q["furigana"] in (f"【氏空欄】　{reading['given']}", f"{reading['family']}　【名空欄】")
+    full = _resident("household", without=("no-furigana", "furigana-partial"))
+    (f,) = build_content(_ctx(full, "juminhyo", {}))["body"]["persons"]
+    assert f["furigana"] == f"{full['furigana']['family']}　{full['furigana']['given']}"
+    assert "＊" not in f["furigana"] and "空欄" not in f["furigana"]
+
+
+def test_alias_on_the_inkan_certificate() -> None:
+    r = _resident("alias", without=("no-seal",))
+    body = build_content(_ctx(r, "inkan", {}))["body"]
+    assert body["alias"] == r["alias"] and list(body)[:2] == ["name", "alias"]
+    plain = _resident("household", without=("no-seal", "alias"))
+    assert "alias" not in build_content(_ctx(plain, "inkan", {}))["body"]
+
+
+def _e(address: str, code: str | None, since: str, how: str, notified: str) -> dict[str, Any]:
+    return {"address": address, "municipality": code, "since": since, "how": how, "notified": notified}
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        # Born here, never moved: no 転入前住所, 住所を定めた年月日 blank, 届出日 = the 出生届.
+        (
+            [_e("見本市A", "139991", "2012-08-20", "出生", "2012-08-27")],
+            Residence("2012-08-20", None, "2012-08-27", None),
+        ),
+        # Arrived, then moved within the city: both dates, and the address before arriving.
+        (
+            [
+                _e("架空市X", "279992", "1985-05-05", "出生", "1985-05-10"),
+                _e("見本市B", "139991", "2010-06-01", "転入", "2010-06-01"),
+                _e("見本市C", "139991", "2012-04-01", "転居", "2012-04-03"),
+            ],
+            Residence("2010-06-01", "2012-04-01", "2012-04-03", "架空市X"),
+        ),
+        # Born here, left, came back straight to the current address: the stay starts at the return.
+        (
+            [
+                _e("見本市A", "139991", "1980-01-01", "出生", "1980-01-05"),
+                _e("試験町Y", "019993", "1998-04-01", "転入", "1998-04-02"),
+                _e("見本市D", "139991", "2021-04-01", "転入", "2021-04-05"),
+            ],
+            Residence("2021-04-01", None, "2021-04-05", "試験町Y"),
+        ),
+        # From abroad: the 転入前住所 is the country.
+        (
+            [
+                _e("カナダ", None, "1994-07-21", "出生", "1994-07-21"),
+                _e("見本市E", "139991", "2023-10-02", "転入", "2023-10-02"),
+            ],
+            Residence("2023-10-02", None, "2023-10-02", "カナダ"),
+        ),
+    ],
+)
+def test_one_rule_for_the_register_dates(history: list[dict[str, Any]], expected: Residence) -> None:
+    assert residence({"municipality": "139991", "history": history}) == expected
+
+
+@pytest.mark.parametrize(
+    ("registered", "printed"),
+    [
+        ({"family": "ミホン", "given": "タロウ"}, "ミホン　タロウ"),
+        ({"family": None, "given": None}, "＊＊＊＊＊＊"),
+        (None, "＊＊＊＊＊＊"),
+        ({"family": None, "given": "タロウ"}, "【氏空欄】　タロウ"),
+        ({"family": "ミホン", "given": None}, "ミホン　【名空欄】"),
+    ],
+)
+def test_furigana_placeholders(registered: dict[str, str | None] | None, printed: str) -> None:
+    assert furigana_text(registered) == printed

@@ -110,7 +110,7 @@ def test_fees_and_offers_differ_between_municipalities() -> None:
     assert MIHON.services["juminhyo"].fee != KAKU.services["juminhyo"].fee
     assert MIHON.my_number_on_juminhyo and not KAKU.my_number_on_juminhyo
     assert "kazei" not in SHIKEN.services and "inkan" not in MOGI.services
-    assert MIHON.mayor_line == "東京都見本市長　見本　一郎" and MIHON.seal_text == "見本市長之印"
+    assert MIHON.mayor_line == "東京都見本市長　雛形　正雄" and MIHON.seal_text == "見本市長之印"
     assert SHIKEN.tax_names == ("町民税", "道民税")
 
 

@@ -98,3 +98,36 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     for text in (PREFIX + b45encode(data), PREFIX + b45encode(zlib.compress(data))):
         with pytest.raises(SealError):
             open_seal(text, KEY.public_key())
+
+
+# Issue 12: the decoder is strict.  n is the order of P-256 (SEC 2, not taken from the code).
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def test_bytes_after_the_zlib_stream_are_refused() -> None:
+    text = seal_document(CLAIMS, KEY)
+    raw = b45decode(text[len(PREFIX) :])
+    assert open_seal(text, KEY.public_key()) == CLAIMS
+    padded = PREFIX + b45encode(raw + b"\x00junk")
+    with pytest.raises(SealError) as e:
+        open_seal(padded, KEY.public_key())
+    assert e.value.error_code == "seal_malformed"
+
+
+def _high_s(text: str) -> str:
+    tag = cbor2.loads(zlib.decompress(b45decode(text[len(PREFIX) :])))
+    protected, unprotected, payload, sig = tag.value
+    s = int.from_bytes(sig[32:], "big")
+    flipped = sig[:32] + (P256_N - s).to_bytes(32, "big")
+    cose = cbor2.dumps(cbor2.CBORTag(tag.tag, [protected, dict(unprotected), payload, flipped]))
+    return PREFIX + b45encode(zlib.compress(cose, 9))
+
+
+def test_only_low_s_signatures_are_issued_and_accepted() -> None:
+    for i in range(16):  # each signature has a random nonce: about half would be high-s if not normalized
+        text = seal_document(CLAIMS, KEY)
+        sig = cbor2.loads(zlib.decompress(b45decode(text[len(PREFIX) :]))).value[3]
+        assert int.from_bytes(sig[32:], "big") <= P256_N // 2, i
+        with pytest.raises(SealError) as e:
+            open_seal(_high_s(text), KEY.public_key())  # (r, n - s) verifies mathematically
+        assert e.value.error_code == "seal_signature_invalid"

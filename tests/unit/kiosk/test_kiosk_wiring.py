@@ -10,11 +10,21 @@ import pytest
 from card import errors as ce
 from kiosk.adapters.card import card_fault
 from kiosk.adapters.printing import printer_fault
-from kiosk.config import ConfigError, FileTransport, PrinterConfig, SerialTransport, TcpTransport, load_config
+from kiosk.config import (
+    ConfigError,
+    FileLinkConfig,
+    IppLinkConfig,
+    PrinterConfig,
+    SerialLinkConfig,
+    TcpLinkConfig,
+    UsbLinkConfig,
+    load_config,
+)
 from kiosk.flow.codes import DEVICE_FAULTS as ERROR_KEYS
 from kiosk.wiring import build_wiring, transport_opener, transport_spec
 from printer.transport import errors as pe
-from printer.transport.file import FileTransport as FileSink
+from printer.transport.file import FileTransport
+from printer.transport.ipp import IppPrinter
 from printer.transport.pdf import PdfFileSink
 
 REPO = Path(__file__).resolve().parents[3]
@@ -27,23 +37,33 @@ def test_the_hil_example_points_at_the_local_chain() -> None:
     assert cfg.center.data_dir == HIL.parent / "../../var/center"
     assert cfg.card.reader == "Virtual PCD 00 00"
     t = cfg.printer.transport
-    assert isinstance(t, SerialTransport) and t.path == HIL.parent / "../../var/hil/printer.tty"
+    assert isinstance(t, SerialLinkConfig) and t.path == HIL.parent / "../../var/hil/printer.tty"
     assert transport_spec(t) == f"serial://{t.path}?baud=115200&flow=xonxoff"
-    assert cfg.receipt is not None and cfg.receipt.transport == TcpTransport("tcp", "127.0.0.1", 9101)
+    assert cfg.receipt is not None and cfg.receipt.transport == TcpLinkConfig("tcp", "127.0.0.1", 9101)
     assert cfg.flow_settings().languages == ("ja", "en", "zh", "ko", "pt", "vi")
 
 
 def test_transport_specs() -> None:
-    assert transport_spec(TcpTransport("tcp", "127.0.0.1", 9100)) == "tcp://127.0.0.1:9100"
-    spec = transport_spec(SerialTransport("serial", Path("/dev/ttyUSB0"), 9600, "rtscts"))
+    assert transport_spec(TcpLinkConfig("tcp", "127.0.0.1", 9100)) == "tcp://127.0.0.1:9100"
+    spec = transport_spec(SerialLinkConfig("serial", Path("/dev/ttyUSB0"), 9600, "rtscts"))
     assert spec == "serial:///dev/ttyUSB0?baud=9600&flow=rtscts"
+    assert transport_spec(UsbLinkConfig("usb", Path("/dev/usb/lp0"))) == "usb:///dev/usb/lp0"
+    assert transport_spec(UsbLinkConfig("usb", None, "04b8:0e28")) == "usb://04b8:0e28"
+
+
+def test_an_ipp_link_opens_an_ipp_printer() -> None:
+    link = IppLinkConfig("ipp", "ipp://127.0.0.1:8631/ipp/print")
+    opener = transport_opener(PrinterConfig("a4-laser-600", link))
+    printer = opener()
+    assert isinstance(printer, IppPrinter) and printer.url == "http://127.0.0.1:8631/ipp/print"
+    printer.close()
 
 
 def test_a_file_transport_is_a_capture_for_escpos_and_a_pdf_for_page_printers(tmp_path: Path) -> None:
-    escpos = transport_opener(PrinterConfig("a4-thermal-203", FileTransport("file", tmp_path / "cap.bin")))()
-    assert isinstance(escpos, FileSink)
+    escpos = transport_opener(PrinterConfig("a4-thermal-203", FileLinkConfig("file", tmp_path / "cap.bin")))()
+    assert isinstance(escpos, FileTransport)
     escpos.close()
-    page = transport_opener(PrinterConfig("a4-laser-600", FileTransport("file", tmp_path / "out.pdf")))()
+    page = transport_opener(PrinterConfig("a4-laser-600", FileLinkConfig("file", tmp_path / "out.pdf")))()
     assert isinstance(page, PdfFileSink)
 
 

@@ -11,7 +11,7 @@ import pytest
 from kiosk.flow.staff import StaffGate, hash_pin
 from kiosk.service_menu import AuditLog, CornerGesture, IssueCounters, ServiceMenu, StatusLine
 
-HASH = hash_pin("2580", iterations=100_000)
+HASH = hash_pin("258046", scheme="scrypt")
 
 
 class Clock:
@@ -81,12 +81,12 @@ def test_login_locks_after_three_wrong_pins_and_unlocks_later(menu: Menu) -> Non
     m.login("1111")
     m.login("1111")
     assert m.login_state == "locked"
-    assert m.login("2580") is False  # the right PIN is refused while locked
+    assert m.login("258046") is False  # the right PIN is refused while locked
     clock.now += 61
-    assert m.login("2580") is True and m.login_state == "idle"
+    assert m.login("258046") is True and m.login_state == "idle"
     results = [e["result"] for e in m.audit.tail()]
     assert results == ["wrong", "wrong", "wrong", "locked", "ok"]
-    assert "2580" not in m.audit.path.read_text() and "1111" not in m.audit.path.read_text()
+    assert "258046" not in m.audit.path.read_text() and "1111" not in m.audit.path.read_text()
 
 
 def test_every_action_is_audited(menu: tuple[ServiceMenu, Clock, Backend]) -> None:

@@ -85,8 +85,8 @@ def test_graphics_short_form_length_counts_bytes_after_ph() -> None:
     packed = pack_image(_image(16, 2), 16)
     store, show = graphics_commands(packed, Band(0, 2))
     data = store.encode()
-    # p = m fn bx by c xL xH yL yH + 4 data bytes = 13
-    assert data == bytes.fromhex("1d284c 0d00 30 70 01 01 31 1000 0200 8000 0040")
+    # Epson fn 112: p = m fn a bx by c xL xH yL yH + 4 data bytes = 14; a = 48 (monochrome tone)
+    assert data == bytes.fromhex("1d284c 0e00 30 70 30 01 01 31 1000 0200 8000 0040")
     assert show.encode() == bytes.fromhex("1d284c 0200 3032")
 
 
@@ -95,7 +95,8 @@ def test_graphics_switches_to_gs8l_above_65535_parameter_bytes() -> None:
     store, _ = graphics_commands(packed, Band(0, 256))
     raw = store.encode()
     assert raw[:3] == b"\x1d8L"
-    assert int.from_bytes(raw[3:7], "little") == len(raw) - 7 == 79360 + 9
+    assert int.from_bytes(raw[3:7], "little") == len(raw) - 7 == 79360 + 10
+    assert raw[7:17] == bytes.fromhex("30 70 30 01 01 31 b009 0001")  # m fn a bx by c x=2480 y=256
     small = pack_image(Image.new("1", (576, 100), 1), 576)
     assert graphics_commands(small, Band(0, 100))[0].encode()[:3] == b"\x1d(L"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -10,12 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from printer.document import (
+    PERSON_FIELDS,
     DocumentError,
     FuhyoBody,
     InkanBody,
     JuminhyoBody,
     KazeiBody,
     KosekiBody,
+    Person,
     parse_document,
     parse_issued,
     parse_seal,
@@ -51,6 +54,36 @@ def test_juminhyo_sample_has_a_household_with_options() -> None:
     assert body.persons[1].old_name == "架空"
     assert body.persons[5].foreign is not None and body.persons[5].honseki is None
     assert all(p.my_number is None for p in body.persons)  # option not chosen → key absent
+
+
+def test_person_fields_are_one_tuple_in_print_order() -> None:
+    """The dataclass and the parser follow PERSON_FIELDS; the content's key order is print order."""
+    assert tuple(f.name for f in dataclasses.fields(Person)) == PERSON_FIELDS
+    body = sample_json("juminhyo")["content"]["body"]
+    for p in body["persons"]:
+        assert list(p) == [k for k in PERSON_FIELDS if k in p]
+    bad = copy.deepcopy(sample_json("juminhyo"))
+    bad["content"]["body"]["persons"][0]["furigana_extra"] = "x"
+    with pytest.raises(DocumentError, match=r"persons\[0\]\.furigana_extra: unknown key"):
+        parse_issued(bad)
+
+
+def test_furigana_and_alias_reach_the_typed_bodies() -> None:
+    jb = parse_issued(sample_json("juminhyo")).document.body
+    assert isinstance(jb, JuminhyoBody)
+    assert [p.furigana for p in jb.persons][:5] == [
+        "ミホン　タロウ",
+        "ミホン　ハナコ",
+        "ミホン　イチロウ",
+        "ミホン　サクラ",
+        "＊＊＊＊＊＊",
+    ]
+    assert jb.persons[1].old_name_furigana == "カクウ"
+    kb = parse_issued(sample_json("koseki")).document.body
+    assert isinstance(kb, KosekiBody)
+    assert kb.surname_furigana == "ミホン" and kb.persons[0].furigana == "タロウ"
+    kj = parse_issued(sample_json("kisaijiko")).document.body
+    assert isinstance(kj, JuminhyoBody) and kj.persons[0].furigana == "ミホン　タロウ"
 
 
 def _set(d: dict[str, Any], path: list[Any], value: Any) -> None:
