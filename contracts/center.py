@@ -74,6 +74,12 @@ ERROR_CODES: tuple[str, ...] = (
     "rate_limited",
     "kiosk_unknown",
     "kiosk_revoked",
+    # fleet operations (POST /v1/kiosks/status; the operators' console)
+    "report_field_unknown",
+    "report_invalid",
+    "report_history_too_long",
+    "command_invalid",
+    "csrf_invalid",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).

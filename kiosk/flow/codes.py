@@ -77,6 +77,13 @@ CENTER_ERRORS: dict[str, str] = {
     "seal_unknown": "error.order_unknown",
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
+    # Fleet operations: a refused health report is the kiosk's own bug (the reporter logs it, no resident
+    # sees it); mapped like the other requests the kiosk got wrong, should one ever reach a screen.
+    "report_field_unknown": "error.order_unknown",
+    "report_invalid": "error.order_unknown",
+    "report_history_too_long": "error.order_unknown",
+    "command_invalid": "error.order_unknown",
+    "csrf_invalid": "error.order_unknown",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
