@@ -113,6 +113,11 @@ class PrintReceipt(Effect):
     refunded: int = 0
     certificate_name: str = ""
     municipality: str = ""
+    # A refund the cash device could not pay: the slip says the amount owed, the short reference the
+    # staff read out, and is dated ``at`` (epoch seconds, the time the screen shows) rather than "now".
+    refund_owed: int = 0
+    reference: str = ""
+    at: float | None = None
 
 
 @dataclass(frozen=True)

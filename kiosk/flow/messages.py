@@ -3,7 +3,7 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
@@ -40,6 +40,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
                    "Enter the 4-digit PIN of your user certificate"),
     "screen.pin.tries": ("あと{tries}回間違えるとロックされます", "{tries} more wrong tries will lock the PIN"),
+    "pin.rule": ("暗証番号を3回続けて間違えるとロックされます", "The PIN locks after 3 wrong tries in a row"),
+    "pin.advice_stop": ("わからない場合は中止し、市区町村の窓口へお問い合わせください",
+                        "If you are not sure of your PIN, press Cancel and ask at your municipal office."),
+    "pin.lock_shared": ("ロックされると、利用者証明用電子証明書を使う他のサービス（マイナポータルなど）も使えなくなります",
+                        "A lock also blocks every other service that uses this certificate, such as Mynaportal."),
     "screen.pin_locked": ("暗証番号がロックされています", "Your PIN is locked"),
     "screen.authenticating": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.municipality": ("証明書を発行する市区町村を選んでください",
@@ -73,6 +78,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money.refunded": ("お支払いの{refund}円はお返ししました", "The {refund} yen you paid has been returned"),
     "money.returned": ("投入された{refund}円はお返ししました", "The {refund} yen you inserted has been returned"),
     "money.refund_failed": ("お支払いの{paid}円をお返しできませんでした。店員にこの画面をお見せください", "We could not return the {paid} yen you paid. Please show this screen to the store staff."),
+    "money.refund_owed": ("お返しできなかった金額　{owed}円", "Amount not returned: {owed} yen"),
+    "refund_failed.ref": ("受付番号　{ref}　　時刻　{time}", "Reference {ref}    Time {time}"),
+    "screen.refund_failed": ("返金できませんでした", "Your money could not be returned"),
+    "refund_failed.staff": ("店員をお呼びください。店員が対応するまで、この画面はそのまま表示されます。同じ内容の控えを印刷しました",
+                            "Please call the store staff. This screen stays until they deal with it. A slip with the same details has been printed."),
     "screen.payment.due": ("あと{due}円", "{due} yen to go"),
     "screen.payment.accepted": ("使えるお金：{money}", "Accepted: {money}"),
     "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
@@ -85,7 +95,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "button.back": ("戻る", "Back"),
     "button.cancel": ("中止", "Cancel"),
     "button.confirm": ("確定", "OK"),
-    "button.erase": ("訂正", "Correct"),
+    "button.erase": ("訂正", "Delete"),
+    "button.take_card": ("カードを取り出す", "Take out the card"),
     "button.continue": ("続ける", "Continue"),
     "button.pay": ("お支払いへ進む", "Continue to payment"),
     "button.done": ("取りました", "Done"),

@@ -163,7 +163,20 @@ def _center_error(env: Env, ctx: Context, ev: CenterError) -> Outcome:
 def _message_done(env: Env, ctx: Context, ev: object) -> Outcome:
     if isinstance(ev, Timeout) and ev.kind != "message":
         return stay(env, ctx)
+    if ctx.staff_needed:
+        return stay(env, ctx)  # money is owed: only staff, through the service menu, clear this screen
     return end(env, ctx, ctx.ending or "failed")
+
+
+def _locked_card_taken(env: Env, ctx: Context, ev: CardRemoved) -> Outcome:
+    return end(env, replace(ctx, card_present=False), ctx.ending or "failed")
+
+
+def _staff_called(env: Env, ctx: Context, ev: ServiceRequested) -> Outcome:
+    """The staff gesture on a screen that waits for staff (a refund that failed)."""
+    if not ctx.staff_needed:
+        return stay(env, ctx)
+    return go(env, ctx, State.SERVICE_LOGIN, back_to=env.state, back_key=ctx.message_key)
 
 
 # --- staff service menu (docs/architecture.md "Store maintenance staff") ------------------------------------
@@ -183,6 +196,9 @@ def _staff_pin(env: Env, ctx: Context, ev: StaffPinSubmitted) -> Outcome:
 def _service_leave(env: Env, ctx: Context, ev: object) -> Outcome:
     if isinstance(ev, Timeout) and ev.kind != "idle":
         return stay(env, ctx)
+    if ctx.staff_needed and ctx.back_to is not None and not isinstance(ev, ServiceExit):
+        # Login abandoned (or the menu left alone): the resident's screen comes back, still waiting.
+        return go(env, ctx, ctx.back_to, message_key=ctx.back_key)
     if isinstance(ev, ServiceExit):
         ctx = replace(ctx, pending_oos=None if ev.in_service else "oos.staff")
     return finish(env, ctx)
@@ -204,11 +220,13 @@ CARD_TABLE: dict[State, dict[type, Handler]] = {
                     Cancel: _cancel, Timeout: _watchdog("card_timeout")},
     State.PIN: {PinDigit: _pin_digit, PinErase: _pin_erase, PinSubmitted: _pin_submit,
                 CardRemoved: _card_removed, Cancel: _cancel, Timeout: _idle_error},
-    State.PIN_LOCKED: {Next: _message_done, Touch: _message_done, Timeout: _message_done},
+    # Stays until the resident acts (issue 18): the 「カードを取り出す」 button, or taking the card.
+    State.PIN_LOCKED: {Next: _message_done, CardRemoved: _locked_card_taken},
     State.AUTHENTICATING: {PinResult: _pin_result, Authenticated: _authenticated, CenterError: _center_error,
                            DeviceFault: _card_fault, CardRemoved: _card_removed, Cancel: _cancel,
                            Timeout: _watchdog("center_unreachable")},
-    State.ERROR: {Next: _message_done, Touch: _message_done, Timeout: _message_done},
+    State.ERROR: {Next: _message_done, Touch: _message_done, Timeout: _message_done,
+                  ServiceRequested: _staff_called},
     State.OUT_OF_SERVICE: {DevicesReady: _ready, ServiceRequested: _service_login},
     State.SERVICE_LOGIN: {StaffPinSubmitted: _staff_pin, Cancel: _service_leave, Back: _service_leave,
                           Timeout: _service_leave},

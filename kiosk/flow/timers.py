@@ -30,6 +30,8 @@ WATCHDOG_STATES = {
     State.PRINTING: "print_progress",
     State.REFUNDING: "refund",
 }
+# Message screens that ask for an action and wait for it: the PIN-locked screen (take the card).
+HOLD_STATES = frozenset({State.PIN_LOCKED})
 MESSAGE_STATES = {
     State.ERROR: "message",
     State.PIN_LOCKED: "message",
@@ -46,6 +48,8 @@ def _deadline(state: State, ctx: Context, t: Timeouts) -> tuple[float, Timeout] 
     if state in WATCHDOG_STATES:
         return ctx.entered_at + float(getattr(t, WATCHDOG_STATES[state])), Timeout("watchdog")
     if state in MESSAGE_STATES:
+        if state in HOLD_STATES or (state is State.ERROR and ctx.staff_needed):
+            return None  # a message that asks for action stays until the action (issue 18)
         return ctx.entered_at + float(getattr(t, MESSAGE_STATES[state])), Timeout("message")
     return None
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from contracts.jst import JST
 from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context
+from kiosk.flow.reference import short_reference
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
 from kiosk.flow.steps_select import max_copies
@@ -91,6 +95,8 @@ def money_key(state: State, ctx: Context) -> str | None:
         return "money.refunding" if ctx.paid else "money.returning"
     if state not in (State.ERROR, State.TAKE_DOCUMENTS, State.TAKE_CARD):
         return None
+    if ctx.refund_owed:
+        return "money.refund_owed"
     if ctx.paid and ctx.ending == "failed" and ctx.refund == 0:
         return "money.refund_failed"
     if ctx.refund and ctx.paid:
@@ -109,7 +115,25 @@ def take_key(ctx: Context) -> str:
     return "take.returned"
 
 
-def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -> View:
+def pin_notes(state: State, ctx: Context) -> tuple[str, ...]:
+    """The PIN screen's notes: the rule and the tries left from the first screen (not only after a
+    miss); with one try left, the advice to stop and ask the municipality, and that a lock blocks every
+    service using the user-authentication certificate."""
+    if state is not State.PIN or ctx.tries_left is None:
+        return ()
+    notes: tuple[str, ...] = ("pin.rule", "screen.pin.tries")
+    if ctx.tries_left <= 1:
+        notes += ("pin.advice_stop", "pin.lock_shared")
+    return notes
+
+
+def hhmm(epoch: float) -> str:
+    """Epoch seconds → 「22:51」 in Japan time (the kiosk serves Japanese municipalities)."""
+    t = dt.datetime.fromtimestamp(epoch, JST)
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, wall: float = 0.0) -> View:
     """The view of ``state``; fee and copies come from the chosen service and the center's price."""
     choices, multi = _choices(state, ctx, settings)
     whose, members, items = _chosen(ctx)
@@ -124,6 +148,7 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
         certificate=ctx.service.certificate if ctx.service is not None else None,
         municipality=ctx.municipality.name if ctx.municipality is not None else None,
         tries_left=ctx.tries_left,
+        pin_notes=pin_notes(state, ctx),
         pin_digits=len(ctx.pin),
         pin_max=settings.pin_length,
         fee_per_copy=ctx.fee_per_copy,
@@ -148,6 +173,10 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
         warning=ctx.warning,
         seconds_left=seconds_left(state, ctx, settings.timeouts, now),
         sound=SOUNDS.get(state),
+        staff_call=ctx.staff_needed and state is State.ERROR,
+        refund_owed=ctx.refund_owed,
+        reference=short_reference(ctx.order_id) if ctx.refund_owed and ctx.order_id else None,
+        failed_at=hhmm(ctx.failed_wall) if ctx.failed_wall is not None else None,
     )
 
 

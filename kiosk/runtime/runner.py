@@ -195,7 +195,10 @@ class Runner:
     def _journal(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> bool:
         try:
             with self._journal_lock:
-                self.journal.record(order_id, step, amount, pages)
+                if step == "owed":  # a refund the cash device could not pay: staff settle it
+                    self.journal.settle_owed(order_id, amount, completed=False)
+                else:
+                    self.journal.record(order_id, step, amount, pages)
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)

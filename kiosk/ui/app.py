@@ -54,7 +54,8 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
     def on_touch_down(self, touch: Any) -> bool:
         app = self.app
         state = app.view.state if app.view is not None else State.ATTRACT
-        if state in _GESTURE_STATES:
+        staff_call = app.view is not None and app.view.staff_call
+        if state in _GESTURE_STATES or staff_call:
             size = app.settings.corner_px
             corner = CornerGesture.corner_of(touch.x, touch.y, self.width, self.height, size)
             if app.gesture.feed(corner) and app.service is not None:
@@ -62,7 +63,7 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
                 return True
             if corner is not None:
                 return True
-            if state is State.ATTRACT:
+            if state is State.ATTRACT and not staff_call:
                 app.port.submit(evt.Touch())
                 return True
         return bool(super().on_touch_down(touch))

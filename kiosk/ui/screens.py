@@ -103,6 +103,7 @@ def _values(v: View) -> dict[str, object]:
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
+        "owed": format_yen(v.refund_owed), "ref": v.reference or "", "time": v.failed_at or "",
     }
 
 
@@ -111,7 +112,7 @@ def _money_line(r: Render) -> list[Widget]:
     v = r.view
     if v.money_key is None:
         return []
-    color = r.theme.alert if v.money_key == "money.refund_failed" else None
+    color = r.theme.alert if v.money_key in ("money.refund_failed", "money.refund_owed") else None
     return [r.label(r.t(v.money_key, **_values(v)), px=40, color=color)]
 
 
@@ -170,9 +171,8 @@ def _pin(r: Render) -> Body:
     v = r.view
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
-    hint = r.t(v.message_key) if v.message_key else ""
-    if v.tries_left is not None and v.tries_left < 3:
-        hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+    lines = [r.t(v.message_key)] if v.message_key else []
+    hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
@@ -185,7 +185,13 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text, *_money_line(r)), primary=("button.next", evt.Next()))
+    if v.staff_call:  # money is owed: no button for the resident, only staff clear this screen
+        ref = r.label(r.t("refund_failed.ref", **_values(v)), px=40, color=r.theme.alert,
+                      font=r.font())
+        staff = r.label(r.t("refund_failed.staff"), px=34, color=r.theme.alert)
+        return Body(_column(text, *_money_line(r), ref, staff), title=r.t("screen.refund_failed"))
+    button = "button.take_card" if v.state is State.PIN_LOCKED else "button.next"
+    return Body(_column(text, *_money_line(r)), primary=(button, evt.Next()))
 
 
 # --- selection --------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Issue 18, the rest, on screen in Japanese and Vietnamese: a refund that failed waits for staff with
+the amount, reference and time; the PIN screen says the rule and, before the last try, what to do."""
+
+from __future__ import annotations
+
+import pytest
+from ui.kit import Driver
+from ui.test_ui_money import LANG_BUTTON, _to_payment
+
+from kiosk.flow import State
+from kiosk.flow import events as evt
+from kiosk.flow.faults import Fault
+from kiosk.flow.reference import short_reference
+
+
+def _to_pin(d: Driver, lang: str) -> None:
+    d.touch_start()
+    d.press(LANG_BUTTON[lang])
+    d.key("button.next")
+    d.send(evt.CardInserted())
+    assert d.state is State.PIN
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_a_failed_refund_stays_with_amount_reference_and_time_until_staff_clear_it(  # type: ignore[no-untyped-def]
+        kiosk, lang: str) -> None:
+    d = kiosk(lang, auto_pay=True, printer_fault="printer_paper_end", hold={"Refund"})
+    _to_payment(d, lang)
+    assert d.state is State.REFUNDING
+    d.send(evt.PaymentFault(Fault.REFUND_FAILED, held=200))
+    assert d.state is State.ERROR
+    v = d.port.view
+    assert v.reference == short_reference(d.port.flow.context.order_id or "")
+    text = d.screen_text()
+    assert d.t("money.refund_owed", owed="200") in text
+    assert d.t("refund_failed.ref", ref=v.reference, time=v.failed_at) in text
+    assert d.t("screen.refund_failed") in text
+    assert d.t("refund_failed.staff") in text
+    assert d.t("button.next") not in text  # nothing for the resident to dismiss it with
+    d.shot("50-refund-failed")
+    d.touch_start()
+    assert d.state is State.ERROR
+    d.corners()  # the staff gesture works on this screen
+    assert d.state is State.SERVICE_LOGIN
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_pin_screen_says_the_rule_from_the_start_and_warns_before_the_last_try(  # type: ignore[no-untyped-def]
+        kiosk, lang: str) -> None:
+    d = kiosk(lang, hold={"VerifyPin"})
+    _to_pin(d, lang)
+    text = d.screen_text()
+    assert d.t("pin.rule") in text and d.t("screen.pin.tries", tries=3) in text
+    assert d.t("pin.advice_stop") not in text
+    assert d.t("button.erase") in text
+    d.shot("51-pin-first")
+    for tries in (2, 1):
+        d.send(evt.PinSubmitted("0000"), evt.PinResult(False, tries))
+    assert d.state is State.PIN
+    text = d.screen_text()
+    assert d.t("pin.advice_stop") in text and d.t("pin.lock_shared") in text
+    d.shot("52-pin-last-try")
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_pin_locked_offers_to_take_the_card_out(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    d = kiosk(lang, hold={"VerifyPin"})
+    _to_pin(d, lang)
+    d.send(evt.PinSubmitted("0000"), evt.PinResult(False, 0))
+    assert d.state is State.PIN_LOCKED
+    assert d.t("error.pin_blocked") in d.screen_text()
+    d.shot("53-pin-locked")
+    d.key("button.take_card")
+    assert d.state is State.TAKE_CARD

@@ -1,0 +1,111 @@
+"""Issue 18, the rest: a refund that fails waits for staff; the PIN screen says the rule from the start."""
+
+from __future__ import annotations
+
+from fixtures.kiosk_flow import CERT, Kiosk, drive
+
+from kiosk.flow import effects as fx
+from kiosk.flow import events as evt
+from kiosk.flow.faults import Fault
+from kiosk.flow.reference import ALPHABET, short_reference
+from kiosk.flow.states import State
+
+
+def _refund_failed() -> Kiosk:
+    k = drive(State.REFUNDING)  # paper ended after payment: 200 yen to pay back
+    k.wall.advance(51 * 60)  # 14:51 Japan time
+    k.send(evt.PaymentFault(Fault.REFUND_FAILED, held=200))
+    assert k.state is State.ERROR
+    return k
+
+
+def test_short_reference_is_readable_and_stable() -> None:
+    ref = short_reference("O--QzycZ7TFjCE6DpwLlc3RMtV")
+    assert ref == short_reference("O--QzycZ7TFjCE6DpwLlc3RMtV")
+    assert len(ref) == 9 and ref[4] == "-"
+    assert set(ref.replace("-", "")) <= set(ALPHABET)
+    assert not set(ref) & set("ILOU")  # no look-alikes of 1 and 0
+    assert short_reference("ord-1") != short_reference("ord-2")
+
+
+def test_a_failed_refund_shows_amount_reference_and_time_and_prints_a_slip() -> None:
+    k = drive(State.REFUNDING)
+    k.wall.advance(51 * 60)
+    out = k.send(evt.PaymentFault(Fault.REFUND_FAILED, held=200))
+    v = k.flow.view
+    assert v.message_key == "error.refund_failed" and v.money_key == "money.refund_owed"
+    assert (v.refund_owed, v.reference, v.failed_at) == (200, short_reference("ord-1"), "14:51")
+    assert v.staff_call and not v.can_cancel
+    slips = [e for e in out if isinstance(e, fx.PrintReceipt)]
+    assert len(slips) == 1
+    assert (slips[0].refund_owed, slips[0].reference, slips[0].refunded) == (200, v.reference, 0)
+    assert slips[0].at == 1_796_274_000.0 + 51 * 60
+    # The journal hears of the debt before anything else is printed.
+    journal = [e for e in out if isinstance(e, fx.JournalOrder)]
+    assert journal == [fx.JournalOrder("ord-1", "owed", amount=200)]
+    assert out.index(next(e for e in out if isinstance(e, fx.JournalOrder))) < out.index(slips[0])
+
+
+def test_a_failed_refund_screen_ignores_taps_and_time() -> None:
+    k = _refund_failed()
+    k.send(evt.Touch(), evt.Next())
+    k.wait(3600)
+    assert k.state is State.ERROR and k.flow.view.seconds_left is None
+    assert k.flow.view.refund_owed == 200
+
+
+def test_only_staff_clear_a_failed_refund_and_an_abandoned_login_brings_it_back() -> None:
+    k = _refund_failed()
+    k.send(evt.ServiceRequested())
+    assert k.state is State.SERVICE_LOGIN
+    k.send(evt.Cancel())
+    assert k.state is State.ERROR and k.flow.view.money_key == "money.refund_owed"
+    assert k.flow.view.message_key == "error.refund_failed"
+    k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(True))
+    assert k.state is State.SERVICE_MENU
+    out = k.send(evt.ServiceExit(in_service=False))
+    assert k.state is State.OUT_OF_SERVICE
+    assert any(isinstance(e, fx.WipeResident) for e in out)
+    assert k.flow.context.refund_owed == 0 and not k.flow.context.staff_needed
+
+
+def test_the_staff_gesture_does_nothing_on_an_ordinary_error() -> None:
+    k = drive(State.PLACE_CARD)
+    k.send(evt.CardInserted(), evt.CardRemoved())
+    assert k.state is State.ERROR
+    k.send(evt.ServiceRequested())
+    assert k.state is State.ERROR
+
+
+def test_pin_screen_states_the_rule_from_the_start() -> None:
+    k = drive(State.PIN)
+    assert k.flow.view.pin_notes == ("pin.rule", "screen.pin.tries")
+    assert k.flow.view.tries_left == 3
+
+
+def test_after_the_second_miss_the_pin_screen_advises_stopping_and_warns_the_lock_is_shared() -> None:
+    k = drive(State.PIN)
+    for tries in (2, 1):
+        k.send(evt.PinSubmitted("0000"), evt.PinResult(False, tries))
+    assert k.state is State.PIN
+    assert k.flow.view.pin_notes == ("pin.rule", "screen.pin.tries", "pin.advice_stop", "pin.lock_shared")
+
+
+def test_pin_locked_stays_until_the_card_is_taken_out() -> None:
+    k = Kiosk()
+    k.to_place_card()
+    k.send(evt.CardInserted(), evt.CardRead(CERT, 0))
+    assert k.state is State.PIN_LOCKED
+    k.send(evt.Touch())
+    k.wait(3600)
+    assert k.state is State.PIN_LOCKED and k.flow.view.seconds_left is None
+    k.send(evt.Next())  # 「カードを取り出す」
+    assert k.state is State.TAKE_CARD
+
+
+def test_pin_locked_ends_when_the_card_is_pulled() -> None:
+    k = Kiosk()
+    k.to_place_card()
+    k.send(evt.CardInserted(), evt.CardRead(CERT, 0))
+    k.send(evt.CardRemoved())
+    assert k.state is State.ATTRACT
