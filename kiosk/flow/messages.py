@@ -3,7 +3,7 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
@@ -91,6 +91,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.service_login": ("保守メニュー：暗証番号を入力してください", "Service menu: enter the staff PIN"),
     "screen.service_menu": ("保守メニュー", "Service menu"),
     # --- buttons and prompts ----------------------------------------------------------------------
+    "band.closing": ("23:00終了・残り{minutes}分", "Closes at 23:00: {minutes} min left"),
+    "band.keep_card": ("カードは最後まで置いたままにしてください", "Keep your card on the reader until the end"),
     "button.next": ("次へ", "Next"),
     "button.back": ("戻る", "Back"),
     "button.cancel": ("中止", "Cancel"),
@@ -205,6 +207,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Time ran out and this was cancelled. Please start again."),
     "error.not_available": ("ご希望の証明書は発行できませんでした。" + _WINDOW_JA,
                             "The certificate you asked for could not be issued. " + _WINDOW_EN),
+    "error.closing_soon": ("ご利用時間の終了（23時）が近いため、受付を終了しました。6時30分以降にご利用ください。",
+                           "The service closes at 23:00, too soon to finish a request now. Please come back after 6:30."),
     "error.outside_hours": ("ただいまの時間はご利用いただけません。ご利用時間は6時30分から23時までです。",
                             "The service is not available now. Service hours are 6:30 to 23:00."),
     "error.order_unknown": ("処理を続けられませんでした。最初からやり直してください。",

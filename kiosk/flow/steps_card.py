@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kiosk.flow._common import Env, Handler, end, error, finish, go, stay
+from kiosk.flow.closing import too_late
 from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Authenticate, ReadCard, VerifyPin
@@ -43,6 +44,8 @@ __all__ = ["CARD_TABLE"]
 def _start(env: Env, ctx: Context, ev: Touch) -> Outcome:
     langs = env.settings.languages
     if len(langs) == 1:
+        if too_late(env.wall, env.settings):
+            return _closing(env, replace(ctx, language=langs[0]))
         return go(env, ctx, State.NOTICE, language=langs[0])
     return go(env, ctx, State.LANGUAGE, language=env.settings.default_language)
 
@@ -50,6 +53,8 @@ def _start(env: Env, ctx: Context, ev: Touch) -> Outcome:
 def _language(env: Env, ctx: Context, ev: ChooseLanguage) -> Outcome:
     if ev.code not in env.settings.languages:
         raise InvalidChoiceError(f"language {ev.code!r} is not offered")
+    if too_late(env.wall, env.settings):  # said in the language just chosen, before the card is read
+        return _closing(env, replace(ctx, language=ev.code))
     return go(env, ctx, State.NOTICE, language=ev.code)
 
 
@@ -64,7 +69,14 @@ def _timeout_before_card(env: Env, ctx: Context, ev: Timeout) -> Outcome:
     return end(env, ctx, "cancelled")
 
 
+def _closing(env: Env, ctx: Context) -> Outcome:
+    """Too close to closing time for a transaction to finish: say so before the card is read."""
+    return go(env, ctx, State.ERROR, message_key="error.closing_soon", ending="cancelled")
+
+
 def _notice_next(env: Env, ctx: Context, ev: Next) -> Outcome:
+    if too_late(env.wall, env.settings):
+        return _closing(env, ctx)
     if ctx.card_present:  # placed early, on the attract screen
         return go(env, ctx, State.READING, ReadCard())
     return go(env, ctx, State.PLACE_CARD)
@@ -80,6 +92,8 @@ def _back_to(state: State) -> Handler:
 
 
 def _card_placed(env: Env, ctx: Context, ev: CardInserted) -> Outcome:
+    if too_late(env.wall, env.settings):
+        return _closing(env, replace(ctx, card_present=True))
     return go(env, ctx, State.READING, ReadCard(), card_present=True)
 
 

@@ -76,6 +76,10 @@ class View:
     sound: str | None = None  # a repeating voice/alert the screen should loop (take_card, ...)
     # The screen waits for staff (a refund that failed): no button for the resident, no timeout, and
     # the staff corner gesture opens the service menu here too.
+    # Bands across every resident screen (message keys): the closing countdown 「23:00終了・残りX分」
+    # (``closing_minutes``) and, from placing the card until printing ends, "keep the card on the reader".
+    bands: tuple[str, ...] = ()
+    closing_minutes: int | None = None
     staff_call: bool = False
     refund_owed: int = 0  # yen the cash device could not pay back
     reference: str | None = None  # short transaction reference staff read out (kiosk.flow.reference)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contracts.jst import JST
+from kiosk.flow.closing import minutes_left
 from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context
 from kiosk.flow.reference import short_reference
@@ -26,6 +27,13 @@ BACKABLE = frozenset({
     State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.CERTIFICATE, State.WHOSE, State.MEMBERS,
     State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.SERVICE_LOGIN,
 })
+# From placing the card until printing ends the card must stay (issue 18: residents pull it early).
+KEEP_CARD = frozenset({
+    State.PLACE_CARD, State.READING, State.PIN, State.AUTHENTICATING, State.MUNICIPALITY, State.CERTIFICATE,
+    State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR, State.COPIES, State.ORDERING, State.CONFIRM,
+    State.PAYMENT, State.ISSUING, State.PRINTING,
+})
+_NO_BANDS = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU, State.OUT_OF_SERVICE})
 SOUNDS = {State.TAKE_CARD: "take_card", State.TAKE_DOCUMENTS: "take_documents"}
 
 
@@ -127,6 +135,16 @@ def pin_notes(state: State, ctx: Context) -> tuple[str, ...]:
     return notes
 
 
+def bands(state: State, ctx: Context, closing: int | None) -> tuple[str, ...]:
+    """The bands of this screen: closing countdown, keep the card on the reader."""
+    if state in _NO_BANDS:
+        return ()
+    out: tuple[str, ...] = ("band.closing",) if closing is not None else ()
+    if state in KEEP_CARD and ctx.abort_cause is None:
+        out += ("band.keep_card",)
+    return out
+
+
 def hhmm(epoch: float) -> str:
     """Epoch seconds → 「22:51」 in Japan time (the kiosk serves Japanese municipalities)."""
     t = dt.datetime.fromtimestamp(epoch, JST)
@@ -136,6 +154,7 @@ def hhmm(epoch: float) -> str:
 def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, wall: float = 0.0) -> View:
     """The view of ``state``; fee and copies come from the chosen service and the center's price."""
     choices, multi = _choices(state, ctx, settings)
+    closing = minutes_left(wall, settings) if wall else None
     whose, members, items = _chosen(ctx)
     shown_fee = ctx.fee_total if ctx.fee_total is not None else (
         ctx.fee_per_copy * ctx.copies if ctx.fee_per_copy is not None else None)
@@ -173,6 +192,8 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, w
         warning=ctx.warning,
         seconds_left=seconds_left(state, ctx, settings.timeouts, now),
         sound=SOUNDS.get(state),
+        bands=bands(state, ctx, closing),
+        closing_minutes=closing,
         staff_call=ctx.staff_needed and state is State.ERROR,
         refund_owed=ctx.refund_owed,
         reference=short_reference(ctx.order_id) if ctx.refund_owed and ctx.order_id else None,

@@ -128,6 +128,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         info["message_keys"] = k.summary.get("message_keys", [])
         info["transitions"] = k.transitions
         info["unavailable"] = k.summary.get("unavailable")
+        info["slip"] = k.summary.get("slip")  # a refund that failed: what the screen showed
         if k.error:
             info["error"] = k.error
         info["journal"] = _journal(k.dir / "journal.db")
@@ -208,10 +209,11 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 
 
 def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from kiosk.hil.checks import check_center, check_prints
+    from kiosk.hil.checks import check_center, check_prints, check_refund_slip
 
     checks = {"prints": check_prints(sc, out, data, result)}
     checks.update(check_center(sc, data, result))
+    checks.update(check_refund_slip(out, data, result))
     return checks
 
 

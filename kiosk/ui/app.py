@@ -187,6 +187,13 @@ class KioskApp(App):  # type: ignore[misc]
         head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
                                  font_name=tr.font(), color=th.alert_text if alert else th.header_text))
         main.add_widget(head)
+        for key in v.bands:  # closing countdown, "keep the card on the reader" (the flow decides)
+            band = Panel(color=th.alert if key == "band.closing" else th.header, size_hint_y=None, height=56,
+                         padding=(30, 4))
+            band.add_widget(FitLabel(text=tr.t(key, **_values(v)), base_font=30, min_font=th.min_px,
+                                     one_line=True, font_name=tr.font(),
+                                     color=th.alert_text if key == "band.closing" else th.header_text))
+            main.add_widget(band)
         main.add_widget(body.widget)
         main.add_widget(self._nav(tr, body))
         return main

@@ -103,6 +103,7 @@ def _values(v: View) -> dict[str, object]:
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
+        "minutes": v.closing_minutes if v.closing_minutes is not None else "",
         "owed": format_yen(v.refund_owed), "ref": v.reference or "", "time": v.failed_at or "",
     }
 

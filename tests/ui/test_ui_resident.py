@@ -72,3 +72,27 @@ def test_pin_locked_offers_to_take_the_card_out(kiosk, lang: str) -> None:  # ty
     d.shot("53-pin-locked")
     d.key("button.take_card")
     assert d.state is State.TAKE_CARD
+
+
+JST_2252 = 1_796_274_000.0 + 8 * 3600 + 52 * 60  # 2026-12-03 22:52 Japan time
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_near_closing_every_screen_counts_down_and_the_card_band_shows(  # type: ignore[no-untyped-def]
+        kiosk, lang: str) -> None:
+    d = kiosk(lang, wall=JST_2252, hold={"VerifyPin"})
+    _to_pin(d, lang)
+    text = d.screen_text()
+    assert d.t("band.closing", minutes=8) in text
+    assert d.t("band.keep_card") in text
+    d.shot("54-closing-countdown-pin")
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_too_late_is_said_before_the_card_is_read(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    d = kiosk(lang, wall=JST_2252 + 5 * 60)  # 22:57
+    d.touch_start()
+    d.press(LANG_BUTTON[lang])
+    assert d.state is State.ERROR
+    assert d.t("error.closing_soon") in d.screen_text()
+    d.shot("55-closing-refused")

@@ -109,3 +109,76 @@ def test_pin_locked_ends_when_the_card_is_pulled() -> None:
     k.send(evt.CardInserted(), evt.CardRead(CERT, 0))
     k.send(evt.CardRemoved())
     assert k.state is State.ATTRACT
+
+
+# --- closing time (wall clock: 2026-12-03 14:00 Japan time at the start of a Kiosk) -------------------
+
+JST_2245 = 1_796_274_000.0 + 8 * 3600 + 45 * 60  # 22:45 Japan time
+
+
+def _at_wall(k: Kiosk, epoch: float) -> None:
+    k.wall.now = epoch
+
+
+def test_no_countdown_in_the_afternoon() -> None:
+    k = drive(State.PIN)
+    assert k.flow.view.closing_minutes is None and "band.closing" not in k.flow.view.bands
+
+
+def test_from_22_45_every_screen_counts_down_to_23_00() -> None:
+    k = drive(State.PIN)
+    _at_wall(k, JST_2245 - 60)  # 22:44: not yet
+    assert k.flow.view.closing_minutes is None
+    _at_wall(k, JST_2245)
+    assert k.flow.view.closing_minutes == 15 and k.flow.view.bands[0] == "band.closing"
+    _at_wall(k, JST_2245 + 10 * 60 + 30)  # 22:55:30 → 4.5 minutes, shown as 5
+    assert k.flow.view.closing_minutes == 5
+    _at_wall(k, JST_2245 + 15 * 60)  # 23:00: closed, no countdown
+    assert k.flow.view.closing_minutes is None
+
+
+def test_too_close_to_closing_is_refused_before_the_card_is_read() -> None:
+    k = Kiosk()
+    _at_wall(k, JST_2245 + 12 * 60)  # 22:57: 3 minutes left, the margin is 4
+    k.send(evt.Touch(), evt.ChooseLanguage("en"))
+    assert k.state is State.ERROR and k.flow.view.language == "en"
+    assert k.flow.view.message_key == "error.closing_soon"
+    assert not k.of(fx.ReadCard)
+
+
+def test_a_card_placed_after_the_margin_is_not_read() -> None:
+    k = Kiosk()
+    _at_wall(k, JST_2245)
+    k.to_place_card()
+    _at_wall(k, JST_2245 + 11 * 60 + 30)  # 22:56:30: 210 s left < 240 s
+    k.send(evt.CardInserted())
+    assert k.state is State.ERROR and k.flow.view.message_key == "error.closing_soon"
+    assert not k.of(fx.ReadCard)
+    k.send(evt.Next())
+    assert k.state is State.TAKE_CARD  # the card is on the reader: take it first
+
+
+def test_with_time_enough_the_card_is_read() -> None:
+    k = Kiosk()
+    _at_wall(k, JST_2245 + 10 * 60)  # 22:55: 300 s left > 240 s
+    k.to_place_card()
+    k.send(evt.CardInserted())
+    assert k.state is State.READING
+
+
+# --- the card band -----------------------------------------------------------------------------------
+
+
+def test_keep_the_card_band_from_place_card_until_printing_ends() -> None:
+    for state in (State.PLACE_CARD, State.PIN, State.CONFIRM, State.PAYMENT, State.PRINTING):
+        assert "band.keep_card" in drive(state).flow.view.bands, state
+    k = drive(State.PRINTING)
+    k.send(evt.Printed(1))
+    assert "band.keep_card" not in k.flow.view.bands  # TAKE_CARD: now it is time to take it
+    assert "band.keep_card" not in Kiosk().flow.view.bands  # attract
+
+
+def test_the_band_goes_once_printing_is_being_aborted() -> None:
+    k = drive(State.PRINTING)
+    k.send(evt.CardRemoved())
+    assert k.state is State.PRINTING and "band.keep_card" not in k.flow.view.bands
