@@ -60,6 +60,7 @@ class Context:
     staff_needed: bool = False
     refund_owed: int = 0
     failed_wall: float | None = None  # epoch seconds (Flow's wall clock)
+    card_left: bool = False  # the card stayed on the reader past take_card_staff: staff were called
     back_to: State | None = None  # the screen the staff gesture left (it comes back if login is abandoned)
     back_key: str | None = None
 
@@ -86,7 +87,7 @@ RESIDENT_FIELDS = (
     "certificate", "tries_left", "pin", "session_id", "municipalities", "municipality",
     "service", "whose", "members", "items", "tax_year", "copies", "history", "order_id", "fee_total",
     "inserted", "paid", "change", "refund", "pages_done", "pages_total", "abort_cause", "ending",
-    "staff_needed", "refund_owed", "failed_wall", "back_to", "back_key",
+    "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
 )
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "Print",
     "PrintReceipt",
     "ReadCard",
+    "RecordEvent",
     "Refund",
     "StartPayment",
     "StopSound",
@@ -146,6 +147,13 @@ class PlaySound(Effect):
 @dataclass(frozen=True)
 class StopSound(Effect):
     """Stop a looping sound."""
+
+
+@dataclass(frozen=True)
+class RecordEvent(Effect):
+    """A kiosk event for the operator's log (e.g. ``card_left``): a name only, nothing about the resident."""
+
+    name: str
 
 
 @dataclass(frozen=True)

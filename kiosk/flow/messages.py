@@ -93,6 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- buttons and prompts ----------------------------------------------------------------------
     "band.closing": ("23:00終了・残り{minutes}分", "Closes at 23:00: {minutes} min left"),
     "band.keep_card": ("カードは最後まで置いたままにしてください", "Keep your card on the reader until the end"),
+    "band.card_left": ("カードが残っています。店員の方はお客様にお声がけください", "A card is still on the reader. Staff: please help the customer."),
     "button.next": ("次へ", "Next"),
     "button.back": ("戻る", "Back"),
     "button.cancel": ("中止", "Cancel"),

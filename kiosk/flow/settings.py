@@ -24,6 +24,7 @@ class Timeouts:
     print_progress: float = 180.0  # PRINTING watchdog, restarted by every page (a page can take long)
     refund: float = 60.0  # REFUNDING watchdog
     take_documents: float = 30.0
+    take_card_staff: float = 90.0  # card left on the reader this long → written prompt for staff, event
     thank_you: float = 5.0
 
     def __post_init__(self) -> None:

@@ -210,7 +210,7 @@ def _staff_pin(env: Env, ctx: Context, ev: StaffPinSubmitted) -> Outcome:
 def _service_leave(env: Env, ctx: Context, ev: object) -> Outcome:
     if isinstance(ev, Timeout) and ev.kind != "idle":
         return stay(env, ctx)
-    if ctx.staff_needed and ctx.back_to is not None and not isinstance(ev, ServiceExit):
+    if ctx.back_to is not None and not isinstance(ev, ServiceExit):
         # Login abandoned (or the menu left alone): the resident's screen comes back, still waiting.
         return go(env, ctx, ctx.back_to, message_key=ctx.back_key)
     if isinstance(ev, ServiceExit):

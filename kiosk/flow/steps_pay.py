@@ -25,6 +25,7 @@ from kiosk.flow.effects import (
     PlaySound,
     Print,
     PrintReceipt,
+    RecordEvent,
     Refund,
     StartPayment,
     StopSound,
@@ -45,6 +46,7 @@ from kiosk.flow.events import (
     PrinterFault,
     PrintProgress,
     Refunded,
+    ServiceRequested,
     Timeout,
     Touch,
 )
@@ -268,7 +270,21 @@ def _refund_failed(env: Env, ctx: Context, ev: object) -> Outcome:
 
 
 def _card_taken(env: Env, ctx: Context, ev: CardRemoved) -> Outcome:
-    return after_card(env, replace(ctx, card_present=False), StopSound())
+    return after_card(env, replace(ctx, card_present=False, card_left=False), StopSound())
+
+
+def _card_left(env: Env, ctx: Context, ev: Timeout) -> Outcome:
+    """The card stayed on the reader: a written prompt and a chime for staff, who may open the service
+    menu on this screen; the event is recorded by name only."""
+    if ev.kind != "message" or ctx.card_left:
+        return stay(env, ctx)
+    return stay(env, ctx, RecordEvent("card_left"), PlaySound("warning"), card_left=True)
+
+
+def _staff_at_card(env: Env, ctx: Context, ev: ServiceRequested) -> Outcome:
+    if not ctx.card_left:
+        return stay(env, ctx)
+    return go(env, ctx, State.SERVICE_LOGIN, back_to=State.TAKE_CARD, back_key=ctx.message_key)
 
 
 def _documents_taken(env: Env, ctx: Context, ev: object) -> Outcome:
@@ -298,7 +314,7 @@ PAY_TABLE: dict[State, dict[type, Handler]] = {
                      DeviceFault: _printer_device_fault, CardRemoved: _removed_while_printing,
                      Timeout: _printing_timeout},
     State.REFUNDING: {Refunded: _refunded, PaymentFault: _refund_failed, Timeout: _refund_failed},
-    State.TAKE_CARD: {CardRemoved: _card_taken},
+    State.TAKE_CARD: {CardRemoved: _card_taken, Timeout: _card_left, ServiceRequested: _staff_at_card},
     State.TAKE_DOCUMENTS: {Next: _documents_taken, Touch: _documents_taken, DocumentsTaken: _documents_taken,
                            Timeout: _documents_taken},
     State.THANK_YOU: {Touch: _thanked, Next: _thanked, Timeout: _thanked},

@@ -142,6 +142,8 @@ def bands(state: State, ctx: Context, closing: int | None) -> tuple[str, ...]:
     out: tuple[str, ...] = ("band.closing",) if closing is not None else ()
     if state in KEEP_CARD and ctx.abort_cause is None:
         out += ("band.keep_card",)
+    if state is State.TAKE_CARD and ctx.card_left:
+        out += ("band.card_left",)
     return out
 
 
@@ -194,7 +196,8 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, w
         sound=SOUNDS.get(state),
         bands=bands(state, ctx, closing),
         closing_minutes=closing,
-        staff_call=ctx.staff_needed and state is State.ERROR,
+        staff_call=(ctx.staff_needed and state is State.ERROR)
+        or (ctx.card_left and state is State.TAKE_CARD),
         refund_owed=ctx.refund_owed,
         reference=short_reference(ctx.order_id) if ctx.refund_owed and ctx.order_id else None,
         failed_at=hhmm(ctx.failed_wall) if ctx.failed_wall is not None else None,

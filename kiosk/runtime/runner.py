@@ -183,6 +183,8 @@ class Runner:
             self._sound(effect.name, effect.loop)
         elif isinstance(effect, fx.StopSound):
             self._sound(None, False)
+        elif isinstance(effect, fx.RecordEvent):
+            log.warning("kiosk event: %s", effect.name)  # a name only: nothing about the resident
         elif isinstance(effect, fx.WipeResident):
             self._enqueue("wipe", gen)
         else:

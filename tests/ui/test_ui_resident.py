@@ -96,3 +96,20 @@ def test_too_late_is_said_before_the_card_is_read(kiosk, lang: str) -> None:  # 
     assert d.state is State.ERROR
     assert d.t("error.closing_soon") in d.screen_text()
     d.shot("55-closing-refused")
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_a_card_left_on_the_reader_prompts_staff_who_can_open_the_menu_there(  # type: ignore[no-untyped-def]
+        kiosk, lang: str) -> None:
+    d = kiosk(lang, hold={"VerifyPin"})
+    _to_pin(d, lang)
+    d.key("button.cancel")
+    assert d.state is State.TAKE_CARD
+    assert d.t("band.card_left") not in d.screen_text()
+    d.app.clock.now += 91
+    d.send(evt.Tick(d.app.clock.now))
+    assert d.state is State.TAKE_CARD
+    assert d.t("band.card_left") in d.screen_text()
+    d.shot("56-take-card-staff")
+    d.corners()
+    assert d.state is State.SERVICE_LOGIN

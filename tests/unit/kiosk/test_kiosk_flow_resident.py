@@ -182,3 +182,45 @@ def test_the_band_goes_once_printing_is_being_aborted() -> None:
     k = drive(State.PRINTING)
     k.send(evt.CardRemoved())
     assert k.state is State.PRINTING and "band.keep_card" not in k.flow.view.bands
+
+
+# --- a card left on the reader ------------------------------------------------------------------------
+
+
+def _take_card() -> Kiosk:
+    k = drive(State.PRINTING)
+    k.send(evt.Printed(1))
+    assert k.state is State.TAKE_CARD
+    return k
+
+
+def test_a_card_left_calls_staff_after_the_delay_and_records_the_event_by_name() -> None:
+    k = _take_card()
+    assert not k.flow.view.staff_call
+    k.wait(89)
+    assert "band.card_left" not in k.flow.view.bands
+    out = k.wait(2)
+    assert fx.RecordEvent("card_left") in out and fx.PlaySound("warning") in out
+    v = k.flow.view
+    assert "band.card_left" in v.bands and v.staff_call and k.state is State.TAKE_CARD
+    assert k.wait(600) == []  # once, not again and again
+
+
+def test_staff_open_the_service_menu_on_the_take_card_screen() -> None:
+    k = _take_card()
+    k.send(evt.ServiceRequested())
+    assert k.state is State.TAKE_CARD  # not before the delay
+    k.wait(91)
+    k.send(evt.ServiceRequested())
+    assert k.state is State.SERVICE_LOGIN
+    k.send(evt.Back())
+    assert k.state is State.TAKE_CARD
+    k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(True), evt.ServiceExit(in_service=True))
+    assert k.state is State.ATTRACT
+
+
+def test_taking_the_card_after_the_prompt_goes_on_as_usual() -> None:
+    k = _take_card()
+    k.wait(91)
+    k.send(evt.CardRemoved())
+    assert k.state is State.TAKE_DOCUMENTS and "band.card_left" not in k.flow.view.bands
