@@ -40,6 +40,7 @@ class Context:
     municipality: Municipality | None = field(default=None, repr=False)
     service: Service | None = None
     whose: str = "self"
+    whose_chosen: bool = False  # the WHOSE screen highlights a choice only once the resident made it
     members: tuple[str, ...] = field(default=(), repr=False)
     items: frozenset[str] = frozenset()
     tax_year: int | None = None
@@ -87,7 +88,7 @@ RESIDENT_FIELDS = (
     "certificate", "tries_left", "pin", "session_id", "municipalities", "municipality",
     "service", "whose", "members", "items", "tax_year", "copies", "history", "order_id", "fee_total",
     "inserted", "paid", "change", "refund", "pages_done", "pages_total", "abort_cause", "ending",
-    "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
+    "whose_chosen", "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
 )
 
 

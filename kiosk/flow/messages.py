@@ -13,7 +13,7 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "text"]
+__all__ = ["MESSAGES", "PLURALS", "PLURAL_SUFFIX", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
 _WINDOW_EN = "Please ask at the counter of your city, ward, town or village office."
@@ -56,7 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.items": ("記載する項目を選んでください", "Choose the items to show on the certificate"),
     "screen.items.none": ("項目を選ばない場合は「次へ」を押してください", "To show none of them, press Next"),
     "screen.tax_year": ("年度を選んでください", "Choose the fiscal year"),
-    "screen.copies": ("必要な枚数を選んでください（最大{max}通）", "Choose the number of copies (up to {max})"),
+    "screen.copies": ("必要な通数を選んでください（最大{max}通）", "Choose the number of copies (up to {max})"),
     "screen.ordering": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.confirm": ("内容と手数料をご確認ください", "Check your request and the fee"),
     "screen.confirm.fee": ("手数料　{fee}円", "Fee: {fee} yen"),
@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Preparing your certificate. Please wait."),
     "screen.printing": ("印刷しています（{done}/{pages}枚）。終わるまでお待ちください",
                         "Printing ({done} of {pages} pages). Please wait until it is finished."),
+    "screen.printing.start": ("印刷を始めています。終わるまでお待ちください", "Starting to print. Please wait until it is finished."),
+    "screen.printing.stopped": ("印刷を中止しています", "Stopping the printing"),
     "screen.refunding": ("お金をお返ししています", "Returning your money"),
     "screen.take_card": ("マイナンバーカードをお取りください", "Please take your My Number Card"),
     "screen.take_documents": ("証明書と利用明細書をお取りください",
@@ -86,6 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.payment.due": ("あと{due}円", "{due} yen to go"),
     "screen.payment.accepted": ("使えるお金：{money}", "Accepted: {money}"),
     "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
+    "screen.thank_you.body": ("証明書・カード・おつりをお確かめください", "Please check that you have your certificate, card and change"),
     "screen.error": ("ご案内", "Information"),
     "screen.out_of_service": ("ただいまご利用いただけません", "Out of service"),
     "screen.service_login": ("保守メニュー：暗証番号を入力してください", "Service menu: enter the staff PIN"),
@@ -102,8 +105,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "button.take_card": ("カードを取り出す", "Take out the card"),
     "button.continue": ("続ける", "Continue"),
     "button.pay": ("お支払いへ進む", "Continue to payment"),
-    "button.done": ("取りました", "Done"),
-    "idle.warning": ("操作を続けますか？　このままお待ちいただくと中止します",
+    "button.done": ("受け取りました", "Done"),
+    "idle.warning": ("操作を続けますか？　操作がない場合は中止します",
                      "Do you want to continue? Otherwise this will be cancelled."),
     "pin.wrong": ("暗証番号が違います。もう一度入力してください", "Wrong PIN. Please try again."),
     "pin.incomplete": ("暗証番号は数字4桁です", "The PIN has 4 digits"),
@@ -240,7 +243,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "カードが取り外されたため中止しました。お支払いいただいた手数料{refund}円をお返しします。",
         "The card was removed, so this was cancelled. Your fee of {refund} yen is returned.",
     ),
-    "error.payment_fault": ("お金の受け取りができなかったため中止しました。投入されたお金をお返しします。",
+    "error.payment_fault": ("入金処理ができなかったため中止しました。投入されたお金をお返しします。",
                             "Payment failed, so this was cancelled. The money you inserted is returned."),
     "error.refund_failed": (
         "お金をお返しできませんでした。申し訳ありませんが、店員にこの画面をお見せください。",
@@ -252,7 +255,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- out of service ----------------------------------------------------------------------------
     "oos.printer": ("プリンターの不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a printer problem."),
-    "oos.payment": ("お金の受け取り装置の不具合のため、ただいまご利用いただけません。",
+    "oos.payment": ("入金機の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a problem with the cash machine."),
     "oos.center": ("システムに接続できないため、ただいまご利用いただけません。",
                    "Out of service: the system cannot be reached."),
@@ -266,11 +269,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Texts with a count, in gettext plural forms (ngettext; issue 18: "1 more wrong tries"): key →
+# (count placeholder, Japanese, English singular, English plural).  ``MESSAGES`` holds the same key with
+# the plural English (the doc table); each catalog holds one form per plural category of its language
+# (Babel's CLDR rules: one for ja/zh/ko/vi, two for en, three for pt_BR).  The msgid_plural is the key
+# plus ``PLURAL_SUFFIX``.
+PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "screen.pin.tries": ("tries", "あと{tries}回間違えるとロックされます", "{tries} more wrong try will lock the PIN",
+                         "{tries} more wrong tries will lock the PIN"),
+}
+PLURAL_SUFFIX = ".other"
+
+
 def text(key: str, language: str = "ja", **values: object) -> str:
     """The text of ``key`` in ``language`` (``ja`` or ``en``; other languages fall back to English).
 
     :raises KeyError: unknown key (a bug: every key the flow uses is in ``MESSAGES``).
     """
     ja, en = MESSAGES[key]
+    if key in PLURALS and values.get(PLURALS[key][0]) == 1:
+        en = PLURALS[key][2]
     template = ja if language == "ja" else en
     return template.format(**values) if values else template

@@ -166,6 +166,10 @@ def _authenticated(env: Env, ctx: Context, ev: Authenticated) -> Outcome:
         reasons = {m.reason for m in ev.municipalities}
         key = reason_key(reasons.pop()) if len(reasons) == 1 else None
         return go(env, ctx, State.ERROR, message_key=key or "reason.nothing_available", ending="failed")
+    if len(ev.municipalities) == 1:
+        # One municipality: nothing to choose, straight to its certificates (issue 18).
+        return go(env, ctx, State.CERTIFICATE, session_id=ev.session_id, municipalities=ev.municipalities,
+                  municipality=ev.municipalities[0], history=())
     return go(env, ctx, State.MUNICIPALITY, session_id=ev.session_id, municipalities=ev.municipalities,
               history=())
 

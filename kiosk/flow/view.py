@@ -36,6 +36,7 @@ class View:
 
     state: State
     language: str = "ja"
+    title_key: str | None = None  # the flow's title instead of the state's (PRINTING: no pages yet, aborting)
     message_key: str | None = None  # ERROR / OUT_OF_SERVICE / PIN_LOCKED / hints (e.g. pin.wrong)
     choices: tuple[Choice, ...] = ()
     multi_select: bool = False  # choices are check boxes (members, items) rather than buttons

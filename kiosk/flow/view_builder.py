@@ -62,7 +62,10 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
         return (), False
     if state is State.WHOSE:
         family = _family(service.certificate)
-        return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=w == ctx.whose,
+        # Highlighted only once chosen (coming back to the screen), not before: 本人のみ is not a choice
+        # the resident made.
+        chosen = ctx.whose_chosen
+        return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=chosen and w == ctx.whose,
                             available=w != "members" or bool(service.members))
                      for w in service.whose), False
     if state is State.MEMBERS:
@@ -135,6 +138,15 @@ def pin_notes(state: State, ctx: Context) -> tuple[str, ...]:
     return notes
 
 
+def title_key(state: State, ctx: Context) -> str | None:
+    """PRINTING: no 「0/-枚」 before the page count is known, no "please wait" once printing is stopped."""
+    if state is not State.PRINTING:
+        return None
+    if ctx.abort_cause is not None:
+        return "screen.printing.stopped"
+    return "screen.printing.start" if ctx.pages_total == 0 else None
+
+
 def bands(state: State, ctx: Context, closing: int | None) -> tuple[str, ...]:
     """The bands of this screen: closing countdown, keep the card on the reader."""
     if state in _NO_BANDS:
@@ -163,6 +175,7 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, w
     return View(
         state=state,
         language=ctx.language,
+        title_key=title_key(state, ctx),
         message_key=take_key(ctx) if state is State.TAKE_DOCUMENTS else ctx.message_key,
         choices=choices,
         multi_select=multi,

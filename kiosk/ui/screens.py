@@ -372,7 +372,7 @@ def _printing(r: Render) -> Body:
     bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
     note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
     return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
-                title=r.t("screen.printing", **_values(v)))
+                title=r.t(v.title_key or "screen.printing", **_values(v)))
 
 
 def _take_card(r: Render) -> Body:
@@ -395,7 +395,7 @@ def _take_documents(r: Render) -> Body:
 
 
 def _thank_you(r: Render) -> Body:
-    return Body(_column(r.label(r.t("screen.thank_you"), px=60)))
+    return Body(_column(r.label(r.t("screen.thank_you.body"), px=60)))
 
 
 def _out_of_service(r: Render) -> Body:

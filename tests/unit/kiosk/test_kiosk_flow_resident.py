@@ -224,3 +224,33 @@ def test_taking_the_card_after_the_prompt_goes_on_as_usual() -> None:
     k.wait(91)
     k.send(evt.CardRemoved())
     assert k.state is State.TAKE_DOCUMENTS and "band.card_left" not in k.flow.view.bands
+
+
+# --- small frictions ----------------------------------------------------------------------------------
+
+
+def test_a_single_municipality_is_not_a_choice() -> None:
+    from fixtures.kiosk_flow import municipalities
+
+    k = drive(State.AUTHENTICATING)
+    only = municipalities()[:1]
+    k.send(evt.PinResult(True, 3), evt.Authenticated("sess-1", only))
+    assert k.state is State.CERTIFICATE
+    assert k.flow.view.municipality == only[0].name and not k.flow.view.can_back
+
+
+def test_whose_is_not_highlighted_before_the_resident_chooses() -> None:
+    k = drive(State.WHOSE)
+    assert not any(c.selected for c in k.flow.view.choices)
+    k.send(evt.WhoseChosen("household"), evt.Back())
+    assert k.state is State.WHOSE
+    assert [c.key for c in k.flow.view.choices if c.selected] == ["household"]
+
+
+def test_printing_title_before_the_page_count_and_after_an_abort() -> None:
+    k = drive(State.PRINTING)
+    assert k.flow.view.title_key == "screen.printing.start"
+    k.send(evt.PrintProgress(1, 2))
+    assert k.flow.view.title_key is None  # 「印刷しています（1/2枚）」
+    k.send(evt.CardRemoved())
+    assert k.flow.view.title_key == "screen.printing.stopped"
