@@ -265,6 +265,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Out of service because a refund could not be paid."),
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
+    "oos.other_kiosk": ("恐れ入りますが、他の店舗の端末をご利用ください。", "Sorry for the inconvenience. Please use a kiosk at another store."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
 }
 

@@ -50,6 +50,13 @@ def _start(env: Env, ctx: Context, ev: Touch) -> Outcome:
     return go(env, ctx, State.LANGUAGE, language=env.settings.default_language)
 
 
+def _oos_language(env: Env, ctx: Context, ev: ChooseLanguage) -> Outcome:
+    """The out-of-service notice in the reader's language (the language is the kiosk's, not personal)."""
+    if ev.code not in env.settings.languages:
+        raise InvalidChoiceError(f"language {ev.code!r} is not offered")
+    return stay(env, ctx, language=ev.code)
+
+
 def _language(env: Env, ctx: Context, ev: ChooseLanguage) -> Outcome:
     if ev.code not in env.settings.languages:
         raise InvalidChoiceError(f"language {ev.code!r} is not offered")
@@ -223,11 +230,11 @@ def _service_leave(env: Env, ctx: Context, ev: object) -> Outcome:
 
 
 def _ready(env: Env, ctx: Context, ev: DevicesReady) -> Outcome:
-    return go(env, ctx, State.ATTRACT, pending_oos=None)
+    return go(env, ctx, State.ATTRACT, pending_oos=None, language=env.settings.default_language)
 
 
 CARD_TABLE: dict[State, dict[type, Handler]] = {
-    State.ATTRACT: {Touch: _start, ServiceRequested: _service_login},
+    State.ATTRACT: {Touch: _start, ChooseLanguage: _language, ServiceRequested: _service_login},
     State.LANGUAGE: {ChooseLanguage: _language, Cancel: _cancel, Back: _back_to(State.ATTRACT),
                      Timeout: _timeout_before_card},
     State.NOTICE: {Next: _notice_next, Cancel: _cancel, Back: _back_to(State.LANGUAGE),
@@ -245,7 +252,8 @@ CARD_TABLE: dict[State, dict[type, Handler]] = {
                            Timeout: _watchdog("center_unreachable")},
     State.ERROR: {Next: _message_done, Touch: _message_done, Timeout: _message_done,
                   ServiceRequested: _staff_called},
-    State.OUT_OF_SERVICE: {DevicesReady: _ready, ServiceRequested: _service_login},
+    State.OUT_OF_SERVICE: {DevicesReady: _ready, ServiceRequested: _service_login,
+                           ChooseLanguage: _oos_language},
     State.SERVICE_LOGIN: {StaffPinSubmitted: _staff_pin, Cancel: _service_leave, Back: _service_leave,
                           Timeout: _service_leave},
     State.SERVICE_MENU: {ServiceExit: _service_leave, Timeout: _service_leave},

@@ -39,7 +39,7 @@ SOUNDS = {State.TAKE_CARD: "take_card", State.TAKE_DOCUMENTS: "take_documents"}
 
 def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[Choice, ...], bool]:
     """(choices, multi_select) of the selection screens."""
-    if state is State.LANGUAGE:
+    if state in (State.LANGUAGE, State.ATTRACT):  # ATTRACT: a button per offered language starts in it
         return tuple(Choice(c, label_key=f"language.{c}", selected=c == ctx.language)
                      for c in settings.languages), False
     if state is State.MUNICIPALITY:

@@ -64,6 +64,8 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
             if corner is not None:
                 return True
             if state is State.ATTRACT and not staff_call:
+                if super().on_touch_down(touch):  # a language button: starts in that language
+                    return True
                 app.port.submit(evt.Touch())
                 return True
         return bool(super().on_touch_down(touch))

@@ -399,7 +399,8 @@ def _thank_you(r: Render) -> Body:
 
 
 def _out_of_service(r: Render) -> Body:
-    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40)))
+    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40),
+                        r.label(r.t("oos.other_kiosk"), px=34)))
 
 
 BODIES: dict[State, Callable[[Render], Body]] = {

@@ -113,3 +113,23 @@ def test_a_card_left_on_the_reader_prompts_staff_who_can_open_the_menu_there(  #
     d.shot("56-take-card-staff")
     d.corners()
     assert d.state is State.SERVICE_LOGIN
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_attract_language_buttons_start_in_that_language(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    d = kiosk(lang)
+    assert d.state is State.ATTRACT
+    d.shot("57-attract-languages")
+    d.press(LANG_BUTTON[lang])
+    assert d.state is State.NOTICE and d.port.view.language == lang
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_out_of_service_follows_the_language_bar(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    d = kiosk(lang)
+    d.send(evt.DeviceFault("printer", Fault.PRINTER_PAPER_END))
+    assert d.state is State.OUT_OF_SERVICE
+    d.press(LANG_BUTTON[lang])
+    text = d.screen_text()
+    assert d.t("oos.printer") in text and d.t("oos.other_kiosk") in text
+    d.shot("58-out-of-service")

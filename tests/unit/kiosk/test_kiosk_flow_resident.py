@@ -254,3 +254,34 @@ def test_printing_title_before_the_page_count_and_after_an_abort() -> None:
     assert k.flow.view.title_key is None  # 「印刷しています（1/2枚）」
     k.send(evt.CardRemoved())
     assert k.flow.view.title_key == "screen.printing.stopped"
+
+
+# --- languages -----------------------------------------------------------------------------------------
+
+
+def test_attract_offers_the_configured_languages_and_starts_in_the_one_tapped() -> None:
+    from kiosk.flow import FlowSettings
+    from kiosk.flow.errors import InvalidChoiceError
+
+    k = Kiosk(settings=FlowSettings(languages=("ja", "vi")))
+    assert [c.key for c in k.flow.view.choices] == ["ja", "vi"]
+    try:
+        k.send(evt.ChooseLanguage("zh"))
+    except InvalidChoiceError:
+        pass
+    else:
+        raise AssertionError("a language not on offer was accepted")
+    assert k.state is State.ATTRACT
+    k.send(evt.ChooseLanguage("vi"))
+    assert k.state is State.NOTICE and k.flow.view.language == "vi"
+
+
+def test_the_out_of_service_notice_follows_the_language_bar() -> None:
+    k = Kiosk()
+    k.send(evt.DeviceFault("printer", Fault.PRINTER_PAPER_END))
+    assert k.state is State.OUT_OF_SERVICE
+    k.send(evt.ChooseLanguage("en"))
+    assert k.state is State.OUT_OF_SERVICE and k.flow.view.language == "en"
+    assert k.flow.view.message_key == "oos.printer"
+    k.send(evt.DevicesReady())
+    assert k.state is State.ATTRACT and k.flow.view.language == "ja"  # the next person starts afresh
