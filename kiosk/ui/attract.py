@@ -37,7 +37,7 @@ class AttractLoop(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
         self.add_widget(self.slide)
         self.index = 0
         self._show(0)
-        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.3),
+        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.34),
                             pos_hint={"center_x": 0.5, "y": 0.03})
         prompts.add_widget(FitLabel(text=r.tr.text("attract.touch", "ja"), base_font=56, min_font=th.min_px,
                                     font_name=r.font("ja"), color=th.primary))

@@ -133,3 +133,23 @@ def test_out_of_service_follows_the_language_bar(kiosk, lang: str) -> None:  # t
     text = d.screen_text()
     assert d.t("oos.printer") in text and d.t("oos.other_kiosk") in text
     d.shot("58-out-of-service")
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_larger_text_and_high_contrast_from_any_screen_and_the_language_bar_at_the_bottom(  # type: ignore[no-untyped-def]
+        kiosk, lang: str) -> None:
+    d = kiosk(lang, hold={"VerifyPin"})
+    _to_pin(d, lang)
+    body_px = d.app.theme.body_px
+    d.key("ui.large_text")
+    assert d.app.theme.body_px > body_px and d.state is State.PIN
+    d.key("ui.invert")
+    assert d.app.theme.background == (0, 0, 0, 1) and d.state is State.PIN
+    bar = d.find(LANG_BUTTON[lang])
+    nav = d.find(d.t("button.cancel"))
+    assert bar.to_window(*bar.pos)[1] < nav.to_window(*nav.pos)[1]  # below the navigation row
+    d.shot("59-large-contrast-pin")
+    d.key("button.cancel")
+    d.send(evt.CardRemoved())
+    assert d.state is State.ATTRACT
+    assert d.app.theme.body_px == body_px and not d.app.high_contrast  # the next person starts plain
