@@ -138,8 +138,29 @@ def pin_notes(state: State, ctx: Context) -> tuple[str, ...]:
     return notes
 
 
+# An error screen's title names the problem (issue 18: not 「ご案内」 for everything).
+ERROR_TITLES: dict[str, str] = {
+    **dict.fromkeys(("error.card_removed", "error.card_removed_refunded"), "title.card_removed"),
+    **dict.fromkeys(("error.card_unreadable", "error.card_unsupported", "error.certificate_invalid",
+                     "error.certificate_expired", "error.certificate_revoked", "error.signature_invalid",
+                     "error.resident_unknown"), "title.card"),
+    **dict.fromkeys(("error.outside_hours", "error.closing_soon"), "title.hours"),
+    **dict.fromkeys(("error.timeout", "error.session_expired", "error.try_again"), "title.timeout"),
+    **dict.fromkeys(("error.printer_fault", "error.payment_fault", "error.reader_offline"), "title.fault"),
+    **dict.fromkeys(("error.center_unreachable", "error.center_busy", "error.order_unknown", "error.other"),
+                    "title.system"),
+    "error.refund_failed": "screen.refund_failed",
+    "error.not_available": "title.not_issued",
+}
+
+
 def title_key(state: State, ctx: Context) -> str | None:
-    """PRINTING: no 「0/-枚」 before the page count is known, no "please wait" once printing is stopped."""
+    """ERROR: a title for the problem; PRINTING: no 「0/-枚」 before the page count is known, no
+    "please wait" once printing is stopped."""
+    if state is State.ERROR and ctx.message_key is not None:
+        if ctx.message_key.startswith("reason."):
+            return "title.not_issued"
+        return ERROR_TITLES.get(ctx.message_key)
     if state is not State.PRINTING:
         return None
     if ctx.abort_cause is not None:

@@ -190,9 +190,10 @@ def _message(r: Render) -> Body:
         ref = r.label(r.t("refund_failed.ref", **_values(v)), px=40, color=r.theme.alert,
                       font=r.font())
         staff = r.label(r.t("refund_failed.staff"), px=34, color=r.theme.alert)
-        return Body(_column(text, *_money_line(r), ref, staff), title=r.t("screen.refund_failed"))
+        return Body(_column(text, *_money_line(r), ref, staff), title=r.t(v.title_key or "screen.error"))
     button = "button.take_card" if v.state is State.PIN_LOCKED else "button.next"
-    return Body(_column(text, *_money_line(r)), primary=(button, evt.Next()))
+    return Body(_column(text, *_money_line(r)), primary=(button, evt.Next()),
+                title=r.t(v.title_key) if v.title_key else None)
 
 
 # --- selection --------------------------------------------------------------------------------------

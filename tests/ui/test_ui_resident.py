@@ -95,6 +95,8 @@ def test_too_late_is_said_before_the_card_is_read(kiosk, lang: str) -> None:  # 
     d.press(LANG_BUTTON[lang])
     assert d.state is State.ERROR
     assert d.t("error.closing_soon") in d.screen_text()
+    assert d.t("title.hours") in d.screen_text()  # the title names the problem, not 「ご案内」
+    assert d.t("screen.error") not in d.screen_text()
     d.shot("55-closing-refused")
 
 

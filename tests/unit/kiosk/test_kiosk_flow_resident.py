@@ -285,3 +285,14 @@ def test_the_out_of_service_notice_follows_the_language_bar() -> None:
     assert k.flow.view.message_key == "oos.printer"
     k.send(evt.DevicesReady())
     assert k.state is State.ATTRACT and k.flow.view.language == "ja"  # the next person starts afresh
+
+
+def test_an_error_title_names_the_problem() -> None:
+    k = drive(State.PLACE_CARD)
+    k.send(evt.CardInserted(), evt.CardRemoved())
+    assert k.flow.view.title_key == "title.card_removed"
+    k2 = _refund_failed()
+    assert k2.flow.view.title_key == "screen.refund_failed"
+    k3 = drive(State.AUTHENTICATING)
+    k3.send(evt.PinResult(True, 3), evt.CenterError("outside_hours"))
+    assert k3.state is State.ERROR and k3.flow.view.title_key == "title.hours"
