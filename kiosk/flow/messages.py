@@ -80,6 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money.refunded": ("お支払いの{refund}円はお返ししました", "The {refund} yen you paid has been returned"),
     "money.returned": ("投入された{refund}円はお返ししました", "The {refund} yen you inserted has been returned"),
     "money.refund_failed": ("お支払いの{paid}円をお返しできませんでした。店員にこの画面をお見せください", "We could not return the {paid} yen you paid. Please show this screen to the store staff."),
+    "money.idle_returns": ("中止した場合、投入された{inserted}円はお返しします", "If this is cancelled, the {inserted} yen you inserted is returned"),
     "money.refund_owed": ("お返しできなかった金額　{owed}円", "Amount not returned: {owed} yen"),
     "refund_failed.ref": ("受付番号　{ref}　　時刻　{time}", "Reference {ref}    Time {time}"),
     "screen.refund_failed": ("返金できませんでした", "Your money could not be returned"),

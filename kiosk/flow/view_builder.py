@@ -104,6 +104,8 @@ def money_key(state: State, ctx: Context) -> str | None:
     """
     if state is State.REFUNDING:
         return "money.refunding" if ctx.paid else "money.returning"
+    if state is State.PAYMENT and ctx.warning and ctx.inserted:
+        return "money.idle_returns"  # the inactivity warning says the coins come back
     if state not in (State.ERROR, State.TAKE_DOCUMENTS, State.TAKE_CARD):
         return None
     if ctx.refund_owed:

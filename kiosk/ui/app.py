@@ -251,8 +251,8 @@ class KioskApp(App):  # type: ignore[misc]
             for which, key, on in (("large", "ui.large_text", self.large_text),
                                    ("contrast", "ui.invert", self.high_contrast)):
                 nav.add_widget(r.button(r.t(key), partial(self.toggle_display, which),
-                                        kind="selected" if on else "secondary", px=24, size_hint_x=None,
-                                        width=170, key=key))
+                                        kind="selected" if on else "secondary", px=22, size_hint_x=None,
+                                        width=180, key=key))
             nav.add_widget(Widget())
         if body.primary is not None:
             key, action = body.primary
@@ -266,6 +266,8 @@ class KioskApp(App):  # type: ignore[misc]
         box = Panel(color=th.background, radius=18, orientation="vertical", padding=30, spacing=20,
                     size_hint=(0.7, 0.5), pos_hint={"center_x": 0.5, "center_y": 0.5})
         box.add_widget(r.label(r.t("idle.warning"), px=th.title_px))
+        if r.view.money_key is not None:  # on PAYMENT: the inserted coins come back (issue 18)
+            box.add_widget(r.label(r.t(r.view.money_key, **_values(r.view)), color=th.alert))
         if r.view.seconds_left is not None:
             seconds = max(0, math.ceil(r.view.seconds_left))
             box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))

@@ -155,3 +155,15 @@ def test_larger_text_and_high_contrast_from_any_screen_and_the_language_bar_at_t
     d.send(evt.CardRemoved())
     assert d.state is State.ATTRACT
     assert d.app.theme.body_px == body_px and not d.app.high_contrast  # the next person starts plain
+
+
+@pytest.mark.parametrize("lang", ["ja", "vi"])
+def test_the_idle_warning_on_payment_says_the_coins_come_back(kiosk, lang: str) -> None:  # type: ignore[no-untyped-def]
+    d = kiosk(lang)
+    _to_payment(d, lang)
+    d.send(evt.MoneyInserted(100))
+    d.app.clock.now += 61
+    d.send(evt.Tick(d.app.clock.now))
+    assert d.port.view.warning
+    assert d.t("money.idle_returns", inserted="100") in d.screen_text()
+    d.shot("60-idle-warning-money")

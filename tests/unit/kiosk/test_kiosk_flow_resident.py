@@ -296,3 +296,12 @@ def test_an_error_title_names_the_problem() -> None:
     k3 = drive(State.AUTHENTICATING)
     k3.send(evt.PinResult(True, 3), evt.CenterError("outside_hours"))
     assert k3.state is State.ERROR and k3.flow.view.title_key == "title.hours"
+
+
+def test_the_idle_warning_on_payment_says_the_inserted_money_comes_back() -> None:
+    k = drive(State.PAYMENT)
+    k.send(evt.MoneyInserted(100))
+    assert k.flow.view.money_key is None
+    k.wait(61)
+    v = k.flow.view
+    assert v.warning and v.money_key == "money.idle_returns" and v.inserted == 100
