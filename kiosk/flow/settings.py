@@ -45,7 +45,7 @@ class FlowSettings:
     # Closing time (Japan time) and the countdown before it (issue 18): from ``countdown_minutes``
     # before closing every screen says 「23:00終了・残りX分」, and from ``closing_margin`` seconds
     # before closing a new transaction is refused before the card is read.  The margin is what a
-    # transaction needs (docs/kiosk-flow.md "Closing time"): the slowest machine time measured
+    # transaction needs (docs/kiosk-flow.md, issue 18 section): the slowest machine time measured
     # (bench/e2e.py, one page over a 115200-baud link: 95 s) plus about two minutes of a resident's
     # choices, PIN and payment, rounded up to 240 s.
     closing: tuple[int, int] = (23, 0)

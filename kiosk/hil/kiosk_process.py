@@ -193,8 +193,6 @@ class KioskProcess:
     def _staff_clear(self, view: View) -> None:
         """A refund that failed (issue 18): the resident taps, the screen stays; after a while the
         staff make the corner gesture, type the staff PIN and leave the service menu."""
-        from kivy.core.window import Window
-
         from kiosk.hil.setup import STAFF_PIN
         from kiosk.ui.i18n import Translator
 
@@ -207,7 +205,7 @@ class KioskProcess:
         if now.state is not State.ERROR or not now.staff_call:
             raise StepError(f"the refund-failed screen gave way to {now.state.value} before staff came")
         self.summary["staff_hold"] = hold
-        w, h = Window.width, Window.height
+        w, h = self.screen.app.root_layout.size  # the window (only kiosk/ui imports Kivy)
         for x, y in ((10, h - 10), (w - 10, h - 10), (w - 10, 10), (10, 10)):
             self.screen.tap_at(x, y)
         self._settle()
