@@ -41,6 +41,7 @@ class Context:
     municipality: Municipality | None = field(default=None, repr=False)
     service: Service | None = None
     whose: str = "self"
+    whose_chosen: bool = False  # the WHOSE screen highlights a choice only once the resident made it
     members: tuple[str, ...] = field(default=(), repr=False)
     items: frozenset[str] = frozenset()
     tax_year: int | None = None
@@ -56,6 +57,14 @@ class Context:
     pages_total: int = 0
     abort_cause: str | None = None  # why a running print job was stopped (card_removed, timeout)
     ending: Ending = ""
+    # A refund the cash device could not pay (issue 18): the screen waits for staff (service menu),
+    # showing the amount owed, the short reference and the wall-clock time of the failure.
+    staff_needed: bool = False
+    refund_owed: int = 0
+    failed_wall: float | None = None  # epoch seconds (Flow's wall clock)
+    card_left: bool = False  # the card stayed on the reader past take_card_staff: staff were called
+    back_to: State | None = None  # the screen the staff gesture left (it comes back if login is abandoned)
+    back_key: str | None = None
 
     @classmethod
     def fresh(cls, previous: Context | None = None, *, language: str = "ja") -> Context:
@@ -81,6 +90,7 @@ RESIDENT_FIELDS = (
     "certificate", "tries_left", "pin", "session_id", "municipalities", "municipality",
     "service", "whose", "members", "items", "tax_year", "copies", "history", "order_id", "fee_total",
     "inserted", "paid", "change", "refund", "pages_done", "pages_total", "abort_cause", "ending",
+    "whose_chosen", "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
 )
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "Print",
     "PrintReceipt",
     "ReadCard",
+    "RecordEvent",
     "Refund",
     "StartPayment",
     "StopSound",
@@ -114,6 +115,11 @@ class PrintReceipt(Effect):
     refunded: int = 0
     certificate_name: str = ""
     municipality: str = ""
+    # A refund the cash device could not pay: the slip says the amount owed, the short reference the
+    # staff read out, and is dated ``at`` (epoch seconds, the time the screen shows) rather than "now".
+    refund_owed: int = 0
+    reference: str = ""
+    at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,13 @@ class PlaySound(Effect):
 @dataclass(frozen=True)
 class StopSound(Effect):
     """Stop a looping sound."""
+
+
+@dataclass(frozen=True)
+class RecordEvent(Effect):
+    """A kiosk event for the operator's log (e.g. ``card_left``): a name only, nothing about the resident."""
+
+    name: str
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,46 @@ def check_content(sc: Scenario, out: Path, data: Path) -> dict[str, Any]:
     if not checked:
         problems.append("no printed document to check")
     return {"ok": not problems, "problems": problems, "documents": checked}
+
+
+def check_refund_slip(out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A refund that failed (issue 18): the receipt printer printed a slip with what the screen showed
+    (amount, reference, time), and the kiosk's journal and the center agree on the money: the center
+    voided the order it charged, the journal took the same amount and holds it as owed."""
+    checks: dict[str, dict[str, Any]] = {}
+    con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        for i, k in enumerate(result["kiosks"]):
+            slip = k.get("slip")
+            if not slip:
+                continue
+            problems: list[str] = []
+            texts = [json.loads(p.read_text(encoding="utf-8")).get("text", [])
+                     for p in sorted((out / "receipts" / f"kiosk-{i + 1}").glob("*.json"))]
+            slips = [t for t in texts if t and t[0] == "返金未済の控え"]
+            owed = f"{int(slip['owed']):,}円"
+            if len(slips) != 1:
+                problems.append(f"{len(slips)} refund slips printed, want 1")
+            else:
+                lines = slips[0]
+                if f"受付番号：{slip['reference']}" not in lines:
+                    problems.append("the slip does not carry the screen's reference")
+                if not any(ln.startswith("未返金") and ln.endswith(owed) for ln in lines):
+                    problems.append(f"the slip does not say {owed} owed")
+                if not any(ln.startswith("日時") and ln.endswith(str(slip["time"])) for ln in lines):
+                    problems.append("the slip is not dated with the screen's time")
+            paid = sum(s["amount"] for s in k["journal"] if s.get("step") == "paid")
+            owed_steps = [s["amount"] for s in k["journal"] if s.get("step") == "owed"]
+            orders = sorted({s["order_id"] for s in k["journal"] if s.get("order_id")})
+            if owed_steps != [int(slip["owed"])] or paid != int(slip["owed"]):
+                problems.append(f"journal: paid {paid}, owed {owed_steps}; the screen said {slip['owed']}")
+            for oid in orders:
+                o = con.execute("SELECT state, charged FROM orders WHERE order_id = ?", (oid,)).fetchone()
+                if o is None or o["state"] != "failed" or int(o["charged"]) != paid:
+                    problems.append(f"{oid}: center {dict(o) if o else None}, journal paid {paid}")
+            checks[f"refund_slip_{k['kiosk_id']}"] = {"ok": not problems, "problems": problems,
+                                                      "slips": slips}
+    finally:
+        con.close()
+    return checks

@@ -140,6 +140,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         info["message_keys"] = k.summary.get("message_keys", [])
         info["transitions"] = k.transitions
         info["unavailable"] = k.summary.get("unavailable")
+        info["slip"] = k.summary.get("slip")  # a refund that failed: what the screen showed
         if k.error:
             info["error"] = k.error
         info["journal"] = _journal(k.dir / "journal.db")
@@ -222,7 +223,13 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 
 
 def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from kiosk.hil.checks import check_center, check_content, check_prints, check_token_rule
+    from kiosk.hil.checks import (
+        check_center,
+        check_content,
+        check_prints,
+        check_refund_slip,
+        check_token_rule,
+    )
 
     checks = {"prints": check_prints(sc, out, data, result)}
     if sc.read_before_pin or any("smartphone" in k["tags"] for k in result["kiosks"]):
@@ -230,6 +237,7 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
     if sc.furigana is not None:
         checks["content"] = check_content(sc, out, data)
     checks.update(check_center(sc, data, result))
+    checks.update(check_refund_slip(out, data, result))
     return checks
 
 

@@ -90,6 +90,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              people=(Person(resident=Resident(copies=2), hooks=(_PAPER_END_MID_PAGE,
                                    {"at": "OUT_OF_SERVICE", "printer": {"recover": True}})),),
              seals="voided", voided_page=True, stay_seconds=60.0),
+    Scenario("refund-failed", "paper ends mid-page, then the hopper cannot pay the refund back: the slip "
+             "prints, the screen stays until the staff clear it, journal and center agree on the money",
+             "refund_failed:error.refund_failed+staff_cleared",
+             people=(Person(resident=Resident(copies=2),
+                            hooks=(_PAPER_END_MID_PAGE, {"at": "PRINTING", "cash": "empty"})),),
+             seals="voided", voided_page=True),
     Scenario("center-down", "the center goes away before authentication",
              "error:error.center_unreachable+oos:oos.center", seals="none",
              people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),

@@ -54,6 +54,8 @@ class CenterApi(Protocol):
 class JournalApi(Protocol):
     def record(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> Any: ...
 
+    def settle_owed(self, order_id: str, owed: int, *, completed: bool) -> Any: ...
+
 
 @dataclass(frozen=True)
 class DeviceSet:
@@ -178,8 +180,10 @@ def _receipt(ctx: ExecContext, effect: fx.PrintReceipt) -> list[evt.Event]:
     if printer is None:
         return []
     try:
-        # An aware UTC instant: the receipt prints it in Japan time whatever the host's zone.
-        printer.print_receipt(effect, ctx.receipt_header, ctx.now())
+        # An aware UTC instant: the receipt prints it in Japan time whatever the host's zone.  A refund
+        # slip is dated when the refund failed, the time its screen shows.
+        at = ctx.now() if effect.at is None else dt.datetime.fromtimestamp(effect.at, dt.UTC)
+        printer.print_receipt(effect, ctx.receipt_header, at)
     except PrinterDeviceError as e:
         return [evt.DeviceFault("receipt", e.fault)]
     return []

@@ -212,6 +212,8 @@ class Runner:
             self._sound(effect.name, effect.loop)
         elif isinstance(effect, fx.StopSound):
             self._sound(None, False)
+        elif isinstance(effect, fx.RecordEvent):
+            log.warning("kiosk event: %s", effect.name)  # a name only: nothing about the resident
         elif isinstance(effect, fx.WipeResident):
             self._enqueue("wipe", gen)
         elif isinstance(effect, fx.CheckDevices):
@@ -226,7 +228,10 @@ class Runner:
     def _journal(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> bool:
         try:
             with self._journal_lock:
-                self.journal.record(order_id, step, amount, pages)
+                if step == "owed":  # a refund the cash device could not pay: staff settle it
+                    self.journal.settle_owed(order_id, amount, completed=False)
+                else:
+                    self.journal.record(order_id, step, amount, pages)
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)

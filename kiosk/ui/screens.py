@@ -17,7 +17,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
-from card.contract import AUTH_PIN_TRIES
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
@@ -104,6 +103,8 @@ def _values(v: View) -> dict[str, object]:
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
+        "minutes": v.closing_minutes if v.closing_minutes is not None else "",
+        "owed": format_yen(v.refund_owed), "ref": v.reference or "", "time": v.failed_at or "",
     }
 
 
@@ -112,7 +113,7 @@ def _money_line(r: Render) -> list[Widget]:
     v = r.view
     if v.money_key is None:
         return []
-    color = r.theme.alert if v.money_key == "money.refund_failed" else None
+    color = r.theme.alert if v.money_key in ("money.refund_failed", "money.refund_owed") else None
     return [r.label(r.t(v.money_key, **_values(v)), px=40, color=color)]
 
 
@@ -171,11 +172,8 @@ def _pin(r: Render) -> Body:
     v = r.view
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
-    hint = r.t(v.message_key) if v.message_key else ""
-    if v.tries_left is not None and v.tries_left < AUTH_PIN_TRIES:
-        hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
-        if v.tries_left == 1:  # before the last try: where a locked PIN is reset (issue 11)
-            hint += "\n" + r.t("screen.pin.reset")
+    lines = [r.t(v.message_key)] if v.message_key else []
+    hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
@@ -188,7 +186,14 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text, *_money_line(r)), primary=("button.next", evt.Next()))
+    if v.staff_call:  # money is owed: no button for the resident, only staff clear this screen
+        ref = r.label(r.t("refund_failed.ref", **_values(v)), px=40, color=r.theme.alert,
+                      font=r.font())
+        staff = r.label(r.t("refund_failed.staff"), px=34, color=r.theme.alert)
+        return Body(_column(text, *_money_line(r), ref, staff), title=r.t(v.title_key or "screen.error"))
+    button = "button.take_card" if v.state is State.PIN_LOCKED else "button.next"
+    return Body(_column(text, *_money_line(r)), primary=(button, evt.Next()),
+                title=r.t(v.title_key) if v.title_key else None)
 
 
 # --- selection --------------------------------------------------------------------------------------
@@ -368,7 +373,7 @@ def _printing(r: Render) -> Body:
     bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
     note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
     return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
-                title=r.t("screen.printing", **_values(v)))
+                title=r.t(v.title_key or "screen.printing", **_values(v)))
 
 
 def _take_card(r: Render) -> Body:
@@ -391,11 +396,12 @@ def _take_documents(r: Render) -> Body:
 
 
 def _thank_you(r: Render) -> Body:
-    return Body(_column(r.label(r.t("screen.thank_you"), px=60)))
+    return Body(_column(r.label(r.t("screen.thank_you.body"), px=60)))
 
 
 def _out_of_service(r: Render) -> Body:
-    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40)))
+    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40),
+                        r.label(r.t("oos.other_kiosk"), px=34)))
 
 
 BODIES: dict[State, Callable[[Render], Body]] = {
