@@ -88,7 +88,9 @@ def test_after_the_second_miss_the_pin_screen_advises_stopping_and_warns_the_loc
     for tries in (2, 1):
         k.send(evt.PinSubmitted("0000"), evt.PinResult(False, tries))
     assert k.state is State.PIN
-    assert k.flow.view.pin_notes == ("pin.rule", "screen.pin.tries", "pin.advice_stop", "pin.lock_shared")
+    # ... and where a locked PIN is reset (issue 11)
+    assert k.flow.view.pin_notes == ("pin.rule", "screen.pin.tries", "pin.advice_stop", "pin.lock_shared",
+                                     "screen.pin.reset")
 
 
 def test_pin_locked_stays_until_the_card_is_taken_out() -> None:
