@@ -71,6 +71,10 @@ ERROR_CODES: tuple[str, ...] = (
     "rate_limited",
     "kiosk_unknown",
     "kiosk_revoked",
+    # the municipal issuance server behind the center (docs/center.md "Tiers"): it did not answer in
+    # time or is down (the order is voided and refunded), or its answer failed the center's checks
+    "municipal_unavailable",
+    "municipal_bad_answer",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).
@@ -86,6 +90,7 @@ REASONS: tuple[str, ...] = (
     "no_tax_return",
     "honseki_not_registered",
     "no_koseki",
+    "municipal_unavailable",
 )
 
 
