@@ -268,6 +268,7 @@ def init_data_dir(
     jobs: int | None = None,
     insecure_seed: str | None = None,
     kiosk_cert_days: int = 90,
+    municipal_servers: int = 2,
 ) -> dict[str, Any]:
     """Create everything ``serve`` needs under ``data_dir``.
 
@@ -279,7 +280,21 @@ def init_data_dir(
     """
     old_umask = os.umask(0o077)  # the SQLite file and anything a library creates: owner only
     try:
-        return _init(data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days)
+        config = _init(data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days)
+        # The municipal tier (docs/center.md "Tiers"): its network CA, registry copy and directory.
+        from server_stub.municipal.setup import init_municipal
+
+        d = data_dir.resolve()
+        mcfg = init_municipal(
+            d,
+            config["db"],
+            codes=[m.code for m in CATALOGUE],
+            servers=municipal_servers,
+            rng=SeededRandom(f"munet:{insecure_seed}") if insecure_seed is not None else None,
+            now=dt.datetime.fromisoformat(config["created"]),
+        )
+        config["municipal_servers"] = mcfg["servers"]
+        return config
     finally:
         os.umask(old_umask)
 
