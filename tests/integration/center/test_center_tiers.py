@@ -1,0 +1,267 @@
+"""The tiers as separate processes: the center and municipal issuance servers over mutual TLS.
+
+Every test starts real ``municipal serve`` processes and a center with ``--directory`` on loopback
+(server_stub/municipal/spawn.py); misbehaving municipalities are real servers started with ``--fault``
+or ``--delay-ms``, answering in the protocol's own format.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.center import TEST_NOW, CenterData
+from sqlalchemy import create_engine, select
+
+from card.profile import CardProfile
+from server_stub.client import CenterClient, client_ssl_context
+from server_stub.municipal.spawn import SpawnedTiers
+from server_stub.store import audit_log
+
+CODES = ["019993", "139991", "279992", "409994"]
+
+
+def _plain(center_data: CenterData) -> dict[str, tuple[dict[str, Any], CardProfile]]:
+    """One plain card per municipality (first found)."""
+    out: dict[str, tuple[dict[str, Any], CardProfile]] = {}
+    for e, p in center_data.plain_cards():
+        out.setdefault(e["municipality"], (e, p))
+    return out
+
+
+def _two(
+    center_data: CenterData,
+) -> tuple[tuple[dict[str, Any], CardProfile], tuple[dict[str, Any], CardProfile]]:
+    cards = list(_plain(center_data).values())
+    assert len(cards) >= 2, "the test registry has residents in at least two municipalities"
+    return cards[0], cards[1]
+
+
+def _layout(bad_code: str, *extra: str) -> list[dict[str, Any]]:
+    """One server for ``bad_code`` (with ``extra`` options), one healthy server for the rest."""
+    return [
+        {"name": "bad", "municipalities": [bad_code], "extra": list(extra)},
+        {"name": "good", "municipalities": [c for c in CODES if c != bad_code]},
+    ]
+
+
+@pytest.fixture
+def tiers_factory(center_data: CenterData) -> Iterator[Any]:
+    started: list[SpawnedTiers] = []
+
+    def start(layout: list[dict[str, Any]] | None = None, *center_extra: str) -> SpawnedTiers:
+        t = SpawnedTiers(center_data.path, *center_extra, layout=layout, now=TEST_NOW)
+        started.append(t)
+        return t
+
+    yield start
+    for t in started:
+        err = t.stop()
+        assert "Traceback" not in err, err
+
+
+def _order(c: CenterClient, kiosk_id: str, entry: dict[str, Any], profile: CardProfile) -> dict[str, Any]:
+    s = c.authenticate(profile, kiosk_id)
+    assert s.status == 201, s.body
+    o = c.order(s.body["session_id"], entry["municipality"], "juminhyo")
+    assert o.status == 201, o.body
+    return o.body
+
+
+def _names(doc: dict[str, Any]) -> list[str]:
+    return [p["name"] for p in doc["content"]["body"]["persons"]]
+
+
+def _audit(center_data: CenterData, event: str) -> list[dict[str, Any]]:
+    url = json.loads((center_data.path / "center.json").read_text())["db"]
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            rows = conn.execute(select(audit_log.c.detail).where(audit_log.c.event == event)).all()
+    finally:
+        eng.dispose()
+    return [json.loads(r.detail) for r in rows]
+
+
+def test_documents_come_from_the_municipal_server(center_data: CenterData, tiers_factory: Any) -> None:
+    (e1, p1), (e2, p2) = _two(center_data)
+    tiers = tiers_factory()
+    k = center_data.kiosks[0]
+    with tiers.center.client(k) as c:
+        for e, p in ((e1, p1), (e2, p2)):
+            o = _order(c, k.kiosk_id, e, p)
+            i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+            assert i.status == 200, i.body
+            doc = i.body["documents"][0]
+            assert e["name"] in _names(doc)
+            assert doc["content"]["municipality"]["code"] == e["municipality"]
+            # The center's anti-forgery part: issue number with the kiosk, seal id of the seal.
+            assert k.kiosk_id in doc["content"]["issue_number"]
+            assert doc["content"]["seal_id"].startswith("S-")
+            assert c.complete(o["order_id"], "printed").status == 200
+    # The municipal server kept the answer under the center's request id (its own storage).
+    reg = create_engine(f"sqlite:///{center_data.path / 'municipal' / 'registry.db'}")
+    with reg.connect() as conn:
+        ids = {r[0] for r in conn.exec_driver_sql("SELECT request_id FROM municipal_requests")}
+    reg.dispose()
+    assert o["order_id"] in ids
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem"),
+    [
+        ("garbage", "garbage"),
+        ("wrong-resident", "wrong_resident"),
+        ("wrong-municipality", "wrong_municipality"),
+        ("fields-missing", "fields_missing"),
+    ],
+)
+def test_a_bad_municipal_answer_is_refused_voided_and_audited(
+    center_data: CenterData, tiers_factory: Any, fault: str, problem: str
+) -> None:
+    (e1, p1), (e2, p2) = _two(center_data)
+    tiers = tiers_factory(_layout(e1["municipality"], "--fault", fault))
+    k = center_data.kiosks[1]
+    with tiers.center.client(k) as c:
+        o = _order(c, k.kiosk_id, e1, p1)
+        i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+        assert i.status == 502, i.body
+        assert i.error == "municipal_bad_answer"
+        assert "documents" not in i.body
+        # The kiosk's void after payment: the whole fee comes back, no seal was ever made.
+        done = c.complete(o["order_id"], "failed", 0)
+        assert done.status == 200, done.body
+        assert done.body["refund"] == o["fee_total"]
+        assert done.body["voided"] == []
+        # Another municipality keeps issuing.
+        o2 = _order(c, k.kiosk_id, e2, p2)
+        i2 = c.issue(o2["order_id"], uuid.uuid4().hex, o2["fee_total"])
+        assert i2.status == 200, i2.body
+        assert e2["name"] in _names(i2.body["documents"][0])
+    entries = [a for a in _audit(center_data, "municipal_failed") if a.get("order_id") == o["order_id"]]
+    assert entries == [
+        {
+            "order_id": o["order_id"],
+            "municipality": e1["municipality"],
+            "code": "municipal_bad_answer",
+            "problem": problem,
+        }
+    ]
+
+
+def test_a_slow_municipality_is_unavailable_and_others_issue(
+    center_data: CenterData, tiers_factory: Any
+) -> None:
+    (e1, p1), (e2, p2) = _two(center_data)
+    tiers = tiers_factory(_layout(e1["municipality"], "--delay-ms", "1500"), "--municipal-deadline", "0.5")
+    k = center_data.kiosks[2]
+    with tiers.center.client(k) as c:
+        o = _order(c, k.kiosk_id, e1, p1)
+        i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+        assert i.status == 503, i.body
+        assert (i.error, i.body.get("reason")) == ("municipal_unavailable", "municipal_unavailable")
+        done = c.complete(o["order_id"], "failed", 0)
+        assert done.body["refund"] == o["fee_total"]
+        # A repeated issue of the voided order hands out nothing.
+        again = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+        assert again.error == "order_completed"
+        # Now refused before payment, with the reason the kiosk shows; the menu says so too.
+        s = c.authenticate(p1, k.kiosk_id)
+        menu = {m["code"]: m for m in s.body["municipalities"]}
+        svc = {x["certificate"]: x for x in menu[e1["municipality"]]["services"]}["juminhyo"]
+        assert (svc["available"], svc["reason"]) == (False, "municipal_unavailable")
+        refused = c.order(s.body["session_id"], e1["municipality"], "juminhyo")
+        assert (refused.error, refused.body.get("reason")) == ("not_available", "municipal_unavailable")
+        o2 = _order(c, k.kiosk_id, e2, p2)
+        assert c.issue(o2["order_id"], uuid.uuid4().hex, o2["fee_total"]).status == 200
+    assert any(
+        a.get("order_id") == o["order_id"] and a["code"] == "municipal_unavailable"
+        for a in _audit(center_data, "municipal_failed")
+    )
+
+
+def test_a_municipal_server_down_fails_over_to_its_twin(center_data: CenterData, tiers_factory: Any) -> None:
+    (e1, p1), _ = _two(center_data)
+    code = e1["municipality"]
+    tiers = tiers_factory(
+        [
+            {"name": "a", "municipalities": [code]},
+            {"name": "b", "municipalities": [code]},
+            {"name": "rest", "municipalities": [c for c in CODES if c != code]},
+        ]
+    )
+    tiers.server("a").stop()
+    k = center_data.kiosks[3]
+    with tiers.center.client(k) as c:
+        for _ in range(3):
+            o = _order(c, k.kiosk_id, e1, p1)
+            i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+            assert i.status == 200, i.body
+            assert e1["name"] in _names(i.body["documents"][0])
+        tiers.server("b").stop()
+        o = _order(c, k.kiosk_id, e1, p1)
+        i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+        assert (i.status, i.error) == (503, "municipal_unavailable")
+        assert c.complete(o["order_id"], "failed", 0).body["refund"] == o["fee_total"]
+
+
+def _municipal_ctx(data: Path, *, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:
+    net = data / "munet"
+    return client_ssl_context(net / "ca.pem", cert or net / "center.pem", key or net / "center-key.pem")
+
+
+def _post(port: int, ctx: ssl.SSLContext, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    try:
+        conn.request("POST", "/m1/certificates", json.dumps(body), {"content-type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def test_protocol_is_idempotent_across_two_processes_on_one_database(
+    center_data: CenterData, tiers_factory: Any
+) -> None:
+    (e1, _p1), _ = _two(center_data)
+    code = e1["municipality"]
+    tiers = tiers_factory([{"name": "a", "municipalities": [code]}, {"name": "b", "municipalities": [code]}])
+    ctx = _municipal_ctx(center_data.path)
+    body = {
+        "version": 1,
+        "request_id": "O-idem-" + uuid.uuid4().hex[:8],
+        "municipality": code,
+        "resident_id": e1["resident_id"],
+        "certificate": "juminhyo",
+        "options": {},
+        "copies": 1,
+        "issued": TEST_NOW[:10],
+        "deadline_ms": 5000,
+    }
+    results: dict[str, tuple[int, dict[str, Any]]] = {}
+    threads = [
+        threading.Thread(target=lambda n=n: results.__setitem__(n, _post(tiers.server(n).port, ctx, body)))
+        for n in ("a", "b")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results["a"][0] == results["b"][0] == 200
+    assert results["a"][1] == results["b"][1]  # the same answer, whichever process stored it first
+    assert e1["name"] in json.dumps(results["a"][1], ensure_ascii=False)
+    status, err = _post(tiers.server("a").port, ctx, {**body, "copies": 2})
+    assert (status, err["error"]) == (409, "request_id_reused")
+    status, err = _post(tiers.server("a").port, ctx, {**body, "request_id": "O-x", "kiosk_id": "K0001"})
+    assert (status, err["error"]) == (400, "field_invalid")
+    # Only the center's certificate from the network CA gets in: a kiosk's does not.
+    kiosk = center_data.kiosks[0]
+    with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+        _post(tiers.server("a").port, _municipal_ctx(center_data.path, cert=kiosk.cert, key=kiosk.key), body)
