@@ -113,6 +113,11 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
                 want = {"valid": "valid", "voided": "voided"}.get(sc.seals)
                 if want and docs and any(d["status"] != want for d in docs):
                     problems.append(f"{oid}: documents {[d['status'] for d in docs]}, want {want}")
+                clean = (o["state"] == "printed" and docs and all(d["status"] == "valid" for d in docs)) or (
+                    o["state"] == "failed" and all(d["status"] == "voided" for d in docs))
+                if sc.tiers and not clean:
+                    # Every document correct (printed, valid) or the whole order voided, nothing between.
+                    problems.append(f"{oid}: order {o['state']} with documents {[d['status'] for d in docs]}")
                 if docs and o["completed_at"] is None:
                     problems.append(f"{oid}: issued but never completed at the center")
                 if docs and completed != 1:

@@ -30,9 +30,11 @@ log = logging.getLogger(__name__)
 
 
 
-def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
+def _pick(index: list[dict[str, Any]], person: Person, taken: set[str], first: str | None = None
+          ) -> dict[str, Any]:
     hits = [e for e in index if set(person.tags) <= set(e["tags"])
-            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken]
+            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken
+            and (not person.same_municipality or e["municipality"] == first)]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
@@ -91,13 +93,22 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     timings = result["timings"]
     t = time.perf_counter()
     sup.pcscd()
-    center = sup.center(opts.data.resolve(), OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS)
+    entries: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for person in sc.people:
+        entries.append(_pick(index, person, taken, entries[0]["municipality"] if entries else None))
+        taken.add(entries[-1]["resident_id"])
+    now = OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS
+    if sc.tiers:
+        from kiosk.hil.tiers import start_tiers
+
+        center = start_tiers(sup, opts.data.resolve(), now, sc.tiers, first=entries[0]["municipality"],
+                             center_args=sc.center_args)
+    else:
+        center = sup.center(opts.data.resolve(), now)
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
-    taken: set[str] = set()
-    for i, person in enumerate(sc.people):
-        entry = _pick(index, person, taken)
-        taken.add(entry["resident_id"])
+    for i, (person, entry) in enumerate(zip(sc.people, entries, strict=True)):
         k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
                             scenario=sc)
         t = time.perf_counter()

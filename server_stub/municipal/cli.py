@@ -36,6 +36,9 @@ def add_parsers(sub: Any) -> None:
         choices=["garbage", "wrong-resident", "wrong-municipality", "fields-missing"],
         help="TESTS ONLY: answer wrongly in this way",
     )
+    i = msub.add_parser("init", help="(re)create DIR/munet and DIR/municipal for a center data dir")
+    i.add_argument("--data", required=True, help="the center data dir")
+    i.add_argument("--servers", type=int, default=2, help="municipal processes in directory.json")
     t = sub.add_parser("tiers", help="start the municipal servers of directory.json, then the center")
     t.add_argument("--data", required=True, help="the center data dir")
     t.add_argument("--now", help="ISO time the clocks start at")
@@ -52,6 +55,36 @@ def _load(d: Path, db: str | None) -> tuple[Any, str]:
 
 
 def cmd_municipal(a: argparse.Namespace) -> int:
+    if a.municipal_cmd == "init":
+        return _cmd_init(a)
+    return _cmd_serve(a)
+
+
+def _cmd_init(a: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from server_stub.initdata import load_config
+    from server_stub.municipal.setup import init_municipal
+    from server_stub.store import make_engine, municipalities
+
+    d = Path(a.data).resolve()
+    url = str(load_config(d)["db"])
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            codes = [str(r.code) for r in conn.execute(select(municipalities.c.code))]
+    finally:
+        engine.dispose()
+    old = os.umask(0o077)
+    try:
+        cfg = init_municipal(d, url, codes=codes, servers=a.servers, rng=None, now=dt.datetime.now(dt.UTC))
+    finally:
+        os.umask(old)
+    print(json.dumps({"municipal": str(d / "municipal"), **cfg}))
+    return 0
+
+
+def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.cli import NOW_ENV, offset_clock
     from server_stub.httpserver import HttpServer, Limits, server_ssl_context
     from server_stub.municipal.app import Faults, MunicipalApp, check_caller
