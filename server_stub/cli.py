@@ -57,6 +57,7 @@ def _cmd_init(a: argparse.Namespace) -> int:
         insecure_seed=a.insecure_seed,
         kiosk_cert_days=a.kiosk_cert_days,
         municipal_servers=a.municipal_servers,
+        municipalities=a.municipalities,
     )
     print(json.dumps({"data": str(Path(a.data).resolve()), **{k: v for k, v in cfg.items() if k != "db"}}))
     return 0
@@ -296,6 +297,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--jobs", type=int, default=None, help="processes for key generation")
     i.add_argument("--now", help="ISO time to treat as now (default: env KONBINI_CENTER_NOW or the clock)")
     i.add_argument("--municipal-servers", type=int, default=2, help="municipal processes in directory.json")
+    i.add_argument("--municipalities", type=int, default=4, help="municipalities (4 hand-made + synthetic)")
     s = sub.add_parser("serve", help="serve the HTTPS API")
     s.add_argument("--data", required=True)
     s.add_argument("--host", default="127.0.0.1")

@@ -74,7 +74,7 @@ class OrderDesk(MunicipalStep):
                 raise rules.not_available("not_offered")
             if not self.municipal_available(code):
                 # Its issuance servers are down or slow: refused before the resident pays.
-                raise rules.not_available("municipal_unavailable", status=503)
+                raise rules.not_available("municipal_unavailable")
             muni = self.catalogue[code]
             facts, _ = self._facts_of(sess, sess.resident_id)
             opts = rules.validate_order(

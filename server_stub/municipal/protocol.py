@@ -66,7 +66,8 @@ class MunicipalError(CenterError):
     """A municipal issuance server failed: it is unavailable (down, slow) or its answer is refused."""
 
     code = "municipal_bad_answer"
-    status = 502
+    # 424 Failed Dependency, not 5xx: the order is voided, so a kiosk must not retry the issue.
+    status = 424
 
     def __init__(
         self, message: str, *, code: str, status: int, reason: str | None = None, problem: str | None = None
@@ -80,7 +81,7 @@ def unavailable(why: str) -> MunicipalError:
     return MunicipalError(
         "市区町村の証明書発行サーバが応答しません / the municipal issuance server did not answer",
         code="municipal_unavailable",
-        status=503,
+        status=424,
         reason="municipal_unavailable",
         problem=why,
     )
@@ -91,7 +92,7 @@ def bad_answer(problem: str) -> MunicipalError:
     return MunicipalError(
         "市区町村の回答が不正なため交付できません / the municipality's answer was refused",
         code="municipal_bad_answer",
-        status=502,
+        status=424,
         problem=problem,
     )
 

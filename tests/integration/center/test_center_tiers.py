@@ -132,7 +132,7 @@ def test_a_bad_municipal_answer_is_refused_voided_and_audited(
     with tiers.center.client(k) as c:
         o = _order(c, k.kiosk_id, e1, p1)
         i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
-        assert i.status == 502, i.body
+        assert i.status == 424, i.body
         assert i.error == "municipal_bad_answer"
         assert "documents" not in i.body
         # The kiosk's void after payment: the whole fee comes back, no seal was ever made.
@@ -165,7 +165,7 @@ def test_a_slow_municipality_is_unavailable_and_others_issue(
     with tiers.center.client(k) as c:
         o = _order(c, k.kiosk_id, e1, p1)
         i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
-        assert i.status == 503, i.body
+        assert i.status == 424, i.body
         assert (i.error, i.body.get("reason")) == ("municipal_unavailable", "municipal_unavailable")
         done = c.complete(o["order_id"], "failed", 0)
         assert done.body["refund"] == o["fee_total"]
@@ -208,7 +208,7 @@ def test_a_municipal_server_down_fails_over_to_its_twin(center_data: CenterData,
         tiers.server("b").stop()
         o = _order(c, k.kiosk_id, e1, p1)
         i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
-        assert (i.status, i.error) == (503, "municipal_unavailable")
+        assert (i.status, i.error) == (424, "municipal_unavailable")
         assert c.complete(o["order_id"], "failed", 0).body["refund"] == o["fee_total"]
 
 

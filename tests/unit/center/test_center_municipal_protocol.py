@@ -68,7 +68,7 @@ def _problem(answer: Any, raw: bytes | None = None) -> str | None:
         check_answer(raw if raw is not None else json.dumps(answer).encode(), REQ, NAME)
     except MunicipalError as exc:
         assert exc.error_code == "municipal_bad_answer"
-        assert exc.http_status == 502
+        assert exc.http_status == 424
         return exc.problem
     return None
 
