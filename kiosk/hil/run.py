@@ -40,7 +40,8 @@ def _pick(index: list[dict[str, Any]], person: Person, taken: set[str], first: s
     return dict(hits[person.skip])
 
 
-def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[str, Any]:
+def run_scenario(name: str, out: Path, opts: RunOptions | None = None, *,
+                 scenario: Scenario | None = None) -> dict[str, Any]:
     """Run scenario ``name`` with its output under ``out``; the result (also in ``out/result.json``).
 
     :raises HilError: unknown scenario or no resident for it (a part that fails to start ends up in
@@ -49,7 +50,7 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
     opts = opts or RunOptions()
     if name not in SCENARIOS:
         raise HilError(f"unknown scenario {name!r} (python -m kiosk.hil list)", "unknown_scenario")
-    sc = SCENARIOS[name]
+    sc = scenario or SCENARIOS[name]  # ``scenario``: a variant of ``name`` (e.g. the demo on the tiers)
     out = out.resolve()
     if out.exists():
         for sub in ("screens", "prints", "receipts", "kiosk", "logs"):

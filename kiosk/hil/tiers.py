@@ -16,7 +16,7 @@ from typing import Any
 from kiosk.hil.errors import ServiceStartError
 from kiosk.hil.services import REPO, Service, Supervisor, child_env
 
-__all__ = ["ensure_municipal", "start_tiers"]
+__all__ = ["default_layout", "ensure_municipal", "start_tiers"]
 
 
 def ensure_municipal(data: Path) -> None:
@@ -29,7 +29,16 @@ def ensure_municipal(data: Path) -> None:
         raise ServiceStartError(f"municipal init failed: {r.stderr[-2000:]}")
 
 
-def _codes(spec: str, first: str, all_codes: list[str]) -> list[str]:
+def default_layout(data: Path) -> tuple[dict[str, Any], ...]:
+    """The servers of ``DIR/municipal/directory.json`` as made by ``init`` (``--municipal-servers``)."""
+    ensure_municipal(data)
+    doc = json.loads((data / "municipal" / "directory.json").read_text(encoding="utf-8"))
+    return tuple({"name": s["name"], "municipalities": list(s["municipalities"])} for s in doc["servers"])
+
+
+def _codes(spec: str | list[str], first: str, all_codes: list[str]) -> list[str]:
+    if isinstance(spec, list):
+        return spec
     if spec == "first":
         return [first]
     if spec == "others":
@@ -37,7 +46,7 @@ def _codes(spec: str, first: str, all_codes: list[str]) -> list[str]:
     return list(all_codes)
 
 
-def start_tiers(sup: Supervisor, data: Path, now: str, layout: tuple[dict[str, Any], ...], *, first: str,
+def start_tiers(sup: Supervisor, data: Path, now: str, layout: tuple[dict[str, Any], ...], *, first: str = "",
                 center_args: tuple[str, ...] = ()) -> Service:
     """Start the layout's municipal servers and a center with their directory; the center service."""
     ensure_municipal(data)
