@@ -159,17 +159,43 @@ class RemoteMunicipal:
         now = self.clock()
         return sorted(servers, key=lambda s: self._down_until.get(s.name, 0.0) > now)
 
-    def _conn(self, server: Server, timeout: float) -> http.client.HTTPSConnection:
+    def _conn(self, server: Server, timeout: float) -> tuple[http.client.HTTPSConnection, bool]:
+        """A kept-alive connection (and True) or a new one (and False)."""
         with self._lock:
             idle = self._idle.get(server.name)
             conn = idle.pop() if idle else None
         if conn is None:
-            conn = http.client.HTTPSConnection(server.host, server.port, context=self.ctx, timeout=timeout)
-        else:
-            conn.timeout = timeout
-            if conn.sock is not None:
-                conn.sock.settimeout(timeout)
-        return conn
+            return http.client.HTTPSConnection(
+                server.host, server.port, context=self.ctx, timeout=timeout
+            ), False
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn, True
+
+    def _exchange(self, server: Server, body: bytes, timeout: float) -> tuple[int, bytes, Any]:
+        """One request; a kept-alive connection the server had closed is replaced once (the request
+        is idempotent on its id, so sending it again is safe)."""
+        conn, reused = self._conn(server, timeout)
+        try:
+            conn.request("POST", PATH_CERTIFICATES, body=body, headers=_JSON)
+            resp = conn.getresponse()
+            return resp.status, resp.read(), conn
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            conn.close()
+            if not reused:
+                raise
+        except BaseException:
+            conn.close()
+            raise
+        conn, _ = self._conn(server, timeout)
+        try:
+            conn.request("POST", PATH_CERTIFICATES, body=body, headers=_JSON)
+            resp = conn.getresponse()
+            return resp.status, resp.read(), conn
+        except BaseException:
+            conn.close()
+            raise
 
     def _release(self, server: Server, conn: http.client.HTTPSConnection) -> None:
         with self._lock:
@@ -192,20 +218,13 @@ class RemoteMunicipal:
             left = deadline - self.clock()
             if left <= 0:
                 break
-            conn = self._conn(server, left)
             try:
-                conn.request(
-                    "POST", PATH_CERTIFICATES, body=body, headers={"content-type": "application/json"}
-                )
-                resp = conn.getresponse()
-                data = resp.read()
+                status, data, conn = self._exchange(server, body, left)
             except TimeoutError:
-                conn.close()
                 # Too slow: the deadline is spent, and any answer that still comes is not taken.
                 self._mark_down(server, "timeout")
                 raise unavailable("timeout") from None
             except (OSError, http.client.HTTPException) as exc:
-                conn.close()
                 self._mark_down(server, type(exc).__name__)
                 why = "connect_failed"
                 continue
@@ -214,9 +233,9 @@ class RemoteMunicipal:
                 self._mark_down(server, "late")
                 raise unavailable("timeout")
             self._release(server, conn)
-            if resp.status == 200:
+            if status == 200:
                 return data
-            raise self._refusal(resp.status, data)
+            raise self._refusal(status, data)
         raise unavailable(why)
 
     @staticmethod

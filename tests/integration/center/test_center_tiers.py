@@ -265,3 +265,96 @@ def test_protocol_is_idempotent_across_two_processes_on_one_database(
     kiosk = center_data.kiosks[0]
     with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
         _post(tiers.server("a").port, _municipal_ctx(center_data.path, cert=kiosk.cert, key=kiosk.key), body)
+
+
+def test_a_late_municipal_answer_is_not_kept(center_data: CenterData, tiers_factory: Any) -> None:
+    """Past its deadline a municipal server answers 504 and stores nothing: a retry is worked afresh."""
+    (e1, _p1), _ = _two(center_data)
+    code = e1["municipality"]
+    tiers = tiers_factory([{"name": "slow", "municipalities": [code], "extra": ["--delay-ms", "400"]}])
+    ctx = _municipal_ctx(center_data.path)
+    body = {
+        "version": 1,
+        "request_id": "O-late-" + uuid.uuid4().hex[:8],
+        "municipality": code,
+        "resident_id": e1["resident_id"],
+        "certificate": "juminhyo",
+        "options": {},
+        "copies": 1,
+        "issued": TEST_NOW[:10],
+        "deadline_ms": 100,
+    }
+    status, err = _post(tiers.server("slow").port, ctx, body)
+    assert (status, err["error"]) == (504, "deadline_passed")
+    reg = create_engine(f"sqlite:///{center_data.path / 'municipal' / 'registry.db'}")
+    with reg.connect() as conn:
+        kept = conn.exec_driver_sql(
+            "SELECT count(*) FROM municipal_requests WHERE request_id = ?", (body["request_id"],)
+        ).scalar_one()
+    reg.dispose()
+    assert kept == 0
+    status, answer = _post(tiers.server("slow").port, ctx, {**body, "deadline_ms": 5000})
+    assert status == 200
+    assert answer["request_id"] == body["request_id"]
+    # Its own OpenAPI document, served on the closed network.
+    conn = http.client.HTTPSConnection("127.0.0.1", tiers.server("slow").port, context=ctx, timeout=10)
+    conn.request("GET", "/m1/openapi.json")
+    doc = json.loads(conn.getresponse().read())
+    conn.close()
+    assert doc["info"]["version"] == "1"
+    assert "/m1/certificates" in doc["paths"]
+
+
+def test_tiers_command_starts_and_stops_everything(center_data: CenterData) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from server_stub.client import REPO, _child_env
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "server_stub",
+            "tiers",
+            "--data",
+            str(center_data.path),
+            "--port",
+            "0",
+            "--public-port",
+            "0",
+            "--now",
+            TEST_NOW,
+        ],
+        cwd=REPO,
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        pids = [info["center"]["pid"], *(m["pid"] for m in info["municipal"])]
+        assert len(info["municipal"]) == 2  # init's default --municipal-servers
+        k = center_data.kiosks[4]
+        (e1, p1), _ = _two(center_data)
+        ctx = client_ssl_context(center_data.path / "tls" / "ca.pem", k.cert, k.key)
+        with CenterClient("127.0.0.1", info["center"]["port"], ctx) as c:
+            o = _order(c, k.kiosk_id, e1, p1)
+            i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
+            assert i.status == 200, i.body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0
+    time.sleep(0.2)
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"process {pid} still running after tiers stopped")

@@ -173,3 +173,31 @@ def test_directory_template_spreads_codes_and_loads(tmp_path: Path) -> None:
     p.write_text('{"version": 1, "servers": [{"name": "x"}]}')
     with pytest.raises(ConfigError):
         load_directory(p)
+
+
+def test_a_refused_connection_marks_the_municipality_down_for_a_while() -> None:
+    import socket
+    import ssl
+
+    from server_stub.directory import Directory, RemoteMunicipal, Server
+
+    # A port nobody listens on: bound then closed, so connecting is refused at once.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    now = [100.0]
+    d = Directory({"m1": Server("m1", "127.0.0.1", port)}, {"139991": ("m1",)})
+    remote = RemoteMunicipal(d, ssl.create_default_context(), down_for=10.0, clock=lambda: now[0])
+    assert remote.available("139991")
+    with pytest.raises(MunicipalError) as exc:
+        remote.fetch(REQ)
+    assert (exc.value.error_code, exc.value.reason, exc.value.problem) == (
+        "municipal_unavailable",
+        "municipal_unavailable",
+        "connect_failed",
+    )
+    assert not remote.available("139991")
+    assert remote.available("019993") is False  # not in the directory: nobody serves it
+    now[0] += 10.5
+    assert remote.available("139991")
