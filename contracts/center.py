@@ -44,6 +44,9 @@ ERROR_CODES: tuple[str, ...] = (
     "certificate_expired",
     "certificate_revoked",
     "crl_unavailable",
+    "ca_expired",  # the certificate's CA generation has itself expired (reason issuing_ca_expired)
+    "key_algorithm_unsupported",
+    "signature_format",
     "signature_invalid",
     "resident_unknown",
     "resident_deceased",
@@ -83,6 +86,7 @@ REASONS: tuple[str, ...] = (
     "year_end",
     "maintenance",
     "weekday_only",
+    "national_holiday",  # 戸籍 services open on weekdays only are closed on 国民の祝日 and 振替休日 too
     "not_offered",
     "moved_out",
     "support_measure",
@@ -91,6 +95,7 @@ REASONS: tuple[str, ...] = (
     "honseki_not_registered",
     "no_koseki",
     "municipal_unavailable",
+    "issuing_ca_expired",  # with ca_expired: the card's CA generation has expired
 )
 
 

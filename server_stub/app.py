@@ -91,7 +91,7 @@ class Api:
         if req.kiosk_id is not None:
             # A kiosk's health probe: it learns here that the center cannot authenticate anyone (CRL
             # stale, unreadable or rolled back) and goes out of service with that reason.
-            self.center.crl.revoked(self.center.now()[1])
+            self.center.trust.check_crls(self.center.now()[1])
         return 200, self.center.seal_status(seal_id)
 
     def _openapi(self, req: HttpRequest) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -65,6 +66,7 @@ def _cmd_init(a: argparse.Namespace) -> int:
 
 def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.app import Api, is_public
+    from server_stub.connlimits import shrink_tls_buffers, trim_memory
     from server_stub.httpserver import HttpServer, Limits, return_freed_memory, server_ssl_context
     from server_stub.initdata import load_config
     from server_stub.ratelimit import RateLimiter
@@ -73,6 +75,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.store import make_engine
 
     return_freed_memory()
+    shrink_tls_buffers()
     d = Path(a.data).resolve()
     cfg = load_config(d)
     url = a.db or cfg["db"]
@@ -142,8 +145,22 @@ def _cmd_serve(a: argparse.Namespace) -> int:
             except SQLAlchemyError as exc:
                 log.warning("purge failed: %s", type(exc).__name__)
 
+    async def trim_forever() -> None:
+        # Closed connections leave free pages inside the heap; give them back while the count drops.
+        last = 0
+        while True:
+            await asyncio.sleep(5.0)
+            closed = server.slots.released + public.slots.released
+            if closed != last:
+                # A closed TLS connection's objects sit in reference cycles; an idle server allocates
+                # too little for the collector to run by itself, so collect, then trim.
+                gc.collect()
+                trim_memory()
+            last = closed
+
     async def run() -> None:
         purger = asyncio.get_running_loop().create_task(purge_forever())
+        trimmer = asyncio.get_running_loop().create_task(trim_forever())
         port = await server.start(a.host, a.port, reuse_port=a.reuse_port)
         public_port = await public.start(a.host, a.public_port, reuse_port=a.reuse_port)
         print(
@@ -163,6 +180,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         purger.cancel()
+        trimmer.cancel()
         await server.close()
         await public.close()
 

@@ -76,7 +76,8 @@ class OrderDesk(MunicipalStep):
                 # Its issuance servers are down or slow: refused before the resident pays.
                 raise rules.not_available("municipal_unavailable")
             muni = self.catalogue[code]
-            facts, _ = self._facts_of(sess, sess.resident_id)
+            facts, data = self._facts_of(sess, sess.resident_id)
+            facts = self._with_household(conn, facts, data)
             opts = rules.validate_order(
                 muni,
                 cert,
@@ -222,6 +223,7 @@ class OrderDesk(MunicipalStep):
     ) -> list[dict[str, Any]]:
         # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
         facts, resident = self._facts_of(order, order.resident_id)
+        facts = self._with_household(conn, facts, resident)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(

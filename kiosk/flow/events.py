@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from card.contract import AUTH_PIN_TRIES
 from kiosk.flow.faults import Fault
 from kiosk.flow.services import Municipality
 
@@ -193,7 +194,7 @@ class CardRead(Event):
     """The user-authentication certificate was read and the PIN counter queried."""
 
     certificate: bytes = field(repr=False)  # DER; personal data (serial links to a person)
-    tries_left: int = 3
+    tries_left: int = AUTH_PIN_TRIES
 
 
 @dataclass(frozen=True)

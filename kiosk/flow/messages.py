@@ -13,6 +13,8 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
+from card.contract import AUTH_PIN_TRIES
+
 __all__ = ["MESSAGES", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
@@ -33,13 +35,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The certificates you can get and their fees depend on your municipality. "
         "Please pay the fee in cash. Printing can take a few minutes; please stay until it is finished.",
     ),
-    "screen.place_card": ("マイナンバーカードを読取り部に置いてください",
-                          "Place your My Number Card on the card reader"),
+    "screen.place_card": ("マイナンバーカードまたはスマートフォンを読取り部に置いてください",
+                          "Place your My Number Card or smartphone on the card reader"),
     "screen.reading": ("カードを読み取っています。カードを動かさないでください",
                        "Reading your card. Please do not move the card."),
     "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
                    "Enter the 4-digit PIN of your user certificate"),
     "screen.pin.tries": ("あと{tries}回間違えるとロックされます", "{tries} more wrong tries will lock the PIN"),
+    "screen.pin.reset": ("ロックされた暗証番号は、市区町村の窓口で再設定できます（暗証番号リセットサービスのある店舗の端末でも再設定できます）。",
+                         "A locked PIN can be reset at your municipal office, or at a store kiosk that offers the PIN reset service."),
     "screen.pin_locked": ("暗証番号がロックされています", "Your PIN is locked"),
     "screen.authenticating": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.municipality": ("証明書を発行する市区町村を選んでください",
@@ -142,6 +146,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Not available because of unpaid tax. " + _WINDOW_EN),
     "reason.weekday_only": ("この証明書は平日の日中のみ発行できます。",
                             "This certificate is available on weekdays in the daytime only."),
+    "reason.national_holiday": ("本日は国民の祝日のため、この証明書は発行できません。平日にご利用ください。",
+                                "Today is a national holiday, so this certificate is not available. "
+                                "Please come back on a weekday."),
     "reason.outside_hours": ("ただいまの時間は発行できません。", "Not available at this time of day."),
     "reason.not_offered": ("この市区町村ではコンビニ交付を行っていません。",
                            "This municipality does not offer this certificate at stores."),
@@ -215,9 +222,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.card_unsupported": ("ご利用いただけないカードです。市区町村へお問い合わせください。",
                                "This card cannot be used. Please ask your municipality."),
     "error.pin_blocked": (
-        "暗証番号を3回続けて間違えたため、ロックされました。"
+        f"暗証番号を{AUTH_PIN_TRIES}回続けて間違えたため、ロックされました。"
         "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
-        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        f"Your PIN is locked after {AUTH_PIN_TRIES} wrong tries. Please bring your My Number Card to the office of the "
         "municipality where you live to reset the PIN.",
     ),
     "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from card.contract import AUTH_PIN_LENGTH
 from contracts.center import MAX_COPIES
 
 __all__ = ["FlowSettings", "Timeouts"]
@@ -37,7 +38,7 @@ class FlowSettings:
     languages: tuple[str, ...] = ("ja", "en")
     # Per transaction: the center's maximum, so the kiosk never offers what the center would refuse.
     max_copies: int = MAX_COPIES
-    pin_length: int = 4
+    pin_length: int = AUTH_PIN_LENGTH  # card.contract
     # What the cash device takes, shown on the payment screen (coins 10–500 yen, the 1,000-yen note).
     accepted_money: tuple[int, ...] = (10, 50, 100, 500, 1000)
     timeouts: Timeouts = Timeouts()

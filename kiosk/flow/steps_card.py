@@ -2,6 +2,12 @@
 
 attract → language → notice → place card → reading → PIN → authenticating → municipality
 (docs/architecture.md "One transaction" steps 1-4; docs/domain.md §1.1-1.4).
+
+A smartphone keeps its user-authentication certificate behind the PIN (card.contract).  The card
+device refuses the read with ``card_pin_required`` (the adapter knows from the token label, or the token
+itself answers 6982), so the flow asks the PIN first and reads the certificate after it:
+reading → PIN → authenticating [VerifyPin → ReadCard → Authenticate].  A phone taken away at any point
+is ``CardRemoved``, exactly as a card.
 """
 
 from __future__ import annotations
@@ -97,6 +103,17 @@ def _card_fault(env: Env, ctx: Context, ev: DeviceFault) -> Outcome:
     return error(env, ctx, ev.code)
 
 
+def _reading_fault(env: Env, ctx: Context, ev: DeviceFault) -> Outcome:
+    if ev.device == "card" and ev.code == "card_pin_required":
+        # A phone: the PIN comes first; the certificate is read once it is verified (_pin_result).
+        return go(env, ctx, State.PIN, certificate=None, pin="")
+    return _card_fault(env, ctx, ev)
+
+
+def _read_after_pin(env: Env, ctx: Context, ev: CardRead) -> Outcome:
+    return stay(env, ctx, Authenticate(ev.certificate), certificate=ev.certificate)
+
+
 def _watchdog(code: str) -> Handler:
     def handler(env: Env, ctx: Context, ev: Timeout) -> Outcome:
         if ev.kind != "watchdog":
@@ -135,8 +152,8 @@ def _pin_submit(env: Env, ctx: Context, ev: PinSubmitted) -> Outcome:
 
 def _pin_result(env: Env, ctx: Context, ev: PinResult) -> Outcome:
     if ev.ok:
-        if ctx.certificate is None:  # cannot happen through READING; keep the type checker honest
-            return error(env, ctx, "card_unreadable")
+        if ctx.certificate is None:  # a phone: its certificate is readable now that the PIN is verified
+            return stay(env, ctx, ReadCard(), tries_left=ev.tries_left)
         return stay(env, ctx, Authenticate(ctx.certificate), tries_left=ev.tries_left)
     if ev.tries_left <= 0:
         return go(env, ctx, State.PIN_LOCKED, message_key="error.pin_blocked", tries_left=0, ending="failed")
@@ -200,12 +217,13 @@ CARD_TABLE: dict[State, dict[type, Handler]] = {
                    Timeout: _timeout_before_card},
     State.PLACE_CARD: {CardInserted: _card_placed, Cancel: _cancel, Back: _back_to(State.NOTICE),
                        Timeout: _timeout_before_card},
-    State.READING: {CardRead: _card_read, DeviceFault: _card_fault, CardRemoved: _card_removed,
+    State.READING: {CardRead: _card_read, DeviceFault: _reading_fault, CardRemoved: _card_removed,
                     Cancel: _cancel, Timeout: _watchdog("card_timeout")},
     State.PIN: {PinDigit: _pin_digit, PinErase: _pin_erase, PinSubmitted: _pin_submit,
                 CardRemoved: _card_removed, Cancel: _cancel, Timeout: _idle_error},
     State.PIN_LOCKED: {Next: _message_done, Touch: _message_done, Timeout: _message_done},
-    State.AUTHENTICATING: {PinResult: _pin_result, Authenticated: _authenticated, CenterError: _center_error,
+    State.AUTHENTICATING: {PinResult: _pin_result, CardRead: _read_after_pin, Authenticated: _authenticated,
+                           CenterError: _center_error,
                            DeviceFault: _card_fault, CardRemoved: _card_removed, Cancel: _cancel,
                            Timeout: _watchdog("center_unreachable")},
     State.ERROR: {Next: _message_done, Touch: _message_done, Timeout: _message_done},

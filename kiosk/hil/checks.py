@@ -69,7 +69,8 @@ def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) ->
 
 
 def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
-    """Two-sided: every sheet's front and back carry the same valid seal (a reader compares the two)."""
+    """Two-sided: every sheet's front and back carry the same seal, in the same state (a reader compares
+    the two; whether it must be valid or voided is the scenario's seal check)."""
     by_name = {r["page"]: r for r in reports}
     fronts = [r for r in reports if not r["page"].endswith("-back.png")]
     problems = [] if fronts else ["no front side printed"]
@@ -77,7 +78,7 @@ def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
         back = by_name.get(front["page"].replace(".png", "-back.png"))
         if back is None:
             problems.append(f"{front['page']}: no back side")
-        elif not (back["valid"] and back["seal_id"] == front["seal_id"]):
+        elif back["seal_id"] != front["seal_id"] or back["status"] != front["status"]:
             problems.append(f"{front['page']}: back seal {back['seal_id']} ({back['status']}), "
                             f"front {front['seal_id']}")
     return problems
@@ -128,3 +129,18 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
     finally:
         con.close()
     return checks
+
+
+REFUSED_BEFORE_PIN = "EF 000A refused before VERIFY (6982)"
+
+
+def check_token_rule(sc: Scenario, out: Path) -> dict[str, Any]:
+    """A phone's certificate is behind its PIN: with ``read_before_pin`` the TOKEN must have refused the
+    kiosk's read (its log says so); otherwise the kiosk must have followed the rule and never tried."""
+    logs = sorted((out / "logs").glob("card-*.*"))
+    refused = sum(p.read_text(encoding="utf-8", errors="replace").count(REFUSED_BEFORE_PIN) for p in logs)
+    want = sc.read_before_pin
+    ok = refused > 0 if want else refused == 0
+    problem = [] if ok else [f"token refusals of EF 000A: {refused}, expected {'some' if want else 'none'}"]
+    return {"ok": ok, "problems": problem, "refused_reads": refused}
+

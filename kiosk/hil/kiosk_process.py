@@ -102,6 +102,9 @@ class KioskProcess:
                 holder["app"].on_sound(name, loop)
 
         runner, backend = wiring.build_runner(cfg, on_view=on_view, on_sound=on_sound)
+        if self.args.card_read_before_pin:
+            # smartphone-pin-first: this kiosk ignores the token's rule, so the token must refuse.
+            backend.card.follow_token_rules = False  # type: ignore[attr-defined]
         logs = Path(cfg.paths.logs)
         counters = IssueCounters(logs / "counters.json")
         staff = cfg.staff
@@ -303,6 +306,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--card-control", required=True)
     ap.add_argument("--printer-control", required=True)
     ap.add_argument("--card-pin", required=True)
+    ap.add_argument("--card-read-before-pin", action="store_true",
+                    help="read the certificate before the PIN whatever the token (proves the token refuses)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -21,7 +21,15 @@ from typing import Any
 from kiosk.hil.errors import HilError, ServiceStartError
 from kiosk.hil.options import DEFAULT_DATA, VPCD_PORTS, RunOptions
 from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
-from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, Service, Supervisor, child_env, init_center
+from kiosk.hil.services import (
+    HOLIDAY,
+    IN_HOURS,
+    OUTSIDE_HOURS,
+    Service,
+    Supervisor,
+    child_env,
+    init_center,
+)
 from kiosk.hil.setup import KioskSetup, kiosk_config
 
 __all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
@@ -34,7 +42,8 @@ def _pick(index: list[dict[str, Any]], person: Person, taken: set[str], first: s
           ) -> dict[str, Any]:
     hits = [e for e in index if set(person.tags) <= set(e["tags"])
             and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken
-            and (not person.same_municipality or e["municipality"] == first)]
+            and (not person.same_municipality or e["municipality"] == first)
+            and person.municipality in (None, e["municipality"])]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
@@ -99,7 +108,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     for person in sc.people:
         entries.append(_pick(index, person, taken, entries[0]["municipality"] if entries else None))
         taken.add(entries[-1]["resident_id"])
-    now = OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS
+    now = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
     if sc.tiers:
         from kiosk.hil.tiers import start_tiers
 
@@ -116,7 +125,9 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
         if sc.printer == "ipp":
-            k.printer = sup.ipp_printer(k.prints, name=f"printer-{i + 1}")
+            plan = k.dir / "ipp-engine.json"
+            plan.write_text(json.dumps(sc.ipp_plan), encoding="utf-8")
+            k.printer = sup.ipp_printer(k.prints, plan=plan, name=f"printer-{i + 1}")
         else:
             k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
                                     tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
@@ -158,6 +169,8 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
             "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
             "--printer-control", k.printer.info["control"], "--card-pin", k.entry["pin"]]
+    if sc.read_before_pin:
+        argv.append("--card-read-before-pin")
     return sup.spawn(f"{k.label}{'-restart' if restart else ''}", argv, env=env)
 
 
@@ -220,9 +233,11 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 
 
 def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from kiosk.hil.checks import check_center, check_prints
+    from kiosk.hil.checks import check_center, check_prints, check_token_rule
 
     checks = {"prints": check_prints(sc, out, data, result)}
+    if sc.read_before_pin or any("smartphone" in k["tags"] for k in result["kiosks"]):
+        checks["token_rule"] = check_token_rule(sc, out)
     checks.update(check_center(sc, data, result))
     return checks
 

@@ -17,6 +17,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from card.contract import AUTH_PIN_TRIES
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
@@ -171,8 +172,10 @@ def _pin(r: Render) -> Body:
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
     hint = r.t(v.message_key) if v.message_key else ""
-    if v.tries_left is not None and v.tries_left < 3:
+    if v.tries_left is not None and v.tries_left < AUTH_PIN_TRIES:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+        if v.tries_left == 1:  # before the last try: where a locked PIN is reset (issue 11)
+            hint += "\n" + r.t("screen.pin.reset")
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)

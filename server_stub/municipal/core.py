@@ -51,6 +51,7 @@ class MunicipalCore:
 
         row = run(conn, sql.FACTS, {"rid": req.resident_id}).one_or_none()
         facts, resident = CenterCore._facts_of(row, req.resident_id)
+        facts = CenterCore._with_household(conn, facts, resident)
         relation = "residence" if facts.municipality == muni.code else "honseki"
         # The municipality's own rules, on its own records, at issuing time.
         options = rules.validate_order(
@@ -95,7 +96,7 @@ class MunicipalCore:
             "tax": None,
             "seal_registration": None,
         }
-        if options.get("scope") in ("household", "all"):
+        if options.get("scope") in ("household", "all", "members"):
             rows = run(conn, sql.HOUSEHOLD, {"hh": resident["household_id"]})
             out["household"] = [json.loads(r.data) for r in rows]
         if req.certificate in ("koseki", "fuhyo") and resident.get("honseki"):

@@ -30,8 +30,8 @@ def test_list_names_every_builtin_scenario() -> None:
     assert names == list(SCENARIOS)
     for must in ("happy-juminhyo", "happy-inkan", "happy-kazei", "happy-koseki", "household-juminhyo",
                  "pin-retry", "pin-lock", "revoked-card", "moved-out", "outside-hours", "card-removed",
-                 "paper-out", "center-down", "power-cut", "happy-ipp", "two-kiosks", "municipal-slow",
-                 "municipal-race", "municipal-two-servers"):
+                 "paper-out", "center-down", "power-cut", "happy-ipp", "jam-ipp", "two-kiosks",
+                 "municipal-slow", "municipal-race", "municipal-two-servers"):
         assert must in names
 
 
