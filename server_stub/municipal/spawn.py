@@ -103,6 +103,7 @@ class SpawnedTiers:
             }
             self.directory = data / "munet" / f"directory-{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
             self.directory.write_text(json.dumps(directory, indent=2) + "\n")
+            self.directory.chmod(0o600)  # the data dir's files are the owner's only
             self.center = SpawnedCenter(
                 data, "--directory", str(self.directory), *center_extra, db=db, now=now, quiet=quiet
             )
