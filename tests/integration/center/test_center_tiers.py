@@ -56,8 +56,10 @@ def _layout(bad_code: str, *extra: str) -> list[dict[str, Any]]:
 def tiers_factory(center_data: CenterData) -> Iterator[Any]:
     started: list[SpawnedTiers] = []
 
-    def start(layout: list[dict[str, Any]] | None = None, *center_extra: str) -> SpawnedTiers:
-        t = SpawnedTiers(center_data.path, *center_extra, layout=layout, now=TEST_NOW)
+    def start(
+        layout: list[dict[str, Any]] | None = None, *center_extra: str, db: str | None = None
+    ) -> SpawnedTiers:
+        t = SpawnedTiers(center_data.path, *center_extra, layout=layout, now=TEST_NOW, db=db)
         started.append(t)
         return t
 
@@ -90,9 +92,13 @@ def _audit(center_data: CenterData, event: str) -> list[dict[str, Any]]:
     return [json.loads(r.detail) for r in rows]
 
 
-def test_documents_come_from_the_municipal_server(center_data: CenterData, tiers_factory: Any) -> None:
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_documents_come_from_the_municipal_server(
+    center_data: CenterData, tiers_factory: Any, request: pytest.FixtureRequest, db: str
+) -> None:
     (e1, p1), (e2, p2) = _two(center_data)
-    tiers = tiers_factory()
+    # On PostgreSQL the center's own database moves; the municipal servers keep their registry.
+    tiers = tiers_factory(None, db=request.getfixturevalue("pg_url") if db == "postgres" else None)
     k = center_data.kiosks[0]
     with tiers.center.client(k) as c:
         for e, p in ((e1, p1), (e2, p2)):
