@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from server_stub.dbexec import transaction
@@ -32,10 +32,12 @@ from server_stub.municipal.setup import CENTER_CN
 from server_stub.municipal.storage import requests
 from server_stub.store import dumps, residents
 
-__all__ = ["FAULTS", "Faults", "MunicipalApp", "check_caller"]
+__all__ = ["FAULTS", "KEEP_ANSWERS_S", "Faults", "MunicipalApp", "check_caller"]
 
 log = logging.getLogger(__name__)
 
+# Seconds a stored answer is kept for idempotent replays (the center retries within a session: 600 s).
+KEEP_ANSWERS_S = 3600.0
 # Test-only misbehaviours (``--fault``), each a real protocol answer that the center must refuse.
 FAULTS = ("garbage", "wrong-resident", "wrong-municipality", "fields-missing")
 
@@ -110,6 +112,9 @@ class MunicipalApp:
                     raise CenterError(
                         "期限を過ぎました / deadline passed", code="deadline_passed", status=504
                     )
+                # Answers carry personal data: kept only as long as the center may retry (its
+                # session lifetime and more), then dropped with the next request.
+                conn.execute(delete(requests).where(requests.c.answered_at < self.clock() - KEEP_ANSWERS_S))
                 conn.execute(
                     insert(requests),
                     {

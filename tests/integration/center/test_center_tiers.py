@@ -7,6 +7,7 @@ or ``--delay-ms``, answering in the protocol's own format.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import ssl
@@ -299,8 +300,23 @@ def test_a_late_municipal_answer_is_not_kept(center_data: CenterData, tiers_fact
         ).scalar_one()
     reg.dispose()
     assert kept == 0
+    # An answer stored two hours ago (by the test clock) goes with the next request: answers carry
+    # personal data and are kept only while the center may still retry.
+    reg = create_engine(f"sqlite:///{center_data.path / 'municipal' / 'registry.db'}")
+    t_now = dt.datetime.fromisoformat(TEST_NOW).timestamp()
+    with reg.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO municipal_requests VALUES (?, ?, ?, ?, ?)",
+            ("O-old-" + uuid.uuid4().hex[:8], code, "0" * 64, "{}", t_now - 7200),
+        )
     status, answer = _post(tiers.server("slow").port, ctx, {**body, "deadline_ms": 5000})
     assert status == 200
+    with reg.connect() as conn:
+        old = conn.exec_driver_sql(
+            "SELECT count(*) FROM municipal_requests WHERE answered_at < ?", (t_now - 3600,)
+        ).scalar_one()
+    reg.dispose()
+    assert old == 0
     assert answer["request_id"] == body["request_id"]
     # Its own OpenAPI document, served on the closed network.
     conn = http.client.HTTPSConnection("127.0.0.1", tiers.server("slow").port, context=ctx, timeout=10)
