@@ -78,6 +78,12 @@ ERROR_CODES: tuple[str, ...] = (
     # time or is down (the order is voided and refunded), or its answer failed the center's checks
     "municipal_unavailable",
     "municipal_bad_answer",
+    # fleet operations (POST /v1/kiosks/status; the operators' console)
+    "report_field_unknown",
+    "report_invalid",
+    "report_history_too_long",
+    "command_invalid",
+    "csrf_invalid",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).

@@ -298,6 +298,12 @@ def _cmd_migrate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ops(a: argparse.Namespace) -> int:
+    from server_stub.ops.cli import run
+
+    return run(a)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m server_stub", description="issuance center stub")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -360,6 +366,9 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("migrate", help="copy the data dir's database into --db URL (e.g. PostgreSQL)")
     g.add_argument("--data", required=True)
     g.add_argument("--db", required=True)
+    from server_stub.ops.cli import add_parser as add_ops
+
+    add_ops(sub)
     v = sub.add_parser("verify", help="verify a document's digital seal")
     src = v.add_mutually_exclusive_group(required=True)
     src.add_argument("--image", help="PNG with the seal QR code")
@@ -396,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                 "audit-anchor": _cmd_anchor,
                 "municipal": _cmd_municipal,
                 "tiers": _cmd_tiers,
+                "ops": _cmd_ops,
             }[args.cmd](args)
         )
     except CenterError as exc:

@@ -32,16 +32,28 @@ import logging
 import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import h11
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 from sqlalchemy.exc import SQLAlchemyError
 
 from server_stub.connlimits import Handshakes, Limits, Slots, return_freed_memory
 from server_stub.errors import CenterError, RequestError
+from server_stub.httpcommon import (
+    DISCARD_LIMIT,
+    MAX_BODY,
+    MAX_HEADER,
+    Handler,
+    HttpRequest,
+    Response,
+    closes,
+    error_response,
+    kiosk_cert,
+    peer_of,
+    server_ssl_context,
+    timed_out,
+    too_large,
+)
 from server_stub.ratelimit import RateLimiter, rate_limited
 from server_stub.strictjson import parse_json_object
 
@@ -57,83 +69,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-MAX_BODY = 64 * 1024
-MAX_HEADER = 16 * 1024
-DISCARD_LIMIT = 1024 * 1024  # an oversized body up to this is read and dropped before the 413
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    kiosk_id: str | None
-
-    peer: str = ""
-
-    def json(self) -> dict[str, Any]:
-        """The body as a strict JSON object.  :raises RequestError: ``body_malformed``."""
-        if not self.body:
-            return {}
-        return parse_json_object(self.body)
-
-
-Response = tuple[int, dict[str, Any]]
-Handler = Callable[[HttpRequest], Response]
-
-
-def server_ssl_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
-    """TLS context of a listener: with ``client_ca`` a kiosk certificate is required at the handshake."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert, key)
-    if client_ca is not None:
-        ctx.load_verify_locations(client_ca)
-        ctx.verify_mode = ssl.CERT_REQUIRED
-    else:
-        ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols(["http/1.1"])
-    return ctx
-
-
-def _peer(writer: asyncio.StreamWriter) -> str:
-    name = writer.get_extra_info("peername")
-    return str(name[0]) if isinstance(name, tuple) and name else "?"
-
-
-def _kiosk_cert(writer: asyncio.StreamWriter) -> tuple[str, int] | None:
-    """(CN, serial) of the verified client certificate, None without one."""
-    sslobj = writer.get_extra_info("ssl_object")
-    der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-    if not der:
-        return None
-    cert = x509.load_der_x509_certificate(der)
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return (str(cns[0].value), cert.serial_number) if cns else None
-
-
-def _too_large() -> Response:
-    return _error(
-        RequestError(
-            f"本文が大きすぎます / body larger than {MAX_BODY} bytes", code="body_too_large", status=413
-        )
-    )
-
-
-def _error(exc: CenterError) -> Response:
-    return exc.http_status, exc.to_json()
-
-
-def _closes(status: int, body: dict[str, Any]) -> bool:
-    """After these answers the connection is closed (the client is refused or out of sync)."""
-    return status in (408, 413, 431) or body.get("error") in ("kiosk_revoked", "kiosk_unknown")
-
-
-def _timed_out() -> Response:
-    return _error(
-        RequestError("要求が時間内に届きません / request timed out", code="request_timeout", status=408)
-    )
 
 
 class HttpServer:
@@ -196,7 +131,7 @@ class HttpServer:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = _peer(writer)
+        peer = peer_of(writer)
         key, raw = id(writer), writer.transport
         self.handshaking.admit(key, peer, raw)
         try:
@@ -216,7 +151,7 @@ class HttpServer:
             return
         self.writers.add(writer)
         try:
-            cert = _kiosk_cert(writer)
+            cert = kiosk_cert(writer)
             refusal = self._refusal(cert)
             if refusal is not None and refusal.error_code in ("kiosk_revoked", "kiosk_unknown"):
                 writer.transport.abort()  # unknown or revoked: no request is read at all
@@ -280,7 +215,7 @@ class HttpServer:
                 try:
                     event = await self._next_event(conn, reader, deadline)
                 except TimeoutError:
-                    status, body = _timed_out()
+                    status, body = timed_out()
                     await self._send(conn, writer, status, body, close=True)
                     return
                 if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
@@ -289,12 +224,12 @@ class HttpServer:
                     return
                 status, body = await self._request(conn, reader, event, cert, peer, deadline)
             except h11.RemoteProtocolError as exc:
-                status, body = _error(
+                status, body = error_response(
                     RequestError(f"HTTP が不正です / malformed HTTP: {exc}", code="http_malformed")
                 )
                 await self._send(conn, writer, status, body, close=True)
                 return
-            keep = await self._send(conn, writer, status, body, close=_closes(status, body))
+            keep = await self._send(conn, writer, status, body, close=closes(status, body))
             if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
@@ -311,7 +246,7 @@ class HttpServer:
         kiosk = cert[0] if cert is not None else None
         if sum(len(k) + len(v) for k, v in req.headers) + len(req.target) > MAX_HEADER:
             # h11 bounds only *incomplete* heads; a head that arrived whole in one read is checked here.
-            return _error(
+            return error_response(
                 RequestError(
                     "ヘッダが大きすぎます / request head too large", code="headers_too_large", status=431
                 )
@@ -319,11 +254,11 @@ class HttpServer:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
         length = headers.get("content-length")
         if length is not None and not length.isdigit():
-            return _error(
+            return error_response(
                 RequestError("Content-Length が不正です / bad Content-Length", code="http_malformed")
             )
         if length is not None and int(length) > DISCARD_LIMIT:
-            return _too_large()
+            return too_large()
         chunks: list[bytes] = []
         size = 0
         try:
@@ -332,23 +267,23 @@ class HttpServer:
                 if isinstance(event, h11.Data):
                     size += len(event.data)
                     if size > DISCARD_LIMIT:
-                        return _too_large()
+                        return too_large()
                     if size <= MAX_BODY:
                         chunks.append(bytes(event.data))
                 elif isinstance(event, h11.EndOfMessage):
                     break
                 else:
-                    return _error(
+                    return error_response(
                         RequestError("要求が途切れました / request truncated", code="http_malformed")
                     )
         except TimeoutError:
-            return _timed_out()
+            return timed_out()
         if size > MAX_BODY:
             # Read (and dropped) up to DISCARD_LIMIT so that the client sees the 413 rather than a reset.
-            return _too_large()
+            return too_large()
         path = req.target.decode("latin-1").split("?", 1)[0]
         if kiosk is None and not self.public(path):
-            return _error(
+            return error_response(
                 RequestError(
                     "端末のクライアント証明書が必要です / kiosk client certificate required",
                     code="client_certificate_required",
@@ -357,11 +292,11 @@ class HttpServer:
             )
         refusal = self._refusal(cert)
         if refusal is not None:
-            return _error(refusal)
+            return error_response(refusal)
         if self.limiter is not None:
             wait = self.limiter.check(kiosk if kiosk is not None else f"peer:{peer}")
             if wait:
-                return _error(rate_limited(wait))
+                return error_response(rate_limited(wait))
         request = HttpRequest(
             req.method.decode("ascii", "replace"), path, headers, b"".join(chunks), kiosk, peer
         )
@@ -376,7 +311,7 @@ class HttpServer:
         except CenterError as exc:
             if exc.http_status >= 500:
                 log.warning("request failed: %s", exc.error_code)
-            return _error(exc)
+            return error_response(exc)
         except SQLAlchemyError as exc:
             log.error("database error: %s", type(exc).__name__)
             return 503, {

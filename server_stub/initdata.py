@@ -33,6 +33,7 @@ from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profi
 from server_stub import audit, pki
 from server_stub.anchor import write_anchor_key
 from server_stub.municipalities import CATALOGUE, Municipality, national
+from server_stub.ops.pki import ensure_operator_pki
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
     card_certs,
@@ -417,6 +418,7 @@ def _init(  # noqa: PLR0917
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
     _pki(d, rng, now, kiosks, kiosk_cert_days)
     write_anchor_key(d)
+    ensure_operator_pki(d, now, seed=str(seed))  # the console's operator CA (server_stub/ops/pki.py)
     for m in catalogue:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)

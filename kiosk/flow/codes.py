@@ -81,6 +81,13 @@ CENTER_ERRORS: dict[str, str] = {
     # refunded) or answered something the center refused to seal: try again later or at the office.
     "municipal_unavailable": "reason.municipal_unavailable",
     "municipal_bad_answer": "error.not_available",
+    # Fleet operations: a refused health report is the kiosk's own bug (the reporter logs it, no resident
+    # sees it); mapped like the other requests the kiosk got wrong, should one ever reach a screen.
+    "report_field_unknown": "error.order_unknown",
+    "report_invalid": "error.order_unknown",
+    "report_history_too_long": "error.order_unknown",
+    "command_invalid": "error.order_unknown",
+    "csrf_invalid": "error.order_unknown",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.

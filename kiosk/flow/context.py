@@ -25,6 +25,7 @@ class Context:
     # Kiosk-level (not about the resident) ---------------------------------------------------------
     language: str = "ja"
     pending_oos: str | None = None  # OUT_OF_SERVICE notice to show when this transaction ends
+    held_oos: str | None = None  # an operator's remote out-of-service notice: devices passing do not end it
     message_key: str | None = None  # what the current screen says (error, hint, OOS reason)
     entered_at: float = 0.0  # when the current state was entered (watchdog / message timers)
     active_at: float = 0.0  # last resident input (inactivity timer)
@@ -64,6 +65,7 @@ class Context:
         return cls(
             language=language,
             pending_oos=previous.pending_oos,
+            held_oos=previous.held_oos,
             # The reader's physical state, not the resident's data: a card left on the reader must
             # still be noticed (and the flow only wipes after TAKE_CARD saw it removed).
             card_present=previous.card_present,

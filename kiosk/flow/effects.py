@@ -15,6 +15,7 @@ __all__ = [
     "AbortPrint",
     "Authenticate",
     "CancelPayment",
+    "CheckDevices",
     "CompleteOrder",
     "CreateOrder",
     "Effect",
@@ -146,3 +147,8 @@ class StopSound(Effect):
 @dataclass(frozen=True)
 class WipeResident(Effect):
     """Drop every reference to the resident's data held outside the flow (runner, devices, UI)."""
+
+
+@dataclass(frozen=True)
+class CheckDevices(Effect):
+    """Re-check every device and the center; the runner answers ``DevicesReady`` or the first fault."""

@@ -56,6 +56,7 @@ __all__ = [
     "PrinterFault",
     "Refunded",
     "Relation",
+    "RemoteService",
     "ServiceExit",
     "ServiceRequested",
     "StaffPinSubmitted",
@@ -356,3 +357,12 @@ class ServiceExit(Event):
     """Leave the service menu; ``in_service=False`` keeps (or puts) the kiosk out of service."""
 
     in_service: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteService(Event):
+    """An operator's remote command, carried in the center's answer to a health report
+    (kiosk.runtime.health_report): out of service with one of ``REMOTE_REASONS``, or back in service."""
+
+    in_service: bool
+    reason: Literal["maintenance", "inspection", "store_request"] = "maintenance"

@@ -27,6 +27,7 @@ from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Effect, PlaySound, WipeResident
 from kiosk.flow.errors import IllegalEventError, InvalidChoiceError
 from kiosk.flow.events import Event
+from kiosk.flow.remote import remote_service
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
 from kiosk.flow.steps_card import CARD_TABLE
@@ -134,6 +135,7 @@ GLOBAL: dict[type, Handler] = {
     evt.CenterError: _late_center_error,
     evt.DeviceFault: _device_fault,
     evt.PaymentFault: _payment_fault,
+    evt.RemoteService: remote_service,
 }
 
 

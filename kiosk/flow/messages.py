@@ -258,6 +258,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Out of service because a refund could not be paid."),
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
+    "oos.remote.maintenance": ("保守作業中のため、ただいまご利用いただけません。",
+                               "Out of service for maintenance."),
+    "oos.remote.inspection": ("点検中のため、ただいまご利用いただけません。", "Out of service for an inspection."),
+    "oos.remote.store_request": ("店舗の都合により、ただいまご利用いただけません。",
+                                 "Out of service at the store's request."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
 }
 

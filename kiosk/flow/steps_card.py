@@ -201,11 +201,15 @@ def _service_leave(env: Env, ctx: Context, ev: object) -> Outcome:
     if isinstance(ev, Timeout) and ev.kind != "idle":
         return stay(env, ctx)
     if isinstance(ev, ServiceExit):
-        ctx = replace(ctx, pending_oos=None if ev.in_service else "oos.staff")
+        # The staff at the kiosk decide over an operator's remote hold: "in service" ends it too.
+        ctx = replace(ctx, pending_oos=None if ev.in_service else "oos.staff",
+                      held_oos=None if ev.in_service else ctx.held_oos)
     return finish(env, ctx)
 
 
 def _ready(env: Env, ctx: Context, ev: DevicesReady) -> Outcome:
+    if ctx.held_oos is not None:  # devices are fine, but an operator holds the kiosk out of service
+        return go(env, ctx, State.OUT_OF_SERVICE, message_key=ctx.held_oos)
     return go(env, ctx, State.ATTRACT, pending_oos=None)
 
 

@@ -8,6 +8,7 @@ database then must agree with the kiosk's journal: each order resolved once, wit
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from server_stub.verify import verify_cli
 if TYPE_CHECKING:
     from kiosk.hil.scenarios import Scenario
 
-__all__ = ["check_center", "check_prints"]
+__all__ = ["check_center", "check_content", "check_prints"]
 
 
 def _pages(out: Path) -> list[Path]:
@@ -144,3 +145,67 @@ def check_token_rule(sc: Scenario, out: Path) -> dict[str, Any]:
     problem = [] if ok else [f"token refusals of EF 000A: {refused}, expected {'some' if want else 'none'}"]
     return {"ok": ok, "problems": problem, "refused_reads": refused}
 
+
+def check_content(sc: Scenario, out: Path, data: Path) -> dict[str, Any]:
+    """Rebuild each printed document from the center's registry and prove it is what the seal signed
+    (its SHA-256 equals the seal's ``content_sha256``), then check that the rebuilt document says what
+    the scenario is about: ``sc.furigana`` is the reading every printed person must carry.
+
+    The center keeps no content after ``complete`` (docs/center.md "Retention"), so the check redoes
+    the center's own derivation from the registry, the order and the seal's claims.
+    """
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from server_stub import queries as sql
+    from server_stub.documents import IssueContext, build_content
+    from server_stub.municipal.core import MunicipalCore
+    from server_stub.municipal.protocol import CertificateRequest
+    from server_stub.municipalities import Municipality
+    from server_stub.seal import content_digest
+    from server_stub.store import documents, make_engine, municipalities
+
+    problems: list[str] = []
+    checked = []
+    engine = make_engine(f"sqlite:///{data / 'center.db'}")
+    try:
+        with engine.connect() as conn:
+            catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data))
+                                             for r in conn.execute(select(municipalities.c.data)))}
+            for page in _pages(out):
+                rep = verify_cli(image=str(page), payload=None, data=data, public_key=None, center=None,
+                                 content=None)
+                claims = rep.get("claims") or {}
+                doc = conn.execute(select(documents.c.order_id, documents.c.copy_index).where(
+                    documents.c.seal_id == claims.get("seal_id"))).one_or_none()
+                if doc is None:
+                    problems.append(f"{page.name}: no issued document for the seal")
+                    continue
+                order = conn.execute(sql.ORDER, {"oid": doc.order_id}).one()
+                options = json.loads(order.options)
+                resident = json.loads(conn.execute(sql.FACTS, {"rid": order.resident_id}).one().data)
+                muni: Municipality = catalogue[order.municipality]
+                png = (data / "seals" / f"{muni.code}.b64").read_text().strip()
+                issued = dt.date.fromisoformat(claims["issued_date"])
+                req = CertificateRequest(order.order_id, order.municipality, order.resident_id,
+                                         order.certificate, options, order.copies, issued, 1)
+                records = MunicipalCore._records(conn, req, options, resident)  # the registry's own reads
+                content = build_content(IssueContext(
+                    municipality=muni, official_seal_png_b64=png, certificate=order.certificate,
+                    options=options, resident=resident, issued=dt.date.fromisoformat(claims["issued_date"]),
+                    issue_number=claims["issue_number"], seal_id=claims["seal_id"], copy_index=doc.copy_index,
+                    **records))
+                same = content_digest(content).hex() == claims.get("content_sha256")
+                if not same:
+                    problems.append(f"{page.name}: the rebuilt content is not what the seal signed")
+                readings = [p.get("furigana") for p in content.get("body", {}).get("persons", [])]
+                if sc.furigana and (not readings or any(r != sc.furigana for r in readings)):
+                    got = "・".join(map(str, readings))
+                    problems.append(f"{page.name}: furigana 「{got}」, expected 「{sc.furigana}」")
+                checked.append({"page": page.name, "signed_content": same, "furigana": readings})
+    finally:
+        engine.dispose()
+    if not checked:
+        problems.append("no printed document to check")
+    return {"ok": not problems, "problems": problems, "documents": checked}

@@ -233,11 +233,13 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 
 
 def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from kiosk.hil.checks import check_center, check_prints, check_token_rule
+    from kiosk.hil.checks import check_center, check_content, check_prints, check_token_rule
 
     checks = {"prints": check_prints(sc, out, data, result)}
     if sc.read_before_pin or any("smartphone" in k["tags"] for k in result["kiosks"]):
         checks["token_rule"] = check_token_rule(sc, out)
+    if sc.furigana is not None:
+        checks["content"] = check_content(sc, out, data)
     checks.update(check_center(sc, data, result))
     return checks
 

@@ -47,6 +47,9 @@ class Scenario:
     stay_seconds: float = 0.0  # after the transaction: wait for the kiosk to come back in service
     power_cut: bool = False  # the kiosk is SIGKILLed at the "kill" hook and restarted
     read_before_pin: bool = False  # the kiosk reads the certificate before the PIN whatever the token
+    # The reading every printed person must carry, checked on the content the seal signed
+    # (kiosk.hil.checks.check_content); None: not checked.
+    furigana: str | None = None
     timeouts: dict[str, float] = field(default_factory=dict)
     printer: str = "escpos"  # "ipp": the certificate printer is ippeveprinter, two-sided (a4-laser-600)
     # Municipal issuance servers behind the center (kiosk/hil/tiers.py); empty: the one-process center.
@@ -101,6 +104,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("happy-ipp", "住民票 on a page printer over IPP (ippeveprinter), both sides: the seal on each",
              "issued", people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
              printer="ipp"),
+    Scenario("furigana-blank", "no furigana registered: the printed 住民票 shows 「＊＊＊＊＊＊」",
+             "issued", furigana="＊＊＊＊＊＊",
+             people=(Person(tags=("no-furigana",), exclude=(*REFUSING, *OTHER_TOKENS, "foreign")),)),
+    _one("happy-nextgen", "a next-generation card (ECDSA P-384/SHA-384): 印鑑登録証明書 printed", "issued",
+         tags=("nextgen",), exclude=(*REFUSING, "no-seal", "foreign"),
+         resident=Resident(certificate="inkan")),
     _one("happy-smartphone", "an Android phone: PIN first, then its certificate; 住民票 printed", "issued",
          tags=("smartphone",), exclude=(*REFUSING, "foreign")),
     Scenario("smartphone-pin-first", "a kiosk reads a phone's certificate before the PIN: the phone refuses "

@@ -32,7 +32,7 @@ from kiosk.devices import (
 )
 from kiosk.flow import effects as fx
 from kiosk.flow import events as evt
-from kiosk.flow.auth import auth_digest
+from kiosk.flow.auth import auth_message
 from kiosk.flow.faults import Fault
 
 __all__ = ["CenterApi", "DeviceSet", "ExecContext", "JournalApi", "health", "run"]
@@ -112,10 +112,11 @@ def _authenticate(ctx: ExecContext, effect: fx.Authenticate) -> list[evt.Event]:
         challenge = ctx.center.challenge()
     except CenterClientError as e:
         return _refused("authenticate", e)
-    digest = auth_digest(challenge.challenge_id, ctx.kiosk_id, challenge.nonce)
+    # The token hashes the message itself: SHA-256 on today's RSA card, SHA-384 on a P-384 card.
+    message = auth_message(challenge.challenge_id, ctx.kiosk_id, challenge.nonce)
     with ctx.card_lock:
         try:
-            signature = ctx.devices.card.sign_auth(digest)
+            signature = ctx.devices.card.sign_auth_message(message)
         except CardDeviceError as e:
             return [evt.DeviceFault("card", e.fault)]
     try:
@@ -290,7 +291,9 @@ def health(ctx: ExecContext, journal: object | None, journal_lock: threading.Loc
     try:
         ctx.center.seal_status("S-health-check")
     except CenterClientError as e:
-        if is_unreachable(e):  # a refusal (seal_unknown) proves the center answers
+        # A refusal (seal_unknown) proves the center answers; one that cannot check card revocation
+        # (crl_unavailable) can authenticate nobody, so the kiosk stays out of service.
+        if is_unreachable(e) or e.code == "crl_unavailable":
             faults.append(evt.DeviceFault("center", Fault.CENTER_UNREACHABLE))
     except Exception:  # a client bug: as unknown as an unanswered query, so not "ok"
         log.exception("center health check failed")

@@ -31,7 +31,9 @@ def test_list_names_every_builtin_scenario() -> None:
     for must in ("happy-juminhyo", "happy-inkan", "happy-kazei", "happy-koseki", "household-juminhyo",
                  "pin-retry", "pin-lock", "revoked-card", "moved-out", "outside-hours", "card-removed",
                  "paper-out", "center-down", "power-cut", "happy-ipp", "jam-ipp", "two-kiosks",
-                 "municipal-slow", "municipal-race", "municipal-two-servers"):
+                 "happy-smartphone", "happy-nextgen", "smartphone-pin-first", "ca-rollover", "expired-ca",
+                 "holiday-koseki", "furigana-blank", "municipal-slow", "municipal-race",
+                 "municipal-two-servers"):
         assert must in names
 
 
@@ -69,6 +71,16 @@ def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
         assert holders == {k["resident_id"] for k in res["kiosks"]}
     elif sc.seals == "none":
         assert not pages
+    if sc.furigana is not None:
+        # The content the seal signed carries the placeholder; the same check fails for a real reading.
+        docs = res["checks"]["content"]["documents"]
+        assert docs and all(d["signed_content"] and set(d["furigana"]) == {sc.furigana} for d in docs)
+        from dataclasses import replace
+
+        from kiosk.hil.checks import check_content
+
+        wrong = check_content(replace(sc, furigana="ミホン　タロウ"), out, hil_data)
+        assert not wrong["ok"] and "expected 「ミホン　タロウ」" in wrong["problems"][0]
     if name == "two-kiosks":
         ids = [k["resident_id"] for k in res["kiosks"]]
         assert len(set(ids)) == 2

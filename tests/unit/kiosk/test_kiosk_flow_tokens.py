@@ -79,11 +79,11 @@ def test_new_center_codes_have_kiosk_messages() -> None:
 
 def test_token_errors_reach_the_flow_as_typed_codes() -> None:
     from card import errors as ce
-    from kiosk.adapters.card import card_code
+    from kiosk.adapters.card import card_fault
 
-    assert card_code(ce.UnknownTokenError("JPKIAPODDTOKEN")) == "card_unsupported"
-    assert card_code(ce.UnsupportedTokenError("JPKIAPIOSTOKEN", "iphone")) == "card_unsupported"
-    assert card_code(ce.KeyAlgorithmError("EC key on secp256r1")) == "card_unsupported"
-    assert card_code(ce.SignatureFormatError("DER")) == "card_unsupported"
-    assert card_code(ce.SecurityStatusError(0x6982)) == "card_pin_required"
+    assert card_fault(ce.UnknownTokenError("JPKIAPODDTOKEN")) == "card_unsupported"
+    assert card_fault(ce.UnsupportedTokenError("JPKIAPIOSTOKEN", "iphone")) == "card_unsupported"
+    assert card_fault(ce.KeyAlgorithmError("EC key on secp256r1")) == "card_unsupported"
+    assert card_fault(ce.SignatureFormatError("DER")) == "card_unsupported"
+    assert card_fault(ce.SecurityStatusError(0x6982)) == "card_pin_required"
     assert error_key("card_unsupported") == "error.card_unsupported"
