@@ -14,7 +14,12 @@ or when its previous one ends: the latency a kiosk sees when the center is offer
 transactions that end before the deadline count.  On PostgreSQL the statements each transaction sends
 (pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
 
-    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200]
+With ``--tiers M…`` the same transactions also run through the center and M municipal issuance
+server processes (docs/center.md "Tiers": SQLite, one center process): the rows say ``municipal M``,
+and ``+mean ms`` is the cost the second hop adds per transaction against the one-tier row of the
+same kiosks and load.
+
+    python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200] [--tiers 1 4]
     python bench/center.py --verify-only [--smoke]
 
 Verification cost per transaction (``verification_rows``, printed first): what the center spends on the
@@ -51,6 +56,8 @@ from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 
 from card.profile import CardProfile  # noqa: E402
 from server_stub.client import SpawnedCenter  # noqa: E402
+from server_stub.municipal.setup import directory_template  # noqa: E402
+from server_stub.municipal.spawn import SpawnedTiers  # noqa: E402
 from server_stub.pki import auth_message  # noqa: E402
 
 NOW = "2026-11-25T10:00:00+09:00"
@@ -241,6 +248,24 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[SpawnedCenter]:
     return [SpawnedCenter(data, *extra, db=db, now=NOW, quiet=True) for _ in range(n)]
 
 
+def _start_tiers(data: Path, municipal: int, db: str | None) -> SpawnedTiers:
+    """One center and ``municipal`` municipal processes sharing the municipality codes between them."""
+    mdir = data / "municipal"
+    if not (mdir / "municipal.json").exists():
+        _cli("municipal", "init", "--data", str(data))
+    codes = [
+        c for s in json.loads((mdir / "directory.json").read_text())["servers"] for c in s["municipalities"]
+    ]
+    layout = directory_template(codes, municipal)["servers"]
+    if municipal > len(codes):  # more processes than codes: the extra ones twin the first codes
+        layout += [
+            {"name": f"m{i + 1}", "municipalities": [codes[i % len(codes)]]}
+            for i in range(len(codes), municipal)
+        ]
+    extra = ["--kiosk-rate", "0"] + (["--threads", str(THREADS)] if THREADS is not None else [])
+    return SpawnedTiers(data, *extra, layout=layout, db=db, now=NOW, quiet=True)
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds of processes (Linux /proc), 0 for those gone."""
     total = 0.0
@@ -295,8 +320,10 @@ def run_cell(  # noqa: PLR0917
     duration: float,
     clients: int,
     interval: float = 0.0,
+    tiers: int = 0,
 ) -> dict[str, Any]:
-    centers = _start_centers(data, processes, db)
+    spawned = _start_tiers(data, tiers, db) if tiers else None
+    centers: list[Any] = [spawned.center] if spawned else _start_centers(data, processes, db)
     try:
         if db:
             _pg_statements(db, reset=True)
@@ -320,7 +347,7 @@ def run_cell(  # noqa: PLR0917
         start.value = start_at
         while time.time() < start_at:
             time.sleep(0.005)
-        center_pids = [p.pid for p in centers]
+        center_pids = [p.pid for p in centers] + ([m.pid for m in spawned.municipal] if spawned else [])
         pg_pids = _children(PG_POSTMASTER) if db and PG_POSTMASTER else []
         cpu0 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         lat: list[float] = []
@@ -337,8 +364,11 @@ def run_cell(  # noqa: PLR0917
         # Every transaction started has finished (the kiosks end the one in flight), counted or not.
         stmts = _pg_statements(db, reset=False) if db else None
     finally:
-        for p in centers:
-            p.stop()
+        if spawned is not None:
+            spawned.stop()
+        else:
+            for p in centers:
+                p.stop()
     lat.sort()
     pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
     return {
@@ -455,15 +485,38 @@ def verification_rows(repeat: int, smoke: bool = False) -> list[dict[str, Any]]:
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     print(
-        "\n| db | center processes | kiosks | load | tx/s | p50 ms | p99 ms | errors | stmts/tx |"
-        " center CPU ms/tx |\n|---|---|---|---|---|---|---|---|---|---|"
+        "\n| db | center processes | municipal | kiosks | load | tx/s | p50 ms | p99 ms | +mean ms | errors |"
+        " stmts/tx | CPU ms/tx |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     for r in rows:
+        extra = "—" if r.get("added_mean_ms") is None else r["added_mean_ms"]
         print(
-            f"| {r['db']} | {r['processes']} | {r['kiosks']} | {r['load']} | {r['tps']} | {r['p50_ms']} | "
-            f"{r['p99_ms']} | {r['errors']} | {'—' if r['stmts_per_tx'] is None else r['stmts_per_tx']} | "
-            f"{r['center_cpu_ms_per_tx']} |"
+            f"| {r['db']} | {r['processes']} | {r.get('municipal') or '—'} | {r['kiosks']} | {r['load']} | "
+            f"{r['tps']} | {r['p50_ms']} | {r['p99_ms']} | {extra} | {r['errors']} | "
+            f"{'—' if r['stmts_per_tx'] is None else r['stmts_per_tx']} | {r['center_cpu_ms_per_tx']} |"
         )
+
+
+def _added_cost(rows: list[dict[str, Any]]) -> None:
+    """``added_mean_ms``: a tiers row's mean latency minus the one-tier row of the same cell."""
+    base = {
+        (r["db"], r["kiosks"], r["load"]): r for r in rows if not r.get("municipal") and r["processes"] == 1
+    }
+    for r in rows:
+        b = base.get((r["db"], r["kiosks"], r["load"]))
+        if r.get("municipal") and b is not None and r["mean_ms"] is not None and b["mean_ms"] is not None:
+            r["added_mean_ms"] = round(r["mean_ms"] - b["mean_ms"], 1)
+            r["added_cpu_ms_per_tx"] = round(r["center_cpu_ms_per_tx"] - b["center_cpu_ms_per_tx"], 2)
+
+
+def _report(name: str, processes: int, kiosks: int, load: str, r: dict[str, Any]) -> None:
+    print(
+        f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
+        f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
+        f"stmts/tx {r['stmts_per_tx']}  cpu ms/tx center {r['center_cpu_ms_per_tx']} "
+        f"pg {r['pg_cpu_ms_per_tx']}",
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -481,6 +534,9 @@ def main() -> int:
     ap.add_argument("--kiosks", type=int, nargs="+", default=[1, 10, 100], choices=[1, 10, 100])
     ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "center.json")
     ap.add_argument("--threads", type=int, default=None, help="center handler threads (serve --threads)")
+    ap.add_argument(
+        "--tiers", type=int, nargs="*", default=[], help="also run through the center + M municipal processes"
+    )
     ap.add_argument("--verify-only", action="store_true", help="only the verification cost rows")
     ap.add_argument("--smoke", action="store_true",
                     help="seconds, self-checking: the verification rows and one short SQLite cell")
@@ -522,16 +578,21 @@ def main() -> int:
                 r = run_cell(data, db, processes, kiosks, a.duration, a.clients, interval)
                 load = f"offered {rate:g}/s" if rate else "saturated"
                 rows.append({"db": name, "processes": processes, "kiosks": kiosks, "load": load, **r})
-                print(
-                    f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
-                    f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
-                    f"stmts/tx {r['stmts_per_tx']}  cpu ms/tx center {r['center_cpu_ms_per_tx']} "
-                    f"pg {r['pg_cpu_ms_per_tx']}",
-                    flush=True,
-                )
+                _report(name, processes, kiosks, load, r)
+            for municipal in a.tiers if name == "sqlite" else []:
+                for processes, kiosks, rate in _cells(a):
+                    if processes != 1:
+                        continue
+                    interval = kiosks / rate if rate else 0.0
+                    r = run_cell(data, db, 1, kiosks, a.duration, a.clients, interval, tiers=municipal)
+                    load = f"offered {rate:g}/s" if rate else "saturated"
+                    row = {"db": name, "processes": 1, "municipal": municipal, "kiosks": kiosks, "load": load}
+                    rows.append({**row, **r})
+                    _report(name, 1, kiosks, f"{load} +{municipal}m", r)
     finally:
         if cluster is not None:
             cluster.stop()
+    _added_cost(rows)
     _print_table(rows)
     if a.smoke:
         bad = [r for r in rows if not r["tps"] > 0 or r["errors"]]

@@ -74,6 +74,10 @@ ERROR_CODES: tuple[str, ...] = (
     "rate_limited",
     "kiosk_unknown",
     "kiosk_revoked",
+    # the municipal issuance server behind the center (docs/center.md "Tiers"): it did not answer in
+    # time or is down (the order is voided and refunded), or its answer failed the center's checks
+    "municipal_unavailable",
+    "municipal_bad_answer",
     # fleet operations (POST /v1/kiosks/status; the operators' console)
     "report_field_unknown",
     "report_invalid",
@@ -96,6 +100,7 @@ REASONS: tuple[str, ...] = (
     "no_tax_return",
     "honseki_not_registered",
     "no_koseki",
+    "municipal_unavailable",
     "issuing_ca_expired",  # with ca_expired: the card's CA generation has expired
 )
 

@@ -1,6 +1,7 @@
 """``make demo``: the whole chain on this machine (docs/hil.md).
 
-Initialises the center's data once (``var/center``), starts the center, pcscd with the vpcd reader, a
+Initialises the center's data once (``var/center``), starts the tiers (the municipal issuance servers
+of its directory, then the center routing to them), pcscd with the vpcd reader, a
 virtual card for a demo resident, the printer emulator on a pty serial link and the receipt printer,
 then the kiosk.  With a display it opens the kiosk window (you place/take the card with the commands it
 prints); without one it runs the happy path headless and writes ``var/demo/`` (screens, printed pages,
@@ -14,6 +15,7 @@ receipt, result.json).  Everything it started stops on exit or Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -24,8 +26,17 @@ from kiosk.hil.errors import HilError
 from kiosk.hil.options import VPCD_PORTS, RunOptions
 from kiosk.hil.run import run_scenario
 from kiosk.hil.scenarios import SCENARIOS
-from kiosk.hil.services import REPO, Interrupted, Supervisor, child_env, init_center, install_signal_handlers
+from kiosk.hil.services import (
+    IN_HOURS,
+    REPO,
+    Interrupted,
+    Supervisor,
+    child_env,
+    init_center,
+    install_signal_handlers,
+)
 from kiosk.hil.setup import STAFF_PIN, KioskSetup, kiosk_config
+from kiosk.hil.tiers import default_layout, start_tiers
 
 
 def _resident(data: Path) -> dict[str, object]:
@@ -36,7 +47,9 @@ def _resident(data: Path) -> dict[str, object]:
 
 def _headless(data: Path, out: Path) -> int:
     print("no display: running the happy path headless (住民票の写し) ...", flush=True)
-    result = run_scenario("happy-juminhyo", out, RunOptions(data, "pty", None))
+    # On the tiers init laid out: municipal issuance servers, then the center routing to them.
+    sc = dataclasses.replace(SCENARIOS["happy-juminhyo"], tiers=default_layout(data))
+    result = run_scenario("happy-juminhyo", out, RunOptions(data, "pty", None), scenario=sc)
     who = result["kiosks"][0] if result.get("kiosks") else {}
     print(f"\noutcome: {result['outcome']} (expected {result['expected']})")
     print(f"demo resident: {who.get('resident_id')}, PIN {_pin(data, str(who.get('resident_id')))}")
@@ -58,7 +71,8 @@ def _windowed(data: Path, out: Path) -> int:
     sc = SCENARIOS["happy-juminhyo"]
     with Supervisor(out / "logs") as sup:
         sup.pcscd()
-        center = sup.center(data)
+        # The tiers, as init laid them out: municipal issuance servers, then the center routing to them.
+        center = start_tiers(sup, data, IN_HOURS, default_layout(data))
         k = KioskSetup.make(0, out, data=data, entry=entry, kiosk=kiosks[0], person=sc.people[0], scenario=sc)
         k.card = sup.card(data / str(entry["card"]), VPCD_PORTS[0], k.dir / "card-state.json")
         k.printer = sup.printer(k.prints, "a4-thermal-300", link="pty", baud=115200,

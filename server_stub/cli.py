@@ -57,6 +57,8 @@ def _cmd_init(a: argparse.Namespace) -> int:
         jobs=a.jobs,
         insecure_seed=a.insecure_seed,
         kiosk_cert_days=a.kiosk_cert_days,
+        municipal_servers=a.municipal_servers,
+        municipalities=a.municipalities,
     )
     print(json.dumps({"data": str(Path(a.data).resolve()), **{k: v for k, v in cfg.items() if k != "db"}}))
     return 0
@@ -80,6 +82,9 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     # SQLite: handlers inline on the event loop (no GIL hand-offs; its one connection serializes them
     # anyway).  PostgreSQL: a small pool so that database round trips of different kiosks overlap.
     threads = a.threads if a.threads is not None else (0 if url.startswith("sqlite") else 4)
+    if a.directory and a.threads is None:
+        # Handlers wait for municipal servers: on the event loop, one slow municipality would stall all.
+        threads = 8
     engine = make_engine(url, pool_size=max(1, threads))
     center = Center(
         CenterConfig(
@@ -87,6 +92,8 @@ def _cmd_serve(a: argparse.Namespace) -> int:
             challenge_ttl=a.challenge_ttl,
             session_ttl=a.session_ttl,
             clock=offset_clock(a.now or os.environ.get(NOW_ENV)),
+            directory=Path(a.directory) if a.directory else None,
+            municipal_deadline=a.municipal_deadline,
         ),
         engine,
     )
@@ -270,6 +277,18 @@ def _cmd_verify(a: argparse.Namespace) -> int:
     return 0 if result["valid"] else 1
 
 
+def _cmd_municipal(a: argparse.Namespace) -> int:
+    from server_stub.municipal.cli import cmd_municipal
+
+    return cmd_municipal(a)
+
+
+def _cmd_tiers(a: argparse.Namespace) -> int:
+    from server_stub.municipal.cli import cmd_tiers
+
+    return cmd_tiers(a)
+
+
 def _cmd_migrate(a: argparse.Namespace) -> int:
     from server_stub.initdata import load_config
     from server_stub.migrate import copy_database
@@ -301,6 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--db", help="database URL (default: SQLite file in the data dir)")
     i.add_argument("--jobs", type=int, default=None, help="processes for key generation")
     i.add_argument("--now", help="ISO time to treat as now (default: env KONBINI_CENTER_NOW or the clock)")
+    i.add_argument("--municipal-servers", type=int, default=2, help="municipal processes in directory.json")
+    i.add_argument("--municipalities", type=int, default=4, help="municipalities (4 hand-made + synthetic)")
     s = sub.add_parser("serve", help="serve the HTTPS API")
     s.add_argument("--data", required=True)
     s.add_argument("--host", default="127.0.0.1")
@@ -326,6 +347,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--challenge-ttl", type=float, default=60.0)
     s.add_argument("--session-ttl", type=float, default=600.0)
     s.add_argument("--now", help="ISO time the clock starts at (default: env KONBINI_CENTER_NOW)")
+    s.add_argument("--directory", help="municipal directory JSON (default: in-process municipal backend)")
+    s.add_argument("--municipal-deadline", type=float, default=3.0, help="seconds a municipality has")
     r = sub.add_parser("revoke", help="revoke a user certificate or a kiosk (updates a CRL)")
     r.add_argument("--data", required=True)
     what = r.add_mutually_exclusive_group(required=True)
@@ -357,6 +380,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--center", help="https://HOST:PORT to ask for the void status (uses DIR/tls/ca.pem)")
     v.add_argument("--ca", help="CA file that signed the center's TLS certificate (default DIR/tls/ca.pem)")
     v.add_argument("--content", help="JSON of the document or its content, to check the digest")
+    from server_stub.municipal.cli import add_parsers
+
+    add_parsers(sub)
     return p
 
 
@@ -377,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                 "migrate": _cmd_migrate,
                 "purge": _cmd_purge,
                 "audit-anchor": _cmd_anchor,
+                "municipal": _cmd_municipal,
+                "tiers": _cmd_tiers,
                 "ops": _cmd_ops,
             }[args.cmd](args)
         )

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, select
 from server_stub import audit, pki, rules
 from server_stub import queries as sql
 from server_stub.dbexec import run, transaction
+from server_stub.directory import MunicipalBackend, municipal_backend
 from server_stub.errors import AuthError, CenterError, ConfigError, RequestError, api_error
 from server_stub.issuing import Issuer
 from server_stub.kiosks import KioskRegistry
@@ -44,6 +45,10 @@ class CenterConfig:
     challenge_ttl: float = 60.0
     session_ttl: float = 600.0
     clock: Clock = field(default=time.time)
+    # The municipal directory (docs/center.md "Tiers"); None: the in-process municipal backend.
+    directory: Path | None = None
+    # Seconds a municipal issuance server has to answer before the order is voided and refunded.
+    municipal_deadline: float = 3.0
 
 
 def req_str(body: dict[str, Any], key: str, max_len: int = 128) -> str:
@@ -126,6 +131,7 @@ class CenterCore:
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
         self.seal_png = {code: (d / "seals" / f"{code}.b64").read_text().strip() for code in self.catalogue}
         self.issuer = Issuer(self.catalogue, self.seal_png, self.seal_key, postgres=self.postgres)
+        self.municipal: MunicipalBackend = municipal_backend(config, engine, self.catalogue, self.seal_png)
         self.kiosks = KioskRegistry(d, lambda: self.now()[1])
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from sqlalchemy import Engine, insert
 from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from server_stub import audit, pki
 from server_stub.anchor import write_anchor_key
-from server_stub.municipalities import CATALOGUE
+from server_stub.municipalities import CATALOGUE, Municipality, national
 from server_stub.ops.pki import ensure_operator_pki
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
@@ -271,12 +271,18 @@ def _pki(d: Path, rng: SeededRandom | None, now: dt.datetime, kiosks: int, kiosk
     pki.write_key(d / "seal" / "key.pem", seal)
 
 
-def _load_db(engine: Engine, reg: Registry, serials: list[tuple[str, str, str]], now: dt.datetime) -> None:
+def _load_db(
+    engine: Engine,
+    reg: Registry,
+    serials: list[tuple[str, str, str]],
+    now: dt.datetime,
+    catalogue: tuple[Municipality, ...] = CATALOGUE,
+) -> None:
     metadata.drop_all(engine)
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(
-            insert(municipalities), [{"code": m.code, "data": dumps(m.to_json())} for m in CATALOGUE]
+            insert(municipalities), [{"code": m.code, "data": dumps(m.to_json())} for m in catalogue]
         )
         conn.execute(
             insert(residents),
@@ -349,6 +355,8 @@ def init_data_dir(
     jobs: int | None = None,
     insecure_seed: str | None = None,
     kiosk_cert_days: int = 90,
+    municipal_servers: int = 2,
+    municipalities: int = len(CATALOGUE),
 ) -> dict[str, Any]:
     """Create everything ``serve`` needs under ``data_dir``.
 
@@ -360,7 +368,24 @@ def init_data_dir(
     """
     old_umask = os.umask(0o077)  # the SQLite file and anything a library creates: owner only
     try:
-        return _init(data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days)
+        catalogue = national(municipalities)
+        config = _init(
+            data_dir, residents, seed, kiosks, db_url, now, jobs, insecure_seed, kiosk_cert_days, catalogue
+        )
+        # The municipal tier (docs/center.md "Tiers"): its network CA, registry copy and directory.
+        from server_stub.municipal.setup import init_municipal
+
+        d = data_dir.resolve()
+        mcfg = init_municipal(
+            d,
+            config["db"],
+            codes=[m.code for m in catalogue],
+            servers=municipal_servers,
+            rng=SeededRandom(f"munet:{insecure_seed}") if insecure_seed is not None else None,
+            now=dt.datetime.fromisoformat(config["created"]),
+        )
+        config["municipal_servers"] = mcfg["servers"]
+        return config
     finally:
         os.umask(old_umask)
 
@@ -375,6 +400,7 @@ def _init(  # noqa: PLR0917
     jobs: int | None,
     insecure_seed: str | None,
     kiosk_cert_days: int,
+    catalogue: tuple[Municipality, ...] = CATALOGUE,
 ) -> dict[str, Any]:
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     d = data_dir.resolve()
@@ -393,13 +419,13 @@ def _init(  # noqa: PLR0917
     _pki(d, rng, now, kiosks, kiosk_cert_days)
     write_anchor_key(d)
     ensure_operator_pki(d, now, seed=str(seed))  # the console's operator CA (server_stub/ops/pki.py)
-    for m in CATALOGUE:
+    for m in catalogue:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)
         import base64
 
         _write(d / "seals" / f"{m.code}.b64", base64.b64encode(png).decode() + "\n")
-    reg = generate(seed, residents, now.date())
+    reg = generate(seed, residents, now.date(), catalogue)
     workers = jobs or os.cpu_count() or 1
     index, serials, revoked = _cards(d, reg, auth, sign, _child(rng, "cards"), now, workers)
     gens = _generations(d, _child(rng, "generations"), now)
@@ -416,7 +442,7 @@ def _init(  # noqa: PLR0917
         ),
     )
     url = db_url or default_db_url(d)
-    _load_db(make_engine(url), reg, serials, now)
+    _load_db(make_engine(url), reg, serials, now, catalogue)
     config = {
         "version": 1,
         "seeded_keys": insecure_seed is not None,

@@ -1,13 +1,14 @@
-"""Building and storing the documents of one order, inside the caller's (issuing) transaction.
+"""Sealing and storing the documents of one order, inside the caller's (issuing) transaction.
 
-Everything a document shows is read here, in that transaction, from the order's resident, which came
-from the authenticated session, never from the request (docs/architecture.md "Where the real system failed").
+The content comes from the municipality (server_stub/municipal: a municipal issuance server, or the
+in-process backend when no directory is configured), already checked against the order's resident
+(:func:`server_stub.municipal.protocol.check_answer`).  The center adds the anti-forgery information:
+the issue number, the seal id and the digital seal (docs/center.md "Tiers").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import secrets
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import Connection
 from server_stub import queries as sql
 from server_stub import rules
 from server_stub.dbexec import run, send
-from server_stub.documents import IssueContext, build_content, issue_number
+from server_stub.documents import issue_number
 from server_stub.municipalities import Municipality
 from server_stub.seal import SealClaims, content_digest, seal_document
 from server_stub.store import dumps
@@ -26,7 +27,7 @@ __all__ = ["Issuer"]
 
 
 class Issuer:
-    """Immutable issuing material (catalogue, 公印 images, seal key); thread-safe."""
+    """Immutable issuing material (catalogue, seal key); thread-safe."""
 
     def __init__(
         self,
@@ -49,63 +50,25 @@ class Issuer:
         last = int(run(conn, sql.COUNTER_RESERVE, {"name": name, "n": n}).scalar_one())
         return range(last - n + 1, last + 1)
 
-    def _records(
-        self, conn: Connection, order: Any, options: dict[str, Any], resident: dict[str, Any]
-    ) -> dict[str, Any]:
-        cert = order.certificate
-        out: dict[str, Any] = {
-            "household": [resident],
-            "koseki": None,
-            "tax": None,
-            "seal_registration": None,
-        }
-        if options.get("scope") in ("household", "all", "members"):
-            rows = run(conn, sql.HOUSEHOLD, {"hh": resident["household_id"]})
-            out["household"] = [json.loads(r.data) for r in rows]
-        if cert in ("koseki", "fuhyo") and resident.get("honseki"):
-            krow = run(conn, sql.KOSEKI, {"kid": resident["honseki"]["koseki_id"]}).one_or_none()
-            out["koseki"] = json.loads(krow.data) if krow else None
-        if cert == "kazei":
-            trow = run(conn, sql.TAX, {"rid": order.resident_id, "year": options["year"]}).one()
-            out["tax"] = json.loads(trow.data)
-        if cert == "inkan":
-            srow = run(conn, sql.SEAL_REG, {"rid": order.resident_id}).one_or_none()
-            out["seal_registration"] = json.loads(srow.data) if srow else None
-        return out
-
     def documents(
         self,
         conn: Connection,
         *,
         kiosk_id: str,
         order: Any,
-        options: dict[str, Any],
-        resident: dict[str, Any],
+        contents: list[dict[str, Any]],
+        holder_name: str,
         now: dt.datetime,
     ) -> list[dict[str, Any]]:
         """One ``{"content", "seal"}`` per copy, stored with status ``valid``; returned in copy order."""
         muni = self.catalogue[order.municipality]
-        records = self._records(conn, order, options, resident)
         issued = now.astimezone(rules.JST).date()
         out, rows = [], []
         serials = self._reserve_serials(conn, f"issue:{muni.code}:{issued.isoformat()}", order.copies)
-        for i, serial in enumerate(serials, start=1):
+        for i, (serial, municipal) in enumerate(zip(serials, contents, strict=True), start=1):
             number = issue_number(issued, muni, kiosk_id, serial)
             seal_id = "S-" + secrets.token_urlsafe(18)
-            content = build_content(
-                IssueContext(
-                    municipality=muni,
-                    official_seal_png_b64=self.seal_png[muni.code],
-                    certificate=order.certificate,
-                    options=options,
-                    resident=resident,
-                    issued=issued,
-                    issue_number=number,
-                    seal_id=seal_id,
-                    copy_index=i,
-                    **records,
-                )
-            )
+            content = {**municipal, "issue_number": number, "seal_id": seal_id}
             digest = content_digest(content)
             claims = SealClaims(
                 seal_id=seal_id,
@@ -114,7 +77,7 @@ class Issuer:
                 issued_date=issued,
                 issue_number=number,
                 holder=order.resident_id,
-                holder_name=resident["name"],
+                holder_name=holder_name,
                 digest=digest,
                 copy=(i, order.copies),
             )

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["CATALOGUE", "CERTIFICATES", "Municipality", "ServiceRule"]
+__all__ = [
+    "CATALOGUE",
+    "CERTIFICATES",
+    "Municipality",
+    "ServiceRule",
+    "lookup",
+    "national",
+    "synthetic_municipality",
+]
 
 # Certificate ids (= document ``type`` of docs/document-content.md) and their names as the kiosk shows them.
 CERTIFICATES: dict[str, str] = {
@@ -173,3 +181,60 @@ CATALOGUE: tuple[Municipality, ...] = (
         seal_prefix="模擬印証",
     ),
 )
+
+
+# ``init --municipalities N`` (docs/center.md "Tiers"): beyond the four hand-made municipalities, N - 4
+# synthetic ones, each following the rules of one of the four (cycled), with its own code, name and seal.
+_SYNTH_BASE = 500000
+_KANJI = "〇一二三四五六七八九"
+
+
+def _kanji_number(n: int) -> str:
+    """1 → 一, 10 → 十, 123 → 百二十三, 1741 → 千七百四十一."""
+    out = ""
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        q, n = divmod(n, value)
+        if q:
+            out += ("" if q == 1 else _KANJI[q]) + unit
+    return out + (_KANJI[n] if n else "")
+
+
+def synthetic_municipality(code: str) -> Municipality | None:
+    """The synthetic municipality of ``code`` (5xxxxx), or None for any other code."""
+    if not (len(code) == 6 and code.isdigit() and int(code) > _SYNTH_BASE):
+        return None
+    i = int(code) - _SYNTH_BASE
+    t = CATALOGUE[i % len(CATALOGUE)]
+    name = f"架空{_kanji_number(i)}{t.name[-1]}"
+    return Municipality(
+        code=code,
+        prefecture=t.prefecture,
+        name=name,
+        mayor_name=t.mayor_name,
+        address_stem=t.address_stem,
+        towns=t.towns,
+        services=t.services,
+        my_number_on_juminhyo=t.my_number_on_juminhyo,
+        maintenance=t.maintenance,
+        seal_prefix=t.seal_prefix,
+        extra=dict(t.extra),
+    )
+
+
+def national(n: int) -> tuple[Municipality, ...]:
+    """``n`` municipalities: the four of :data:`CATALOGUE` (always), then synthetic ones."""
+    extra = [
+        synthetic_municipality(f"{_SYNTH_BASE + i:06d}") for i in range(1, max(0, n - len(CATALOGUE)) + 1)
+    ]
+    return CATALOGUE + tuple(m for m in extra if m is not None)
+
+
+def lookup(code: str) -> Municipality:
+    """A municipality of :data:`CATALOGUE` or a synthetic one.  :raises KeyError: unknown code."""
+    for m in CATALOGUE:
+        if m.code == code:
+            return m
+    synthetic = synthetic_municipality(code)
+    if synthetic is None:
+        raise KeyError(code)
+    return synthetic

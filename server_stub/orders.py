@@ -15,9 +15,10 @@ from sqlalchemy import Connection
 
 from server_stub import queries as sql
 from server_stub import rules
-from server_stub.core import CenterCore, payment_of, req_str, token
+from server_stub.core import payment_of, req_str, token
 from server_stub.dbexec import run, send, transaction
-from server_stub.errors import OrderError, RequestError, SessionError
+from server_stub.errors import CenterError, OrderError, RequestError, SessionError
+from server_stub.municipal.step import Fetched, MunicipalStep
 from server_stub.store import dumps
 
 __all__ = ["MAX_PAGES_PER_COPY", "RETAINED_DOCUMENT", "OrderDesk"]
@@ -30,7 +31,7 @@ MAX_PAGES_PER_COPY = 8
 RETAINED_DOCUMENT = "{}"
 
 
-class OrderDesk(CenterCore):
+class OrderDesk(MunicipalStep):
     """The order routes; :class:`server_stub.service.Center` adds authentication."""
 
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
@@ -71,6 +72,9 @@ class OrderDesk(CenterCore):
             allowed = {c: rel for c, rel in json.loads(sess.municipalities)}
             if code not in allowed or code not in self.catalogue:
                 raise rules.not_available("not_offered")
+            if not self.municipal_available(code):
+                # Its issuance servers are down or slow: refused before the resident pays.
+                raise rules.not_available("municipal_unavailable")
             muni = self.catalogue[code]
             facts, data = self._facts_of(sess, sess.resident_id)
             facts = self._with_household(conn, facts, data)
@@ -151,6 +155,8 @@ class OrderDesk(CenterCore):
         payment = payment_of(body)
         req_hash = hashlib.sha256(dumps(body).encode()).hexdigest()
         t, now = self.now()
+        # The municipality's content first, outside any transaction (server_stub/municipal/step.py).
+        fetched = self._fetch_contents(kiosk_id, oid, payment.get("amount"), t, now)
         with transaction(self.engine) as conn:
             # One statement: the order row locked (PostgreSQL), its session and its resident's facts.
             row = self._order_row(conn, kiosk_id, oid, sql.ORDER_LOCKED_FACTS)
@@ -187,7 +193,7 @@ class OrderDesk(CenterCore):
                     code="payment_mismatch",
                     status=422,
                 )
-            docs = self._build_documents(conn, kiosk_id, row, now)
+            docs = self._build_documents(conn, kiosk_id, row, now, fetched)
             send(
                 conn,
                 sql.ORDER_SET,
@@ -213,7 +219,7 @@ class OrderDesk(CenterCore):
         return {"order_id": oid, "documents": docs, "replayed": False}
 
     def _build_documents(
-        self, conn: Connection, kiosk_id: str, order: Any, now: dt.datetime
+        self, conn: Connection, kiosk_id: str, order: Any, now: dt.datetime, fetched: Fetched | None
     ) -> list[dict[str, Any]]:
         # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
         facts, resident = self._facts_of(order, order.resident_id)
@@ -229,8 +235,16 @@ class OrderDesk(CenterCore):
             copies=order.copies,
             now=now,
         )
+        if fetched is None or fetched.holder_name != resident["name"]:
+            # The order or its resident changed between the fetch and this transaction: nothing sealed.
+            raise CenterError("発行を再試行してください / retry the issue", code="store_failed", status=503)
         return self.issuer.documents(
-            conn, kiosk_id=kiosk_id, order=order, options=options, resident=resident, now=now
+            conn,
+            kiosk_id=kiosk_id,
+            order=order,
+            contents=fetched.contents,
+            holder_name=fetched.holder_name,
+            now=now,
         )
 
     def complete(self, kiosk_id: str, oid: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_tax_return": ("申告がないため交付できません", "no tax return on file for that year"),
     "honseki_not_registered": ("本籍地の利用登録が必要です", "register for honseki use first"),
     "no_koseki": ("戸籍の記録がありません", "no family register here"),
+    "municipal_unavailable": (
+        "この市区町村の証明書発行サーバが応答しないため、ただいま交付できません",
+        "this municipality's issuance server is not answering: not available now",
+    ),
 }
 
 

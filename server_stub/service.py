@@ -118,7 +118,7 @@ class Center(OrderDesk):
             raise AuthError(
                 "この証明書では利用できません / resident deceased", code="resident_deceased", status=403
             )
-        munis = rules.municipalities_for(facts, self.catalogue, now)
+        munis = self.mark_municipal_down(rules.municipalities_for(facts, self.catalogue, now))
         sid = token("SE-")
         expires = t + self.config.session_ttl
         send(

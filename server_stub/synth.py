@@ -462,15 +462,23 @@ def _scenarios(b: _Builder) -> None:
     b.household("139991", 3, honseki="139991")  # a second family (koseki/fuhyo consistency)
 
 
-def generate(seed: str | int, residents: int, today: dt.date) -> Registry:
+def generate(
+    seed: str | int, residents: int, today: dt.date, catalogue: tuple[Municipality, ...] = CATALOGUE
+) -> Registry:
     """Build a registry of at least ``residents`` people: the fixed scenarios (19 people) always, then
-    random households until the count is reached."""
+    random households until the count is reached.  With more municipalities than the four hand-made
+    ones (``init --municipalities``), every other household goes to the next of them in turn, so all
+    of them get residents once there are about twice as many households as municipalities."""
     r = random.Random(f"konbini-registry:{seed}")
     b = _Builder(r, today)
     _scenarios(b)
     codes = [m.code for m in CATALOGUE]
+    extra = [m.code for m in catalogue if m.code not in codes]
+    turn = 0
     while b.n_res < residents:
-        code = r.choice(codes)
+        # Every other household goes to the next synthetic municipality (when there are any).
+        code = extra[(turn // 2) % len(extra)] if extra and turn % 2 else r.choice(codes)
+        turn += 1
         if r.random() < 0.12:
             b.foreign(code)
             continue

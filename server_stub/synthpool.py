@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from server_stub.municipalities import CATALOGUE, Municipality
+from server_stub.municipalities import Municipality, lookup
 
 __all__ = [
     "CHILD_ORDER",
@@ -80,7 +80,7 @@ CHILD_ORDER = {"男": ["長男", "二男", "三男"], "女": ["長女", "二女"
 
 
 def muni(code: str) -> Municipality:
-    return next(m for m in CATALOGUE if m.code == code)
+    return lookup(code)
 
 
 def random_date(r: random.Random, start: dt.date, end: dt.date) -> dt.date:

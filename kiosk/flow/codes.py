@@ -77,6 +77,10 @@ CENTER_ERRORS: dict[str, str] = {
     "seal_unknown": "error.order_unknown",
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
+    # The municipality's own issuance server did not answer in time (the order was voided and the fee
+    # refunded) or answered something the center refused to seal: try again later or at the office.
+    "municipal_unavailable": "reason.municipal_unavailable",
+    "municipal_bad_answer": "error.not_available",
     # Fleet operations: a refused health report is the kiosk's own bug (the reporter logs it, no resident
     # sees it); mapped like the other requests the kiosk got wrong, should one ever reach a screen.
     "report_field_unknown": "error.order_unknown",
@@ -143,6 +147,7 @@ REASONS: dict[str, str] = {
     "foreign_resident": "reason.foreign_resident",
     "under_15": "reason.under_15",
     "maintenance": "reason.maintenance",
+    "municipal_unavailable": "reason.municipal_unavailable",
 }
 
 # Why the kiosk stopped (the OUT_OF_SERVICE screen's notice), by the fault's family.

@@ -205,6 +205,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.under_15": ("15歳未満の方はご利用いただけません。", "Not available to people under 15."),
     "reason.maintenance": ("システムの保守のため、ただいま発行できません。",
                            "Not available now because of system maintenance."),
+    "reason.municipal_unavailable": (
+        "市区町村の証明書発行システムにつながらないため、ただいま発行できません。"
+        "しばらくしてからお試しください。",
+        "The municipality's issuing system is not answering, so it cannot be issued now. "
+        "Please try again later."),
     "reason.nothing_available": ("この市区町村で発行できる証明書はありません。",
                                  "No certificate is available from this municipality."),
     "reason.other": ("この証明書は発行できません。" + _WINDOW_JA, "This certificate is not available. " + _WINDOW_EN),

@@ -115,6 +115,11 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
                 want = {"valid": "valid", "voided": "voided"}.get(sc.seals)
                 if want and docs and any(d["status"] != want for d in docs):
                     problems.append(f"{oid}: documents {[d['status'] for d in docs]}, want {want}")
+                clean = (o["state"] == "printed" and docs and all(d["status"] == "valid" for d in docs)) or (
+                    o["state"] == "failed" and all(d["status"] == "voided" for d in docs))
+                if sc.tiers and not clean:
+                    # Every document correct (printed, valid) or the whole order voided, nothing between.
+                    problems.append(f"{oid}: order {o['state']} with documents {[d['status'] for d in docs]}")
                 if docs and o["completed_at"] is None:
                     problems.append(f"{oid}: issued but never completed at the center")
                 if docs and completed != 1:
@@ -155,7 +160,8 @@ def check_content(sc: Scenario, out: Path, data: Path) -> dict[str, Any]:
 
     from server_stub import queries as sql
     from server_stub.documents import IssueContext, build_content
-    from server_stub.issuing import Issuer
+    from server_stub.municipal.core import MunicipalCore
+    from server_stub.municipal.protocol import CertificateRequest
     from server_stub.municipalities import Municipality
     from server_stub.seal import content_digest
     from server_stub.store import documents, make_engine, municipalities
@@ -181,8 +187,10 @@ def check_content(sc: Scenario, out: Path, data: Path) -> dict[str, Any]:
                 resident = json.loads(conn.execute(sql.FACTS, {"rid": order.resident_id}).one().data)
                 muni: Municipality = catalogue[order.municipality]
                 png = (data / "seals" / f"{muni.code}.b64").read_text().strip()
-                issuer = Issuer(catalogue, {muni.code: png}, None, postgres=False)  # type: ignore[arg-type]
-                records = issuer._records(conn, order, options, resident)  # the center's own reads
+                issued = dt.date.fromisoformat(claims["issued_date"])
+                req = CertificateRequest(order.order_id, order.municipality, order.resident_id,
+                                         order.certificate, options, order.copies, issued, 1)
+                records = MunicipalCore._records(conn, req, options, resident)  # the registry's own reads
                 content = build_content(IssueContext(
                     municipality=muni, official_seal_png_b64=png, certificate=order.certificate,
                     options=options, resident=resident, issued=dt.date.fromisoformat(claims["issued_date"]),

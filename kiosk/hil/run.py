@@ -38,16 +38,19 @@ log = logging.getLogger(__name__)
 
 
 
-def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
+def _pick(index: list[dict[str, Any]], person: Person, taken: set[str], first: str | None = None
+          ) -> dict[str, Any]:
     hits = [e for e in index if set(person.tags) <= set(e["tags"])
             and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken
+            and (not person.same_municipality or e["municipality"] == first)
             and person.municipality in (None, e["municipality"])]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
 
 
-def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[str, Any]:
+def run_scenario(name: str, out: Path, opts: RunOptions | None = None, *,
+                 scenario: Scenario | None = None) -> dict[str, Any]:
     """Run scenario ``name`` with its output under ``out``; the result (also in ``out/result.json``).
 
     :raises HilError: unknown scenario or no resident for it (a part that fails to start ends up in
@@ -56,7 +59,7 @@ def run_scenario(name: str, out: Path, opts: RunOptions | None = None) -> dict[s
     opts = opts or RunOptions()
     if name not in SCENARIOS:
         raise HilError(f"unknown scenario {name!r} (python -m kiosk.hil list)", "unknown_scenario")
-    sc = SCENARIOS[name]
+    sc = scenario or SCENARIOS[name]  # ``scenario``: a variant of ``name`` (e.g. the demo on the tiers)
     out = out.resolve()
     if out.exists():
         for sub in ("screens", "prints", "receipts", "kiosk", "logs"):
@@ -100,14 +103,22 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     timings = result["timings"]
     t = time.perf_counter()
     sup.pcscd()
-    clock = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
-    center = sup.center(opts.data.resolve(), clock)
+    entries: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for person in sc.people:
+        entries.append(_pick(index, person, taken, entries[0]["municipality"] if entries else None))
+        taken.add(entries[-1]["resident_id"])
+    now = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
+    if sc.tiers:
+        from kiosk.hil.tiers import start_tiers
+
+        center = start_tiers(sup, opts.data.resolve(), now, sc.tiers, first=entries[0]["municipality"],
+                             center_args=sc.center_args)
+    else:
+        center = sup.center(opts.data.resolve(), now)
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
-    taken: set[str] = set()
-    for i, person in enumerate(sc.people):
-        entry = _pick(index, person, taken)
-        taken.add(entry["resident_id"])
+    for i, (person, entry) in enumerate(zip(sc.people, entries, strict=True)):
         k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
                             scenario=sc)
         t = time.perf_counter()

@@ -31,6 +31,7 @@ class Person:
     resident: Resident = field(default_factory=Resident)
     hooks: tuple[dict[str, Any], ...] = ()
     wrong_pins: int = 0  # wrong PINs typed before the right one (0..3)
+    same_municipality: bool = False  # a resident of the first person's municipality
     municipality: str | None = None  # only a resident registered there
 
 
@@ -51,6 +52,9 @@ class Scenario:
     furigana: str | None = None
     timeouts: dict[str, float] = field(default_factory=dict)
     printer: str = "escpos"  # "ipp": the certificate printer is ippeveprinter, two-sided (a4-laser-600)
+    # Municipal issuance servers behind the center (kiosk/hil/tiers.py); empty: the one-process center.
+    tiers: tuple[dict[str, Any], ...] = ()
+    center_args: tuple[str, ...] = ()  # further ``serve`` options (e.g. the municipal deadline)
     ipp_plan: dict[str, Any] = field(default_factory=dict)  # its engine's plan (kiosk/hil/ipp_engine.py)
 
 
@@ -137,4 +141,21 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),
+    # The 2023-24 mis-issuances, replayed against the tiers (docs/center.md "Tiers").
+    Scenario("municipal-slow", "the municipality answers after the center's deadline: voided, refunded",
+             "refunded:reason.municipal_unavailable", seals="none",
+             people=(Person(exclude=(*REFUSING, "foreign")),),
+             tiers=({"name": "slow", "municipalities": "first", "extra": ("--delay-ms", "4000")},
+                    {"name": "rest", "municipalities": "others"}),
+             center_args=("--municipal-deadline", "1.0")),
+    Scenario("municipal-race", "two residents, one municipal server, the same second: each gets their own",
+             "issued,issued",
+             people=(Person(exclude=(*REFUSING, "foreign")),
+                     Person(exclude=(*REFUSING, "foreign"), skip=1, same_municipality=True)),
+             tiers=({"name": "one", "municipalities": "all"},)),
+    Scenario("municipal-two-servers", "one municipality on two server processes and one database",
+             "issued,issued",
+             people=(Person(exclude=(*REFUSING, "foreign")),
+                     Person(exclude=(*REFUSING, "foreign"), skip=1, same_municipality=True)),
+             tiers=({"name": "a", "municipalities": "all"}, {"name": "b", "municipalities": "all"})),
 )}

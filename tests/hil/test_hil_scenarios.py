@@ -33,7 +33,8 @@ def test_list_names_every_builtin_scenario() -> None:
                  "paper-out", "refund-failed", "center-down", "power-cut", "happy-ipp", "jam-ipp",
                  "two-kiosks",
                  "happy-smartphone", "happy-nextgen", "smartphone-pin-first", "ca-rollover", "expired-ca",
-                 "holiday-koseki", "furigana-blank"):
+                 "holiday-koseki", "furigana-blank", "municipal-slow", "municipal-race",
+                 "municipal-two-servers"):
         assert must in names
 
 
