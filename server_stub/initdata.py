@@ -17,10 +17,10 @@ Layout (paths relative to DIR)::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
-import secrets
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
@@ -194,7 +194,8 @@ def _extra_tokens(
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
     """One token of each other kind, held by plain residents taken from the END of the registry (tests
     that pick "the first plain card" keep getting a classic card).  Appended after the classic cards."""
-    benign = {"household", "honseki-other", "honseki-registered"}  # nothing here refuses a 住民票 or 印鑑
+    # Nothing here refuses a 住民票 or 印鑑 (the furigana and 通称 tags only change what is printed).
+    benign = {"household", "honseki-other", "honseki-registered", "furigana-partial", "no-furigana", "alias"}
     plain = [x for x in reg.residents if x.card and x.card_state == "valid" and set(x.tags) <= benign
              and x.data["status"] == "active"]
     plain.sort(key=lambda x: len(x.tags), reverse=True)  # untagged residents last, i.e. taken first
@@ -204,8 +205,10 @@ def _extra_tokens(
         auth, sign = cas[gen]
         rid = x.data["resident_id"]
         r = _child(rng, f"{tag}:{rid}")
-        # A phone's PIN is its own, not the card's (index.json records it).
-        pin = f"{(r.getrandbits(16) if r is not None else secrets.randbits(16)) % 10_000:04d}"
+        # A phone's PIN is its own, not the card's (index.json records it).  It is registry data like the
+        # card's PIN, so it follows the registry seed (--seed), not the key seed.
+        digest = hashlib.sha256(f"token-pin:{tag}:{rid}:{x.pin}".encode()).digest()
+        pin = f"{int.from_bytes(digest[:4], 'big') % 10_000:04d}"
         text = _card_job((auth.cert_pem, auth.key_pem, sign.cert_pem, sign.key_pem, x.data, pin, r,
                           (now - dt.timedelta(days=365 * age + 30)).isoformat(),
                           (now + dt.timedelta(days=365 * left)).isoformat(), kind))

@@ -8,6 +8,7 @@ A kiosk certificate is no operator certificate and vice versa: each listener tru
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from pathlib import Path
 
@@ -23,9 +24,13 @@ __all__ = ["OPERATOR", "ensure_operator_pki", "issue_operator"]
 OPERATOR = "operator-01"
 
 
-def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+def _write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Data-dir files are the center user's only (0600 in 0700 directories, docs/center.md); the
+    operator copies its certificate and PKCS#12 out to the browser that needs them."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
     path.chmod(mode)
 
 

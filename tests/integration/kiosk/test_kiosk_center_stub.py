@@ -20,7 +20,6 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from fixtures.kiosk_fakes import FakePrinter, FakeReceipt
 
 from kiosk.center_client import CenterClient
@@ -69,9 +68,9 @@ class ProfileCard:
         self.tries -= 1
         return PinCheck(False, self.tries)
 
-    def sign_auth(self, digest: bytes) -> bytes:
+    def sign_auth_message(self, message: bytes) -> bytes:
         assert self.verified
-        return self._key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+        return self._key.sign(message, padding.PKCS1v15(), hashes.SHA256())
 
     def release(self) -> None:
         self.verified = False
