@@ -43,6 +43,7 @@ __all__ = [
     "TcpLinkConfig",
     "UiConfig",
     "UsbLinkConfig",
+    "VoiceConfig",
     "load_config",
     "parse_config",
 ]
@@ -223,6 +224,25 @@ class UiConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """Spoken guidance (docs/kiosk-flow.md config reference; clips by ``python -m kiosk.voice``)."""
+
+    enabled: bool = True
+    volume: float = 0.8  # 0..1, applied when playing (not part of a clip)
+    rate: float = 1.0  # speaking rate, 1.0 = the engine's normal; part of each clip's name
+    clips: Path = Path("var/voice")  # where the rendered clips are cached
+    repeat_seconds: float = 10.0  # take-card / take-documents prompt repeated this often
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError("volume: 0.0..1.0")
+        if not 0.5 <= self.rate <= 2.0:
+            raise ValueError("rate: 0.5..2.0")
+        if self.repeat_seconds < 3.0:
+            raise ValueError("repeat_seconds: at least 3 (a prompt must finish before it repeats)")
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     journal: Path
     logs: Path
@@ -250,6 +270,7 @@ class KioskConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     flow: FlowConfig = field(default_factory=FlowConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
     def flow_settings(self) -> FlowSettings:
         """What the pure flow needs from this config."""

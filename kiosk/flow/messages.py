@@ -247,6 +247,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
+    # --- accessibility: step indicator, voice guidance, keypad (issue 14) --------------------------------
+    "step.card": ("カード", "Card"),
+    "step.pin": ("暗証番号", "PIN"),
+    "step.certificate": ("証明書", "Certificate"),
+    "step.confirm": ("確認・お支払い", "Check and pay"),
+    "step.print": ("印刷", "Printing"),
+    "button.listen": ("もう一度聞く", "Listen again"),
+    "voice.pin_key": ("数字のボタン", "Number key"),
 }
 
 

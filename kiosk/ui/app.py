@@ -21,18 +21,23 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
+from kiosk.config import VoiceConfig
 from kiosk.flow import State, View
 from kiosk.flow import events as evt
 from kiosk.service_menu import CornerGesture, ServiceMenu
 from kiosk.ui.attract import AttractLoop
 from kiosk.ui.i18n import LANGUAGES, Translator
+from kiosk.ui.keypad import FocusRing, key_action
 from kiosk.ui.port import FlowPort
 from kiosk.ui.screens import BODIES, Body, Render, _values
 from kiosk.ui.service_screens import service_login, service_menu, staff_render
 from kiosk.ui.settings import UISettings
 from kiosk.ui.sound import Sounds
+from kiosk.ui.steps import HEIGHT as STEPS_HEIGHT
+from kiosk.ui.steps import step_bar
 from kiosk.ui.theme import Theme
-from kiosk.ui.widgets import FitLabel, Panel, fill
+from kiosk.ui.voice import PIN_KEY, VoiceGuide
+from kiosk.ui.widgets import FitLabel, Panel, Tile, fill
 
 __all__ = ["KioskApp"]
 
@@ -84,7 +89,8 @@ class KioskApp(App):  # type: ignore[misc]
     def __init__(self, port: FlowPort, settings: UISettings | None = None, *,
                  service: ServiceMenu | None = None, languages: tuple[str, ...] = LANGUAGES,
                  translator: Translator | None = None, sounds: Sounds | None = None,
-                 clock: Callable[[], float] = time.monotonic, **kw: Any) -> None:
+                 clock: Callable[[], float] = time.monotonic, voice: VoiceConfig | None = None,
+                 voice_guide: VoiceGuide | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.port = port
         self.settings = settings or UISettings()
@@ -101,6 +107,11 @@ class KioskApp(App):  # type: ignore[misc]
         self.renders = 0  # screens drawn (bench, tests)
         self.last_render = 0.0  # perf_counter() of the last rebuild
         self._ticker: Any = None
+        # Spoken guidance and keypad focus (issue 14); both off the flow's path: they never block it.
+        self.voice = voice_guide or VoiceGuide(voice if voice is not None else VoiceConfig(enabled=False),
+                                               self.tr)
+        self.focus = FocusRing()
+        self._voice_ticker: Any = None
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -114,16 +125,69 @@ class KioskApp(App):  # type: ignore[misc]
         self.render(self.port.view)
         if self.settings.tick_seconds > 0:
             self._ticker = Clock.schedule_interval(self._tick, self.settings.tick_seconds)
+        self._voice_ticker = Clock.schedule_interval(lambda _dt: self.voice.tick(), 1.0)
         return self.root_layout
 
     def on_stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        if self._voice_ticker is not None:
+            self._voice_ticker.cancel()
         Window.unbind(on_keyboard=self._on_keyboard)
         self.sounds.stop()
+        self.voice.stop()
 
-    def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
-        return key == 27  # Escape (and Android back) must never close the kiosk
+    def _on_keyboard(self, _window: Any, key: int, _scancode: Any = None, codepoint: str | None = None,
+                     *_: Any) -> bool:
+        if key == 27:
+            return True  # Escape (and Android back) must never close the kiosk
+        v = self.view
+        if v is None:
+            return False
+        action = key_action(key, codepoint, pin=v.state is State.PIN)
+        if action is None:
+            return False  # an unknown key does nothing (and is not logged: it could be a PIN digit)
+        self.keypad(*action)
+        return True
+
+    def keypad(self, action: str, digit: str | None = None) -> None:
+        """One keypad action (``kiosk.ui.keypad.key_action``); also the HIL's way to press keys."""
+        v = self.view
+        if v is None:
+            return
+        if v.state is State.ATTRACT:
+            if action != "repeat":
+                self.port.submit(evt.Touch())  # any key starts, like any touch
+            return
+        if action == "digit" and digit is not None:
+            self.port.submit(evt.PinDigit(digit))  # neither spoken nor logged
+        elif action == "repeat":
+            self.voice.repeat()
+        elif action == "back":
+            if v.can_back:
+                self.port.submit(evt.Back())
+        elif action in ("prev", "next"):
+            tile = self.focus.move(self.root_layout, -1 if action == "prev" else 1)
+            if tile is not None:
+                self._announce(tile)
+        elif action == "choose":
+            tile = self.focus.tile
+            if tile is None:
+                tile = self.focus.move(self.root_layout, 1)
+                if tile is not None:
+                    self._announce(tile)
+                return
+            tile.dispatch("on_release")
+
+    def _announce(self, tile: Tile) -> None:
+        lang = self.view.language if self.view is not None else "ja"
+        if tile.key.startswith("pin.") and tile.key[4:].isdigit():
+            self.voice.announce(PIN_KEY, self.tr.text(PIN_KEY, lang), lang)  # never the digit
+            return
+        labels = [w.text for w in reversed(tile.children) if isinstance(w, FitLabel) and w.text]
+        if labels:
+            speak_lang = tile.key[9:] if tile.key.startswith("language.") else lang
+            self.voice.announce(tile.key or "control", labels[0], speak_lang)
 
     def _tick(self, _dt: float) -> None:
         self.port.submit(evt.Tick(time.monotonic()))
@@ -147,7 +211,9 @@ class KioskApp(App):  # type: ignore[misc]
         shown = replace(view, seconds_left=left)
         if shown == self._shown and not force:
             return
-        if self.view is None or view.state is not self.view.state or view.language != self.view.language:
+        old = self.view
+        new_screen = old is None or view.state is not old.state
+        if old is None or new_screen or view.language != old.language:
             self._local = {}
         self.view, self._shown = view, shown
         root = self.root_layout
@@ -161,6 +227,11 @@ class KioskApp(App):  # type: ignore[misc]
             if view.warning:
                 root.add_widget(self._warning(r))
         self.sounds.update(view.sound)
+        if new_screen:
+            self.focus.reset()
+        else:
+            self.focus.restore(root)
+        self.voice.show(view)
         self.renders += 1
         self.last_render = time.perf_counter()
 
@@ -180,9 +251,14 @@ class KioskApp(App):  # type: ignore[misc]
         fill(main, th.background)
         if v.state not in _NO_LANGUAGE_BAR:
             main.add_widget(self._language_bar(r))
+        steps = step_bar(r) if v.state not in _STAFF else None
+        if steps is not None:
+            main.add_widget(steps)
         title = body.title or tr.t(f"screen.{v.state.value}", **_values(v))
         alert = v.state in _ALERT
-        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=118, padding=(30, 6))
+        # With the step indicator the title band is lower by the indicator's height: the body keeps its room.
+        head_h = 118 - (STEPS_HEIGHT if steps is not None else 0)
+        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=head_h, padding=(30, 4))
         head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
                                  font_name=tr.font(), color=th.alert_text if alert else th.header_text))
         main.add_widget(head)
@@ -210,6 +286,9 @@ class KioskApp(App):  # type: ignore[misc]
         if v.can_cancel:
             nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w,
                                     key="button.cancel"))
+        if v.state not in _STAFF and self.voice.enabled:
+            nav.add_widget(r.button(r.t("button.listen"), self.voice.repeat, size_hint_x=None, width=w,
+                                    key="button.listen"))
         nav.add_widget(Widget())
         if body.primary is not None:
             key, action = body.primary
