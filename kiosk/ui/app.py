@@ -26,7 +26,7 @@ from kiosk.flow import State, View
 from kiosk.flow import events as evt
 from kiosk.service_menu import CornerGesture, ServiceMenu
 from kiosk.ui.attract import AttractLoop
-from kiosk.ui.i18n import LANGUAGES, Translator
+from kiosk.ui.i18n import LANGUAGES, Translator, source_messages
 from kiosk.ui.keypad import FocusRing, key_action
 from kiosk.ui.port import FlowPort
 from kiosk.ui.screens import BODIES, Body, Render, _values
@@ -111,6 +111,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.voice = voice_guide or VoiceGuide(voice if voice is not None else VoiceConfig(enabled=False),
                                                self.tr)
         self.focus = FocusRing()
+        self._spoken_keys = frozenset(source_messages())
         self._voice_ticker: Any = None
 
     # --- lifecycle ----------------------------------------------------------------------------------
@@ -184,10 +185,25 @@ class KioskApp(App):  # type: ignore[misc]
         if tile.key.startswith("pin.") and tile.key[4:].isdigit():
             self.voice.announce(PIN_KEY, self.tr.text(PIN_KEY, lang), lang)  # never the digit
             return
-        labels = [w.text for w in reversed(tile.children) if isinstance(w, FitLabel) and w.text]
-        if labels:
-            speak_lang = tile.key[9:] if tile.key.startswith("language.") else lang
-            self.voice.announce(tile.key or "control", labels[0], speak_lang)
+        key, v = tile.key, self.view
+        text: str | None = None
+        if key.startswith("language."):  # a language is named in itself
+            code = key.removeprefix("language.")
+            self.voice.announce(key, self.tr.text(key, code), code)
+            return
+        if key.startswith("choice.") and v is not None:
+            choice = next((c for c in v.choices if f"choice.{c.key}" == key), None)
+            if choice is not None and choice.label_key:
+                text = self.tr.text(choice.label_key, lang)
+            elif v.state is State.MEMBERS:
+                text = None  # a member's name is personal: never rendered to a clip
+        elif key in self._spoken_keys:
+            text = self.tr.text(key, lang, max=v.max_copies if v is not None else 1)
+        if text is None and not (v is not None and v.state is State.MEMBERS):
+            labels = [w.text for w in tile.walk(restrict=True) if isinstance(w, FitLabel) and w.text]
+            text = labels[0] if labels else None
+        if text:
+            self.voice.announce(key or "control", text, lang)
 
     def _tick(self, _dt: float) -> None:
         self.port.submit(evt.Tick(time.monotonic()))
