@@ -21,7 +21,7 @@ from typing import Any
 from kiosk.hil.errors import HilError, ServiceStartError
 from kiosk.hil.options import DEFAULT_DATA, VPCD_PORTS, RunOptions
 from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
-from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, Service, Supervisor, child_env, init_center
+from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, REPO, Service, Supervisor, child_env, init_center
 from kiosk.hil.setup import KioskSetup, kiosk_config
 
 __all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
@@ -95,6 +95,14 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
     taken: set[str] = set()
+    if any(p.resident.keypad for p in sc.people):  # the kiosk's build step: clips before it starts
+        t = time.perf_counter()
+        from kiosk.ui.i18n import Translator
+        from kiosk.voice.prompts import inventory
+        from kiosk.voice.render import render_clips
+
+        render_clips(REPO / "var" / "voice", inventory(Translator(), ("ja",)), 1.0)
+        timings["voice_render"] = round(time.perf_counter() - t, 3)
     for i, person in enumerate(sc.people):
         entry = _pick(index, person, taken)
         taken.add(entry["resident_id"])
@@ -128,6 +136,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         info["message_keys"] = k.summary.get("message_keys", [])
         info["transitions"] = k.transitions
         info["unavailable"] = k.summary.get("unavailable")
+        info["voice"] = k.summary.get("voice", {})  # clips played per screen (kiosk.ui.voice)
         if k.error:
             info["error"] = k.error
         info["journal"] = _journal(k.dir / "journal.db")
@@ -142,6 +151,7 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
                      "KIVY_NO_CONSOLELOG": "1"})
     if not os.environ.get("DISPLAY"):
         env.setdefault("SDL_VIDEODRIVER", "offscreen")
+        env.setdefault("SDL_AUDIODRIVER", "dummy")  # the voice clips go through SDL's mixer to no speaker
     argv = [sys.executable, "-m", "kiosk.hil", "kiosk-process", "--config", str(k.config),
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
             "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
@@ -212,6 +222,12 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
 
     checks = {"prints": check_prints(sc, out, data, result)}
     checks.update(check_center(sc, data, result))
+    if any(p.resident.keypad for p in sc.people):
+        from kiosk.hil.checks import check_voice
+
+        index = json.loads((data / "cards" / "index.json").read_text(encoding="utf-8"))
+        ids = {k["resident_id"] for k in result.get("kiosks", [])}
+        checks["voice"] = check_voice(out, result, {str(e["pin"]) for e in index if e["resident_id"] in ids})
     return checks
 
 

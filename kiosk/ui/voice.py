@@ -23,9 +23,9 @@ from typing import Any
 from kiosk.config import VoiceConfig
 from kiosk.flow import State, View
 from kiosk.flow.guidance import repeats
-from kiosk.ui.i18n import Translator
+from kiosk.ui.i18n import Translator, source_messages
 from kiosk.voice.clips import clip_name
-from kiosk.voice.prompts import spoken
+from kiosk.voice.prompts import FINITE, PLACEHOLDER, spoken
 from kiosk.voice.render import render_clip
 from kiosk.voice.tts import VoiceError
 
@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 
 PIN_KEY = "voice.pin_key"  # what a focused PIN digit is announced as (the digit is never spoken)
 _GAP = 0.25  # seconds of silence between two sentences of one prompt
+
+
+def _has_amounts(key: str) -> bool:
+    """Whether the text of ``key`` names amounts or pages, which ``make voice`` cannot know ahead."""
+    ja = source_messages()[key][0] if key in source_messages() else ""
+    return bool(set(PLACEHOLDER.findall(ja)) - set(FINITE))
 
 
 def _load(path: Path) -> Any:
@@ -116,7 +122,7 @@ class VoiceGuide:
             if not path.exists():
                 log.warning("voice clip missing for %s (%s); the screen shows the text", key, language)
                 self.played.append((state.value, key, "missing"))
-                if render_missing:
+                if render_missing and _has_amounts(key):
                     self._render_later(path, language, text)
                 continue
             self._queue.append((state.value, key, str(path)))

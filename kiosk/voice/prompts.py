@@ -17,11 +17,11 @@ from kiosk.flow.guidance import STEP_KEYS, prompt
 from kiosk.flow.view import View
 from kiosk.ui.i18n import Translator, format_yen, source_messages
 
-__all__ = ["FINITE", "inventory", "speakable", "spoken", "voice_values"]
+__all__ = ["FINITE", "PLACEHOLDER", "inventory", "speakable", "spoken", "voice_values"]
 
 # Placeholders with few values, rendered ahead for each of them.
 FINITE: dict[str, tuple[object, ...]] = {"tries": (1, 2, 3), "max": tuple(range(1, MAX_COPIES + 1))}
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NOT_SPOKEN = ("service.", "screen.service_", "attract.slide.", "pin.digits", "label.", "idle.seconds")
 
 
@@ -59,7 +59,7 @@ def inventory(tr: Translator, languages: tuple[str, ...]) -> set[tuple[str, str]
     for key, (ja, _en) in source_messages().items():
         if not speakable(key):
             continue
-        names = set(_PLACEHOLDER.findall(ja))
+        names = set(PLACEHOLDER.findall(ja))
         if not names <= set(FINITE):
             continue  # amounts and page counts: rendered when first needed
         if key.startswith("language."):  # a language's name is spoken in that language
