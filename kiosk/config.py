@@ -215,10 +215,13 @@ class UiConfig:
     shuffle_keypad: bool = False  # against shoulder surfing of the PIN
     languages: tuple[str, ...] = ("ja", "en")
     font_scale: float = 1.0
+    screen_mm: tuple[float, ...] = ()  # the panel's visible [width, height] in mm: sizes touch targets
 
     def __post_init__(self) -> None:
         if len(self.resolution) != 2 or min(self.resolution) < 320:
             raise ValueError("resolution: [width, height], each >= 320")
+        if self.screen_mm and (len(self.screen_mm) != 2 or min(self.screen_mm) < 50):
+            raise ValueError("screen_mm: [width, height] in millimetres, each >= 50")
         if not self.languages:
             raise ValueError("languages: at least one")
 

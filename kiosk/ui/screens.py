@@ -199,13 +199,16 @@ def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *,
                 disabled_look=not c.available, key=f"choice.{c.key}")
     texts = BoxLayout(orientation="vertical")
     why = bool(c.reason_key and not c.available)
+    name_share = (0.3 if r.settings.width < 1200 else 0.4) if why else 0.5  # narrow: room for the reason
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
                               font_name=main_font or r.font(), color=fg, halign="left",
-                              size_hint_y=0.4 if why else 0.5))
+                              size_hint_y=name_share))
     below = r.t(c.reason_key) if why and c.reason_key else sub
     if below:
-        texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
-                                  size_hint_y=0.6 if why else 0.5,
+        # 1024×768: two columns of 433 px; a long reason may go down to 16 px (the resident minimum).
+        floor = r.theme.min_px - (4 if r.settings.width < 1200 else 2)
+        texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=floor,
+                                  size_hint_y=1 - name_share,
                                   font_name=r.font() if why else (sub_font or r.font()),
                                   color=fg, halign="left"))
     tile.add_widget(texts)
@@ -220,7 +223,8 @@ def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
     cols = 2 if n > 3 else 1
     rows = max(1, -(-n // cols))
     body = r.settings.height - 362 - reserved  # language bar, title and navigation bar
-    height = max(r.settings.min_target_px, min(150, (body - 12 - 14 * (rows - 1)) // rows))
+    cap = 150 if r.settings.height < 1400 else 220  # portrait panels: room for long translations
+    height = max(r.settings.min_target_px, min(cap, (body - 12 - 14 * (rows - 1)) // rows))
     return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True,
                       row_default_height=height)
 

@@ -17,6 +17,8 @@ from kiosk.ui.widgets import FitLabel, Panel
 __all__ = ["HEIGHT", "step_bar"]
 
 HEIGHT = 44  # the title band gives up as much (app.py): the body keeps its height
+NARROW_WIDTH = 1200  # below this a step's name may take two lines (1024×768, portrait 1080×1920)
+NARROW_HEIGHT = 62
 
 
 def step_bar(r: Render) -> Widget | None:
@@ -25,7 +27,8 @@ def step_bar(r: Render) -> Widget | None:
     if current is None:
         return None
     th = r.theme
-    bar = BoxLayout(size_hint_y=None, height=HEIGHT, spacing=6, padding=(12, 4))
+    narrow = r.settings.width < NARROW_WIDTH
+    bar = BoxLayout(size_hint_y=None, height=NARROW_HEIGHT if narrow else HEIGHT, spacing=6, padding=(12, 4))
     for i, key in enumerate(STEP_KEYS):
         if i == current:
             color, text_color, mark = th.primary, th.primary_text, f"{i + 1}"
@@ -36,7 +39,8 @@ def step_bar(r: Render) -> Widget | None:
         # The current step is wider: its name is never squeezed, the others may shrink.
         cell = Panel(color=color, radius=10, padding=(8, 2), size_hint_x=1.4 if i == current else 1.0)
         cell.add_widget(FitLabel(text=f"{mark} {r.t(key)}", base_font=th.min_px + 4, min_font=th.min_px,
-                                 one_line=True, font_name=r.font(), color=text_color))
+                                 one_line=not narrow, font_name=r.font(), color=text_color,
+                                 line_height=1.0))
         cell.key = f"step.{i}.{'current' if i == current else 'done' if i < current else 'todo'}"
         bar.add_widget(cell)
     return bar
