@@ -21,6 +21,7 @@ from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
 from kiosk.ui.i18n import Translator, format_yen
+from kiosk.ui.illustrations import Illustration
 from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
 from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
@@ -139,7 +140,8 @@ def _card_picture(r: Render, alert: bool = False) -> Widget:
 def _place_card(r: Render) -> Body:
     row = BoxLayout(spacing=30, padding=(40, 10))
     row.add_widget(_card_picture(r))
-    row.add_widget(_column(r.label(r.t("place_card.note"), px=r.theme.body_px), padding=0))
+    row.add_widget(_column(Illustration("place-card", size_hint_y=0.6),
+                           r.label(r.t("place_card.note"), px=r.theme.body_px, size_hint_y=0.4), padding=0))
     return Body(row)
 
 
@@ -174,6 +176,7 @@ def _pin(r: Render) -> Body:
     if v.tries_left is not None and v.tries_left < 3:
         hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
+    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
     row.add_widget(_pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
@@ -388,7 +391,8 @@ def _take_documents(r: Render) -> Body:
         lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
     lines += _money_line(r)
     title = r.t(v.message_key, **_values(v)) if v.message_key else None
-    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()), title=title)
+    return Body(_column(Illustration("output", size_hint_y=1.6), *lines),
+                primary=("button.done", evt.DocumentsTaken()), title=title)
 
 
 def _thank_you(r: Render) -> Body:

@@ -64,7 +64,10 @@ def render_clips(directory: Path, texts: Iterable[tuple[str, str]], rate: float,
             log.warning("voice clip (%s) not rendered: %s", item[0], e)
             return False
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        failed = sum(1 for ok in pool.map(one, missing) if not ok)
+    if jobs <= 1:  # in the caller's thread: a daemon thread (first start) must not hold up exit
+        failed = sum(1 for item in missing if not one(item))
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            failed = sum(1 for ok in pool.map(one, missing) if not ok)
     return RenderReport(rendered=len(missing) - failed, cached=len(todo) - len(missing), failed=failed,
                         seconds=time.perf_counter() - start)

@@ -48,3 +48,16 @@ def test_screen_mm_is_validated() -> None:
         raw["ui"]["screen_mm"] = bad
         with pytest.raises(ConfigError):
             parse_config(raw, EXAMPLE.parent)
+
+
+def test_the_illustrations_are_our_own_vector_files() -> None:
+    import xml.etree.ElementTree as ET
+
+    from kiosk.ui.illustrations import ILLUSTRATION_DIR, ILLUSTRATIONS
+
+    for name in ILLUSTRATIONS:
+        root = ET.parse(ILLUSTRATION_DIR / f"{name}.svg").getroot()
+        assert root.tag.endswith("svg") and root.get("viewBox") == "0 0 400 300"
+        shapes = [e for e in root.iter() if e.tag.split("}")[-1] in ("rect", "circle", "polygon", "path")]
+        assert len(shapes) >= 10, name
+        assert not [e for e in root.iter() if e.tag.split("}")[-1] in ("image", "text")]  # pure vectors
