@@ -177,6 +177,28 @@ guide.show(View(state=State.TAKE_CARD))
 print(sorted({o for _, _, o in guide.played}))
 """
 
+_CORRUPT_CHILD = _AUDIO_CHILD.replace("guide = VoiceGuide", """
+import logging
+class Seen(logging.Handler):  # Kivy owns the root logger: report the kiosk's records on stdout
+    def emit(self, record): print("LOG", record.levelname, record.name, record.getMessage())
+logging.getLogger("kiosk").addHandler(Seen())
+from kiosk.voice.clips import clip_name
+from kiosk.voice.prompts import spoken
+for key, text in spoken(View(state=State.TAKE_CARD), Translator()):
+    (Path(sys.argv[1]) / clip_name(text, "ja", 1.0)).write_bytes(b"RIFF\\0\\0\\0\\0WAVEjunk")
+guide = VoiceGuide""", 1)
+
+
+def test_a_corrupt_clip_is_logged_and_skipped(tmp_path: Path) -> None:
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "KIVY_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _CORRUPT_CHILD, str(clips)], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]  # no crash
+    assert done.stdout.strip().splitlines()[-1] == "['no_audio']"  # nothing played, text stays
+    assert "LOG WARNING kiosk.ui.voice" in done.stdout  # and a warning said so
+
 
 @pytest.mark.parametrize(("driver", "outcome"), [("dummy", "played"), ("alsa", "no_audio")])
 def test_real_sdl_audio_plays_or_stays_silent_without_a_device(clips: Path, driver: str, outcome: str,
