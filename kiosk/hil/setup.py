@@ -187,7 +187,9 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         "max_attempts = 5", "lockout_seconds = 300.0",
         "[ui]", "resolution = [1280, 800]", "fullscreen = true",
         'languages = ["ja", "en", "zh", "ko", "pt", "vi"]',
-        "[voice]", f'clips = "{REPO / "var" / "voice"}"',
+        # Voice only where the scenario listens (voice-keypad): the others keep their timing.
+        "[voice]", f"enabled = {'true' if k.person.resident.keypad else 'false'}",
+        f'clips = "{REPO / "var" / "voice"}"',
         "[paths]", f'journal = "{k.dir / "journal.db"}"', f'logs = "{k.dir / "logs"}"',
     ]
     k.config = k.dir / "kiosk.toml"
