@@ -1,8 +1,10 @@
 """``python -m card``: look at readers and the card in them (docs/architecture.md contracts).
 
 ``readers`` lists PC/SC readers (``--json`` adds presence and ATR).  ``info --json [--reader SUBSTR]``
-prints ``{"atr", "token_label", "auth_cert": {"subject", "issuer", "serial", "not_before",
-"not_after", "sha256"}, "pin_tries_left"}`` for the first matching reader holding a card.
+prints ``{"atr", "token_label", "token_kind", "key_algorithm", "auth_cert": {"subject", "issuer",
+"serial", "not_before", "not_after", "sha256"}, "pin_tries_left"}`` for the first matching reader
+holding a card.  A smartphone shows its certificate only after the PIN, which ``info`` never asks
+for: its ``auth_cert`` is ``null``.  A token whose label is unknown exits 8, naming the label.
 
 Errors are one line on stderr and a non-zero exit: 3 no PC/SC service, 4 no (matching) reader,
 5 no card, 6 card removed, 7 not a My Number card, 1 anything else the card did.
@@ -28,6 +30,7 @@ from card.errors import (
     NotJpkiCardError,
     PcscServiceError,
     ReaderUnavailableError,
+    TokenError,
 )
 from card.jpki import JpkiClient
 from card.pcsc import CardMonitor, PcscContext, PcscTransport, ReaderState
@@ -42,6 +45,7 @@ EXIT_CODES: list[tuple[type[CardError], int]] = [
     (CardTimeoutError, 5),
     (CardRemovedError, 6),
     (NotJpkiCardError, 7),
+    (TokenError, 8),
 ]
 
 
@@ -98,13 +102,17 @@ def card_info(reader: str) -> dict[str, Any]:
     with PcscTransport(reader) as transport:
         client = JpkiClient(MeteredTransport(transport))
         client.select_ap()
-        der = client.read_auth_certificate()
         label = client.token_label()
+        rules = client.token_rules()
+        # A phone answers 6982 to EF 000A before the PIN (card.contract); info asks for no PIN.
+        der = None if rules.pin_before_certificate else client.read_checked_auth_certificate(rules)
         status = client.pin_status()
         return {
             "atr": transport.atr.hex().upper(),
             "token_label": label,
-            "auth_cert": cert_summary(der),
+            "token_kind": rules.kind.value,
+            "key_algorithm": rules.key_algorithm.value,
+            "auth_cert": None if der is None else cert_summary(der),
             "pin_tries_left": status.tries_left,
         }
 
@@ -134,7 +142,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
         print(f"reader        {state.reader}")
         print(f"ATR           {info['atr']}")
         print(f"token label   {info['token_label']}")
-        for key, value in info["auth_cert"].items():
+        print(f"token kind    {info['token_kind']} ({info['key_algorithm']})")
+        for key, value in (info["auth_cert"] or {"cert": "(readable after the PIN)"}).items():
             print(f"auth {key:<9}{value}")
         print(f"PIN tries     {info['pin_tries_left']}")
     return 0

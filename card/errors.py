@@ -15,6 +15,11 @@ Tree::
     │   │   ├── FileNotFoundOnCardError (6A82)
     │   │   └── SecurityStatusError (6982)
     │   ├── NotJpkiCardError                 no JPKI AP on this card
+    │   ├── TokenError                       the token is not one this reader can serve
+    │   │   ├── UnknownTokenError(label)     an EF 0006 label nobody documented
+    │   │   ├── UnsupportedTokenError(label) a known token without a published kiosk protocol (iPhone)
+    │   │   └── KeyAlgorithmError            the certificate's key is not the token's algorithm/curve
+    │   ├── SignatureFormatError             a signature not in the token's wire format (DER for raw)
     │   └── CertificateFormatError           the certificate file is not a DER certificate
     ├── PinError
     │   ├── PinIncorrectError(tries_left)    63Cx, x > 0
@@ -40,6 +45,7 @@ __all__ = [
     "CardUsageError",
     "CertificateFormatError",
     "FileNotFoundOnCardError",
+    "KeyAlgorithmError",
     "MalformedApduError",
     "NoCardError",
     "NotJpkiCardError",
@@ -51,8 +57,12 @@ __all__ = [
     "ProfileError",
     "ReaderUnavailableError",
     "SecurityStatusError",
+    "SignatureFormatError",
     "StatusWordError",
+    "TokenError",
     "TransportError",
+    "UnknownTokenError",
+    "UnsupportedTokenError",
     "VpcdLinkError",
 ]
 
@@ -119,6 +129,44 @@ class NotJpkiCardError(CardProtocolError):
     """The card has no JPKI application (SELECT AP did not answer 9000)."""
 
     code = "card_not_jpki"
+
+
+class TokenError(CardProtocolError):
+    """The token answered as JPKI, but it is not one this reader can serve."""
+
+    code = "card_token"
+
+
+class UnknownTokenError(TokenError):
+    """EF 0006 holds a label that no documented token uses; the reader refuses rather than guess."""
+
+    code = "card_token_unknown"
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        super().__init__(f"unknown JPKI token label {label!r}")
+
+
+class UnsupportedTokenError(TokenError):
+    """A documented token whose kiosk protocol is not published (the iPhone): refused, not guessed."""
+
+    code = "card_token_unsupported"
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.label, self.kind = label, kind
+        super().__init__(f"JPKI token {label!r} ({kind}) is not supported by this reader")
+
+
+class KeyAlgorithmError(TokenError):
+    """The certificate's key does not match the token kind (e.g. RSA on nextgen, a curve other than P-384)."""
+
+    code = "card_key_algorithm"
+
+
+class SignatureFormatError(CardProtocolError):
+    """A signature that is not in the token's wire format (e.g. DER where raw r||s is expected)."""
+
+    code = "card_signature_format"
 
 
 class CertificateFormatError(CardProtocolError):

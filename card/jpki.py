@@ -4,20 +4,32 @@ Sans-IO in the sense that matters: it builds APDUs and interprets responses; the
 through whatever transport it is given (PC/SC, the in-process virtual card, a recorder).  Every
 answer that is out of spec becomes a typed ``CardError``; PINs are never logged (the transport's
 logging redacts VERIFY data and this module logs no data fields).
+
+Tokens differ (card.contract): read ``token_rules()`` first, from the label in EF 0006, and follow it.
+A phone needs ``verify_pin`` before ``read_auth_certificate``; a next-generation card signs SHA-384 into
+a raw r‖s ECDSA signature (card.nextgen).  ``sign_auth_message`` picks the right signature for the
+token; ``key_algorithm_of`` checks that a certificate carries the key its token kind promises.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from enum import IntEnum
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from card import nextgen
 from card.apdu import MAX_SHORT_NE, SW, CommandAPDU, ResponseAPDU
+from card.contract import AUTH_PIN_LENGTH, KeyAlgorithm, TokenRules, rules_for_label
 from card.errors import (
     CardProtocolError,
     CardUsageError,
     CertificateFormatError,
     FileNotFoundOnCardError,
+    KeyAlgorithmError,
     MalformedApduError,
     NotJpkiCardError,
     PinBlockedError,
@@ -34,6 +46,7 @@ __all__ = [
     "Ef",
     "JpkiClient",
     "PinStatus",
+    "key_algorithm_of",
     "sha256_digest_info",
 ]
 
@@ -82,6 +95,27 @@ def sha256_digest_info(digest: bytes) -> bytes:
     if not isinstance(digest, bytes) or len(digest) != 32:
         raise CardUsageError("a SHA-256 digest is 32 bytes")
     return SHA256_DIGEST_INFO_PREFIX + digest
+
+
+def key_algorithm_of(der: bytes) -> KeyAlgorithm:
+    """The key algorithm of a DER certificate, when it is one a JPKI token may carry.
+
+    :raises CertificateFormatError: not a certificate.
+    :raises KeyAlgorithmError: RSA of another size, EC on a curve other than P-384, or anything else.
+    """
+    try:
+        key = x509.load_der_x509_certificate(der).public_key()
+    except ValueError as exc:
+        raise CertificateFormatError("the certificate does not parse") from exc
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size != 2048:
+            raise KeyAlgorithmError(f"RSA key of {key.key_size} bits, expected 2048")
+        return KeyAlgorithm.RSA2048_SHA256
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if key.curve.name != nextgen.CURVE.name:
+            raise KeyAlgorithmError(f"EC key on {key.curve.name}, expected {nextgen.CURVE.name}")
+        return KeyAlgorithm.ECDSA_P384_SHA384
+    raise KeyAlgorithmError(f"unexpected key type {type(key).__name__}")
 
 
 def _raise_pin_sw(sw: int) -> None:
@@ -245,6 +279,27 @@ class JpkiClient:
         except UnicodeDecodeError as exc:
             raise CardProtocolError("token label is not ASCII") from exc
 
+    def token_rules(self) -> TokenRules:
+        """The rules of this token, from its label (card.contract).
+
+        :raises UnknownTokenError: a label no documented token uses (named in the error).
+        :raises UnsupportedTokenError: a known token without a published kiosk protocol (iPhone).
+        """
+        return rules_for_label(self.token_label())
+
+    def read_checked_auth_certificate(self, rules: TokenRules) -> bytes:
+        """EF 000A, refused unless its key is the algorithm ``rules`` promise.
+
+        :raises KeyAlgorithmError: the token's certificate carries another algorithm or curve.
+        :raises SecurityStatusError: a phone whose PIN is not verified yet (6982).
+        """
+        der = self.read_auth_certificate()
+        found = key_algorithm_of(der)
+        if found is not rules.key_algorithm:
+            raise KeyAlgorithmError(f"a {rules.kind.value} token must carry {rules.key_algorithm.value}, "
+                                    f"its certificate has {found.value}")
+        return der
+
     # -- PINs -----------------------------------------------------------------------------------------
     def pin_status(self, fid: int = Ef.AUTH_PIN) -> PinStatus:
         """Tries left on a PIN without spending one: an empty VERIFY answers 63Cx (docs/jpki-card.md §4).
@@ -273,7 +328,7 @@ class JpkiClient:
         :raises PinIncorrectError: wrong PIN; ``tries_left`` > 0.
         :raises PinBlockedError: 63C0 / 6983 / 6984.
         """
-        if not (isinstance(pin, str) and len(pin) == 4 and pin.isascii() and pin.isdigit()):
+        if not (isinstance(pin, str) and len(pin) == AUTH_PIN_LENGTH and pin.isascii() and pin.isdigit()):
             raise PinFormatError("the PIN is 4 digits")
         self._verify(Ef.AUTH_PIN, pin.encode("ascii"))
 
@@ -314,3 +369,31 @@ class JpkiClient:
         :raises SecurityStatusError: the PIN was not verified.
         """
         return self.sign(sha256_digest_info(digest), key)
+
+    def sign_ecdsa_sha384(self, digest: bytes, key: int = Ef.AUTH_KEY) -> bytes:
+        """Sign a 48-byte SHA-384 hash on a next-generation token; the raw r‖s signature (card.nextgen).
+
+        :raises card.errors.CardUsageError: when ``digest`` is not 48 bytes.
+        :raises SecurityStatusError: the PIN was not verified.
+        :raises SignatureFormatError: the token answered anything but 96 bytes (e.g. DER).
+        """
+        if len(digest) != nextgen.HASH_LEN:
+            raise CardUsageError(f"a SHA-384 digest is {nextgen.HASH_LEN} bytes")
+        self.select_ef(key)
+        cmd = CommandAPDU(0x80, 0x2A, nextgen.SIGN_P1, 0x80, digest, ne=MAX_SHORT_NE)
+        raw = self._expect_ok(cmd, "SIGN").data
+        nextgen.raw_to_der(raw)  # raises SignatureFormatError on DER or a wrong length
+        return raw
+
+    def sign_auth_message(self, message: bytes, rules: TokenRules) -> bytes:
+        """The user-authentication signature over ``message`` in the token's algorithm.
+
+        RSA tokens: PKCS#1 v1.5 over SHA-256 (256 bytes).  Next-generation: ECDSA P-384 over SHA-384,
+        raw r‖s (96 bytes).  The center verifies both over the same message.
+
+        :raises SecurityStatusError: the PIN was not verified.
+        :raises SignatureFormatError: the signature is not in the token's wire format.
+        """
+        if rules.key_algorithm is KeyAlgorithm.ECDSA_P384_SHA384:
+            return self.sign_ecdsa_sha384(hashlib.sha384(message).digest())
+        return self.sign_sha256(hashlib.sha256(message).digest())  # sign() checks the 256 bytes

@@ -44,6 +44,9 @@ ERROR_CODES: tuple[str, ...] = (
     "certificate_expired",
     "certificate_revoked",
     "crl_unavailable",
+    "ca_expired",  # the certificate's CA generation has itself expired (reason issuing_ca_expired)
+    "key_algorithm_unsupported",
+    "signature_format",
     "signature_invalid",
     "resident_unknown",
     "resident_deceased",
@@ -71,6 +74,12 @@ ERROR_CODES: tuple[str, ...] = (
     "rate_limited",
     "kiosk_unknown",
     "kiosk_revoked",
+    # fleet operations (POST /v1/kiosks/status; the operators' console)
+    "report_field_unknown",
+    "report_invalid",
+    "report_history_too_long",
+    "command_invalid",
+    "csrf_invalid",
 )
 
 # Why a service is not offered to this resident now (the ``reason`` of a refusal or of a service).
@@ -79,6 +88,7 @@ REASONS: tuple[str, ...] = (
     "year_end",
     "maintenance",
     "weekday_only",
+    "national_holiday",  # 戸籍 services open on weekdays only are closed on 国民の祝日 and 振替休日 too
     "not_offered",
     "moved_out",
     "support_measure",
@@ -86,6 +96,7 @@ REASONS: tuple[str, ...] = (
     "no_tax_return",
     "honseki_not_registered",
     "no_koseki",
+    "issuing_ca_expired",  # with ca_expired: the card's CA generation has expired
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,9 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     holder["app"] = app
     if hasattr(port, "start"):
         port.start()
+    from kiosk.ui.watchdog import schedule_systemd
+
+    schedule_systemd()  # READY=1, then WATCHDOG=1 from the UI thread (deploy/konbini-kiosk.service)
     try:
         app.run()
     finally:
@@ -113,7 +117,12 @@ def _voice_first_start(cfg: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if os.environ.get("JOURNAL_STREAM") or os.environ.get("KONBINI_LOG_FORMAT") == "json":
+        from contracts import jsonlog
+
+        jsonlog.setup("INFO")  # under systemd: one JSON object per line into the journal
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         cfg = load_config(args.config)
     except ConfigError as e:

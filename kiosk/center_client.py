@@ -219,6 +219,17 @@ class CenterClient:
                    {"result": result, "pages_printed": pages_printed}, idempotent=True,
                    headers={"Idempotency-Key": f"{order_id}:complete"})
 
+    def report_status(self, report: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """``POST /v1/kiosks/status`` (kiosk.runtime.health_report); returns the operators' commands.
+
+        :raises CenterClientError: typed; ``CenterBadAnswer`` when ``commands`` is not a list of objects.
+        """
+        body = self._call("POST", "/v1/kiosks/status", report, idempotent=False)
+        commands = body.get("commands", [])
+        if not isinstance(commands, list) or not all(isinstance(c, dict) for c in commands):
+            raise CenterBadAnswer("kiosks/status: commands must be a list of objects")
+        return commands
+
     def seal_status(self, seal_id: str) -> str:
         """``GET /v1/seals/{id}`` → ``valid`` or ``voided``.  :raises CenterClientError: typed."""
         body = self._call("GET", f"/v1/seals/{seal_id}", None, idempotent=True)

@@ -32,6 +32,7 @@ __all__ = [
     "CenterConfig",
     "ConfigError",
     "FileLinkConfig",
+    "HealthConfig",
     "IppLinkConfig",
     "KioskConfig",
     "KioskIdentity",
@@ -261,6 +262,21 @@ class FlowConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    """Health reports to the center (kiosk.runtime.health_report) and the local metrics port."""
+
+    report_seconds: float = 30.0  # between reports when nothing changes; changes are reported at once
+    metrics_port: int = 0  # Prometheus metrics on 127.0.0.1:<port>; 0 = off
+    version: str = ""  # reported software version; "" = the installed package's
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.report_seconds <= 3600.0:
+            raise ValueError("report_seconds: 1..3600")
+        if not 0 <= self.metrics_port < 65536:
+            raise ValueError("metrics_port: 0 (off) or 1..65535")
+
+
+@dataclass(frozen=True)
 class KioskConfig:
     kiosk: KioskIdentity
     center: CenterConfig
@@ -274,6 +290,7 @@ class KioskConfig:
     flow: FlowConfig = field(default_factory=FlowConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     voice: VoiceConfig = field(default_factory=VoiceConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
 
     def flow_settings(self) -> FlowSettings:
         """What the pure flow needs from this config."""

@@ -123,8 +123,10 @@ class CardDevice(Protocol):
         """VERIFY on EF 0018.  A wrong PIN is a result, not an error.  :raises CardDeviceError:."""
         ...
 
-    def sign_auth(self, digest: bytes) -> bytes:
-        """Sign a SHA-256 ``digest`` (as DigestInfo) with EF 0017 after a successful VERIFY."""
+    def sign_auth_message(self, message: bytes) -> bytes:
+        """Sign the domain-separated ``message`` (``contracts.center.auth_message``) with EF 0017 after
+        a successful VERIFY, hashing it as the token's algorithm says: SHA-256 for an RSA-2048 card or
+        phone, SHA-384 for a P-384 next-generation card.  :raises CardDeviceError:."""
         ...
 
     def release(self) -> None:

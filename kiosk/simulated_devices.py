@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from card.contract import AUTH_PIN_TRIES
 from kiosk.flow import effects as fx
 from kiosk.flow import events as evt
 from kiosk.flow import parse_municipalities
@@ -57,7 +58,7 @@ class SimulatedDevices:
     """``EffectHandler`` for ``LocalPort``: ``handler(effect) -> events``."""
 
     pin: str = "1234"
-    tries_left: int = 3
+    tries_left: int = AUTH_PIN_TRIES
     municipalities: list[dict[str, Any]] = field(default_factory=lambda: SAMPLE_MUNICIPALITIES)
     auto_pay: bool = False
     auto_print: bool = False
@@ -81,8 +82,8 @@ class SimulatedDevices:
         if self.tries_left == 0:
             return [evt.PinResult(False, 0)]
         if e.pin == self.pin:
-            self.tries_left = 3
-            return [evt.PinResult(True, 3)]
+            self.tries_left = AUTH_PIN_TRIES
+            return [evt.PinResult(True, AUTH_PIN_TRIES)]
         self.tries_left -= 1
         return [evt.PinResult(False, self.tries_left)]
 

@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from contracts.jst import JST
@@ -47,6 +48,8 @@ from kiosk.flow import effects as fx
 from kiosk.journal import Journal
 from kiosk.payment import from_config as cash_from_config
 from kiosk.runtime import DeviceSet, Runner
+from kiosk.runtime.health_report import HealthReporter, runner_apply, runner_snapshot, software_version
+from kiosk.runtime.metrics import KioskMetrics
 from kiosk.service_menu import AuditLog, IssueCounters
 from printer.profiles import get_profile
 from printer.transport import open_transport
@@ -92,6 +95,9 @@ class Wiring(DeviceBackend):
 
     journal: Journal
     runner: Runner
+    reporter: HealthReporter
+    metrics: KioskMetrics
+    report_center: CenterClient
 
     def close(self) -> None:
         """Release the card session and reader watch, the center's connections and the journal."""
@@ -99,6 +105,8 @@ class Wiring(DeviceBackend):
         if callable(close_card):
             close_card()
         self.center.close()
+        self.report_center.close()
+        self.metrics.close()
         self.journal.close()
 
 
@@ -154,15 +162,38 @@ def build_wiring(cfg: KioskConfig, *, on_view: ViewCallback | None = None,
         counters.record(dt.datetime.now(JST).date(), r.certificate, r.copies)
 
     flow = Flow(cfg.flow_settings(), clock=clock)
+    metrics = KioskMetrics()
+    observers: list[Callable[[Any], None]] = [metrics.on_event]
+
+    def view(v: View) -> None:
+        metrics.on_view(v)
+        if on_view is not None:
+            on_view(v)
+
+    def observe(event: Any) -> None:
+        for observer in observers:
+            observer(event)
+
     runner = Runner(flow, DeviceSet(card, printer, cash, receipt), center, journal,
                     kiosk_id=cfg.kiosk.id, store_name=cfg.kiosk.store_name,
-                    store_code=cfg.kiosk.store_code, on_view=on_view,
+                    store_code=cfg.kiosk.store_code, on_view=view,
                     on_sound=on_sound, on_receipt=count, clock=clock, tick_seconds=tick_seconds,
-                    health_seconds=health_seconds)
+                    health_seconds=health_seconds, on_event=observe)
     wiring = Wiring(card, printer, cash, center, receipt=receipt, counters=counters,
                     audit=AuditLog(logs / "audit.jsonl"), on_checked=runner.check_devices,
                     on_restart=on_restart)
     wiring.journal, wiring.runner = journal, runner
+    # Reports go on a client of their own: the worker's client may be busy with a long issue request.
+    wiring.report_center = CenterClient.from_config(cfg)
+    wiring.reporter = HealthReporter(
+        wiring.report_center.report_status, runner_snapshot(runner, wiring), runner_apply(runner, wiring),
+        interval=cfg.health.report_seconds, version=cfg.health.version or software_version(),
+        on_report=metrics.on_report)
+    wiring.metrics = metrics
+    if cfg.health.metrics_port:
+        metrics.serve(cfg.health.metrics_port)
+    observers.append(wiring.reporter.note_event)
+    runner.attach(wiring.reporter)
     return wiring
 
 

@@ -107,7 +107,13 @@ def _copytest(args: argparse.Namespace) -> int:
         o = data["original"]
         print(
             f"{profile.name} ({profile.dpi} dpi): hidden on original: {o['hidden']} "
-            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']})"
+            f"(Δtone {o['delta_mean']}, Δtexture {o['delta_texture']}, r {o['correlation']}, "
+            f"seam spread {o['seam_spread']} of at most {data['seam']['max']})"
+        )
+        mid = data["mid_range_copier"]
+        print(
+            f"  mid-range copier (threshold {mid['threshold']}): shows {mid['shows']}, "
+            f"word shows for thresholds {mid['shows_for_thresholds']}, margin {mid['threshold_margin']}"
         )
         for dpi, frac in data["copy"]["shows_fraction_by_copier_dpi"].items():
             print(f"  copier {dpi} dpi: 「複写」 shows in {frac:.0%} of settings")
@@ -117,7 +123,7 @@ def _copytest(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``render`` and ``copytest``; ``print`` is listed here for ``--help``
-    but parsed by :func:`printer.job.print_main`, which owns its options."""
+    but parsed by :func:`print_main`, which owns its options."""
     p = argparse.ArgumentParser(prog="python -m printer", description="コンビニ交付 certificate printing")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -198,13 +204,16 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
     from printer.transport.ipp import IppPrinter
     from printer.transport.pdf import LpSink, PageSink, PdfFileSink
 
+    if args.duplex and not args.ipp:
+        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
+        return EXIT_USAGE
+    try:
+        printer = IppPrinter(args.ipp) if args.ipp else None
+    except ValueError as e:
+        _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
+        return EXIT_USAGE
     pdf, count = _page_pdf(issued, profile, args.duplex)
-    if args.ipp:
-        try:
-            printer = IppPrinter(args.ipp)
-        except ValueError as e:
-            _say({"result": "failed", "error": "usage", "message": str(e)}, sys.stderr)
-            return EXIT_USAGE
+    if printer is not None:
         try:
             report = printer.print_pdf(pdf, count, duplex=args.duplex, title=issued.document.title)
         except PrintJobError as e:
@@ -215,9 +224,6 @@ def _print_page_printer(args: argparse.Namespace, issued: IssuedDocument, profil
             printer.close()
         _say({"result": "printed", "duplex": args.duplex, **report.as_dict()}, sys.stdout)
         return EXIT_OK
-    if args.duplex:
-        _say({"result": "failed", "error": "usage", "message": "--duplex needs --ipp"}, sys.stderr)
-        return EXIT_USAGE
     sink: PageSink = PdfFileSink(args.out) if args.out else LpSink(args.lp or None)
     try:
         reference = sink.submit(pdf, title=issued.document.title)

@@ -6,22 +6,27 @@ is looked at by a model eye and passed through model photocopiers over a grid of
 
 - **eye**: Gaussian blur σ = 0.2 mm (what the eye integrates at reading distance).  The word is
   *hidden* when, after the blur, the mean tone of word and background differ by < 0.02, their
-  residual texture (standard deviation) by < 0.02, and the blurred image does not correlate with the
-  word's shape (|r| < 0.3).
+  residual texture (standard deviation) by < 0.02, the blurred image does not correlate with the
+  word's shape (|r| < 0.3), and the seams are flat: the local tone (the blur averaged over one
+  pattern cell, ``printer.security.seams``) spreads by at most 0.003 between its 5th and 95th
+  percentiles over the plain patch.
 - **copier**: optics (Gaussian MTF σ), a small skew (rotation), sampling at the copier's resolution
   (area average), sensor noise, then background removal and binarisation at a tone threshold, as a
   copier's text mode does.  The copy is looked at by the same eye.  The word *shows* when the copy's
   word region is darker than its background by ≥ 0.03 with a Michelson contrast ≥ 0.3, the background
   stays ≥ 95 % white, and the copy correlates with the word's shape (r ≥ 0.5: the word is legible).
 
-Numbers are models, not a real copier: the report says so and docs/printing-layout.md lists them.
+A single mid-range copier (``MID_RANGE_COPIER``: 0.08 mm optics, background removal at 38 %) is also
+swept over its threshold, and the report gives the margin: how far the threshold may drift before the
+word is lost.  Numbers are models, not a real copier: the report says so and docs/printing-layout.md
+lists them.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,21 +35,24 @@ from PIL import Image
 
 from printer.profiles import GroundParams, PrinterProfile
 from printer.security.ground import word_patch
+from printer.security.seams import EYE_SIGMA_MM, SEAM_SPREAD_MAX, gaussian, seam_spread
 
 __all__ = [
     "DEFAULT_GRID",
+    "MID_RANGE_COPIER",
     "TYPICAL_COPIER",
+    "CopierMargin",
     "CopierSetting",
     "CopyReport",
     "EyeResult",
     "GridPoint",
+    "copier_margin",
     "copytest",
     "gaussian",
     "photocopy",
 ]
 
 F = npt.NDArray[np.float64]
-EYE_SIGMA_MM = 0.2
 EYE_DPI = 254  # 0.1 mm grid for the eye model
 
 
@@ -62,6 +70,7 @@ class EyeResult:
     delta_mean: float
     delta_texture: float
     correlation: float
+    seam_spread: float  # printer.security.seams: local tone spread over the plain patch
     hidden: bool
 
 
@@ -76,12 +85,23 @@ class GridPoint:
 
 
 @dataclass(frozen=True)
+class CopierMargin:
+    """How far the single mid-range copier's background removal may move before 「複写」 is lost."""
+
+    setting: CopierSetting
+    shows: bool
+    band: tuple[float, float] | None  # lowest and highest threshold (of a 0.01 sweep) that show it
+    margin: float  # distance from the setting's threshold to the band's nearer edge; < 0 if outside
+
+
+@dataclass(frozen=True)
 class CopyReport:
     profile: str
     dpi: int
     params: GroundParams
     original: EyeResult
     points: tuple[GridPoint, ...] = field(repr=False)
+    mid_range: CopierMargin | None = None
 
     @property
     def shows_fraction(self) -> float:
@@ -106,6 +126,15 @@ class CopyReport:
                 k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self.original).items()
             },
             "copy": {"shows_fraction": round(self.shows_fraction, 3), "shows_fraction_by_copier_dpi": by_dpi},
+            "seam": {"spread": round(self.original.seam_spread, 4), "max": SEAM_SPREAD_MAX},
+            "mid_range_copier": None
+            if self.mid_range is None
+            else {
+                **asdict(self.mid_range.setting),
+                "shows": self.mid_range.shows,
+                "shows_for_thresholds": self.mid_range.band,
+                "threshold_margin": round(self.mid_range.margin, 3),
+            },
             "copy_evident": self.original.hidden and self.shows_fraction >= 0.5,
             "grid": [
                 {
@@ -131,27 +160,9 @@ DEFAULT_GRID: tuple[CopierSetting, ...] = tuple(
 
 # An office MFP in text/photo mode: 600-dpi scan, moderate optics, 0.5° skew, background removal at 40 %.
 TYPICAL_COPIER = CopierSetting(600, 0.06, 0.5, 0.03, 0.4)
-
-
-def gaussian(img: F, sigma_px: float) -> F:
-    """Separable Gaussian blur with reflecting edges (numpy only: a shifted sum per kernel tap)."""
-    if sigma_px < 0.25:
-        return img
-    r = max(1, math.ceil(3 * sigma_px))
-    x = np.arange(-r, r + 1, dtype=np.float64)
-    k = np.exp(-0.5 * (x / sigma_px) ** 2)
-    k /= k.sum()
-    out = img
-    for axis in (0, 1):
-        pad = [(0, 0), (0, 0)]
-        pad[axis] = (r, r)
-        padded = np.pad(out, pad, mode="reflect")
-        n = out.shape[axis]
-        acc = np.zeros(out.shape, dtype=np.float64)
-        for i, w in enumerate(k):
-            acc += w * (padded[i : i + n] if axis == 0 else padded[:, i : i + n])
-        out = acc
-    return out
+# A mid-range copier as one setting: softer optics (0.08 mm) and background removal at 38 %.  The
+# report gives how far that threshold may drift either way before the word is lost (the margin).
+MID_RANGE_COPIER = CopierSetting(600, 0.08, 0.0, 0.03, 0.38)
 
 
 def _corr(a: F, b: F) -> float:
@@ -249,18 +260,51 @@ def photocopy(page: Image.Image, src_dpi: int, s: CopierSetting, seed: int = 0) 
     return Image.fromarray(scan < s.threshold)
 
 
+def copier_margin(
+    ink: F, word: npt.NDArray[np.bool_], dpi: int, setting: CopierSetting, seed: int = 0
+) -> CopierMargin:
+    """The band of thresholds (0.05-0.95, to 0.01) at which the word shows with ``setting``'s optics,
+    skew and noise, and ``setting``'s place in it: a sweep in steps of 0.05, then each edge of the
+    band refined in steps of 0.01."""
+
+    def showing(thresholds: list[float]) -> list[float]:
+        grid = tuple(replace(setting, threshold=t) for t in thresholds)
+        pts = _copier_grid(ink, word, dpi, grid, np.random.default_rng(seed))
+        return [p.setting.threshold for p in pts if p.shows]
+
+    coarse = showing([round(0.05 * i, 2) for i in range(1, 20)])
+    at = bool(showing([setting.threshold]))
+    if not coarse:
+        return CopierMargin(setting, at, None, -setting.threshold)
+    lo_c, hi_c = min(coarse), max(coarse)
+    lo = min([*showing([round(lo_c - 0.01 * i, 2) for i in range(1, 5)]), lo_c])
+    hi = max([*showing([round(hi_c + 0.01 * i, 2) for i in range(1, 5)]), hi_c])
+    t = setting.threshold
+    margin = min(t - lo, hi - t) if lo <= t <= hi else -min(abs(t - lo), abs(t - hi))
+    return CopierMargin(setting, at, (lo, hi), round(margin, 3))
+
+
 def copytest(
     profile: PrinterProfile,
     grid: tuple[CopierSetting, ...] = DEFAULT_GRID,
     seed: int = 0,
     params: GroundParams | None = None,
+    *,
+    mid_range: CopierSetting | None = MID_RANGE_COPIER,
 ) -> CopyReport:
-    """Run the eye and the copier grid over the profile's 地紋 (deterministic for a given seed)."""
+    """Run the eye and the copier grid over the profile's 地紋 (deterministic for a given seed).
+
+    The original is *hidden* when the eye criteria hold and the seams are flat (``seam_spread`` ≤
+    ``SEAM_SPREAD_MAX``).  ``mid_range`` (None to skip) adds the single-copier threshold margin.
+    """
     params = params or profile.security.ground
     ink_b, word = word_patch(profile, params)
     ink = ink_b.astype(np.float64)
     mw, mb, texture, r = _look(ink, profile.dpi, _regions(word, profile.dpi))
     delta = abs(mw - mb)
-    original = EyeResult(delta, texture, r, delta < 0.02 and texture < 0.02 and abs(r) < 0.3)
+    seam = seam_spread(ink_b, profile.dpi, params.cell)
+    hidden = delta < 0.02 and texture < 0.02 and abs(r) < 0.3 and seam <= SEAM_SPREAD_MAX
+    original = EyeResult(delta, texture, r, seam, hidden)
     points = _copier_grid(ink, word, profile.dpi, grid, np.random.default_rng(seed))
-    return CopyReport(profile.name, profile.dpi, params, original, points)
+    margin = None if mid_range is None else copier_margin(ink, word, profile.dpi, mid_range, seed)
+    return CopyReport(profile.name, profile.dpi, params, original, points, margin)

@@ -99,6 +99,10 @@ class ReceiptData:
     paid: int | None = None
     change: int | None = None
     refunded: int = 0
+    # A refund the cash device could not pay: the slip says the amount owed and the short reference
+    # staff read out (kiosk.flow.reference), and asks the resident to show it to the staff.
+    refund_owed: int = 0
+    reference: str = ""
 
     def __post_init__(self) -> None:
         _check_text(self.store_name, "store_name")
@@ -108,7 +112,10 @@ class ReceiptData:
         _check_text(self.transaction_number, "transaction_number", 32)
         if not self.items or len(self.items) > 10:
             raise ReceiptError("a receipt lists 1..10 items")
-        for what, amount in (("paid", self.paid), ("change", self.change), ("refunded", self.refunded)):
+        if self.reference:
+            _check_text(self.reference, "reference", 16)
+        for what, amount in (("paid", self.paid), ("change", self.change), ("refunded", self.refunded),
+                             ("refund_owed", self.refund_owed)):
             if amount is not None and not 0 <= amount <= 10_000_000:
                 raise ReceiptError(f"{what} must be 0..10000000 yen")
 
@@ -198,6 +205,12 @@ def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]
         "証明書とマイナンバーカードの",
         "お取り忘れにご注意ください。",
     ]
+    if data.refund_owed:
+        owed = [_pair("未返金", _yen(data.refund_owed), columns),
+                *([f"受付番号：{data.reference}"] if data.reference else [])]
+        # In place of the "don't forget" footer: what is owed and what to do with this slip.
+        body = [*body[:-3], *owed, rule, "返金できませんでした。", "この控えを店員にお見せください。"]
+        return "返金未済の控え", body
     return "ご利用明細書", body
 
 

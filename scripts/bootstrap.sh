@@ -18,6 +18,9 @@ APT_UNIT=(fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core poppler-utils open-jt
 # and avahi (it refuses to start without DNS-SD), which the IPP fixture starts by hand.
 APT_FULL=("${APT_UNIT[@]}" pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools swig libegl1 libgl1 libmtdev1
           postgresql opensc cups-ipp-utils avahi-daemon dbus)
+# The operations console's browser test (chromium + chromedriver, NSS tools for the operator's
+# certificate), and `systemd-analyze verify` of deploy/ units (which needs the cage they name).
+APT_FULL+=(chromium chromium-driver libnss3-tools systemd cage)
 
 want_set=full
 [ "${1:-}" = unit ] && want_set=unit

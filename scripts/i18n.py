@@ -17,11 +17,13 @@ import argparse
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from kiosk.flow.messages import PLURAL_SUFFIX, PLURALS
 from kiosk.ui.i18n import LOCALE_DIR, LOCALES, source_messages
 
 STAFF_PREFIXES = ("service.", "screen.service_")  # staff screens: Japanese or English only
@@ -35,8 +37,29 @@ def staff_only(key: str) -> bool:
 def template() -> Catalog:
     cat = Catalog(project="konbini-kiosk", domain="kiosk", charset="utf-8")
     for key, (ja, en) in source_messages().items():
+        if key in PLURALS:  # msgid + msgid_plural: one msgstr per plural form of each language
+            _, _, one, other = PLURALS[key]
+            cat.add((key, key + PLURAL_SUFFIX), ("", ""),
+                    auto_comments=[f"ja: {ja}", f"en (one): {one}", f"en (other): {other}"])
+            continue
         cat.add(key, "", auto_comments=[f"ja: {ja}", f"en: {en}"])
     return cat
+
+
+def _plural_forms(key: str, lang: str, n: int, seed: dict[str, dict[str, Any]] | None,
+                  before: Any) -> tuple[str, ...] | None:
+    """The msgstr forms of a plural message: from the tables (ja, en), a seed, or the old catalog."""
+    _, ja, one, other = PLURALS[key]
+    if lang == "ja":
+        return (ja,) * n
+    if lang == "en":
+        return (one, other)
+    if seed and key in seed.get(lang, {}):
+        forms = seed[lang][key]
+        return tuple(forms) if isinstance(forms, (tuple, list)) else (str(forms),) * n
+    if before is not None and isinstance(before.string, tuple) and any(before.string):
+        return tuple(str(f) for f in before.string)
+    return None
 
 
 def po_path(locale: str) -> Path:
@@ -70,7 +93,7 @@ def _words(comments: list[str]) -> list[str]:
     return " ".join(comments).split()
 
 
-def update(seed: dict[str, dict[str, str]] | None = None) -> list[Path]:
+def update(seed: dict[str, dict[str, Any]] | None = None) -> list[Path]:
     """Merge the template into each catalog; ``seed[lang]`` fills msgstrs (used to import translations)."""
     tpl = template()
     paths = []
@@ -83,9 +106,13 @@ def update(seed: dict[str, dict[str, str]] | None = None) -> list[Path]:
         for msg in tpl:
             if not msg.id:
                 continue
-            key = str(msg.id)
+            key = str(msg.id[0] if isinstance(msg.id, tuple) else msg.id)
             text, flags = "", set()
             before = old.get(key)
+            if key in PLURALS:
+                forms = _plural_forms(key, lang, new.num_plurals, seed, before)
+                new.add(msg.id, forms or ("",) * new.num_plurals, auto_comments=msg.auto_comments)
+                continue
             if lang in FROM_TABLE:
                 text = source_messages()[key][FROM_TABLE[lang]]
             elif seed and key in seed.get(lang, {}):
@@ -136,6 +163,13 @@ def problems() -> list[str]:
         cat = _read(po, locale)
         for key, (ja, en) in src.items():
             msg = cat.get(key)
+            if key in PLURALS:
+                forms = msg.string if msg is not None and isinstance(msg.string, tuple) else ()
+                if len(forms) != cat.num_plurals or not all(forms):
+                    found.append(f"{locale}: {key} needs {cat.num_plurals} plural forms")
+                elif any(set(names.findall(f)) != {PLURALS[key][0]} for f in forms):
+                    found.append(f"{locale}: {key}: every plural form must name {{{PLURALS[key][0]}}}")
+                continue
             text = str(msg.string) if msg is not None and msg.string else ""
             if msg is not None and msg.fuzzy:
                 found.append(f"{locale}: {key} needs review (its source text changed)")

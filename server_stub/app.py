@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from server_stub.errors import CenterError, RequestError
+from server_stub.fleet import Fleet, known_kiosks
 from server_stub.httpserver import HttpRequest, Response
 from server_stub.openapi import OPENAPI
 from server_stub.service import Center
@@ -20,9 +22,18 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(rf"/v1/orders/{_ID}/issue"), "issue"),
     ("POST", re.compile(rf"/v1/orders/{_ID}/complete"), "complete"),
     ("GET", re.compile(rf"/v1/seals/{_ID}"), "seal"),
+    ("POST", re.compile(r"/v1/kiosks/status"), "kiosk_status"),
     ("GET", re.compile(r"/openapi\.json"), "openapi"),
 ]
 _PUBLIC = re.compile(rf"/v1/seals/{_ID}")
+
+
+def route_of(path: str) -> str:
+    """The route's name (a metrics label: never the ids in the path)."""
+    for _method, pattern, name in ROUTES:
+        if pattern.fullmatch(path):
+            return name
+    return "unknown"
 
 
 def is_public(path: str) -> bool:
@@ -36,13 +47,25 @@ class Api:
     def __init__(self, center: Center, *, public_only: bool = False) -> None:
         self.center = center
         self.public_only = public_only
+        self.fleet = Fleet(center.engine, known_kiosks(center.config.data_dir), clock=center.config.clock)
+        from server_stub.ops.metrics import ApiMetrics  # sets the multiprocess dir before the import
+
+        self.metrics = ApiMetrics(center.config.data_dir)
 
     def __call__(self, req: HttpRequest) -> Response:
+        t0 = time.perf_counter()
+        code = "ok"
         try:
             return self._dispatch(req)
         except CenterError as exc:
+            code = exc.error_code
             self.center.record_security_event(req.kiosk_id, exc)
             raise
+        except Exception:
+            code = "internal"
+            raise
+        finally:
+            self.metrics.observe(route_of(req.path), code, time.perf_counter() - t0)
 
     def _dispatch(self, req: HttpRequest) -> Response:
         if self.public_only and not is_public(req.path):
@@ -91,8 +114,11 @@ class Api:
         if req.kiosk_id is not None:
             # A kiosk's health probe: it learns here that the center cannot authenticate anyone (CRL
             # stale, unreadable or rolled back) and goes out of service with that reason.
-            self.center.crl.revoked(self.center.now()[1])
+            self.center.trust.check_crls(self.center.now()[1])
         return 200, self.center.seal_status(seal_id)
+
+    def _kiosk_status(self, req: HttpRequest) -> Response:
+        return 200, self.fleet.report(self._kiosk(req), req.json())
 
     def _openapi(self, req: HttpRequest) -> Response:
         doc: dict[str, Any] = OPENAPI

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -63,6 +64,7 @@ def _cmd_init(a: argparse.Namespace) -> int:
 
 def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.app import Api, is_public
+    from server_stub.connlimits import shrink_tls_buffers, trim_memory
     from server_stub.httpserver import HttpServer, Limits, return_freed_memory, server_ssl_context
     from server_stub.initdata import load_config
     from server_stub.ratelimit import RateLimiter
@@ -71,6 +73,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
     from server_stub.store import make_engine
 
     return_freed_memory()
+    shrink_tls_buffers()
     d = Path(a.data).resolve()
     cfg = load_config(d)
     url = a.db or cfg["db"]
@@ -135,8 +138,22 @@ def _cmd_serve(a: argparse.Namespace) -> int:
             except SQLAlchemyError as exc:
                 log.warning("purge failed: %s", type(exc).__name__)
 
+    async def trim_forever() -> None:
+        # Closed connections leave free pages inside the heap; give them back while the count drops.
+        last = 0
+        while True:
+            await asyncio.sleep(5.0)
+            closed = server.slots.released + public.slots.released
+            if closed != last:
+                # A closed TLS connection's objects sit in reference cycles; an idle server allocates
+                # too little for the collector to run by itself, so collect, then trim.
+                gc.collect()
+                trim_memory()
+            last = closed
+
     async def run() -> None:
         purger = asyncio.get_running_loop().create_task(purge_forever())
+        trimmer = asyncio.get_running_loop().create_task(trim_forever())
         port = await server.start(a.host, a.port, reuse_port=a.reuse_port)
         public_port = await public.start(a.host, a.public_port, reuse_port=a.reuse_port)
         print(
@@ -156,6 +173,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         purger.cancel()
+        trimmer.cancel()
         await server.close()
         await public.close()
 
@@ -261,6 +279,12 @@ def _cmd_migrate(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ops(a: argparse.Namespace) -> int:
+    from server_stub.ops.cli import run
+
+    return run(a)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m server_stub", description="issuance center stub")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -319,6 +343,9 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("migrate", help="copy the data dir's database into --db URL (e.g. PostgreSQL)")
     g.add_argument("--data", required=True)
     g.add_argument("--db", required=True)
+    from server_stub.ops.cli import add_parser as add_ops
+
+    add_ops(sub)
     v = sub.add_parser("verify", help="verify a document's digital seal")
     src = v.add_mutually_exclusive_group(required=True)
     src.add_argument("--image", help="PNG with the seal QR code")
@@ -350,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
                 "migrate": _cmd_migrate,
                 "purge": _cmd_purge,
                 "audit-anchor": _cmd_anchor,
+                "ops": _cmd_ops,
             }[args.cmd](args)
         )
     except CenterError as exc:

@@ -21,8 +21,10 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from card import nextgen
+from card.keys import PrivateKey
 from card.profile import CardProfile
 from server_stub.pki import auth_message
 
@@ -72,10 +74,10 @@ def client_ssl_context(ca: Path, cert: Path | None = None, key: Path | None = No
 
 
 @functools.lru_cache(maxsize=512)
-def _card_key(key_pem: str) -> rsa.RSAPrivateKey:
+def _card_key(key_pem: str) -> PrivateKey:
     # Loading a PEM RSA key validates it (tens of ms); a simulated kiosk signs many times with one card.
     key = serialization.load_pem_private_key(key_pem.encode(), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
+    assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
     return key
 
 
@@ -85,10 +87,15 @@ def _cert_der(cert_pem: str) -> bytes:
 
 
 def sign_challenge(profile: CardProfile, challenge: dict[str, Any], kiosk_id: str) -> dict[str, str]:
-    """The ``/v1/auth/response`` body a card would produce (PKCS#1 v1.5 over SHA-256 DigestInfo)."""
+    """The ``/v1/auth/response`` body a token would produce: PKCS#1 v1.5 over SHA-256 for RSA, raw
+    low-s r‖s ECDSA over SHA-384 for a next-generation token (card.nextgen)."""
     nonce = base64.b64decode(challenge["nonce"])
     msg = auth_message(challenge["challenge_id"], kiosk_id, nonce)
-    sig = _card_key(profile.auth.key_pem).sign(msg, padding.PKCS1v15(), hashes.SHA256())
+    key = _card_key(profile.auth.key_pem)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        sig = nextgen.der_to_raw(key.sign(msg, ec.ECDSA(nextgen.HASH)))
+    else:
+        sig = key.sign(msg, padding.PKCS1v15(), hashes.SHA256())
     der = _cert_der(profile.auth.cert_pem)
     return {
         "challenge_id": challenge["challenge_id"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -19,16 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from sqlalchemy import Connection, Engine, select
 
 from server_stub import audit, pki, rules
-from server_stub.dbexec import transaction
-from server_stub.errors import AuthError, CenterError, RequestError, api_error
+from server_stub import queries as sql
+from server_stub.dbexec import run, transaction
+from server_stub.errors import AuthError, CenterError, ConfigError, RequestError, api_error
 from server_stub.issuing import Issuer
 from server_stub.kiosks import KioskRegistry
 from server_stub.municipalities import Municipality
 from server_stub.store import is_postgres, municipalities
+from server_stub.trust import TrustStore
 
 __all__ = ["CenterConfig", "CenterCore", "Clock", "payment_of", "req_b64", "req_str", "token"]
 
@@ -113,12 +115,12 @@ class CenterCore:
         d = config.data_dir
         self.seal_key = pki.load_ec_private(d / "seal" / "key.pem")
         try:
-            self.auth_ca = x509.load_pem_x509_certificate((d / "pki" / "auth-ca.pem").read_bytes())
-        except (OSError, ValueError) as exc:
+            # Every trusted CA generation with its own CRL (server_stub.trust).
+            self.trust = TrustStore.load(d / "pki")
+        except ConfigError as exc:
             raise api_error(
                 "config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", status=500
             ) from exc
-        self.crl = pki.CrlCache(d / "pki" / "auth-crl.pem", self.auth_ca)
         with engine.connect() as conn:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
@@ -155,6 +157,17 @@ class CenterCore:
             household_size=int(row.household or 1),
         )
         return facts, data
+
+    @staticmethod
+    def _with_household(
+        conn: Connection, facts: rules.ResidentFacts, data: dict[str, Any]
+    ) -> rules.ResidentFacts:
+        """The facts with the household's current members (世帯の一部), read in this transaction."""
+        if facts.household_size <= 1:
+            return facts
+        rows = run(conn, sql.HOUSEHOLD, {"hh": data["household_id"]})
+        members = tuple((p["resident_id"], p["name"]) for p in (json.loads(r.data) for r in rows))
+        return dataclasses.replace(facts, household_members=members)
 
     def record_security_event(self, kiosk_id: str | None, exc: CenterError) -> None:
         """Write ``exc.security_event`` to the audit log in a transaction of its own."""

@@ -177,6 +177,8 @@ def _juminhyo(ctx: IssueContext) -> tuple[str, dict[str, Any], str]:
     kisaijiko = ctx.certificate == "kisaijiko"
     household = ctx.options.get("scope") == "household"
     people = ctx.household if household else [ctx.resident]
+    if ctx.options.get("scope") == "members":  # 世帯の一部: the members validate_order let through
+        people = [p for p in ctx.household if p["resident_id"] in ctx.options["members"]]
     people = sorted(people, key=lambda p: (_REL_ORDER.get(p["relationship"], 3), p["birth_date"]))
     head = next((p for p in ctx.household if p["relationship"] == "世帯主"), ctx.resident)
     body: dict[str, Any] = {"address": ctx.resident["address"]}

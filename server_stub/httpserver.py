@@ -4,8 +4,10 @@ Order of defences for every accepted TCP connection (docs/center.md "Hostile loa
 
 1. **Slot before handshake.**  A connection takes a *handshake* slot (at most ``max_handshaking`` in
    total and ``max_handshaking_per_peer`` per peer address) *before* any TLS work or TLS buffer is
-   spent on it.  Past the caps it waits for a slot at most ``slot_wait`` seconds (and at most
-   ``max_waiting`` connections wait); then it is closed unanswered.
+   spent on it.  When the pool is full, the newcomer is admitted and the *oldest* handshake is cut
+   (the oldest of its own address when that address is at its cap): a client that stalls its
+   handshake is the one that gets dropped, and a kiosk whose handshake takes milliseconds gets
+   through however many stallers keep arriving.
 2. **Handshake.**  On the API listener the client certificate is *required* (``CERT_REQUIRED``) and
    verified against the kiosk CA; a client without one never gets past the handshake, which is bounded
    by ``handshake_timeout``.  The public listener (seal status only) asks for no certificate.  Only a
@@ -25,23 +27,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import logging
 import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import h11
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 from sqlalchemy.exc import SQLAlchemyError
 
+from server_stub.connlimits import Handshakes, Limits, Slots, return_freed_memory
 from server_stub.errors import CenterError, RequestError
+from server_stub.httpcommon import (
+    DISCARD_LIMIT,
+    MAX_BODY,
+    MAX_HEADER,
+    Handler,
+    HttpRequest,
+    Response,
+    closes,
+    error_response,
+    kiosk_cert,
+    peer_of,
+    server_ssl_context,
+    timed_out,
+    too_large,
+)
 from server_stub.ratelimit import RateLimiter, rate_limited
+from server_stub.strictjson import parse_json_object
 
 __all__ = [
     "MAX_BODY",
@@ -55,218 +69,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-MAX_BODY = 64 * 1024
-MAX_HEADER = 16 * 1024
-DISCARD_LIMIT = 1024 * 1024  # an oversized body up to this is read and dropped before the 413
-MAX_INT_DIGITS = 32  # no field of the API needs more; a 4,300-digit integer is refused before int()
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Connection and time limits of one listener (``serve`` options; docs/center.md)."""
-
-    max_connections: int = 1024
-    max_per_peer: int = 128
-    max_handshaking: int = 256
-    max_handshaking_per_peer: int = 32
-    max_waiting: int = 256
-    slot_wait: float = 2.0
-    handshake_timeout: float = 3.0
-    request_timeout: float = 15.0  # a whole request (head and body) must arrive within this
-    idle_timeout: float = 60.0  # keep-alive connections idle longer are closed
-
-
-class _Slots:
-    """Connection slots counted per peer address and in total, with a bounded wait."""
-
-    def __init__(self, total: int, per_peer: int, limits: Limits) -> None:
-        self.cap, self.cap_per_peer = total, per_peer
-        self.limits = limits
-        self.total = 0
-        self.per_peer: dict[str, int] = {}
-        self.waiting = 0
-        self.refused = 0
-        self._freed = asyncio.Condition()
-
-    def _free(self, peer: str) -> bool:
-        return self.total < self.cap and self.per_peer.get(peer, 0) < self.cap_per_peer
-
-    def _take(self, peer: str) -> None:
-        self.total += 1
-        self.per_peer[peer] = self.per_peer.get(peer, 0) + 1
-
-    async def acquire(self, peer: str) -> bool:
-        if self._free(peer):
-            self._take(peer)
-            return True
-        if self.waiting >= self.limits.max_waiting or self.limits.slot_wait <= 0:
-            self.refused += 1
-            return False
-        self.waiting += 1
-        try:
-            async with asyncio.timeout(self.limits.slot_wait), self._freed:
-                await self._freed.wait_for(lambda: self._free(peer))
-                self._take(peer)
-                return True
-        except TimeoutError:
-            self.refused += 1
-            return False
-        finally:
-            self.waiting -= 1
-
-    async def release(self, peer: str) -> None:
-        self.total -= 1
-        n = self.per_peer.get(peer, 1) - 1
-        if n:
-            self.per_peer[peer] = n
-        else:
-            self.per_peer.pop(peer, None)
-        if self.waiting:
-            async with self._freed:
-                self._freed.notify_all()
-
-
-def return_freed_memory() -> None:
-    """Make glibc give freed TLS buffers back to the OS (docs/center.md "Memory per connection").
-
-    asyncio's TLS layer allocates a 256 KiB buffer per connection.  glibc serves such blocks by mmap
-    only until the first one is freed: its *dynamic* mmap threshold then rises above 256 KiB and later
-    buffers come from the heap, which fragments and is never returned (RSS stayed at +280 MiB after
-    1,000 connections closed).  Pinning the threshold keeps every such buffer an mmap of its own,
-    unmapped when its connection closes.  A no-op where the C library is not glibc.
-    """
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return
-    m_mmap_threshold = -3
-    mallopt(m_mmap_threshold, 128 * 1024)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"JSON constant {name} is not allowed")
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            # "copies":1,"copies":5 must not silently mean 5 (nor 1): the body is ambiguous.
-            raise ValueError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise ValueError("integer too long")
-    return int(text)
-
-
-def _parse_float(text: str) -> float:
-    if len(text) > MAX_INT_DIGITS + 16:
-        raise ValueError("number too long")
-    return float(text)
-
-
-def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Strict JSON object: no duplicate keys, no NaN/Infinity, no integer over 32 digits.
-
-    :raises RequestError: ``body_malformed``.
-    """
-    try:
-        data = json.loads(
-            body.decode("utf-8"),
-            object_pairs_hook=_pairs,
-            parse_int=_parse_int,
-            parse_float=_parse_float,
-            parse_constant=_reject_constant,
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise RequestError(
-            f"JSON が不正です / body is not valid JSON: {str(exc)[:80]}", code="body_malformed"
-        ) from exc
-    if not isinstance(data, dict):
-        raise RequestError("JSON オブジェクトが必要です / body must be a JSON object", code="body_malformed")
-    return data
-
-
-@dataclass(frozen=True)
-class HttpRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    kiosk_id: str | None
-
-    peer: str = ""
-
-    def json(self) -> dict[str, Any]:
-        """The body as a strict JSON object.  :raises RequestError: ``body_malformed``."""
-        if not self.body:
-            return {}
-        return parse_json_object(self.body)
-
-
-Response = tuple[int, dict[str, Any]]
-Handler = Callable[[HttpRequest], Response]
-
-
-def server_ssl_context(cert: str, key: str, client_ca: str | None) -> ssl.SSLContext:
-    """TLS context of a listener: with ``client_ca`` a kiosk certificate is required at the handshake."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    ctx.load_cert_chain(cert, key)
-    if client_ca is not None:
-        ctx.load_verify_locations(client_ca)
-        ctx.verify_mode = ssl.CERT_REQUIRED
-    else:
-        ctx.verify_mode = ssl.CERT_NONE
-    ctx.set_alpn_protocols(["http/1.1"])
-    return ctx
-
-
-def _peer(writer: asyncio.StreamWriter) -> str:
-    name = writer.get_extra_info("peername")
-    return str(name[0]) if isinstance(name, tuple) and name else "?"
-
-
-def _kiosk_cert(writer: asyncio.StreamWriter) -> tuple[str, int] | None:
-    """(CN, serial) of the verified client certificate, None without one."""
-    sslobj = writer.get_extra_info("ssl_object")
-    der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
-    if not der:
-        return None
-    cert = x509.load_der_x509_certificate(der)
-    cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return (str(cns[0].value), cert.serial_number) if cns else None
-
-
-def _too_large() -> Response:
-    return _error(
-        RequestError(
-            f"本文が大きすぎます / body larger than {MAX_BODY} bytes", code="body_too_large", status=413
-        )
-    )
-
-
-def _error(exc: CenterError) -> Response:
-    return exc.http_status, exc.to_json()
-
-
-def _closes(status: int, body: dict[str, Any]) -> bool:
-    """After these answers the connection is closed (the client is refused or out of sync)."""
-    return status in (408, 413, 431) or body.get("error") in ("kiosk_revoked", "kiosk_unknown")
-
-
-def _timed_out() -> Response:
-    return _error(
-        RequestError("要求が時間内に届きません / request timed out", code="request_timeout", status=408)
-    )
 
 
 class HttpServer:
@@ -301,8 +103,8 @@ class HttpServer:
         # database is local.  With threads > 0, a slow database round trip does not stall other kiosks.
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="center") if threads else None
         lim = self.limits
-        self.handshaking = _Slots(lim.max_handshaking, lim.max_handshaking_per_peer, lim)
-        self.slots = _Slots(lim.max_connections, lim.max_per_peer, lim)
+        self.handshaking = Handshakes(lim.max_handshaking, lim.max_handshaking_per_peer)
+        self.slots = Slots(lim.max_connections, lim.max_per_peer, lim)
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
 
@@ -329,23 +131,27 @@ class HttpServer:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = _peer(writer)
-        if not await self.handshaking.acquire(peer):
-            writer.transport.abort()
-            return
+        peer = peer_of(writer)
+        key, raw = id(writer), writer.transport
+        self.handshaking.admit(key, peer, raw)
         try:
             await writer.start_tls(self.ssl_ctx, ssl_handshake_timeout=self.limits.handshake_timeout)
-        except (OSError, ssl.SSLError, TimeoutError):
-            writer.transport.abort()
+        except (OSError, ssl.SSLError, TimeoutError, AttributeError):
+            # AttributeError: CPython 3.11's StreamWriter.start_tls fails so when the connection is lost
+            # (cut, or the peer left) just as the handshake finishes, leaving the writer without a
+            # transport.  Put the raw one back so that the writer's finalizer has one to check.
+            if getattr(writer, "_transport", None) is None:
+                setattr(writer, "_transport", raw)  # noqa: B010
+            raw.abort()
             return
         finally:
-            await self.handshaking.release(peer)
+            self.handshaking.done(key)
         if not await self.slots.acquire(peer):
             writer.transport.abort()
             return
         self.writers.add(writer)
         try:
-            cert = _kiosk_cert(writer)
+            cert = kiosk_cert(writer)
             refusal = self._refusal(cert)
             if refusal is not None and refusal.error_code in ("kiosk_revoked", "kiosk_unknown"):
                 writer.transport.abort()  # unknown or revoked: no request is read at all
@@ -409,7 +215,7 @@ class HttpServer:
                 try:
                     event = await self._next_event(conn, reader, deadline)
                 except TimeoutError:
-                    status, body = _timed_out()
+                    status, body = timed_out()
                     await self._send(conn, writer, status, body, close=True)
                     return
                 if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
@@ -418,12 +224,12 @@ class HttpServer:
                     return
                 status, body = await self._request(conn, reader, event, cert, peer, deadline)
             except h11.RemoteProtocolError as exc:
-                status, body = _error(
+                status, body = error_response(
                     RequestError(f"HTTP が不正です / malformed HTTP: {exc}", code="http_malformed")
                 )
                 await self._send(conn, writer, status, body, close=True)
                 return
-            keep = await self._send(conn, writer, status, body, close=_closes(status, body))
+            keep = await self._send(conn, writer, status, body, close=closes(status, body))
             if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()
@@ -440,7 +246,7 @@ class HttpServer:
         kiosk = cert[0] if cert is not None else None
         if sum(len(k) + len(v) for k, v in req.headers) + len(req.target) > MAX_HEADER:
             # h11 bounds only *incomplete* heads; a head that arrived whole in one read is checked here.
-            return _error(
+            return error_response(
                 RequestError(
                     "ヘッダが大きすぎます / request head too large", code="headers_too_large", status=431
                 )
@@ -448,11 +254,11 @@ class HttpServer:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in req.headers}
         length = headers.get("content-length")
         if length is not None and not length.isdigit():
-            return _error(
+            return error_response(
                 RequestError("Content-Length が不正です / bad Content-Length", code="http_malformed")
             )
         if length is not None and int(length) > DISCARD_LIMIT:
-            return _too_large()
+            return too_large()
         chunks: list[bytes] = []
         size = 0
         try:
@@ -461,23 +267,23 @@ class HttpServer:
                 if isinstance(event, h11.Data):
                     size += len(event.data)
                     if size > DISCARD_LIMIT:
-                        return _too_large()
+                        return too_large()
                     if size <= MAX_BODY:
                         chunks.append(bytes(event.data))
                 elif isinstance(event, h11.EndOfMessage):
                     break
                 else:
-                    return _error(
+                    return error_response(
                         RequestError("要求が途切れました / request truncated", code="http_malformed")
                     )
         except TimeoutError:
-            return _timed_out()
+            return timed_out()
         if size > MAX_BODY:
             # Read (and dropped) up to DISCARD_LIMIT so that the client sees the 413 rather than a reset.
-            return _too_large()
+            return too_large()
         path = req.target.decode("latin-1").split("?", 1)[0]
         if kiosk is None and not self.public(path):
-            return _error(
+            return error_response(
                 RequestError(
                     "端末のクライアント証明書が必要です / kiosk client certificate required",
                     code="client_certificate_required",
@@ -486,11 +292,11 @@ class HttpServer:
             )
         refusal = self._refusal(cert)
         if refusal is not None:
-            return _error(refusal)
+            return error_response(refusal)
         if self.limiter is not None:
             wait = self.limiter.check(kiosk if kiosk is not None else f"peer:{peer}")
             if wait:
-                return _error(rate_limited(wait))
+                return error_response(rate_limited(wait))
         request = HttpRequest(
             req.method.decode("ascii", "replace"), path, headers, b"".join(chunks), kiosk, peer
         )
@@ -505,7 +311,7 @@ class HttpServer:
         except CenterError as exc:
             if exc.http_status >= 500:
                 log.warning("request failed: %s", exc.error_code)
-            return _error(exc)
+            return error_response(exc)
         except SQLAlchemyError as exc:
             log.error("database error: %s", type(exc).__name__)
             return 503, {

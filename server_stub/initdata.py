@@ -4,12 +4,14 @@ Layout (paths relative to DIR)::
 
     center.json                 db URL, creation time, retention and lifetimes (never a seed)
     pki/auth-ca.pem, auth-ca-key.pem, sign-ca.pem, sign-ca-key.pem, auth-crl.pem   test JPKI + CRL
+    pki/trust.json, auth-ca-<gen>.pem, auth-ca-<gen>-key.pem, auth-crl-<gen>.pem   other CA generations
     kiosks/ca.pem, ca-key.pem, K0001.pem, K0001-key.pem, ..., index.json, crl.pem   kiosk CA + clients
     tls/ca.pem, ca-key.pem, server.pem, server-key.pem                              the center's TLS
     seal/key.pem, public.pem                                                        digital seal key
     audit/anchor-key.pem, anchor-public.pem, anchors.jsonl                          audit anchors
     seals/<code>.png, <code>.b64                                                    公印 images
     cards/R00001.json, ..., index.json                                              virtual cards
+    cards/R00007-smartphone.json, -nextgen, -old-ca, -expired-ca                    other tokens (tags)
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import datetime as dt
 import json
 import logging
 import os
+import secrets
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -30,6 +33,7 @@ from card.profile import JpkiCA, PersonAttributes, SeededRandom, make_card_profi
 from server_stub import audit, pki
 from server_stub.anchor import write_anchor_key
 from server_stub.municipalities import CATALOGUE
+from server_stub.ops.pki import ensure_operator_pki
 from server_stub.sealimg import official_seal_png
 from server_stub.store import (
     card_certs,
@@ -77,8 +81,11 @@ def _write(path: Path, data: bytes | str) -> None:
         f.write(data.encode() if isinstance(data, str) else data)
 
 
-def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom | None, str, str]) -> str:
-    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na = args
+_CardJob = tuple[str, str, str, str, dict[str, Any], str, SeededRandom | None, str, str, str]
+
+
+def _card_job(args: _CardJob) -> str:
+    auth_cert, auth_key, sign_cert, sign_key, person, pin, rng, nb, na, kind = args
     profile = make_card_profile(
         JpkiCA.from_pem("auth", auth_cert, auth_key),
         JpkiCA.from_pem("sign", sign_cert, sign_key),
@@ -93,6 +100,7 @@ def _card_job(args: tuple[str, str, str, str, dict[str, Any], str, SeededRandom 
         not_before=dt.datetime.fromisoformat(nb),
         not_after=dt.datetime.fromisoformat(na),
         meta={"resident_id": person["resident_id"], "synthetic": True},
+        kind=kind,
     )
     return profile.to_json()
 
@@ -118,6 +126,7 @@ def _cards(  # noqa: PLR0917
                 rng.child(f"card:{x.data['resident_id']}") if rng else None,
                 nb.isoformat(),
                 na.isoformat(),
+                "card",
             )
         )
     if jobs > 1 and len(jobs_args) > 2:
@@ -137,6 +146,78 @@ def _cards(  # noqa: PLR0917
                 revoked.append(serial)
         index.append(_index_entry(x, rid))
     return index, serials, revoked
+
+
+# The other tokens init makes (issue 11): tag -> (token kind, CA generation, years since the
+# certificate was issued, years it still runs).  The expired-CA card's own certificate still runs: it is
+# refused because its CA has expired.
+EXTRA_TOKENS: dict[str, tuple[str, str, int, int]] = {
+    "smartphone": ("smartphone", "current", 0, 5),
+    "nextgen": ("nextgen", "nextgen", 0, 10),
+    "old-ca": ("card", "old", 2, 3),
+    "expired-ca": ("card", "expired", 4, 1),
+}
+# CA generations besides the current one: name -> (algorithm, years since the CA started, years valid).
+GENERATIONS: dict[str, tuple[str, float, int]] = {
+    "old": ("rsa", 9, 10),  # still valid for about a year: its cards are accepted until then
+    "expired": ("rsa", 10.2, 10),  # expired about two months ago (like the 2015 CA in October 2025)
+    "nextgen": ("ec", 0, 20),
+}
+
+
+def _generations(d: Path, rng: SeededRandom | None, now: dt.datetime) -> dict[str, tuple[JpkiCA, JpkiCA]]:
+    """The older and next CA generations, each with its own CRL, listed in pki/trust.json."""
+    out, listing = {}, []
+    for name, (algorithm, age, years) in GENERATIONS.items():
+        start = now - dt.timedelta(days=round(365 * age))
+        alg: Literal["rsa", "ec"] = "ec" if algorithm == "ec" else "rsa"
+        cas = tuple(
+            make_jpki_ca(kind, now=now, rng=_child(rng, f"jpki-{kind}-{name}"), years=years, not_before=start,
+                         algorithm=alg, org=f"JPKI-TEST-{name.upper()}")
+            for kind in ("auth", "sign")
+        )
+        auth, sign = cas
+        out[name] = (auth, sign)
+        _write(d / "pki" / f"auth-ca-{name}.pem", auth.cert_pem)
+        _write(d / "pki" / f"sign-ca-{name}.pem", sign.cert_pem)
+        pki.write_key(d / "pki" / f"auth-ca-{name}-key.pem", auth.key)
+        pki.write_key(d / "pki" / f"sign-ca-{name}-key.pem", sign.key)
+        _write(d / "pki" / f"auth-crl-{name}.pem",
+               pki.make_crl(auth, [], now).public_bytes(serialization.Encoding.PEM))
+        listing.append({"name": name, "cert": f"auth-ca-{name}.pem", "crl": f"auth-crl-{name}.pem"})
+    _write(d / "pki" / "trust.json", json.dumps({"generations": listing}, indent=2) + "\n")
+    return out
+
+
+def _extra_tokens(
+    d: Path, reg: Registry, cas: dict[str, tuple[JpkiCA, JpkiCA]], rng: SeededRandom | None, now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
+    """One token of each other kind, held by plain residents taken from the END of the registry (tests
+    that pick "the first plain card" keep getting a classic card).  Appended after the classic cards."""
+    benign = {"household", "honseki-other", "honseki-registered"}  # nothing here refuses a 住民票 or 印鑑
+    plain = [x for x in reg.residents if x.card and x.card_state == "valid" and set(x.tags) <= benign
+             and x.data["status"] == "active"]
+    plain.sort(key=lambda x: len(x.tags), reverse=True)  # untagged residents last, i.e. taken first
+    index, serials = [], []
+    for tag, x in zip(EXTRA_TOKENS, reversed(plain), strict=False):
+        kind, gen, age, left = EXTRA_TOKENS[tag]
+        auth, sign = cas[gen]
+        rid = x.data["resident_id"]
+        r = _child(rng, f"{tag}:{rid}")
+        # A phone's PIN is its own, not the card's (index.json records it).
+        pin = f"{(r.getrandbits(16) if r is not None else secrets.randbits(16)) % 10_000:04d}"
+        text = _card_job((auth.cert_pem, auth.key_pem, sign.cert_pem, sign.key_pem, x.data, pin, r,
+                          (now - dt.timedelta(days=365 * age + 30)).isoformat(),
+                          (now + dt.timedelta(days=365 * left)).isoformat(), kind))
+        _write(d / "cards" / f"{rid}-{tag}.json", text + "\n")
+        prof = json.loads(text)
+        for which in ("auth", "sign"):
+            serial = x509.load_pem_x509_certificate(prof[which]["cert_pem"].encode()).serial_number
+            serials.append((f"{serial:X}", rid, which))
+        entry = _index_entry(x, rid)
+        entry.update(card=f"cards/{rid}-{tag}.json", pin=pin, tags=sorted([*x.tags, tag]), token_kind=kind)
+        index.append(entry)
+    return index, serials
 
 
 def _index_entry(x: SyntheticResident, rid: str) -> dict[str, Any]:
@@ -300,14 +381,18 @@ def _init(  # noqa: PLR0917
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
     d.chmod(0o700)
     rng = SeededRandom(f"center:{insecure_seed}") if insecure_seed is not None else None
-    auth = make_jpki_ca("auth", now=now, rng=_child(rng, "jpki-auth"))
-    sign = make_jpki_ca("sign", now=now, rng=_child(rng, "jpki-sign"))
+    # The current generation began a year ago (as the 2023 CA had by 2024): a center clock set some days
+    # back (the HIL holiday scenario) still finds the CA valid.
+    began = now - dt.timedelta(days=365)
+    auth = make_jpki_ca("auth", now=now, rng=_child(rng, "jpki-auth"), not_before=began)
+    sign = make_jpki_ca("sign", now=now, rng=_child(rng, "jpki-sign"), not_before=began)
     _write(d / "pki" / "auth-ca.pem", auth.cert_pem)
     _write(d / "pki" / "sign-ca.pem", sign.cert_pem)
     for name, ca in (("auth", auth), ("sign", sign)):
         pki.write_key(d / "pki" / f"{name}-ca-key.pem", ca.key)
     _pki(d, rng, now, kiosks, kiosk_cert_days)
     write_anchor_key(d)
+    ensure_operator_pki(d, now, seed=str(seed))  # the console's operator CA (server_stub/ops/pki.py)
     for m in CATALOGUE:
         png = official_seal_png(m.seal_text)
         _write(d / "seals" / f"{m.code}.png", png)
@@ -317,6 +402,11 @@ def _init(  # noqa: PLR0917
     reg = generate(seed, residents, now.date())
     workers = jobs or os.cpu_count() or 1
     index, serials, revoked = _cards(d, reg, auth, sign, _child(rng, "cards"), now, workers)
+    gens = _generations(d, _child(rng, "generations"), now)
+    gens["current"] = (auth, sign)
+    extra_index, extra_serials = _extra_tokens(d, reg, gens, _child(rng, "tokens"), now)
+    index += extra_index
+    serials += extra_serials
     _write(d / "cards" / "index.json", json.dumps(index, ensure_ascii=False, indent=2) + "\n")
     auth_revoked = [int(s, 16) for s, _r, k in serials if k == "auth" and int(s, 16) in set(revoked)]
     _write(

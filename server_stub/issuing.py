@@ -59,7 +59,7 @@ class Issuer:
             "tax": None,
             "seal_registration": None,
         }
-        if options.get("scope") in ("household", "all"):
+        if options.get("scope") in ("household", "all", "members"):
             rows = run(conn, sql.HOUSEHOLD, {"hh": resident["household_id"]})
             out["household"] = [json.loads(r.data) for r in rows]
         if cert in ("koseki", "fuhyo") and resident.get("honseki"):

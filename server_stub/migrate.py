@@ -6,7 +6,7 @@ Used to move a data directory to PostgreSQL for several center processes (docs/a
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from server_stub.store import make_engine, metadata
 
@@ -26,6 +26,16 @@ def copy_database(source_url: str, target_url: str, *, batch: int = 500) -> dict
                 for i in range(0, len(rows), batch):
                     d.execute(insert(table), rows[i : i + batch])
                 counts[table.name] = len(rows)
+            if dst.dialect.name == "postgresql":
+                # Rows copied with their ids leave a SERIAL's sequence at 1: move it past them, or the next
+                # insert collides (kiosk_reports is the one table with a generated key).
+                for table in metadata.sorted_tables:
+                    pk = list(table.primary_key.columns)
+                    if len(pk) == 1 and pk[0].autoincrement is True:
+                        t, c = table.name, pk[0].name  # names from our own metadata, not input
+                        stmt = f"SELECT setval(pg_get_serial_sequence('{t}', '{c}'), "
+                        stmt += f"COALESCE((SELECT MAX({c}) FROM {t}), 0) + 1, false)"  # noqa: S608
+                        d.execute(text(stmt))
     finally:
         src.dispose()
         dst.dispose()

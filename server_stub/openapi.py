@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contracts import center as center_contract
+from server_stub.fleet import ANSWER_SCHEMA, REPORT_SCHEMA
 
 __all__ = ["ERROR_CODES", "OPENAPI"]
 
@@ -180,6 +181,10 @@ OPENAPI: dict[str, Any] = {
                 _obj({"order_id": _S, "state": _S, "refund": _I, "voided": {"type": "array", "items": _S}}),
                 params=[_OID],
             )
+        },
+        "/v1/kiosks/status": {
+            "post": _op("the kiosk's health report; the answer carries remote commands",
+                        REPORT_SCHEMA, "200", ANSWER_SCHEMA)
         },
         "/v1/seals/{seal_id}": {
             "get": _op(

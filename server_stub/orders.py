@@ -72,7 +72,8 @@ class OrderDesk(CenterCore):
             if code not in allowed or code not in self.catalogue:
                 raise rules.not_available("not_offered")
             muni = self.catalogue[code]
-            facts, _ = self._facts_of(sess, sess.resident_id)
+            facts, data = self._facts_of(sess, sess.resident_id)
+            facts = self._with_household(conn, facts, data)
             opts = rules.validate_order(
                 muni,
                 cert,
@@ -216,6 +217,7 @@ class OrderDesk(CenterCore):
     ) -> list[dict[str, Any]]:
         # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
         facts, resident = self._facts_of(order, order.resident_id)
+        facts = self._with_household(conn, facts, resident)
         options = json.loads(order.options)
         # Re-check eligibility inside the issuing transaction: the registry may have changed.
         rules.validate_order(

@@ -192,7 +192,8 @@ def make_server_cert(
 def make_crl(
     ca: JpkiCA, revoked: list[int], now: dt.datetime, *, days: int = 30, number: int = 1
 ) -> x509.CertificateRevocationList:
-    """The user-authentication CA's CRL, listing ``revoked`` serials (RSA-signed, deterministic)."""
+    """A user-authentication CA's CRL, listing ``revoked`` serials (signed by that CA: RSA/SHA-256, or
+    ECDSA/SHA-384 for a next-generation CA)."""
     return sign_crl(ca.cert.subject, ca.key, revoked, now, days=days, number=number)
 
 
@@ -217,7 +218,9 @@ def sign_crl(
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
         )
-    return b.sign(key, hashes.SHA256())
+    # SHA-384 goes with P-384 (the next-generation CA); RSA and the P-256 kiosk CA sign with SHA-256.
+    strong = isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384
+    return b.sign(key, hashes.SHA384() if strong else hashes.SHA256())
 
 
 def crl_number(crl: x509.CertificateRevocationList) -> int:
@@ -268,9 +271,9 @@ class CrlCache:
         except (OSError, ValueError) as exc:
             raise _crl_refused("失効リストを読めません", "CRL unavailable") from exc
         pub = self.ca_cert.public_key()
-        if not isinstance(pub, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)) or not crl.is_signature_valid(
-            pub
-        ):
+        # Each CA generation signs its own CRL; the next generation's CA is EC P-384.
+        usable = isinstance(pub, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+        if not usable or not crl.is_signature_valid(pub):  # type: ignore[arg-type]
             raise _crl_refused("失効リストの署名が不正です", "CRL signature invalid")
         if crl.next_update_utc is None:
             raise _crl_refused("失効リストが不正です", "CRL has no nextUpdate")

@@ -8,8 +8,11 @@ All times are Asia/Tokyo wall-clock times.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
+
+import holidays
 
 from contracts.center import MAX_COPIES
 from contracts.jst import JST
@@ -21,8 +24,10 @@ __all__ = [
     "MAX_COPIES",
     "ResidentFacts",
     "check_service_hours",
+    "choosable_members",
     "latest_fiscal_year",
     "municipalities_for",
+    "national_holiday",
     "service_status",
     "validate_order",
 ]
@@ -39,6 +44,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "weekday_only": (
         "この証明書は平日の受付時間内のみ交付できます",
         "this certificate is issued on weekdays within office hours only",
+    ),
+    "national_holiday": (
+        "本日は国民の祝日（振替休日を含む）のため、この証明書は交付できません",
+        "today is a national holiday (or a substitute holiday): this certificate is issued on weekdays only",
     ),
     "not_offered": (
         "この市区町村ではコンビニ交付していない証明書です",
@@ -79,6 +88,9 @@ class ResidentFacts:
     honseki: str | None = None  # municipality code keeping the 戸籍, None for foreign residents
     honseki_registered: bool = False
     household_size: int = 1
+    # (resident_id, name) of the household's current members, the resident included: whom 世帯の一部
+    # may name.  Names reach the kiosk only as the labels of its check boxes.
+    household_members: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -115,6 +127,19 @@ def offered_tax_years(muni: Municipality, now: dt.datetime) -> list[int]:
     return [latest - i for i in range(rule.tax_years)] if rule else []
 
 
+@functools.lru_cache(maxsize=8)
+def _jp_holidays(year: int) -> holidays.HolidayBase:
+    # The maintained `holidays` library (pinned in constraints.txt) rather than a hand-kept list: it
+    # follows the 国民の祝日に関する法律, including 振替休日 and 国民の休日, and new laws reach it by update.
+    return holidays.country_holidays("JP", years=year, language="ja")
+
+
+def national_holiday(day: dt.date) -> str | None:
+    """The Japanese name of the national holiday on ``day`` (国民の祝日, 振替休日, 国民の休日), or None."""
+    name = _jp_holidays(day.year).get(day)
+    return None if name is None else str(name)
+
+
 def _hours_reason(muni: Municipality, cert: str, now: dt.datetime) -> str | None:
     if is_maintenance_day(muni, now):
         return "maintenance"
@@ -124,6 +149,9 @@ def _hours_reason(muni: Municipality, cert: str, now: dt.datetime) -> str | None
         start, end = (dt.time.fromisoformat(x) for x in rule.weekday_hours)
         if t.weekday() >= 5 or not start <= t.time() < end:
             return "weekday_only"
+        if national_holiday(t.date()) is not None:
+            # A weekday, but the municipal offices that keep 戸籍 are closed (issue 11).
+            return "national_holiday"
     return None
 
 
@@ -175,6 +203,32 @@ def _options_hint(muni: Municipality, cert: str, f: ResidentFacts, now: dt.datet
     return {}
 
 
+def choosable_members(f: ResidentFacts) -> tuple[tuple[str, str], ...]:
+    """Whom a 住民票 of 世帯の一部 may name: the municipal rule of this center.
+
+    Only persons registered in the resident's own household today (転出 or deceased members are gone
+    from it), and only when there is more than the resident.  The resident must be among the chosen
+    (本人を含む世帯の一部; ``validate_order``).  Municipalities differ here; which rule a given one applies is
+    UNCONFIRMED, and this one is the common, stricter reading.
+    """
+    return f.household_members if f.household_size > 1 and len(f.household_members) > 1 else ()
+
+
+def _members_option(options: dict[str, Any], f: ResidentFacts) -> list[str]:
+    ids = options.get("members")
+    allowed = [rid for rid, _name in choosable_members(f)]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise RequestError("members は ID のリストです / members must be a list of member ids",
+                           code="option_invalid", status=422)
+    if len(set(ids)) != len(ids) or not set(ids) <= set(allowed):
+        raise RequestError("選べない方が含まれています / a chosen member is not in the household",
+                           code="option_invalid", status=422)
+    if f.resident_id not in ids:
+        raise RequestError("ご本人を含めてください / the resident must be among the chosen members",
+                           code="option_not_allowed", status=422)
+    return [rid for rid in allowed if rid in ids]  # household order, whatever the order asked
+
+
 def _services(
     muni: Municipality, certs: list[str], relation: str, f: ResidentFacts, now: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -192,6 +246,9 @@ def _services(
             entry["message"] = reason_message(reason)
         else:
             entry["options"] = _options_hint(muni, cert, f, now)
+            members = choosable_members(f) if cert in ("juminhyo", "kisaijiko") else ()
+            if members:  # 世帯の一部 (kiosk: service-level "members" adds the MEMBERS screen)
+                entry["members"] = [{"id": rid, "name": name} for rid, name in members]
         out.append(entry)
     return out
 
@@ -290,6 +347,8 @@ def validate_order(
         | ({"year"} if cert == "kazei" else set())
         | ({"kind"} if cert == "koseki" else set())
     )
+    if cert in ("juminhyo", "kisaijiko") and choosable_members(f):
+        known.add("members")
     unknown = set(options) - known
     if unknown:
         raise RequestError(
@@ -297,7 +356,13 @@ def validate_order(
         )
     out: dict[str, Any] = {}
     if cert in ("juminhyo", "kisaijiko", "fuhyo"):
-        out["scope"] = _choice(options, "scope", hint["scope"], "self")
+        some = ["members"] if cert != "fuhyo" and choosable_members(f) else []
+        out["scope"] = _choice(options, "scope", [*hint["scope"], *some], "self")
+        if out["scope"] == "members":
+            out["members"] = _members_option(options, f)
+        elif "members" in options:
+            raise RequestError("members は scope=members のときだけです / members needs scope=members",
+                               code="option_invalid", status=422)
     if cert in ("juminhyo", "kisaijiko"):
         out["householder_relationship"] = _bool_opt(options, "householder_relationship")
         for key in ("honseki", "my_number"):

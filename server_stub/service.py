@@ -23,6 +23,7 @@ from server_stub.dbexec import run, send, transaction
 from server_stub.errors import AuthError, CenterError
 from server_stub.orders import OrderDesk
 from server_stub.store import dumps
+from server_stub.trust import verify_auth_signature
 
 __all__ = ["Center", "CenterConfig", "Clock"]
 
@@ -105,13 +106,14 @@ class Center(OrderDesk):
         self, conn: Connection, kiosk_id: str, cid: str, der: bytes, sig: bytes, t: float, now: dt.datetime
     ) -> dict[str, Any]:
         nonce = self._claim_challenge(conn, kiosk_id, cid, t)
-        cert = pki.verify_user_certificate(der, self.auth_ca, self.crl, now)
-        pki.verify_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
+        cert = self.trust.verify(der, now)
+        verify_auth_signature(cert, sig, pki.auth_message(cid, kiosk_id, nonce))
         serial = f"{cert.serial_number:X}"
         row = run(conn, sql.FACTS_BY_CARD, {"serial": serial}).one_or_none()
         if row is None:
             raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown", status=403)
-        facts, _data = self._facts_of(row, row.resident_id)
+        facts, data = self._facts_of(row, row.resident_id)
+        facts = self._with_household(conn, facts, data)
         if facts.status == "deceased":
             raise AuthError(
                 "この証明書では利用できません / resident deceased", code="resident_deceased", status=403

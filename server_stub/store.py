@@ -162,6 +162,36 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# Fleet operations (server_stub/fleet.py): each kiosk's latest health report, a bounded history of
+# them, and the remote commands operators gave (delivered in the answer to a report until applied).
+kiosk_status = Table(
+    "kiosk_status",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("report", Text, nullable=False),
+)
+kiosk_reports = Table(
+    "kiosk_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("report", Text, nullable=False),
+)
+kiosk_commands = Table(
+    "kiosk_commands",
+    metadata,
+    Column("command_id", String(40), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("operator", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("applied_at", Float, nullable=True),
+    Column("result", String(16), nullable=True),
+)
+
 TABLES = {t.name: t for t in metadata.sorted_tables}
 
 

@@ -1,6 +1,7 @@
 """``python -m card.virtual``: make a test card profile, or serve a virtual card to pcscd's vpcd.
 
-    python -m card.virtual profile --out FILE [--pin 1234] [--sign-password ABC123] [--seed S]
+    python -m card.virtual profile --out FILE [--kind card|smartphone|nextgen] [--pin 1234]
+                                   [--sign-password ABC123] [--seed S]
     python -m card.virtual serve --profile FILE [--vpcd HOST:PORT] [--state FILE]
                                  [--control HOST:PORT] [--removed] [--max-response N]
                                  [--throttle-kbps N --latency-ms M]
@@ -18,7 +19,9 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import Literal
 
+from card.contract import TokenKind
 from card.errors import CardError
 from card.profile import CardProfile, PersonAttributes, SeededRandom, make_card_profile, make_jpki_ca
 from card.virtual.control import ControlServer
@@ -27,27 +30,31 @@ from card.virtual.state import StateFile
 from card.virtual.vpcd import DEFAULT_PORT, Throttle, VpcdLink, parse_hostport, reader_name_for_port
 
 log = logging.getLogger("card.virtual")
+VIRTUAL_KINDS = (TokenKind.CARD, TokenKind.SMARTPHONE, TokenKind.NEXTGEN)  # no iPhone: protocol unknown
 
 # A synthetic person for self-contained profiles (見本 = "sample"; no real person).
 SAMPLE_PERSON = PersonAttributes("見本　花子", "東京都見本市見本町一丁目1番1号", dt.date(1985, 4, 1), 2)
 
 
-def make_profile(pin: str, sign_password: str, seed: str | None) -> CardProfile:
-    """A self-contained profile with its own two test CAs.
+def make_profile(pin: str, sign_password: str, seed: str | None, kind: str = "card") -> CardProfile:
+    """A self-contained profile of a token of ``kind`` with its own two test CAs (EC for nextgen).
 
     :raises card.errors.ProfileError: bad PIN or password format.
     """
     rng = SeededRandom(seed) if seed is not None else None
-    auth_ca = make_jpki_ca("auth", rng=rng.child("auth-ca") if rng else None)
-    sign_ca = make_jpki_ca("sign", rng=rng.child("sign-ca") if rng else None, serial=0x067C6A21)
+    algorithm: Literal["rsa", "ec"] = "ec" if kind == TokenKind.NEXTGEN else "rsa"
+    auth_ca = make_jpki_ca("auth", rng=rng.child("auth-ca") if rng else None, algorithm=algorithm)
+    sign_ca = make_jpki_ca("sign", rng=rng.child("sign-ca") if rng else None, serial=0x067C6A21,
+                           algorithm=algorithm)
     return make_card_profile(auth_ca, sign_ca, SAMPLE_PERSON, pin=pin, sign_password=sign_password,
-                             rng=rng.child("card") if rng else None, meta={"source": "card.virtual profile"})
+                             rng=rng.child("card") if rng else None, kind=kind,
+                             meta={"source": "card.virtual profile"})
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    profile = make_profile(args.pin, args.sign_password, args.seed)
+    profile = make_profile(args.pin, args.sign_password, args.seed, args.kind)
     profile.save(args.out)
-    print(f"wrote card profile {args.out}")
+    print(f"wrote {args.kind} profile {args.out}")
     return 0
 
 
@@ -96,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     prof = sub.add_parser("profile", help="write a self-contained test card profile (own test CAs)")
     prof.add_argument("--out", required=True)
+    prof.add_argument("--kind", choices=[k.value for k in VIRTUAL_KINDS], default=TokenKind.CARD.value,
+                      help="card (today's), smartphone (Android SE) or nextgen (ECDSA P-384)")
     prof.add_argument("--pin", default="1234")
     prof.add_argument("--sign-password", default="ABC123")
     prof.add_argument("--seed", help="make the keys reproducible")

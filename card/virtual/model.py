@@ -9,6 +9,10 @@ unknown AIDs and FIDs answer 6A82; READ BINARY short at EOF answers the data wit
 6B00; an empty VERIFY always answers 63Cx (63C0 when blocked: OpenSC's bind aborts on SW1 != 63);
 a VERIFY with data on a blocked PIN answers 6984; SELECT AP and reset clear the security state;
 signing without VERIFY answers 6982; CLA with secure-messaging bits answers 6882.
+
+The token's kind (its label; card.contract) changes two things.  A smartphone serves EF 000A only after
+the PIN of EF 0018 is verified, and answers 6982 before, as Android phones do.  A next-generation token
+has P-384 keys and signs a 48-byte SHA-384 hash into a raw r‖s signature (every detail: card.nextgen).
 """
 
 from __future__ import annotations
@@ -22,13 +26,23 @@ from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
+from card import nextgen
 from card.apdu import MAX_SHORT_NE, SW, CommandAPDU
+from card.contract import (
+    AUTH_PIN_LENGTH,
+    AUTH_PIN_TRIES,
+    SIGN_PASSWORD_MAX,
+    SIGN_PASSWORD_MIN,
+    SIGN_PASSWORD_TRIES,
+    rules_for,
+)
 from card.errors import MalformedApduError
 from card.jpki import JPKI_AID, SHA256_DIGEST_INFO_PREFIX, Ef
+from card.keys import PrivateKey
 from card.profile import CardProfile
-from card.virtual.state import AUTH_PIN_TRIES, SIGN_PASSWORD_TRIES, CardState, StateFile
+from card.virtual.state import CardState, StateFile
 
 __all__ = ["OTHER_AIDS", "SwError", "VirtualJpkiCard", "card_id"]
 
@@ -110,7 +124,7 @@ class VirtualJpkiCard:
         self.card_id = card_id(profile)
         self._store = state_file
         self.state = state_file.load(self.card_id) if state_file else CardState()
-        self._keys: dict[int, rsa.RSAPrivateKey] = {
+        self._keys: dict[int, PrivateKey] = {
             Ef.AUTH_KEY: profile.auth.private_key(),
             Ef.SIGN_KEY: profile.sign.private_key(),
         }
@@ -137,12 +151,15 @@ class VirtualJpkiCard:
             return cert.public_bytes(serialization.Encoding.DER)
 
         serial = f"{profile.auth.cert().serial_number:016X}"[-16:]
+        kind = profile.kind
+        # A phone keeps even the user-authentication certificate behind the PIN (card.contract).
+        auth_cert_needs: Secret | None = "auth" if kind and rules_for(kind).pin_before_certificate else None
         files = [
             _File(Ef.SIGN_CERT, "binary", der(profile.sign.cert()), needs="sign"),
             _File(Ef.SIGN_CA_CERT, "binary", der(profile.sign.ca_cert())),
             _File(Ef.TOKEN_INFO, "binary", token_info(profile.token_label, serial)),
             _File(Ef.CERT_PRESENCE, "binary", bytes.fromhex("8F8F00")),
-            _File(Ef.AUTH_CERT, "binary", der(profile.auth.cert())),
+            _File(Ef.AUTH_CERT, "binary", der(profile.auth.cert()), needs=auth_cert_needs),
             _File(Ef.AUTH_CA_CERT, "binary", der(profile.auth.ca_cert())),
             _File(Ef.AUTH_KEY, "key", needs="auth"),
             _File(Ef.AUTH_PIN, "pin", secret="auth"),
@@ -267,6 +284,8 @@ class VirtualJpkiCard:
         if file.kind != "binary":
             raise SwError(SW.SECURITY_STATUS if file.kind == "opaque" else SW.INCOMPATIBLE_FILE)
         if file.needs is not None and file.needs not in self._verified:
+            # Logged (no data) so a test harness can tell the token refused, not the reader.
+            log.info("virtual card: READ BINARY of EF %04X refused before VERIFY (6982)", file.fid)
             raise SwError(SW.SECURITY_STATUS)
         if offset >= len(file.content):
             raise SwError(SW.WRONG_P1P2)
@@ -298,8 +317,9 @@ class VirtualJpkiCard:
     @staticmethod
     def _valid_format(secret: Secret, value: bytes) -> bool:
         if secret == "auth":
-            return len(value) == 4 and value.isdigit()
-        return 6 <= len(value) <= 16 and all(c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" for c in value)
+            return len(value) == AUTH_PIN_LENGTH and value.isdigit()
+        alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        return SIGN_PASSWORD_MIN <= len(value) <= SIGN_PASSWORD_MAX and all(c in alphabet for c in value)
 
     def _verify(self, cmd: CommandAPDU) -> tuple[bytes, int]:
         if cmd.p1 != 0x00:
@@ -311,8 +331,8 @@ class VirtualJpkiCard:
             return b"", 0x63C0 | tries  # retry counter query, costs nothing (docs/jpki-card.md §4)
         if tries == 0:
             raise SwError(SW.REF_DATA_UNUSABLE)  # later VERIFYs on a blocked PIN (§5)
-        max_len = 4 if secret == "auth" else 16
-        if not 1 <= len(cmd.data) <= max_len or (secret == "sign" and len(cmd.data) < 6):
+        max_len = AUTH_PIN_LENGTH if secret == "auth" else SIGN_PASSWORD_MAX
+        if not 1 <= len(cmd.data) <= max_len or (secret == "sign" and len(cmd.data) < SIGN_PASSWORD_MIN):
             raise SwError(SW.WRONG_LENGTH)
         if cmd.data == self._expected(secret).encode("ascii"):
             self._set_tries(secret, AUTH_PIN_TRIES if secret == "auth" else SIGN_PASSWORD_TRIES)
@@ -353,7 +373,20 @@ class VirtualJpkiCard:
             raise SwError(SW.SECURITY_STATUS)
         if cmd.ne is not None and cmd.ne < 256:
             raise SwError(SW.WRONG_LENGTH)
-        return self._sign(self._keys[key_file.fid], cmd.p1, cmd.data), SW.OK
+        key = self._keys[key_file.fid]
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            return self._sign_ecdsa(key, cmd.p1, cmd.data), SW.OK
+        return self._sign(key, cmd.p1, cmd.data), SW.OK
+
+    @staticmethod
+    def _sign_ecdsa(key: ec.EllipticCurvePrivateKey, mode: int, data: bytes) -> bytes:
+        """Next-generation signing as card.nextgen assumes it: the hash as given, raw low-s r‖s."""
+        if mode != nextgen.SIGN_P1:
+            raise SwError(SW.WRONG_P1P2_FUNC)
+        if len(data) != nextgen.HASH_LEN:
+            raise SwError(SW.WRONG_LENGTH)
+        der = key.sign(data, ec.ECDSA(utils.Prehashed(nextgen.HASH)))
+        return nextgen.der_to_raw(der)
 
     @staticmethod
     def _sign(key: rsa.RSAPrivateKey, mode: int, data: bytes) -> bytes:

@@ -20,14 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from card.contract import AUTH_PIN_TRIES, SIGN_PASSWORD_TRIES
 from card.errors import ProfileError
 
 __all__ = ["AUTH_PIN_TRIES", "SIGN_PASSWORD_TRIES", "CardState", "StateFile"]
 
 log = logging.getLogger(__name__)
 
-AUTH_PIN_TRIES = 3  # docs/jpki-card.md §5
-SIGN_PASSWORD_TRIES = 5
 MAX_STATE_FILE = 1 << 20  # bound the read
 
 

@@ -6,7 +6,14 @@ verified PIN never outlives the transaction) by ``release()``.  Presence is watc
 
 Every ``card.errors.CardError`` becomes a ``CardDeviceError`` with the flow's fault
 (``kiosk.flow.faults``): a card taken away mid-read is ``card_removed``, a reader or pcscd that is gone
-is ``reader_offline``, a card without the JPKI AP is ``card_unsupported``.  The PIN is never logged.
+is ``reader_offline``, a card without the JPKI AP or a token the kiosk does not know (unknown label,
+unexpected key algorithm or curve, iPhone) is ``card_unsupported``.  The PIN is never logged.
+
+Each token's rules come from its label (card.contract).  A smartphone keeps its certificate behind the
+PIN: ``read_auth_certificate`` before ``verify_pin`` answers ``card_pin_required`` without sending the
+read, and the flow asks the PIN first.  ``follow_token_rules=False`` (the HIL scenario
+smartphone-pin-first) sends the read anyway, to prove that the token itself refuses it (6982), which
+maps to the same code.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from card.contract import AUTH_PIN_TRIES, KeyAlgorithm, TokenRules
 from card.errors import (
     CardError,
     CardRemovedError,
@@ -26,6 +34,9 @@ from card.errors import (
     PinBlockedError,
     PinIncorrectError,
     ReaderUnavailableError,
+    SecurityStatusError,
+    SignatureFormatError,
+    TokenError,
 )
 from card.jpki import JpkiClient
 from card.pcsc import CardMonitor, PcscTransport, find_reader, list_readers
@@ -39,7 +50,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # vpcd and real readers report a removal on their next presence poll (about a second at most).
 REMOVAL_GRACE = 1.0
-JPKI_PIN_TRIES = 3  # the user-authentication PIN allows three tries (docs/jpki-card.md §5)
+JPKI_PIN_TRIES = AUTH_PIN_TRIES  # card.contract: the card <-> kiosk contract
 
 
 def card_fault(e: CardError) -> Fault:
@@ -48,8 +59,10 @@ def card_fault(e: CardError) -> Fault:
         return Fault.CARD_REMOVED
     if isinstance(e, ReaderUnavailableError | PcscServiceError):
         return Fault.READER_OFFLINE
-    if isinstance(e, NotJpkiCardError | FileNotFoundOnCardError):
+    if isinstance(e, NotJpkiCardError | FileNotFoundOnCardError | TokenError | SignatureFormatError):
         return Fault.CARD_UNSUPPORTED
+    if isinstance(e, SecurityStatusError):
+        return Fault.CARD_PIN_REQUIRED
     return Fault.CARD_UNREADABLE
 
 
@@ -60,7 +73,13 @@ class PcscCard:
     """
 
     def __init__(self, reader: str = "", *,
-                 transport_factory: Callable[[str], PcscTransport] = PcscTransport) -> None:
+                 transport_factory: Callable[[str], PcscTransport] = PcscTransport,
+                 follow_token_rules: bool = True) -> None:
+        # Public so that a test harness (kiosk.hil smartphone-pin-first) can make a wired kiosk read
+        # before the PIN and show that the token itself refuses it.
+        self.follow_token_rules = follow_token_rules
+        self._rules: TokenRules | None = None
+        self._verified = False
         self._wanted = reader or None
         self._factory = transport_factory
         self._name: str | None = None
@@ -88,6 +107,7 @@ class PcscCard:
                     self._transport = self._factory(self.reader_name())
                     jpki = JpkiClient(self._transport)
                     jpki.select_ap()  # once per connection: every EF below lives in the JPKI AP
+                    self._rules = jpki.token_rules()  # the label says which rules this token follows
                     self._jpki = jpki
                 return action(self._jpki)
             except CardError as e:
@@ -95,11 +115,11 @@ class PcscCard:
                 if fault is Fault.CARD_UNREADABLE and self._gone():
                     # Taken away mid-APDU, the link may answer garbage before pcscd notices the
                     # removal: what the resident did was remove the card, so say that.
-                    code = "card_removed"
-                log.info("card %s failed: %s (%s)", what, e.code, code)
-                if code in ("card_removed", "reader_offline"):
+                    fault = Fault.CARD_REMOVED
+                log.info("card %s failed: %s (%s)", what, e.code, fault)
+                if fault in (Fault.CARD_REMOVED, Fault.READER_OFFLINE):
                     self._close()
-                    if code == "reader_offline":
+                    if fault is Fault.READER_OFFLINE:
                         self._name = None
                 raise CardDeviceError(f"card {what}: {e.code}", fault) from e
 
@@ -115,7 +135,7 @@ class PcscCard:
     def _close(self) -> None:
         if self._transport is not None:
             self._transport.close()
-        self._transport, self._jpki = None, None
+        self._transport, self._jpki, self._rules, self._verified = None, None, None, False
 
     # --- kiosk.devices.CardDevice ----------------------------------------------------------------------
 
@@ -151,7 +171,22 @@ class PcscCard:
 
     def read_auth_certificate(self) -> bytes:
         """The user-authentication certificate (DER).  :raises CardDeviceError:."""
-        return self._call("read", lambda j: j.read_auth_certificate())
+        def read(j: JpkiClient) -> bytes:
+            rules = self._rules
+            assert rules is not None  # set with the connection in _call
+            if rules.pin_before_certificate and not self._verified and self.follow_token_rules:
+                raise SecurityStatusError(0x6982, f"a {rules.kind.value} shows its certificate after the PIN")
+            return j.read_checked_auth_certificate(rules)
+
+        return self._call("read", read)
+
+    def token_kind(self) -> str:
+        """The kind of token on the reader (card.contract.TokenKind).  :raises CardDeviceError:."""
+        def kind(j: JpkiClient) -> str:
+            assert self._rules is not None
+            return self._rules.kind.value
+
+        return self._call("token", kind)
 
     def pin_tries_left(self) -> int:
         """Tries left of the user-authentication PIN.  :raises CardDeviceError:."""
@@ -168,13 +203,29 @@ class PcscCard:
                 return PinCheck(False, e.tries_left)
             except PinBlockedError:
                 return PinCheck(False, 0)
+            self._verified = True
             return PinCheck(True, JPKI_PIN_TRIES)
 
         return self._call("verify", verify)
 
     def sign_auth(self, digest: bytes) -> bytes:
         """Sign the 32-byte digest with the authentication key.  :raises CardDeviceError:."""
-        return self._call("sign", lambda j: j.sign_sha256(digest))
+        def sign(j: JpkiClient) -> bytes:
+            if self._rules is not None and self._rules.key_algorithm is not KeyAlgorithm.RSA2048_SHA256:
+                # A SHA-256 digest cannot make an ECDSA P-384/SHA-384 signature: sign_auth_message.
+                raise TokenError(f"a {self._rules.kind.value} token signs the message, not a SHA-256 digest")
+            return j.sign_sha256(digest)
+
+        return self._call("sign", sign)
+
+    def sign_auth_message(self, message: bytes) -> bytes:
+        """Sign the domain-separated message in the token's own algorithm (RSA/SHA-256 or raw ECDSA
+        P-384/SHA-384; card.jpki.JpkiClient.sign_auth_message).  :raises CardDeviceError:."""
+        def sign(j: JpkiClient) -> bytes:
+            assert self._rules is not None
+            return j.sign_auth_message(message, self._rules)
+
+        return self._call("sign", sign)
 
     def release(self) -> None:
         """Disconnect with a card reset: the PIN's verified state ends with the transaction."""

@@ -314,5 +314,5 @@ def receipt_data(receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.dat
         items=(ReceiptItem(receipt.certificate_name or receipt.certificate, copies, receipt.fee // copies,
                            fee_total=None if receipt.fee % copies == 0 else receipt.fee),),
         transaction_number=receipt.order_id, paid=receipt.paid, change=receipt.change,
-        refunded=receipt.refunded,
+        refunded=receipt.refunded, refund_owed=receipt.refund_owed, reference=receipt.reference,
     )

@@ -27,6 +27,7 @@ class Env:
     settings: FlowSettings
     now: float
     state: State
+    wall: float = 0.0  # wall-clock epoch seconds (what a slip and the 23:00 countdown are dated by)
 
 
 Handler = Callable[[Env, Context, Any], Outcome]

@@ -28,6 +28,11 @@ CENTER_ERRORS: dict[str, str] = {
     "certificate_expired": "error.certificate_expired",
     "certificate_revoked": "error.certificate_revoked",
     "signature_invalid": "error.signature_invalid",
+    # The CA that issued the certificate has expired (a CA rollover): like an expired certificate, the
+    # resident renews it at the municipal office.
+    "ca_expired": "error.certificate_expired",
+    "key_algorithm_unsupported": "error.certificate_invalid",
+    "signature_format": "error.signature_invalid",
     "resident_unknown": "error.resident_unknown",
     "session_expired": "error.session_expired",
     "not_available": "error.not_available",
@@ -72,6 +77,13 @@ CENTER_ERRORS: dict[str, str] = {
     "seal_unknown": "error.order_unknown",
     # The center could not do its part: nothing about this resident, try again later.
     "store_failed": "error.center_busy",
+    # Fleet operations: a refused health report is the kiosk's own bug (the reporter logs it, no resident
+    # sees it); mapped like the other requests the kiosk got wrong, should one ever reach a screen.
+    "report_field_unknown": "error.order_unknown",
+    "report_invalid": "error.order_unknown",
+    "report_history_too_long": "error.order_unknown",
+    "command_invalid": "error.order_unknown",
+    "csrf_invalid": "error.order_unknown",
 }
 
 # Device faults (kiosk.flow.faults; a test checks every Fault is here) and the flow's own endings.
@@ -79,6 +91,9 @@ DEVICE_FAULTS: dict[str, str] = {
     "card_unreadable": "error.card_unreadable",
     "card_removed": "error.card_removed",
     "card_unsupported": "error.card_unsupported",
+    # A token that keeps its certificate behind the PIN (a phone): the flow asks the PIN and reads after
+    # it (steps_card); seen as a fault only if the token still refuses after a verified PIN.
+    "card_pin_required": "error.card_unreadable",
     "card_timeout": "error.card_unreadable",
     "pin_blocked": "error.pin_blocked",
     "reader_offline": "error.reader_offline",
@@ -115,6 +130,8 @@ REASONS: dict[str, str] = {
     "not_resident_jan1": "reason.not_resident_jan1",
     "tax_unpaid": "reason.tax_unpaid",
     "weekday_only": "reason.weekday_only",
+    "national_holiday": "reason.national_holiday",
+    "issuing_ca_expired": "error.certificate_expired",
     "outside_hours": "reason.outside_hours",
     "not_offered": "reason.not_offered",
     "householder_relationship_not_offered": "reason.householder_relationship_not_offered",

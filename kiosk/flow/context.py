@@ -25,6 +25,7 @@ class Context:
     # Kiosk-level (not about the resident) ---------------------------------------------------------
     language: str = "ja"
     pending_oos: str | None = None  # OUT_OF_SERVICE notice to show when this transaction ends
+    held_oos: str | None = None  # an operator's remote out-of-service notice: devices passing do not end it
     message_key: str | None = None  # what the current screen says (error, hint, OOS reason)
     entered_at: float = 0.0  # when the current state was entered (watchdog / message timers)
     active_at: float = 0.0  # last resident input (inactivity timer)
@@ -40,6 +41,7 @@ class Context:
     municipality: Municipality | None = field(default=None, repr=False)
     service: Service | None = None
     whose: str = "self"
+    whose_chosen: bool = False  # the WHOSE screen highlights a choice only once the resident made it
     members: tuple[str, ...] = field(default=(), repr=False)
     items: frozenset[str] = frozenset()
     tax_year: int | None = None
@@ -55,6 +57,14 @@ class Context:
     pages_total: int = 0
     abort_cause: str | None = None  # why a running print job was stopped (card_removed, timeout)
     ending: Ending = ""
+    # A refund the cash device could not pay (issue 18): the screen waits for staff (service menu),
+    # showing the amount owed, the short reference and the wall-clock time of the failure.
+    staff_needed: bool = False
+    refund_owed: int = 0
+    failed_wall: float | None = None  # epoch seconds (Flow's wall clock)
+    card_left: bool = False  # the card stayed on the reader past take_card_staff: staff were called
+    back_to: State | None = None  # the screen the staff gesture left (it comes back if login is abandoned)
+    back_key: str | None = None
 
     @classmethod
     def fresh(cls, previous: Context | None = None, *, language: str = "ja") -> Context:
@@ -64,6 +74,7 @@ class Context:
         return cls(
             language=language,
             pending_oos=previous.pending_oos,
+            held_oos=previous.held_oos,
             # The reader's physical state, not the resident's data: a card left on the reader must
             # still be noticed (and the flow only wipes after TAKE_CARD saw it removed).
             card_present=previous.card_present,
@@ -79,6 +90,7 @@ RESIDENT_FIELDS = (
     "certificate", "tries_left", "pin", "session_id", "municipalities", "municipality",
     "service", "whose", "members", "items", "tax_year", "copies", "history", "order_id", "fee_total",
     "inserted", "paid", "change", "refund", "pages_done", "pages_total", "abort_cause", "ending",
+    "whose_chosen", "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
 )
 
 

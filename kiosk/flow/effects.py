@@ -15,6 +15,7 @@ __all__ = [
     "AbortPrint",
     "Authenticate",
     "CancelPayment",
+    "CheckDevices",
     "CompleteOrder",
     "CreateOrder",
     "Effect",
@@ -24,6 +25,7 @@ __all__ = [
     "Print",
     "PrintReceipt",
     "ReadCard",
+    "RecordEvent",
     "Refund",
     "StartPayment",
     "StopSound",
@@ -113,6 +115,11 @@ class PrintReceipt(Effect):
     refunded: int = 0
     certificate_name: str = ""
     municipality: str = ""
+    # A refund the cash device could not pay: the slip says the amount owed, the short reference the
+    # staff read out, and is dated ``at`` (epoch seconds, the time the screen shows) rather than "now".
+    refund_owed: int = 0
+    reference: str = ""
+    at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -144,5 +151,17 @@ class StopSound(Effect):
 
 
 @dataclass(frozen=True)
+class RecordEvent(Effect):
+    """A kiosk event for the operator's log (e.g. ``card_left``): a name only, nothing about the resident."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class WipeResident(Effect):
     """Drop every reference to the resident's data held outside the flow (runner, devices, UI)."""
+
+
+@dataclass(frozen=True)
+class CheckDevices(Effect):
+    """Re-check every device and the center; the runner answers ``DevicesReady`` or the first fault."""

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from card.contract import AUTH_PIN_TRIES
 from kiosk.flow.faults import Fault
 from kiosk.flow.services import Municipality
 
@@ -55,6 +56,7 @@ __all__ = [
     "PrinterFault",
     "Refunded",
     "Relation",
+    "RemoteService",
     "ServiceExit",
     "ServiceRequested",
     "StaffPinSubmitted",
@@ -193,7 +195,7 @@ class CardRead(Event):
     """The user-authentication certificate was read and the PIN counter queried."""
 
     certificate: bytes = field(repr=False)  # DER; personal data (serial links to a person)
-    tries_left: int = 3
+    tries_left: int = AUTH_PIN_TRIES
 
 
 @dataclass(frozen=True)
@@ -355,3 +357,12 @@ class ServiceExit(Event):
     """Leave the service menu; ``in_service=False`` keeps (or puts) the kiosk out of service."""
 
     in_service: bool = True
+
+
+@dataclass(frozen=True)
+class RemoteService(Event):
+    """An operator's remote command, carried in the center's answer to a health report
+    (kiosk.runtime.health_report): out of service with one of ``REMOTE_REASONS``, or back in service."""
+
+    in_service: bool
+    reason: Literal["maintenance", "inspection", "store_request"] = "maintenance"

@@ -28,6 +28,8 @@ class Fault(enum.StrEnum):
     CARD_REMOVED = "card_removed"
     CARD_UNSUPPORTED = "card_unsupported"
     CARD_TIMEOUT = "card_timeout"
+    # A smartphone keeps its certificate behind the PIN: asked first, the token refuses (6982).
+    CARD_PIN_REQUIRED = "card_pin_required"
     PIN_BLOCKED = "pin_blocked"
     READER_OFFLINE = "reader_offline"
     # The certificate and receipt printers (kiosk.adapters.printing)
@@ -55,7 +57,8 @@ class Fault(enum.StrEnum):
 
 _FAMILY: dict[Fault, Family] = {
     **{f: "card" for f in (Fault.CARD_UNREADABLE, Fault.CARD_REMOVED, Fault.CARD_UNSUPPORTED,
-                           Fault.CARD_TIMEOUT, Fault.PIN_BLOCKED, Fault.READER_OFFLINE)},
+                           Fault.CARD_TIMEOUT, Fault.CARD_PIN_REQUIRED, Fault.PIN_BLOCKED,
+                           Fault.READER_OFFLINE)},
     **{f: "printer" for f in (Fault.PRINTER_PAPER_END, Fault.PRINTER_COVER_OPEN, Fault.PRINTER_OFFLINE,
                               Fault.PRINTER_TIMEOUT, Fault.PRINTER_ERROR, Fault.PRINT_ABORTED)},
     **{f: "payment" for f in (Fault.PAYMENT_JAM, Fault.PAYMENT_OFFLINE, Fault.PAYMENT_NO_CHANGE,

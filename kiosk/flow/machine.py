@@ -27,6 +27,7 @@ from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Effect, PlaySound, WipeResident
 from kiosk.flow.errors import IllegalEventError, InvalidChoiceError
 from kiosk.flow.events import Event
+from kiosk.flow.remote import remote_service
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
 from kiosk.flow.steps_card import CARD_TABLE
@@ -134,6 +135,7 @@ GLOBAL: dict[type, Handler] = {
     evt.CenterError: _late_center_error,
     evt.DeviceFault: _device_fault,
     evt.PaymentFault: _payment_fault,
+    evt.RemoteService: remote_service,
 }
 
 
@@ -142,13 +144,16 @@ class Flow:
 
     :param settings: timeouts, languages and limits (``KioskConfig.flow_settings()``).
     :param clock: monotonic seconds; injected so tests run every timeout in microseconds.
+    :param wall_clock: epoch seconds, for what is dated in Japan time (a refund slip, closing time).
     """
 
     def __init__(
-        self, settings: FlowSettings | None = None, clock: Callable[[], float] = time.monotonic
+        self, settings: FlowSettings | None = None, clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings or FlowSettings()
         self._clock = clock
+        self._wall = wall_clock
         self._state = State.ATTRACT
         now = clock()
         self._ctx = Context(language=self._settings.default_language, entered_at=now, active_at=now)
@@ -171,7 +176,7 @@ class Flow:
 
     @property
     def view(self) -> View:
-        return build_view(self._state, self._ctx, self._settings, self._clock())
+        return build_view(self._state, self._ctx, self._settings, self._clock(), self._wall())
 
     def submit(self, event: Event, *, generation: int | None = None) -> list[Effect]:
         """Feed one event; returns the effects to run, in order.
@@ -201,7 +206,7 @@ class Flow:
                 log.info("ignored late %s in %s", kind.__name__, self._state.name)
                 return []
             raise IllegalEventError(f"{kind.__name__} is not expected in state {self._state.name}")
-        out = handler(Env(self._settings, now, self._state), self._ctx, event)
+        out = handler(Env(self._settings, now, self._state, self._wall()), self._ctx, event)
         self._commit(event, out, now)
         return list(out.effects)
 

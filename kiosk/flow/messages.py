@@ -3,7 +3,7 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
@@ -13,7 +13,9 @@ explain or assist").  ``kiosk.flow.codes`` maps the codes of the center and the 
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "text"]
+from card.contract import AUTH_PIN_TRIES
+
+__all__ = ["MESSAGES", "PLURALS", "PLURAL_SUFFIX", "text"]
 
 _WINDOW_JA = "お手数ですが、お住まいの市区町村の窓口へお問い合わせください。"
 _WINDOW_EN = "Please ask at the counter of your city, ward, town or village office."
@@ -33,13 +35,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The certificates you can get and their fees depend on your municipality. "
         "Please pay the fee in cash. Printing can take a few minutes; please stay until it is finished.",
     ),
-    "screen.place_card": ("マイナンバーカードを読取り部に置いてください",
-                          "Place your My Number Card on the card reader"),
+    "screen.place_card": ("マイナンバーカードまたはスマートフォンを読取り部に置いてください",
+                          "Place your My Number Card or smartphone on the card reader"),
     "screen.reading": ("カードを読み取っています。カードを動かさないでください",
                        "Reading your card. Please do not move the card."),
     "screen.pin": ("利用者証明用電子証明書の暗証番号（数字4桁）を入力してください",
                    "Enter the 4-digit PIN of your user certificate"),
     "screen.pin.tries": ("あと{tries}回間違えるとロックされます", "{tries} more wrong tries will lock the PIN"),
+    "screen.pin.reset": ("ロックされた暗証番号は、市区町村の窓口で再設定できます（暗証番号リセットサービスのある店舗の端末でも再設定できます）。",
+                         "A locked PIN can be reset at your municipal office, or at a store kiosk that offers the PIN reset service."),
+    "pin.rule": (f"暗証番号を{AUTH_PIN_TRIES}回続けて間違えるとロックされます",
+                 f"The PIN locks after {AUTH_PIN_TRIES} wrong tries in a row"),
+    "pin.advice_stop": ("わからない場合は中止し、市区町村の窓口へお問い合わせください",
+                        "If you are not sure of your PIN, press Cancel and ask at your municipal office."),
+    "pin.lock_shared": ("ロックされると、利用者証明用電子証明書を使う他のサービス（マイナポータルなど）も使えなくなります",
+                        "A lock also blocks every other service that uses this certificate, such as Mynaportal."),
     "screen.pin_locked": ("暗証番号がロックされています", "Your PIN is locked"),
     "screen.authenticating": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.municipality": ("証明書を発行する市区町村を選んでください",
@@ -51,7 +61,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.items": ("記載する項目を選んでください", "Choose the items to show on the certificate"),
     "screen.items.none": ("項目を選ばない場合は「次へ」を押してください", "To show none of them, press Next"),
     "screen.tax_year": ("年度を選んでください", "Choose the fiscal year"),
-    "screen.copies": ("必要な枚数を選んでください（最大{max}通）", "Choose the number of copies (up to {max})"),
+    "screen.copies": ("必要な通数を選んでください（最大{max}通）", "Choose the number of copies (up to {max})"),
     "screen.ordering": ("確認しています。しばらくお待ちください", "Checking. Please wait."),
     "screen.confirm": ("内容と手数料をご確認ください", "Check your request and the fee"),
     "screen.confirm.fee": ("手数料　{fee}円", "Fee: {fee} yen"),
@@ -61,6 +71,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Preparing your certificate. Please wait."),
     "screen.printing": ("印刷しています（{done}/{pages}枚）。終わるまでお待ちください",
                         "Printing ({done} of {pages} pages). Please wait until it is finished."),
+    "screen.printing.start": ("印刷を始めています。終わるまでお待ちください", "Starting to print. Please wait until it is finished."),
+    "screen.printing.stopped": ("印刷を中止しています", "Stopping the printing"),
     "screen.refunding": ("お金をお返ししています", "Returning your money"),
     "screen.take_card": ("マイナンバーカードをお取りください", "Please take your My Number Card"),
     "screen.take_documents": ("証明書と利用明細書をお取りください",
@@ -73,23 +85,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money.refunded": ("お支払いの{refund}円はお返ししました", "The {refund} yen you paid has been returned"),
     "money.returned": ("投入された{refund}円はお返ししました", "The {refund} yen you inserted has been returned"),
     "money.refund_failed": ("お支払いの{paid}円をお返しできませんでした。店員にこの画面をお見せください", "We could not return the {paid} yen you paid. Please show this screen to the store staff."),
+    "money.idle_returns": ("中止した場合、投入された{inserted}円はお返しします", "If this is cancelled, the {inserted} yen you inserted is returned"),
+    "money.refund_owed": ("お返しできなかった金額　{owed}円", "Amount not returned: {owed} yen"),
+    "refund_failed.ref": ("受付番号　{ref}　　時刻　{time}", "Reference {ref}    Time {time}"),
+    "screen.refund_failed": ("返金できませんでした", "Your money could not be returned"),
+    "refund_failed.staff": ("店員をお呼びください。店員が対応するまで、この画面はそのまま表示されます。同じ内容の控えを印刷しました",
+                            "Please call the store staff. This screen stays until they deal with it. A slip with the same details has been printed."),
     "screen.payment.due": ("あと{due}円", "{due} yen to go"),
     "screen.payment.accepted": ("使えるお金：{money}", "Accepted: {money}"),
     "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
+    "screen.thank_you.body": ("証明書・カード・おつりをお確かめください", "Please check that you have your certificate, card and change"),
     "screen.error": ("ご案内", "Information"),
+    "title.card_removed": ("カードが取り外されました", "The card was removed"),
+    "title.card": ("このカードはご利用いただけません", "This card cannot be used"),
+    "title.not_issued": ("証明書を発行できません", "The certificate cannot be issued"),
+    "title.hours": ("ご利用時間外です", "Outside service hours"),
+    "title.timeout": ("時間切れのため中止しました", "Cancelled: time ran out"),
+    "title.fault": ("機器の不具合のため中止しました", "Cancelled: a machine fault"),
+    "title.system": ("システムに接続できませんでした", "The system could not be reached"),
     "screen.out_of_service": ("ただいまご利用いただけません", "Out of service"),
     "screen.service_login": ("保守メニュー：暗証番号を入力してください", "Service menu: enter the staff PIN"),
     "screen.service_menu": ("保守メニュー", "Service menu"),
     # --- buttons and prompts ----------------------------------------------------------------------
+    "band.closing": ("23:00終了・残り{minutes}分", "Closes at 23:00: {minutes} min left"),
+    "band.keep_card": ("カードは最後まで置いたままにしてください", "Keep your card on the reader until the end"),
+    "band.card_left": ("カードが残っています。店員の方はお客様にお声がけください", "A card is still on the reader. Staff: please help the customer."),
     "button.next": ("次へ", "Next"),
     "button.back": ("戻る", "Back"),
     "button.cancel": ("中止", "Cancel"),
     "button.confirm": ("確定", "OK"),
-    "button.erase": ("訂正", "Correct"),
+    "button.erase": ("訂正", "Delete"),
+    "button.take_card": ("カードを取り出す", "Take out the card"),
     "button.continue": ("続ける", "Continue"),
     "button.pay": ("お支払いへ進む", "Continue to payment"),
-    "button.done": ("取りました", "Done"),
-    "idle.warning": ("操作を続けますか？　このままお待ちいただくと中止します",
+    "button.done": ("受け取りました", "Done"),
+    "idle.warning": ("操作を続けますか？　操作がない場合は中止します",
                      "Do you want to continue? Otherwise this will be cancelled."),
     "pin.wrong": ("暗証番号が違います。もう一度入力してください", "Wrong PIN. Please try again."),
     "pin.incomplete": ("暗証番号は数字4桁です", "The PIN has 4 digits"),
@@ -142,6 +172,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Not available because of unpaid tax. " + _WINDOW_EN),
     "reason.weekday_only": ("この証明書は平日の日中のみ発行できます。",
                             "This certificate is available on weekdays in the daytime only."),
+    "reason.national_holiday": ("本日は国民の祝日のため、この証明書は発行できません。平日にご利用ください。",
+                                "Today is a national holiday, so this certificate is not available. "
+                                "Please come back on a weekday."),
     "reason.outside_hours": ("ただいまの時間は発行できません。", "Not available at this time of day."),
     "reason.not_offered": ("この市区町村ではコンビニ交付を行っていません。",
                            "This municipality does not offer this certificate at stores."),
@@ -194,6 +227,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "Time ran out and this was cancelled. Please start again."),
     "error.not_available": ("ご希望の証明書は発行できませんでした。" + _WINDOW_JA,
                             "The certificate you asked for could not be issued. " + _WINDOW_EN),
+    "error.closing_soon": ("ご利用時間の終了（23時）が近いため、受付を終了しました。6時30分以降にご利用ください。",
+                           "The service closes at 23:00, too soon to finish a request now. Please come back after 6:30."),
     "error.outside_hours": ("ただいまの時間はご利用いただけません。ご利用時間は6時30分から23時までです。",
                             "The service is not available now. Service hours are 6:30 to 23:00."),
     "error.order_unknown": ("処理を続けられませんでした。最初からやり直してください。",
@@ -210,9 +245,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.card_unsupported": ("ご利用いただけないカードです。市区町村へお問い合わせください。",
                                "This card cannot be used. Please ask your municipality."),
     "error.pin_blocked": (
-        "暗証番号を3回続けて間違えたため、ロックされました。"
+        f"暗証番号を{AUTH_PIN_TRIES}回続けて間違えたため、ロックされました。"
         "マイナンバーカードをお持ちのうえ、お住まいの市区町村の窓口で暗証番号の再設定（ロックの解除）をしてください。",
-        "Your PIN is locked after 3 wrong tries. Please bring your My Number Card to the office of the "
+        f"Your PIN is locked after {AUTH_PIN_TRIES} wrong tries. Please bring your My Number Card to the office of the "
         "municipality where you live to reset the PIN.",
     ),
     "error.reader_offline": ("カード読取り部の故障のため中止しました。", "Stopped because the card reader failed."),
@@ -224,7 +259,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "カードが取り外されたため中止しました。お支払いいただいた手数料{refund}円をお返しします。",
         "The card was removed, so this was cancelled. Your fee of {refund} yen is returned.",
     ),
-    "error.payment_fault": ("お金の受け取りができなかったため中止しました。投入されたお金をお返しします。",
+    "error.payment_fault": ("入金処理ができなかったため中止しました。投入されたお金をお返しします。",
                             "Payment failed, so this was cancelled. The money you inserted is returned."),
     "error.refund_failed": (
         "お金をお返しできませんでした。申し訳ありませんが、店員にこの画面をお見せください。",
@@ -236,7 +271,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # --- out of service ----------------------------------------------------------------------------
     "oos.printer": ("プリンターの不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a printer problem."),
-    "oos.payment": ("お金の受け取り装置の不具合のため、ただいまご利用いただけません。",
+    "oos.payment": ("入金機の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a problem with the cash machine."),
     "oos.center": ("システムに接続できないため、ただいまご利用いただけません。",
                    "Out of service: the system cannot be reached."),
@@ -246,6 +281,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "Out of service because a refund could not be paid."),
     "oos.journal": ("記録装置の不具合のため、ただいまご利用いただけません。",
                     "Out of service because of a storage problem."),
+    "oos.remote.maintenance": ("保守作業中のため、ただいまご利用いただけません。",
+                               "Out of service for maintenance."),
+    "oos.remote.inspection": ("点検中のため、ただいまご利用いただけません。", "Out of service for an inspection."),
+    "oos.remote.store_request": ("店舗の都合により、ただいまご利用いただけません。",
+                                 "Out of service at the store's request."),
+    "oos.other_kiosk": ("恐れ入りますが、他の店舗の端末をご利用ください。", "Sorry for the inconvenience. Please use a kiosk at another store."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
     # --- accessibility: step indicator, voice guidance, keypad (issue 14) --------------------------------
     "step.card": ("カード", "Card"),
@@ -258,11 +299,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Texts with a count, in gettext plural forms (ngettext; issue 18: "1 more wrong tries"): key →
+# (count placeholder, Japanese, English singular, English plural).  ``MESSAGES`` holds the same key with
+# the plural English (the doc table); each catalog holds one form per plural category of its language
+# (Babel's CLDR rules: one for ja/zh/ko/vi, two for en, three for pt_BR).  The msgid_plural is the key
+# plus ``PLURAL_SUFFIX``.
+PLURALS: dict[str, tuple[str, str, str, str]] = {
+    "screen.pin.tries": ("tries", "あと{tries}回間違えるとロックされます", "{tries} more wrong try will lock the PIN",
+                         "{tries} more wrong tries will lock the PIN"),
+}
+PLURAL_SUFFIX = ".other"
+
+
 def text(key: str, language: str = "ja", **values: object) -> str:
     """The text of ``key`` in ``language`` (``ja`` or ``en``; other languages fall back to English).
 
     :raises KeyError: unknown key (a bug: every key the flow uses is in ``MESSAGES``).
     """
     ja, en = MESSAGES[key]
+    if key in PLURALS and values.get(PLURALS[key][0]) == 1:
+        en = PLURALS[key][2]
     template = ja if language == "ja" else en
     return template.format(**values) if values else template

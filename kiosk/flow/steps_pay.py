@@ -22,8 +22,10 @@ from kiosk.flow.effects import (
     CompleteOrder,
     Issue,
     JournalOrder,
+    PlaySound,
     Print,
     PrintReceipt,
+    RecordEvent,
     Refund,
     StartPayment,
     StopSound,
@@ -44,11 +46,13 @@ from kiosk.flow.events import (
     PrinterFault,
     PrintProgress,
     Refunded,
+    ServiceRequested,
     Timeout,
     Touch,
 )
 from kiosk.flow.faults import Fault
 from kiosk.flow.messages import MESSAGES
+from kiosk.flow.reference import short_reference
 from kiosk.flow.states import State
 from kiosk.flow.steps_select import abandon
 
@@ -184,7 +188,8 @@ def _progress(env: Env, ctx: Context, ev: PrintProgress) -> Outcome:
     return stay(env, ctx, pages_done=ev.page, pages_total=ev.pages, entered_at=env.now)
 
 
-def _receipt(ctx: Context, refunded: int = 0) -> PrintReceipt:
+def _receipt(ctx: Context, refunded: int = 0, refund_owed: int = 0, reference: str = "",
+             at: float | None = None) -> PrintReceipt:
     """The ご利用明細書 of this order: printed for every transaction that took money, with its 返金
     line when the money went back (no personal data: ids, certificate, copies and money only)."""
     assert ctx.order_id is not None and ctx.fee_total is not None and ctx.service is not None
@@ -192,7 +197,8 @@ def _receipt(ctx: Context, refunded: int = 0) -> PrintReceipt:
     name = MESSAGES[f"certificate.{cert}"][0] if f"certificate.{cert}" in MESSAGES else cert
     town = ctx.municipality.name if ctx.municipality is not None else ""
     return PrintReceipt(ctx.order_id, cert, ctx.copies, ctx.fee_total, ctx.inserted, ctx.change,
-                        refunded=refunded, certificate_name=name, municipality=town)
+                        refunded=refunded, certificate_name=name, municipality=town,
+                        refund_owed=refund_owed, reference=reference, at=at)
 
 
 def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:
@@ -240,16 +246,45 @@ def _refunded(env: Env, ctx: Context, ev: Refunded) -> Outcome:
 
 
 def _refund_failed(env: Env, ctx: Context, ev: object) -> Outcome:
+    """The cash device could not pay back: the resident must not be left with a vanishing screen.
+
+    The screen stays until staff clear it in the service menu (``staff_needed``), shows the amount, the
+    short reference and the time, and the receipt printer prints a slip with the same; the journal
+    records the amount as owed so that its counters and the center (already told ``failed``) agree.
+    """
     if isinstance(ev, Timeout) and ev.kind != "watchdog":
         return stay(env, ctx)
-    return error(env, replace(ctx, refund=0), "refund_failed")
+    held = ev.held if isinstance(ev, PaymentFault) else 0
+    owed = held or ctx.paid or ctx.inserted
+    order_id = ctx.order_id
+    assert order_id is not None
+    ref = short_reference(order_id)
+    slip = (_receipt(ctx, refund_owed=owed, reference=ref, at=env.wall),) \
+        if ctx.fee_total is not None and ctx.service is not None else ()
+    return error(env, replace(ctx, refund=0), "refund_failed",
+                 JournalOrder(order_id, "owed", amount=owed), *slip, PlaySound("error"),
+                 staff_needed=True, refund_owed=owed, failed_wall=env.wall)
 
 
 # --- the end ----------------------------------------------------------------------------------------
 
 
 def _card_taken(env: Env, ctx: Context, ev: CardRemoved) -> Outcome:
-    return after_card(env, replace(ctx, card_present=False), StopSound())
+    return after_card(env, replace(ctx, card_present=False, card_left=False), StopSound())
+
+
+def _card_left(env: Env, ctx: Context, ev: Timeout) -> Outcome:
+    """The card stayed on the reader: a written prompt and a chime for staff, who may open the service
+    menu on this screen; the event is recorded by name only."""
+    if ev.kind != "message" or ctx.card_left:
+        return stay(env, ctx)
+    return stay(env, ctx, RecordEvent("card_left"), PlaySound("warning"), card_left=True)
+
+
+def _staff_at_card(env: Env, ctx: Context, ev: ServiceRequested) -> Outcome:
+    if not ctx.card_left:
+        return stay(env, ctx)
+    return go(env, ctx, State.SERVICE_LOGIN, back_to=State.TAKE_CARD, back_key=ctx.message_key)
 
 
 def _documents_taken(env: Env, ctx: Context, ev: object) -> Outcome:
@@ -279,7 +314,7 @@ PAY_TABLE: dict[State, dict[type, Handler]] = {
                      DeviceFault: _printer_device_fault, CardRemoved: _removed_while_printing,
                      Timeout: _printing_timeout},
     State.REFUNDING: {Refunded: _refunded, PaymentFault: _refund_failed, Timeout: _refund_failed},
-    State.TAKE_CARD: {CardRemoved: _card_taken},
+    State.TAKE_CARD: {CardRemoved: _card_taken, Timeout: _card_left, ServiceRequested: _staff_at_card},
     State.TAKE_DOCUMENTS: {Next: _documents_taken, Touch: _documents_taken, DocumentsTaken: _documents_taken,
                            Timeout: _documents_taken},
     State.THANK_YOU: {Touch: _thanked, Next: _thanked, Timeout: _thanked},

@@ -94,8 +94,8 @@ def _certificate(env: Env, ctx: Context, ev: CertificateChosen) -> Outcome:
     service = ctx.municipality.service(ev.certificate) if ctx.municipality is not None else None
     if service is None or not service.available:
         raise InvalidChoiceError("that certificate is not offered here")
-    ctx = replace(ctx, service=service, whose=service.whose[0], members=(), items=frozenset(),
-                  tax_year=service.tax_years[0] if service.tax_years else None, copies=1)
+    ctx = replace(ctx, service=service, whose=service.whose[0], whose_chosen=False, members=(),
+                  items=frozenset(), tax_year=service.tax_years[0] if service.tax_years else None, copies=1)
     return _forward(env, ctx, State.CERTIFICATE)
 
 
@@ -103,7 +103,7 @@ def _whose(env: Env, ctx: Context, ev: WhoseChosen) -> Outcome:
     assert ctx.service is not None
     if ev.whose not in ctx.service.whose or (ev.whose == "members" and not ctx.service.members):
         raise InvalidChoiceError("that choice is not offered for this certificate")
-    return _forward(env, replace(ctx, whose=ev.whose, members=()), State.WHOSE)
+    return _forward(env, replace(ctx, whose=ev.whose, whose_chosen=True, members=()), State.WHOSE)
 
 
 def _members(env: Env, ctx: Context, ev: MembersChosen) -> Outcome:

@@ -30,6 +30,8 @@ WATCHDOG_STATES = {
     State.PRINTING: "print_progress",
     State.REFUNDING: "refund",
 }
+# Message screens that ask for an action and wait for it: the PIN-locked screen (take the card).
+HOLD_STATES = frozenset({State.PIN_LOCKED})
 MESSAGE_STATES = {
     State.ERROR: "message",
     State.PIN_LOCKED: "message",
@@ -45,7 +47,11 @@ def _deadline(state: State, ctx: Context, t: Timeouts) -> tuple[float, Timeout] 
         return ctx.active_at + t.idle_warn, Timeout("warn")
     if state in WATCHDOG_STATES:
         return ctx.entered_at + float(getattr(t, WATCHDOG_STATES[state])), Timeout("watchdog")
+    if state is State.TAKE_CARD:  # waits for the card without a limit; staff are called once
+        return None if ctx.card_left else (ctx.entered_at + t.take_card_staff, Timeout("message"))
     if state in MESSAGE_STATES:
+        if state in HOLD_STATES or (state is State.ERROR and ctx.staff_needed):
+            return None  # a message that asks for action stays until the action (issue 18)
         return ctx.entered_at + float(getattr(t, MESSAGE_STATES[state])), Timeout("message")
     return None
 

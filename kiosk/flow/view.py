@@ -36,12 +36,16 @@ class View:
 
     state: State
     language: str = "ja"
+    title_key: str | None = None  # the flow's title instead of the state's (PRINTING: no pages yet, aborting)
     message_key: str | None = None  # ERROR / OUT_OF_SERVICE / PIN_LOCKED / hints (e.g. pin.wrong)
     choices: tuple[Choice, ...] = ()
     multi_select: bool = False  # choices are check boxes (members, items) rather than buttons
     certificate: str | None = None  # chosen type (for headers on later screens)
     municipality: str | None = None  # chosen municipality's display name
     tries_left: int | None = None
+    # What the PIN screen says about the lock, in order (message keys): the three-strike rule from the
+    # start, the tries left, and before the last try the advice to stop and that the lock is shared.
+    pin_notes: tuple[str, ...] = ()
     pin_digits: int = 0  # digits typed so far (masked ●●●●); the required length is pin_max
     pin_max: int = 4
     fee_per_copy: int | None = None
@@ -71,3 +75,13 @@ class View:
     warning: bool = False  # the inactivity warning is showing ("続けますか?")
     seconds_left: float | None = None  # until the warning (or, while warning, until cancel)
     sound: str | None = None  # a repeating voice/alert the screen should loop (take_card, ...)
+    # The screen waits for staff (a refund that failed): no button for the resident, no timeout, and
+    # the staff corner gesture opens the service menu here too.
+    # Bands across every resident screen (message keys): the closing countdown 「23:00終了・残りX分」
+    # (``closing_minutes``) and, from placing the card until printing ends, "keep the card on the reader".
+    bands: tuple[str, ...] = ()
+    closing_minutes: int | None = None
+    staff_call: bool = False
+    refund_owed: int = 0  # yen the cash device could not pay back
+    reference: str | None = None  # short transaction reference staff read out (kiosk.flow.reference)
+    failed_at: str | None = None  # "22:51", Japan time, when the refund failed

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from contracts.jst import JST
+from kiosk.flow.closing import minutes_left
 from kiosk.flow.codes import reason_key
 from kiosk.flow.context import Context
+from kiosk.flow.reference import short_reference
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
 from kiosk.flow.steps_select import max_copies
@@ -22,12 +27,19 @@ BACKABLE = frozenset({
     State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.CERTIFICATE, State.WHOSE, State.MEMBERS,
     State.ITEMS, State.TAX_YEAR, State.COPIES, State.CONFIRM, State.SERVICE_LOGIN,
 })
+# From placing the card until printing ends the card must stay (issue 18: residents pull it early).
+KEEP_CARD = frozenset({
+    State.PLACE_CARD, State.READING, State.PIN, State.AUTHENTICATING, State.MUNICIPALITY, State.CERTIFICATE,
+    State.WHOSE, State.MEMBERS, State.ITEMS, State.TAX_YEAR, State.COPIES, State.ORDERING, State.CONFIRM,
+    State.PAYMENT, State.ISSUING, State.PRINTING,
+})
+_NO_BANDS = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU, State.OUT_OF_SERVICE})
 SOUNDS = {State.TAKE_CARD: "take_card", State.TAKE_DOCUMENTS: "take_documents"}
 
 
 def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[Choice, ...], bool]:
     """(choices, multi_select) of the selection screens."""
-    if state is State.LANGUAGE:
+    if state in (State.LANGUAGE, State.ATTRACT):  # ATTRACT: a button per offered language starts in it
         return tuple(Choice(c, label_key=f"language.{c}", selected=c == ctx.language)
                      for c in settings.languages), False
     if state is State.MUNICIPALITY:
@@ -50,7 +62,10 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
         return (), False
     if state is State.WHOSE:
         family = _family(service.certificate)
-        return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=w == ctx.whose,
+        # Highlighted only once chosen (coming back to the screen), not before: 本人のみ is not a choice
+        # the resident made.
+        chosen = ctx.whose_chosen
+        return tuple(Choice(w, label_key=f"whose.{family}.{w}", selected=chosen and w == ctx.whose,
                             available=w != "members" or bool(service.members))
                      for w in service.whose), False
     if state is State.MEMBERS:
@@ -89,8 +104,12 @@ def money_key(state: State, ctx: Context) -> str | None:
     """
     if state is State.REFUNDING:
         return "money.refunding" if ctx.paid else "money.returning"
+    if state is State.PAYMENT and ctx.warning and ctx.inserted:
+        return "money.idle_returns"  # the inactivity warning says the coins come back
     if state not in (State.ERROR, State.TAKE_DOCUMENTS, State.TAKE_CARD):
         return None
+    if ctx.refund_owed:
+        return "money.refund_owed"
     if ctx.paid and ctx.ending == "failed" and ctx.refund == 0:
         return "money.refund_failed"
     if ctx.refund and ctx.paid:
@@ -109,21 +128,84 @@ def take_key(ctx: Context) -> str:
     return "take.returned"
 
 
-def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -> View:
+def pin_notes(state: State, ctx: Context) -> tuple[str, ...]:
+    """The PIN screen's notes: the rule and the tries left from the first screen (not only after a
+    miss); with one try left, the advice to stop and ask the municipality, and that a lock blocks every
+    service using the user-authentication certificate, and where a locked PIN is reset."""
+    if state is not State.PIN or ctx.tries_left is None:
+        return ()
+    notes: tuple[str, ...] = ("pin.rule", "screen.pin.tries")
+    if ctx.tries_left <= 1:
+        notes += ("pin.advice_stop", "pin.lock_shared", "screen.pin.reset")
+    return notes
+
+
+# An error screen's title names the problem (issue 18: not 「ご案内」 for everything).
+ERROR_TITLES: dict[str, str] = {
+    **dict.fromkeys(("error.card_removed", "error.card_removed_refunded"), "title.card_removed"),
+    **dict.fromkeys(("error.card_unreadable", "error.card_unsupported", "error.certificate_invalid",
+                     "error.certificate_expired", "error.certificate_revoked", "error.signature_invalid",
+                     "error.resident_unknown"), "title.card"),
+    **dict.fromkeys(("error.outside_hours", "error.closing_soon"), "title.hours"),
+    **dict.fromkeys(("error.timeout", "error.session_expired", "error.try_again"), "title.timeout"),
+    **dict.fromkeys(("error.printer_fault", "error.payment_fault", "error.reader_offline"), "title.fault"),
+    **dict.fromkeys(("error.center_unreachable", "error.center_busy", "error.order_unknown", "error.other"),
+                    "title.system"),
+    "error.refund_failed": "screen.refund_failed",
+    "error.not_available": "title.not_issued",
+}
+
+
+def title_key(state: State, ctx: Context) -> str | None:
+    """ERROR: a title for the problem; PRINTING: no 「0/-枚」 before the page count is known, no
+    "please wait" once printing is stopped."""
+    if state is State.ERROR and ctx.message_key is not None:
+        if ctx.message_key.startswith("reason."):
+            return "title.not_issued"
+        return ERROR_TITLES.get(ctx.message_key)
+    if state is not State.PRINTING:
+        return None
+    if ctx.abort_cause is not None:
+        return "screen.printing.stopped"
+    return "screen.printing.start" if ctx.pages_total == 0 else None
+
+
+def bands(state: State, ctx: Context, closing: int | None) -> tuple[str, ...]:
+    """The bands of this screen: closing countdown, keep the card on the reader."""
+    if state in _NO_BANDS:
+        return ()
+    out: tuple[str, ...] = ("band.closing",) if closing is not None else ()
+    if state in KEEP_CARD and ctx.abort_cause is None:
+        out += ("band.keep_card",)
+    if state is State.TAKE_CARD and ctx.card_left:
+        out += ("band.card_left",)
+    return out
+
+
+def hhmm(epoch: float) -> str:
+    """Epoch seconds → 「22:51」 in Japan time (the kiosk serves Japanese municipalities)."""
+    t = dt.datetime.fromtimestamp(epoch, JST)
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, wall: float = 0.0) -> View:
     """The view of ``state``; fee and copies come from the chosen service and the center's price."""
     choices, multi = _choices(state, ctx, settings)
+    closing = minutes_left(wall, settings) if wall else None
     whose, members, items = _chosen(ctx)
     shown_fee = ctx.fee_total if ctx.fee_total is not None else (
         ctx.fee_per_copy * ctx.copies if ctx.fee_per_copy is not None else None)
     return View(
         state=state,
         language=ctx.language,
+        title_key=title_key(state, ctx),
         message_key=take_key(ctx) if state is State.TAKE_DOCUMENTS else ctx.message_key,
         choices=choices,
         multi_select=multi,
         certificate=ctx.service.certificate if ctx.service is not None else None,
         municipality=ctx.municipality.name if ctx.municipality is not None else None,
         tries_left=ctx.tries_left,
+        pin_notes=pin_notes(state, ctx),
         pin_digits=len(ctx.pin),
         pin_max=settings.pin_length,
         fee_per_copy=ctx.fee_per_copy,
@@ -148,6 +230,13 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float) -
         warning=ctx.warning,
         seconds_left=seconds_left(state, ctx, settings.timeouts, now),
         sound=SOUNDS.get(state),
+        bands=bands(state, ctx, closing),
+        closing_minutes=closing,
+        staff_call=(ctx.staff_needed and state is State.ERROR)
+        or (ctx.card_left and state is State.TAKE_CARD),
+        refund_owed=ctx.refund_owed,
+        reference=short_reference(ctx.order_id) if ctx.refund_owed and ctx.order_id else None,
+        failed_at=hhmm(ctx.failed_wall) if ctx.failed_wall is not None else None,
     )
 
 

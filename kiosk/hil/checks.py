@@ -8,6 +8,7 @@ database then must agree with the kiosk's journal: each order resolved once, wit
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from server_stub.verify import verify_cli
 if TYPE_CHECKING:
     from kiosk.hil.scenarios import Scenario
 
-__all__ = ["check_center", "check_prints", "check_voice"]
+__all__ = ["check_center", "check_content", "check_prints", "check_voice"]
 
 
 def _pages(out: Path) -> list[Path]:
@@ -69,7 +70,8 @@ def check_prints(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) ->
 
 
 def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
-    """Two-sided: every sheet's front and back carry the same valid seal (a reader compares the two)."""
+    """Two-sided: every sheet's front and back carry the same seal, in the same state (a reader compares
+    the two; whether it must be valid or voided is the scenario's seal check)."""
     by_name = {r["page"]: r for r in reports}
     fronts = [r for r in reports if not r["page"].endswith("-back.png")]
     problems = [] if fronts else ["no front side printed"]
@@ -77,7 +79,7 @@ def _both_sides(reports: list[dict[str, Any]]) -> list[str]:
         back = by_name.get(front["page"].replace(".png", "-back.png"))
         if back is None:
             problems.append(f"{front['page']}: no back side")
-        elif not (back["valid"] and back["seal_id"] == front["seal_id"]):
+        elif back["seal_id"] != front["seal_id"] or back["status"] != front["status"]:
             problems.append(f"{front['page']}: back seal {back['seal_id']} ({back['status']}), "
                             f"front {front['seal_id']}")
     return problems
@@ -155,3 +157,122 @@ def check_voice(out: Path, result: dict[str, Any], pins: set[str]) -> dict[str, 
     return {"ok": not problems, "problems": problems,
             "clips": {k["kiosk_id"]: sum(len(v) for v in (k.get("voice") or {}).values())
                       for k in result.get("kiosks", [])}}
+
+
+REFUSED_BEFORE_PIN = "EF 000A refused before VERIFY (6982)"
+
+
+def check_token_rule(sc: Scenario, out: Path) -> dict[str, Any]:
+    """A phone's certificate is behind its PIN: with ``read_before_pin`` the TOKEN must have refused the
+    kiosk's read (its log says so); otherwise the kiosk must have followed the rule and never tried."""
+    logs = sorted((out / "logs").glob("card-*.*"))
+    refused = sum(p.read_text(encoding="utf-8", errors="replace").count(REFUSED_BEFORE_PIN) for p in logs)
+    want = sc.read_before_pin
+    ok = refused > 0 if want else refused == 0
+    problem = [] if ok else [f"token refusals of EF 000A: {refused}, expected {'some' if want else 'none'}"]
+    return {"ok": ok, "problems": problem, "refused_reads": refused}
+
+
+def check_content(sc: Scenario, out: Path, data: Path) -> dict[str, Any]:
+    """Rebuild each printed document from the center's registry and prove it is what the seal signed
+    (its SHA-256 equals the seal's ``content_sha256``), then check that the rebuilt document says what
+    the scenario is about: ``sc.furigana`` is the reading every printed person must carry.
+
+    The center keeps no content after ``complete`` (docs/center.md "Retention"), so the check redoes
+    the center's own derivation from the registry, the order and the seal's claims.
+    """
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from server_stub import queries as sql
+    from server_stub.documents import IssueContext, build_content
+    from server_stub.issuing import Issuer
+    from server_stub.municipalities import Municipality
+    from server_stub.seal import content_digest
+    from server_stub.store import documents, make_engine, municipalities
+
+    problems: list[str] = []
+    checked = []
+    engine = make_engine(f"sqlite:///{data / 'center.db'}")
+    try:
+        with engine.connect() as conn:
+            catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data))
+                                             for r in conn.execute(select(municipalities.c.data)))}
+            for page in _pages(out):
+                rep = verify_cli(image=str(page), payload=None, data=data, public_key=None, center=None,
+                                 content=None)
+                claims = rep.get("claims") or {}
+                doc = conn.execute(select(documents.c.order_id, documents.c.copy_index).where(
+                    documents.c.seal_id == claims.get("seal_id"))).one_or_none()
+                if doc is None:
+                    problems.append(f"{page.name}: no issued document for the seal")
+                    continue
+                order = conn.execute(sql.ORDER, {"oid": doc.order_id}).one()
+                options = json.loads(order.options)
+                resident = json.loads(conn.execute(sql.FACTS, {"rid": order.resident_id}).one().data)
+                muni: Municipality = catalogue[order.municipality]
+                png = (data / "seals" / f"{muni.code}.b64").read_text().strip()
+                issuer = Issuer(catalogue, {muni.code: png}, None, postgres=False)  # type: ignore[arg-type]
+                records = issuer._records(conn, order, options, resident)  # the center's own reads
+                content = build_content(IssueContext(
+                    municipality=muni, official_seal_png_b64=png, certificate=order.certificate,
+                    options=options, resident=resident, issued=dt.date.fromisoformat(claims["issued_date"]),
+                    issue_number=claims["issue_number"], seal_id=claims["seal_id"], copy_index=doc.copy_index,
+                    **records))
+                same = content_digest(content).hex() == claims.get("content_sha256")
+                if not same:
+                    problems.append(f"{page.name}: the rebuilt content is not what the seal signed")
+                readings = [p.get("furigana") for p in content.get("body", {}).get("persons", [])]
+                if sc.furigana and (not readings or any(r != sc.furigana for r in readings)):
+                    got = "・".join(map(str, readings))
+                    problems.append(f"{page.name}: furigana 「{got}」, expected 「{sc.furigana}」")
+                checked.append({"page": page.name, "signed_content": same, "furigana": readings})
+    finally:
+        engine.dispose()
+    if not checked:
+        problems.append("no printed document to check")
+    return {"ok": not problems, "problems": problems, "documents": checked}
+
+
+def check_refund_slip(out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A refund that failed (issue 18): the receipt printer printed a slip with what the screen showed
+    (amount, reference, time), and the kiosk's journal and the center agree on the money: the center
+    voided the order it charged, the journal took the same amount and holds it as owed."""
+    checks: dict[str, dict[str, Any]] = {}
+    con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        for i, k in enumerate(result["kiosks"]):
+            slip = k.get("slip")
+            if not slip:
+                continue
+            problems: list[str] = []
+            texts = [json.loads(p.read_text(encoding="utf-8")).get("text", [])
+                     for p in sorted((out / "receipts" / f"kiosk-{i + 1}").glob("*.json"))]
+            slips = [t for t in texts if t and t[0] == "返金未済の控え"]
+            owed = f"{int(slip['owed']):,}円"
+            if len(slips) != 1:
+                problems.append(f"{len(slips)} refund slips printed, want 1")
+            else:
+                lines = slips[0]
+                if f"受付番号：{slip['reference']}" not in lines:
+                    problems.append("the slip does not carry the screen's reference")
+                if not any(ln.startswith("未返金") and ln.endswith(owed) for ln in lines):
+                    problems.append(f"the slip does not say {owed} owed")
+                if not any(ln.startswith("日時") and ln.endswith(str(slip["time"])) for ln in lines):
+                    problems.append("the slip is not dated with the screen's time")
+            paid = sum(s["amount"] for s in k["journal"] if s.get("step") == "paid")
+            owed_steps = [s["amount"] for s in k["journal"] if s.get("step") == "owed"]
+            orders = sorted({s["order_id"] for s in k["journal"] if s.get("order_id")})
+            if owed_steps != [int(slip["owed"])] or paid != int(slip["owed"]):
+                problems.append(f"journal: paid {paid}, owed {owed_steps}; the screen said {slip['owed']}")
+            for oid in orders:
+                o = con.execute("SELECT state, charged FROM orders WHERE order_id = ?", (oid,)).fetchone()
+                if o is None or o["state"] != "failed" or int(o["charged"]) != paid:
+                    problems.append(f"{oid}: center {dict(o) if o else None}, journal paid {paid}")
+            checks[f"refund_slip_{k['kiosk_id']}"] = {"ok": not problems, "problems": problems,
+                                                      "slips": slips}
+    finally:
+        con.close()
+    return checks

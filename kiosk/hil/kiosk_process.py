@@ -102,6 +102,9 @@ class KioskProcess:
                 holder["app"].on_sound(name, loop)
 
         runner, backend = wiring.build_runner(cfg, on_view=on_view, on_sound=on_sound)
+        if self.args.card_read_before_pin:
+            # smartphone-pin-first: this kiosk ignores the token's rule, so the token must refuse.
+            backend.card.follow_token_rules = False  # type: ignore[attr-defined]
         logs = Path(cfg.paths.logs)
         counters = IssueCounters(logs / "counters.json")
         staff = cfg.staff
@@ -164,6 +167,9 @@ class KioskProcess:
                 return
             if view.state is State.THANK_YOU and not self.spec.get("stay_seconds"):
                 return  # done; THANK_YOU goes back to the attract loop by itself
+            if view.state is State.ERROR and view.staff_call:
+                self._staff_clear(view)
+                continue
             action = next_action(view, self.resident, self.pins_typed, self.args.card_pin)
             if view.state in (State.ERROR, State.PIN_LOCKED, State.THANK_YOU):
                 action = Action("touch") if view.state is State.THANK_YOU else Action("press", "button.next")
@@ -188,6 +194,40 @@ class KioskProcess:
             self._record(self._view())
             self._shoot(self._view())
         return True
+
+    def _staff_clear(self, view: View) -> None:
+        """A refund that failed (issue 18): the resident taps, the screen stays; after a while the
+        staff make the corner gesture, type the staff PIN and leave the service menu."""
+        from kiosk.hil.setup import STAFF_PIN
+        from kiosk.ui.i18n import Translator
+
+        self.summary["slip"] = {"owed": view.refund_owed, "reference": view.reference, "time": view.failed_at}
+        hold = float(self.spec.get("staff_hold_seconds", 5))
+        self.screen.center()  # the resident tries to dismiss it
+        self.screen.pump_for(hold)
+        self._settle()
+        now = self._view()
+        if now.state is not State.ERROR or not now.staff_call:
+            raise StepError(f"the refund-failed screen gave way to {now.state.value} before staff came")
+        self.summary["staff_hold"] = hold
+        w, h = self.screen.app.root_layout.size  # the window (only kiosk/ui imports Kivy)
+        for x, y in ((10, h - 10), (w - 10, h - 10), (w - 10, 10), (10, 10)):
+            self.screen.tap_at(x, y)
+        self._settle()
+        if self._view().state is not State.SERVICE_LOGIN:
+            raise StepError("the staff gesture did not open the service login on the refund-failed screen")
+        self._shoot(self._view())
+        tr = Translator()
+        for digit in STAFF_PIN:
+            self._press(digit)
+        self._press(tr.text("button.confirm", "ja"))
+        self._settle()
+        if self._view().state is not State.SERVICE_MENU:
+            raise StepError("the staff PIN did not open the service menu")
+        self._shoot(self._view())
+        self._press(tr.text("service.exit", "ja"))
+        self._settle()
+        self.summary["staff_cleared"] = True
 
     def _hold(self, view: View) -> None:
         """Message screens: a person reads them for a moment (screens stay in the shots)."""
@@ -229,6 +269,9 @@ class KioskProcess:
                 ack = Path(hook["ack"])
                 if not self.screen.pump_for(float(hook.get("wait", 30)), ack.exists):
                     raise StepError(f"no answer to hook {hook['signal']}")
+            if hook.get("cash") == "empty":  # the hopper runs dry: a refund cannot be paid out
+                cash: Any = self.runner.devices.cash  # kiosk.payment.SimulatedCashDevice
+                cash.stock.clear()
             if "sleep" in hook:
                 self.screen.pump_for(float(hook["sleep"]))
         return fired
@@ -352,6 +395,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--card-control", required=True)
     ap.add_argument("--printer-control", required=True)
     ap.add_argument("--card-pin", required=True)
+    ap.add_argument("--card-read-before-pin", action="store_true",
+                    help="read the certificate before the PIN whatever the token (proves the token refuses)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

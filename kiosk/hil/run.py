@@ -21,7 +21,16 @@ from typing import Any
 from kiosk.hil.errors import HilError, ServiceStartError
 from kiosk.hil.options import DEFAULT_DATA, VPCD_PORTS, RunOptions
 from kiosk.hil.scenarios import SCENARIOS, Person, Scenario
-from kiosk.hil.services import IN_HOURS, OUTSIDE_HOURS, REPO, Service, Supervisor, child_env, init_center
+from kiosk.hil.services import (
+    HOLIDAY,
+    IN_HOURS,
+    OUTSIDE_HOURS,
+    REPO,
+    Service,
+    Supervisor,
+    child_env,
+    init_center,
+)
 from kiosk.hil.setup import KioskSetup, kiosk_config
 
 __all__ = ["DEFAULT_DATA", "RunOptions", "run_scenario"]
@@ -32,7 +41,8 @@ log = logging.getLogger(__name__)
 
 def _pick(index: list[dict[str, Any]], person: Person, taken: set[str]) -> dict[str, Any]:
     hits = [e for e in index if set(person.tags) <= set(e["tags"])
-            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken]
+            and not set(person.exclude) & set(e["tags"]) and e["resident_id"] not in taken
+            and person.municipality in (None, e["municipality"])]
     if len(hits) <= person.skip:
         raise HilError(f"no resident with tags {person.tags} (without {person.exclude})", "no_resident")
     return dict(hits[person.skip])
@@ -91,7 +101,8 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     timings = result["timings"]
     t = time.perf_counter()
     sup.pcscd()
-    center = sup.center(opts.data.resolve(), OUTSIDE_HOURS if sc.now == "outside_hours" else IN_HOURS)
+    clock = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
+    center = sup.center(opts.data.resolve(), clock)
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
     taken: set[str] = set()
@@ -112,7 +123,9 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
                           name=f"card-{i + 1}")
         if sc.printer == "ipp":
-            k.printer = sup.ipp_printer(k.prints, name=f"printer-{i + 1}")
+            plan = k.dir / "ipp-engine.json"
+            plan.write_text(json.dumps(sc.ipp_plan), encoding="utf-8")
+            k.printer = sup.ipp_printer(k.prints, plan=plan, name=f"printer-{i + 1}")
         else:
             k.printer = sup.printer(k.prints, opts.profile, link=opts.link, baud=opts.baud,
                                     tty=k.dir / "printer.tty", name=f"printer-{i + 1}")
@@ -137,6 +150,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         info["transitions"] = k.transitions
         info["unavailable"] = k.summary.get("unavailable")
         info["voice"] = k.summary.get("voice", {})  # clips played per screen (kiosk.ui.voice)
+        info["slip"] = k.summary.get("slip")  # a refund that failed: what the screen showed
         if k.error:
             info["error"] = k.error
         info["journal"] = _journal(k.dir / "journal.db")
@@ -156,6 +170,8 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
             "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
             "--printer-control", k.printer.info["control"], "--card-pin", k.entry["pin"]]
+    if sc.read_before_pin:
+        argv.append("--card-read-before-pin")
     return sup.spawn(f"{k.label}{'-restart' if restart else ''}", argv, env=env)
 
 
@@ -218,9 +234,19 @@ def _journal(path: Path) -> list[dict[str, Any]]:
 
 
 def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    from kiosk.hil.checks import check_center, check_prints
+    from kiosk.hil.checks import (
+        check_center,
+        check_content,
+        check_prints,
+        check_refund_slip,
+        check_token_rule,
+    )
 
     checks = {"prints": check_prints(sc, out, data, result)}
+    if sc.read_before_pin or any("smartphone" in k["tags"] for k in result["kiosks"]):
+        checks["token_rule"] = check_token_rule(sc, out)
+    if sc.furigana is not None:
+        checks["content"] = check_content(sc, out, data)
     checks.update(check_center(sc, data, result))
     if any(p.resident.keypad for p in sc.people):
         from kiosk.hil.checks import check_voice
@@ -228,6 +254,7 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
         index = json.loads((data / "cards" / "index.json").read_text(encoding="utf-8"))
         ids = {k["resident_id"] for k in result.get("kiosks", [])}
         checks["voice"] = check_voice(out, result, {str(e["pin"]) for e in index if e["resident_id"] in ids})
+    checks.update(check_refund_slip(out, data, result))
     return checks
 
 

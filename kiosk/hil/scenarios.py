@@ -17,6 +17,8 @@ __all__ = ["SCENARIOS", "Person", "Scenario"]
 
 # Tags that make a card refuse or a certificate unavailable (server_stub's edge cases).
 REFUSING = ("revoked", "expired", "moved-out", "support-measure", "deceased")
+# The other tokens `server_stub init` makes (issue 11): only the scenarios that name them use them.
+OTHER_TOKENS = ("smartphone", "nextgen", "old-ca", "expired-ca")
 
 
 @dataclass(frozen=True)
@@ -24,11 +26,12 @@ class Person:
     """One kiosk with one resident in front of it."""
 
     tags: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = REFUSING
+    exclude: tuple[str, ...] = (*REFUSING, *OTHER_TOKENS)
     skip: int = 0
     resident: Resident = field(default_factory=Resident)
     hooks: tuple[dict[str, Any], ...] = ()
     wrong_pins: int = 0  # wrong PINs typed before the right one (0..3)
+    municipality: str | None = None  # only a resident registered there
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,18 @@ class Scenario:
     summary: str
     expected: str
     people: tuple[Person, ...] = (Person(),)
-    now: str = "in_hours"  # or "outside_hours": the center's clock
+    now: str = "in_hours"  # or "outside_hours", "holiday": the center's clock
     seals: str = "valid"  # what the printed pages' seals must say: valid, voided, none
     voided_page: bool = False  # a whole page came out before the failure: its QR must read "voided"
     stay_seconds: float = 0.0  # after the transaction: wait for the kiosk to come back in service
     power_cut: bool = False  # the kiosk is SIGKILLed at the "kill" hook and restarted
+    read_before_pin: bool = False  # the kiosk reads the certificate before the PIN whatever the token
+    # The reading every printed person must carry, checked on the content the seal signed
+    # (kiosk.hil.checks.check_content); None: not checked.
+    furigana: str | None = None
     timeouts: dict[str, float] = field(default_factory=dict)
     printer: str = "escpos"  # "ipp": the certificate printer is ippeveprinter, two-sided (a4-laser-600)
+    ipp_plan: dict[str, Any] = field(default_factory=dict)  # its engine's plan (kiosk/hil/ipp_engine.py)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -85,6 +93,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              people=(Person(resident=Resident(copies=2), hooks=(_PAPER_END_MID_PAGE,
                                    {"at": "OUT_OF_SERVICE", "printer": {"recover": True}})),),
              seals="voided", voided_page=True, stay_seconds=60.0),
+    Scenario("refund-failed", "paper ends mid-page, then the hopper cannot pay the refund back: the slip "
+             "prints, the screen stays until the staff clear it, journal and center agree on the money",
+             "refund_failed:error.refund_failed+staff_cleared",
+             people=(Person(resident=Resident(copies=2),
+                            hooks=(_PAPER_END_MID_PAGE, {"at": "PRINTING", "cash": "empty"})),),
+             seals="voided", voided_page=True),
     Scenario("center-down", "the center goes away before authentication",
              "error:error.center_unreachable+oos:oos.center", seals="none",
              people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),
@@ -95,6 +109,34 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("happy-ipp", "住民票 on a page printer over IPP (ippeveprinter), both sides: the seal on each",
              "issued", people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
              printer="ipp"),
+    Scenario("furigana-blank", "no furigana registered: the printed 住民票 shows 「＊＊＊＊＊＊」",
+             "issued", furigana="＊＊＊＊＊＊",
+             people=(Person(tags=("no-furigana",), exclude=(*REFUSING, *OTHER_TOKENS, "foreign")),)),
+    _one("happy-nextgen", "a next-generation card (ECDSA P-384/SHA-384): 印鑑登録証明書 printed", "issued",
+         tags=("nextgen",), exclude=(*REFUSING, "no-seal", "foreign"),
+         resident=Resident(certificate="inkan")),
+    _one("happy-smartphone", "an Android phone: PIN first, then its certificate; 住民票 printed", "issued",
+         tags=("smartphone",), exclude=(*REFUSING, "foreign")),
+    Scenario("smartphone-pin-first", "a kiosk reads a phone's certificate before the PIN: the phone refuses "
+             "(6982), the kiosk asks the PIN and goes on", "issued", read_before_pin=True,
+             people=(Person(tags=("smartphone",), exclude=(*REFUSING, "foreign")),)),
+    Scenario("ca-rollover", "an old-CA card and a current-CA card at two kiosks: both issued",
+             "issued,issued",
+             people=(Person(tags=("old-ca",), exclude=(*REFUSING, "foreign")),
+                     Person(exclude=(*REFUSING, *OTHER_TOKENS, "foreign")))),
+    _one("expired-ca", "a card whose CA has expired is refused with its reason",
+         "error:error.certificate_expired", tags=("expired-ca",), exclude=REFUSING, seals="none"),
+    Scenario("holiday-koseki", "戸籍 on a national holiday (a Monday): refused, said in English",
+             "refused:reason.national_holiday", now="holiday", seals="none",
+             # 架空市 (279992) issues 戸籍 on weekdays 09:00-17:00 only; its resident's 本籍 is there too.
+             people=(Person(municipality="279992", exclude=(*REFUSING, *OTHER_TOKENS, "honseki-other",
+                                                             "foreign"),
+                            resident=Resident(certificate="koseki", relation="residence", whose="household",
+                                              language="en")),)),
+    Scenario("jam-ipp", "the page printer jams after the front of the sheet: order voided, refund, "
+             "out of service", "refunded:error.printer_fault+oos:oos.printer", seals="voided",
+             people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
+             printer="ipp", ipp_plan={"fail_after": 1, "reason": "media-jam"}),
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from card.pcscd import PcscdHandle, ensure_pcscd, slot_lock
 from kiosk.hil.errors import ServiceStartError
 
 __all__ = [
+    "HOLIDAY",
     "IN_HOURS",
     "OUTSIDE_HOURS",
     "REPO",
@@ -50,6 +52,7 @@ REPO = Path(__file__).resolve().parents[2]
 # A Wednesday in office hours (no municipality's maintenance day), and the same day at 02:00 (closed:
 # service hours are 6:30–23:00, docs/domain.md).
 IN_HOURS = "2026-11-25T10:00:00+09:00"
+HOLIDAY = "2026-11-23T10:00:00+09:00"  # 勤労感謝の日, a Monday, in office hours
 OUTSIDE_HOURS = "2026-11-25T02:00:00+09:00"
 MAX_LINES = 2000
 
@@ -257,14 +260,16 @@ class Supervisor:
         svc.info["control"] = c.group(1)
         return svc
 
-    def ipp_printer(self, spool: Path, *, name: str = "printer") -> Service:
-        """CUPS's ippeveprinter (two-sided, PDF) on a free port: ``info["uri"]``, ``info["spool"]``."""
+    def ipp_printer(self, spool: Path, *, plan: Path | None = None, name: str = "printer") -> Service:
+        """CUPS's ippeveprinter (two-sided, PDF) on a free port: ``info["uri"]``, ``info["spool"]``;
+        ``plan`` is the JSON file its print engine reads (kiosk/hil/ipp_engine.py: speed, faults)."""
         from kiosk.hil.ippeve import ensure_dnssd, free_port, ippeve_argv
 
         ensure_dnssd()
         spool.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        svc = self.spawn(name, ippeve_argv(port, spool, f"kiosk-hil-{port}"))
+        env = child_env({"IPP_ENGINE_PLAN": str(plan)} if plan else None)
+        svc = self.spawn(name, ippeve_argv(port, spool, f"kiosk-hil-{port}"), env=env)
         _ipp_ready(svc, port)
         svc.info.update(uri=f"ipp://127.0.0.1:{port}/ipp/print", spool=str(spool), control="none")
         return svc
@@ -287,7 +292,10 @@ def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: i
     with (data.parent / f".{data.name}.init.lock").open("a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (data / "cards" / "index.json").exists():
-            return False
+            if (data / "pki" / "trust.json").exists():
+                return False
+            # Made before the CA generations and token kinds (issue 11): its index lacks their tags.
+            shutil.rmtree(data)
         r = subprocess.run([sys.executable, "-m", "server_stub", "init", "--data", str(data), "--residents",
                             str(residents), "--seed", seed, "--kiosks", str(kiosks), "--now", now],
                            cwd=REPO, env=child_env(), text=True, capture_output=True, timeout=timeout,

@@ -123,7 +123,9 @@ class KioskSetup:
         seq = [(t["state"], t["message_key"]) for t in self.transitions]
         states = [s for s, _ in seq]
         err = next((k for s, k in seq if s == "error"), None)
-        if self.summary.get("unavailable"):
+        if self.summary.get("staff_cleared"):
+            base = f"refund_failed:{err}+staff_cleared"
+        elif self.summary.get("unavailable"):
             base = f"refused:{self.summary['unavailable']}"
         elif "pin_locked" in states:
             base = "pin_locked"

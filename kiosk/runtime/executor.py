@@ -32,7 +32,7 @@ from kiosk.devices import (
 )
 from kiosk.flow import effects as fx
 from kiosk.flow import events as evt
-from kiosk.flow.auth import auth_digest
+from kiosk.flow.auth import auth_message
 from kiosk.flow.faults import Fault
 
 __all__ = ["CenterApi", "DeviceSet", "ExecContext", "JournalApi", "health", "run"]
@@ -53,6 +53,8 @@ class CenterApi(Protocol):
 
 class JournalApi(Protocol):
     def record(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> Any: ...
+
+    def settle_owed(self, order_id: str, owed: int, *, completed: bool) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,11 @@ def _authenticate(ctx: ExecContext, effect: fx.Authenticate) -> list[evt.Event]:
         challenge = ctx.center.challenge()
     except CenterClientError as e:
         return _refused("authenticate", e)
-    digest = auth_digest(challenge.challenge_id, ctx.kiosk_id, challenge.nonce)
+    # The token hashes the message itself: SHA-256 on today's RSA card, SHA-384 on a P-384 card.
+    message = auth_message(challenge.challenge_id, ctx.kiosk_id, challenge.nonce)
     with ctx.card_lock:
         try:
-            signature = ctx.devices.card.sign_auth(digest)
+            signature = ctx.devices.card.sign_auth_message(message)
         except CardDeviceError as e:
             return [evt.DeviceFault("card", e.fault)]
     try:
@@ -177,8 +180,10 @@ def _receipt(ctx: ExecContext, effect: fx.PrintReceipt) -> list[evt.Event]:
     if printer is None:
         return []
     try:
-        # An aware UTC instant: the receipt prints it in Japan time whatever the host's zone.
-        printer.print_receipt(effect, ctx.receipt_header, ctx.now())
+        # An aware UTC instant: the receipt prints it in Japan time whatever the host's zone.  A refund
+        # slip is dated when the refund failed, the time its screen shows.
+        at = ctx.now() if effect.at is None else dt.datetime.fromtimestamp(effect.at, dt.UTC)
+        printer.print_receipt(effect, ctx.receipt_header, at)
     except PrinterDeviceError as e:
         return [evt.DeviceFault("receipt", e.fault)]
     return []
@@ -290,7 +295,9 @@ def health(ctx: ExecContext, journal: object | None, journal_lock: threading.Loc
     try:
         ctx.center.seal_status("S-health-check")
     except CenterClientError as e:
-        if is_unreachable(e):  # a refusal (seal_unknown) proves the center answers
+        # A refusal (seal_unknown) proves the center answers; one that cannot check card revocation
+        # (crl_unavailable) can authenticate nobody, so the kiosk stays out of service.
+        if is_unreachable(e) or e.code == "crl_unavailable":
             faults.append(evt.DeviceFault("center", Fault.CENTER_UNREACHABLE))
     except Exception:  # a client bug: as unknown as an unanswered query, so not "ok"
         log.exception("center health check failed")

@@ -24,6 +24,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
 
 from kiosk.devices import CardDeviceError, ReceiptHeader
 from kiosk.flow import effects as fx
@@ -43,6 +45,14 @@ log = logging.getLogger(__name__)
 
 class _Stop:
     """Sentinel that ends a thread's loop."""
+
+
+class _Call:
+    """A function to run on the worker (device access stays on its one thread), with its result."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.future: Future[Any] = Future()
 
 
 class Runner:
@@ -65,6 +75,7 @@ class Runner:
         on_sound: Callable[[str | None, bool], None] | None = None,
         on_receipt: Callable[[fx.PrintReceipt], None] | None = None,
         clock: Callable[[], float] = time.monotonic, tick_seconds: float = 0.25, health_seconds: float = 30.0,
+        on_event: Callable[[evt.Event], None] | None = None,
     ) -> None:
         self.flow = flow
         self.devices = devices
@@ -80,7 +91,7 @@ class Runner:
         self._tick = tick_seconds
         self._health = health_seconds
         self._events: queue.Queue[tuple[evt.Event, int | None] | _Stop] = queue.Queue()
-        self._jobs: queue.Queue[tuple[fx.Effect | str, int, bool] | _Stop] = queue.Queue()
+        self._jobs: queue.Queue[tuple[fx.Effect | str | _Call, int, bool] | _Stop] = queue.Queue()
         self._abort_print = threading.Event()
         self._cancel_payment = threading.Event()
         self._journal_lock = threading.Lock()
@@ -90,6 +101,8 @@ class Runner:
         self._busy = 0  # jobs queued or running (for wait_idle)
         self._busy_lock = threading.Condition()
         self._view: View = flow.view
+        self._on_event = on_event  # sees every event posted to the flow (the health reporter's faults)
+        self._companions: list[Any] = []  # threads started and stopped with the runner (attach)
 
     # --- public -------------------------------------------------------------------------------------
 
@@ -97,6 +110,11 @@ class Runner:
     def view(self) -> View:
         """The latest view (updated on the flow thread)."""
         return self._view
+
+    def attach(self, companion: Any) -> None:
+        """Start ``companion.start()`` after the runner's threads, ``companion.stop()`` before they
+        stop (the health reporter)."""
+        self._companions.append(companion)
 
     def submit(self, event: evt.Event) -> None:
         """Queue an event from the UI or a device (thread-safe)."""
@@ -114,9 +132,13 @@ class Runner:
             t.start()
             self._threads.append(t)
         self._enqueue("startup", self.flow.generation)
+        for companion in self._companions:
+            companion.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every thread (an in-flight print or payment is asked to stop first)."""
+        for companion in self._companions:
+            companion.stop()
         self._running.clear()
         self._abort_print.set()
         self._cancel_payment.set()
@@ -130,6 +152,13 @@ class Runner:
         """Re-check every device now (e.g. after the staff replenished paper); the result arrives as
         ``DevicesReady`` or a fault, which takes the kiosk out of (or back into) service."""
         self._enqueue("health", self.flow.generation)
+
+    def call_on_worker(self, fn: Callable[[], Any]) -> Future[Any]:
+        """Run ``fn`` on the worker thread after the jobs queued before it (device access has one
+        owner); the future holds its result or exception."""
+        call = _Call(fn)
+        self._jobs.put((call, self.flow.generation, False))
+        return call.future
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until no event or job is pending (tests and the HIL runner)."""
@@ -183,8 +212,12 @@ class Runner:
             self._sound(effect.name, effect.loop)
         elif isinstance(effect, fx.StopSound):
             self._sound(None, False)
+        elif isinstance(effect, fx.RecordEvent):
+            log.warning("kiosk event: %s", effect.name)  # a name only: nothing about the resident
         elif isinstance(effect, fx.WipeResident):
             self._enqueue("wipe", gen)
+        elif isinstance(effect, fx.CheckDevices):
+            self._enqueue("health", gen)
         else:
             if isinstance(effect, fx.Print):
                 self._abort_print.clear()
@@ -195,7 +228,10 @@ class Runner:
     def _journal(self, order_id: str, step: str, amount: int = 0, pages: int = 0) -> bool:
         try:
             with self._journal_lock:
-                self.journal.record(order_id, step, amount, pages)
+                if step == "owed":  # a refund the cash device could not pay: staff settle it
+                    self.journal.settle_owed(order_id, amount, completed=False)
+                else:
+                    self.journal.record(order_id, step, amount, pages)
             return True
         except Exception as e:  # JournalError or storage failure: stop taking money (oos.journal)
             log.error("journal: cannot record %s for an order: %s", step, e)
@@ -209,7 +245,7 @@ class Runner:
             except Exception:  # a sound is never worth stopping a transaction for
                 log.exception("sound callback failed")
 
-    def _enqueue(self, job: fx.Effect | str, gen: int) -> None:
+    def _enqueue(self, job: fx.Effect | str | _Call, gen: int) -> None:
         # Waiting for the resident's coins is not work in progress: wait_idle() must not wait for it.
         counted = not isinstance(job, fx.StartPayment)
         if counted:
@@ -222,6 +258,11 @@ class Runner:
         with self._busy_lock:
             self._busy += 1
         self._events.put((event, gen))
+        if self._on_event is not None:
+            try:
+                self._on_event(event)
+            except Exception:  # an observer must never stop the kiosk
+                log.exception("event observer failed")
 
     # --- worker -------------------------------------------------------------------------------------
 
@@ -232,13 +273,18 @@ class Runner:
                 return
             job, gen, counted = item
             try:
-                if isinstance(job, str):
+                if isinstance(job, _Call):
+                    try:
+                        job.future.set_result(job.fn())
+                    except Exception as e:  # handed to the caller, who decides
+                        job.future.set_exception(e)
+                elif isinstance(job, str):
                     self._internal(job, gen)
                 else:
                     self._run(job, gen)
             except Exception:  # an adapter bug: report it as that device's fault, keep the kiosk alive
                 log.exception("worker: %s failed", type(job).__name__ if not isinstance(job, str) else job)
-                fault = None if isinstance(job, str) else executor.fallback_fault(job)
+                fault = None if isinstance(job, (str, _Call)) else executor.fallback_fault(job)
                 if fault is not None:
                     self._post(fault, gen)
             finally:

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from kivy.app import App
@@ -47,6 +48,7 @@ _NO_LANGUAGE_BAR = frozenset({State.ATTRACT, State.LANGUAGE, State.SERVICE_LOGIN
 _STAFF = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU})
 _ALERT = frozenset({State.TAKE_CARD, State.TAKE_DOCUMENTS})  # "don't leave it behind" (domain §1.10)
 _GESTURE_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
+LARGE_TEXT = 1.3  # 文字を大きく: type sizes × 1.3 (text still shrinks to fit its box)
 
 
 class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
@@ -59,7 +61,8 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
     def on_touch_down(self, touch: Any) -> bool:
         app = self.app
         state = app.view.state if app.view is not None else State.ATTRACT
-        if state in _GESTURE_STATES:
+        staff_call = app.view is not None and app.view.staff_call
+        if state in _GESTURE_STATES or staff_call:
             size = app.settings.corner_px
             corner = CornerGesture.corner_of(touch.x, touch.y, self.width, self.height, size)
             if app.gesture.feed(corner) and app.service is not None:
@@ -67,7 +70,9 @@ class KioskRoot(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
                 return True
             if corner is not None:
                 return True
-            if state is State.ATTRACT:
+            if state is State.ATTRACT and not staff_call:
+                if super().on_touch_down(touch):  # a language button: starts in that language
+                    return True
                 app.port.submit(evt.Touch())
                 return True
         return bool(super().on_touch_down(touch))
@@ -98,8 +103,11 @@ class KioskApp(App):  # type: ignore[misc]
         self.languages = languages
         self.tr = translator or Translator()
         self.sounds = sounds or Sounds(self.settings.sound)
-        theme = Theme.high_contrast() if self.settings.high_contrast else Theme.normal()
-        self.theme = theme.scaled(self.settings.font_scale)
+        # 文字を大きく / 白黒反転 (issue 18): the resident's own display choices on every screen, on top of
+        # the config's; back to the config's when the kiosk returns to the attract loop.
+        self.large_text = False
+        self.high_contrast = self.settings.high_contrast
+        self.theme = self._theme()
         self.gesture = CornerGesture(self.settings.gesture_seconds, clock)
         self.view: View | None = None
         self._shown: View | None = None
@@ -113,6 +121,20 @@ class KioskApp(App):  # type: ignore[misc]
         self.focus = FocusRing()
         self._spoken_keys = frozenset(source_messages())
         self._voice_ticker: Any = None
+
+    def _theme(self) -> Theme:
+        base = Theme.high_contrast() if self.high_contrast else Theme.normal()
+        return base.scaled(self.settings.font_scale * (LARGE_TEXT if self.large_text else 1.0))
+
+    def toggle_display(self, which: str) -> None:
+        """Switch 文字を大きく (``large``) or 白黒反転 (``contrast``) and redraw the screen."""
+        if which == "large":
+            self.large_text = not self.large_text
+        else:
+            self.high_contrast = not self.high_contrast
+        self.theme = self._theme()
+        Window.clearcolor = self.theme.background
+        self.render(self.port.view, force=True)
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -232,6 +254,11 @@ class KioskApp(App):  # type: ignore[misc]
         if old is None or new_screen or view.language != old.language:
             self._local = {}
         self.view, self._shown = view, shown
+        plain = not self.large_text and self.high_contrast == self.settings.high_contrast
+        if view.state is State.ATTRACT and not plain:
+            self.large_text, self.high_contrast = False, self.settings.high_contrast  # the next person
+            self.theme = self._theme()
+            Window.clearcolor = self.theme.background
         root = self.root_layout
         root.clear_widgets()
         r = Render(view, self.tr, self.theme, self.settings, self.port.submit, self._local,
@@ -266,21 +293,30 @@ class KioskApp(App):  # type: ignore[misc]
         tr = staff_render(r) if v.state in _STAFF else r
         main = BoxLayout(orientation="vertical")
         fill(main, th.background)
-        if v.state not in _NO_LANGUAGE_BAR:
-            main.add_widget(self._language_bar(r))
         steps = step_bar(r) if v.state not in _STAFF else None
         if steps is not None:
             main.add_widget(steps)
         title = body.title or tr.t(f"screen.{v.state.value}", **_values(v))
         alert = v.state in _ALERT
-        # With the step indicator the title band is lower by the indicator's height: the body keeps its room.
-        head_h = 118 - (STEPS_HEIGHT if steps is not None else 0)
-        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=head_h, padding=(30, 4))
+        # A band under the title and the step indicator above it take their room from the title bar,
+        # not from the keys below.
+        head_h = 118 - 12 * len(v.bands) - (STEPS_HEIGHT if steps is not None else 0)
+        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=head_h,
+                     padding=(30, 4))
         head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
                                  font_name=tr.font(), color=th.alert_text if alert else th.header_text))
         main.add_widget(head)
+        for key in v.bands:  # closing countdown, "keep the card on the reader" (the flow decides)
+            band = Panel(color=th.alert if key == "band.closing" else th.header, size_hint_y=None, height=40,
+                         padding=(30, 4))
+            band.add_widget(FitLabel(text=tr.t(key, **_values(v)), base_font=28, min_font=th.min_px,
+                                     one_line=True, font_name=tr.font(),
+                                     color=th.alert_text if key == "band.closing" else th.header_text))
+            main.add_widget(band)
         main.add_widget(body.widget)
         main.add_widget(self._nav(tr, body))
+        if v.state not in _NO_LANGUAGE_BAR:  # at the bottom: within reach from a wheelchair (issue 18)
+            main.add_widget(self._language_bar(r))
         return main
 
     def _language_bar(self, r: Render) -> Widget:
@@ -297,20 +333,40 @@ class KioskApp(App):  # type: ignore[misc]
         h = self.settings.min_target_px
         nav = BoxLayout(size_hint_y=None, height=h + 20, spacing=16, padding=(20, 10))
         w = max(240, h)
+        left: list[tuple[str, Any, int, dict[str, Any]]] = []  # (message key, action, width, options)
         if v.can_back:
-            nav.add_widget(r.button(r.t("button.back"), evt.Back(), size_hint_x=None, width=w,
-                                    key="button.back"))
+            left.append(("button.back", evt.Back(), w, {}))
         if v.can_cancel:
-            nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w,
-                                    key="button.cancel"))
+            left.append(("button.cancel", evt.Cancel(), w, {}))
         if v.state not in _STAFF and self.voice.enabled:
-            nav.add_widget(r.button(r.t("button.listen"), self.voice.repeat, size_hint_x=None, width=w,
-                                    key="button.listen"))
-        nav.add_widget(Widget())
+            left.append(("button.listen", self.voice.repeat, w, {}))
+        middle: list[tuple[str, Any, int, dict[str, Any]]] = []
+        if v.state not in _STAFF:
+            for which, key, on in (("large", "ui.large_text", self.large_text),
+                                   ("contrast", "ui.invert", self.high_contrast)):
+                middle.append((key, partial(self.toggle_display, which), 180,
+                               {"kind": "selected" if on else "secondary", "px": 22}))
+        right: list[tuple[str, Any, int, dict[str, Any]]] = []
         if body.primary is not None:
             key, action = body.primary
-            nav.add_widget(r.button(r.t(key), action, kind="primary", size_hint_x=None, width=w + 60,
-                                    key=key))
+            right.append((key, action, w + 60, {"kind": "primary"}))
+        # Narrow panels (1024 px) or voice on: every button shrinks in proportion, never below a target.
+        items = left + middle + right
+        gaps = 16 * (len(items) + (2 if middle else 1) - 1) + 40
+        want = sum(width for _, _, width, _ in items)
+        scale = min(1.0, (self.settings.width - gaps) / want) if want else 1.0
+
+        def add(group: list[tuple[str, Any, int, dict[str, Any]]]) -> None:
+            for key, action, width, opts in group:
+                nav.add_widget(r.button(r.t(key), action, size_hint_x=None, width=max(h, int(width * scale)),
+                                        key=key, **opts))
+
+        add(left)
+        nav.add_widget(Widget())
+        if middle:
+            add(middle)
+            nav.add_widget(Widget())
+        add(right)
         return nav
 
     def _warning(self, r: Render) -> Widget:
@@ -319,6 +375,8 @@ class KioskApp(App):  # type: ignore[misc]
         box = Panel(color=th.background, radius=18, orientation="vertical", padding=30, spacing=20,
                     size_hint=(0.7, 0.5), pos_hint={"center_x": 0.5, "center_y": 0.5})
         box.add_widget(r.label(r.t("idle.warning"), px=th.title_px))
+        if r.view.money_key is not None:  # on PAYMENT: the inserted coins come back (issue 18)
+            box.add_widget(r.label(r.t(r.view.money_key, **_values(r.view)), color=th.alert))
         if r.view.seconds_left is not None:
             seconds = max(0, math.ceil(r.view.seconds_left))
             box.add_widget(r.label(r.t("idle.seconds", seconds=seconds), color=th.alert, size_hint_y=0.5))

@@ -10,7 +10,7 @@ from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 
-from kiosk.ui.i18n import LANGUAGES
+from kiosk.flow import events as evt
 from kiosk.ui.screens import Render
 from kiosk.ui.widgets import FitLabel, Panel, fill, pulse
 
@@ -37,14 +37,15 @@ class AttractLoop(FloatLayout):  # type: ignore[misc]  # Kivy is untyped
         self.add_widget(self.slide)
         self.index = 0
         self._show(0)
-        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.3),
+        prompts = BoxLayout(orientation="vertical", size_hint=(0.9, 0.34),
                             pos_hint={"center_x": 0.5, "y": 0.03})
         prompts.add_widget(FitLabel(text=r.tr.text("attract.touch", "ja"), base_font=56, min_font=th.min_px,
                                     font_name=r.font("ja"), color=th.primary))
+        # Only the languages this kiosk offers (the flow's choices), each a button that starts in it.
         row = BoxLayout(spacing=10, size_hint_y=0.55)
-        for lang in LANGUAGES[1:]:
-            row.add_widget(FitLabel(text=r.tr.text("attract.touch", lang), base_font=th.small_px,
-                                    min_font=th.min_px - 4, font_name=r.font(lang), color=th.text))
+        for c in r.view.choices:
+            row.add_widget(r.button(r.tr.text(f"language.{c.key}", c.key), evt.ChooseLanguage(c.key),
+                                    font=r.font(c.key), px=th.small_px, key=f"attract.language.{c.key}"))
         prompts.add_widget(row)
         pulse(prompts.children[-1])
         self.add_widget(prompts)

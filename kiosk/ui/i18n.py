@@ -11,7 +11,7 @@ import gettext
 import logging
 from pathlib import Path
 
-from kiosk.flow.messages import MESSAGES
+from kiosk.flow.messages import MESSAGES, PLURAL_SUFFIX, PLURALS
 from kiosk.ui.strings import UI_MESSAGES
 
 __all__ = ["LANGUAGES", "LOCALES", "LOCALE_DIR", "Translator", "format_yen", "source_messages"]
@@ -65,7 +65,14 @@ class Translator:
         :raises KeyError: ``key`` is in no source table (a bug in the caller).
         """
         ja, en = self._source[key]
-        got = self._catalog(language).gettext(key)
+        count = values.get(PLURALS[key][0]) if key in PLURALS else None
+        if isinstance(count, int) and not isinstance(count, bool):
+            # ngettext: the catalog's plural form for this count (language's own plural rules).
+            got = self._catalog(language).ngettext(key, key + PLURAL_SUFFIX, count)
+            if got in (key, key + PLURAL_SUFFIX):
+                got = ja if language == "ja" else PLURALS[key][2 if count == 1 else 3]
+        else:
+            got = self._catalog(language).gettext(key)
         if got == key:
             got = ja if language == "ja" else en
         return got.format_map(_Keep(values)) if "{" in got else got

@@ -104,6 +104,8 @@ def _values(v: View) -> dict[str, object]:
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
+        "minutes": v.closing_minutes if v.closing_minutes is not None else "",
+        "owed": format_yen(v.refund_owed), "ref": v.reference or "", "time": v.failed_at or "",
     }
 
 
@@ -112,7 +114,7 @@ def _money_line(r: Render) -> list[Widget]:
     v = r.view
     if v.money_key is None:
         return []
-    color = r.theme.alert if v.money_key == "money.refund_failed" else None
+    color = r.theme.alert if v.money_key in ("money.refund_failed", "money.refund_owed") else None
     return [r.label(r.t(v.money_key, **_values(v)), px=40, color=color)]
 
 
@@ -172,9 +174,8 @@ def _pin(r: Render) -> Body:
     v = r.view
     left = BoxLayout(orientation="vertical", spacing=10)
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
-    hint = r.t(v.message_key) if v.message_key else ""
-    if v.tries_left is not None and v.tries_left < 3:
-        hint = (hint + "\n" if hint else "") + r.t("screen.pin.tries", tries=v.tries_left)
+    lines = [r.t(v.message_key)] if v.message_key else []
+    hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
     left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
@@ -188,7 +189,14 @@ def _message(r: Render) -> Body:
     v = r.view
     key = v.message_key or {State.PIN_LOCKED: "error.pin_blocked"}.get(v.state, "error.other")
     text = r.label(r.t(key, **_values(v)), px=r.theme.title_px)  # few words, read from a distance
-    return Body(_column(text, *_money_line(r)), primary=("button.next", evt.Next()))
+    if v.staff_call:  # money is owed: no button for the resident, only staff clear this screen
+        ref = r.label(r.t("refund_failed.ref", **_values(v)), px=40, color=r.theme.alert,
+                      font=r.font())
+        staff = r.label(r.t("refund_failed.staff"), px=34, color=r.theme.alert)
+        return Body(_column(text, *_money_line(r), ref, staff), title=r.t(v.title_key or "screen.error"))
+    button = "button.take_card" if v.state is State.PIN_LOCKED else "button.next"
+    return Body(_column(text, *_money_line(r)), primary=(button, evt.Next()),
+                title=r.t(v.title_key) if v.title_key else None)
 
 
 # --- selection --------------------------------------------------------------------------------------
@@ -372,7 +380,7 @@ def _printing(r: Render) -> Body:
     bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
     note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
     return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
-                title=r.t("screen.printing", **_values(v)))
+                title=r.t(v.title_key or "screen.printing", **_values(v)))
 
 
 def _take_card(r: Render) -> Body:
@@ -396,11 +404,12 @@ def _take_documents(r: Render) -> Body:
 
 
 def _thank_you(r: Render) -> Body:
-    return Body(_column(r.label(r.t("screen.thank_you"), px=60)))
+    return Body(_column(r.label(r.t("screen.thank_you.body"), px=60)))
 
 
 def _out_of_service(r: Render) -> Body:
-    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40)))
+    return Body(_column(r.label(r.t(r.view.message_key or "oos.staff"), px=40),
+                        r.label(r.t("oos.other_kiosk"), px=34)))
 
 
 BODIES: dict[State, Callable[[Render], Body]] = {

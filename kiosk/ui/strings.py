@@ -10,6 +10,9 @@ from __future__ import annotations
 __all__ = ["UI_MESSAGES"]
 
 UI_MESSAGES: dict[str, tuple[str, str]] = {
+    # Display choices on every resident screen (issue 18)
+    "ui.large_text": ("文字を大きく", "Larger text"),
+    "ui.invert": ("白黒反転", "High contrast"),
     # Attract loop: what the service is, the hours, which card (docs/domain.md §1.2, hours §1)
     "attract.slide.service": ("住民票の写し、印鑑登録証明書、課税証明書、戸籍証明書などを取得できます",
                               "Get a copy of your residence record, seal certificate, tax certificate, family register certificate and more"),

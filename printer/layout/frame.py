@@ -9,17 +9,14 @@ at most ``max_persons`` person blocks (世帯連記式: ≤4 persons per sheet).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-from PIL import Image
 
 from printer.document import Document
 from printer.layout.canvas import Composer, LayoutError, PageLayout, wrap
+from printer.layout.seal import NameUnderSeal, seal_renderer
 
-__all__ = ["Block", "LayoutError", "compose", "seal_renderer"]
+__all__ = ["Block", "LayoutError", "compose"]
 
 PAGE_W, PAGE_H = 210.0, 297.0
 LEFT, RIGHT = 15.0, 195.0
@@ -31,7 +28,7 @@ CERT_Y = 239.0
 DATE_Y = 247.0
 MAYOR_Y = 263.0
 MAYOR_END_X = 176.0
-SEAL_MM = 21.0  # the 公印 is printed black and at most 25 mm (j1050)
+SEAL_MM = 21.0  # the 公印 is printed black and at most 25 mm (j1050); drawn by printer.layout.seal
 QR_BOX = (LEFT - 1.0, 250.0, 31.0)  # x, y, side: the seal QR with its 4-module quiet zone
 ISSUE_Y = 281.0
 END_MARK_H = 6.0
@@ -52,24 +49,6 @@ TitleFn = Callable[[Composer, Document, int, int], None]
 
 def default_title(c: Composer, doc: Document, number: int, total: int) -> None:
     c.text(PAGE_W / 2, TITLE_Y, doc.title, "mincho", 18, align="c", role="title", width=WIDTH - 40)
-
-
-@lru_cache(maxsize=8)
-def _seal_image(png: bytes) -> Image.Image:
-    with Image.open(io.BytesIO(png)) as im:
-        rgba = im.convert("RGBA")
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(white, rgba).convert("L")
-
-
-def seal_renderer(png: bytes) -> Callable[[int, int], Image.Image]:
-    """Render the municipality's 公印 PNG at the target dot size, black (kiosks print it black)."""
-
-    def render(w: int, h: int) -> Image.Image:
-        src = _seal_image(png).resize((w, h), Image.Resampling.LANCZOS)
-        return src.point(lambda v: 255 if v >= 128 else 0, mode="1")
-
-    return render
 
 
 def _paginate(blocks: Sequence[Block], top: float, max_persons: int) -> list[list[Block]]:
@@ -115,15 +94,17 @@ def _certification(c: Composer, doc: Document, reference: str | None) -> None:
     mayor = doc.municipality.mayor
     size = 12.0
     c.text(MAYOR_END_X, MAYOR_Y, mayor, "mincho", size, align="r", role="mayor", width=MAYOR_END_X - 80)
-    # j1050: the 公印 overlaps the end of the issuer line.  It covers only the right half of the last
-    # character, so the mayor's name stays legible under the seal's thick border.
-    x0 = MAYOR_END_X - size * 25.4 / 72 / 2
+    (name,) = c.page.texts("mayor")
+    # j1050: the 公印 overlaps the end of the issuer line, here the right half of the last character.
+    # The seal is ink only and leaves a gap around the name's strokes, so the name reads through it.
+    x0, y0 = MAYOR_END_X - name.size * 25.4 / 72 / 2, MAYOR_Y - 1.5 - SEAL_MM / 2
+    under = NameUnderSeal(name.text, name.face, name.size, name.x - x0, name.y - y0)
     c.bitmap(
         x0,
-        MAYOR_Y - 1.5 - SEAL_MM / 2,
+        y0,
         SEAL_MM,
         SEAL_MM,
-        seal_renderer(doc.official_seal.png),
+        seal_renderer(doc.official_seal.text, SEAL_MM, under),
         role="official_seal",
     )
     ny = MAYOR_Y + SEAL_MM / 2 + 1.5

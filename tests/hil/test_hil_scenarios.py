@@ -30,7 +30,10 @@ def test_list_names_every_builtin_scenario() -> None:
     assert names == list(SCENARIOS)
     for must in ("happy-juminhyo", "happy-inkan", "happy-kazei", "happy-koseki", "household-juminhyo",
                  "pin-retry", "pin-lock", "revoked-card", "moved-out", "outside-hours", "card-removed",
-                 "paper-out", "center-down", "power-cut", "happy-ipp", "two-kiosks"):
+                 "paper-out", "refund-failed", "center-down", "power-cut", "happy-ipp", "jam-ipp",
+                 "two-kiosks",
+                 "happy-smartphone", "happy-nextgen", "smartphone-pin-first", "ca-rollover", "expired-ca",
+                 "holiday-koseki", "furigana-blank"):
         assert must in names
 
 
@@ -72,6 +75,23 @@ def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
         said = res["kiosks"][0]["voice"]
         assert ["voice.pin_key", "no_audio"] in said["pin"] or ["voice.pin_key", "played"] in said["pin"]
         assert {"place_card", "pin", "certificate", "confirm", "take_card"} <= set(said)
+    if sc.furigana is not None:
+        # The content the seal signed carries the placeholder; the same check fails for a real reading.
+        docs = res["checks"]["content"]["documents"]
+        assert docs and all(d["signed_content"] and set(d["furigana"]) == {sc.furigana} for d in docs)
+        from dataclasses import replace
+
+        from kiosk.hil.checks import check_content
+
+        wrong = check_content(replace(sc, furigana="ミホン　タロウ"), out, hil_data)
+        assert not wrong["ok"] and "expected 「ミホン　タロウ」" in wrong["problems"][0]
+    if name == "refund-failed":  # issue 18: the slip, the staff hold, journal and center on the money
+        slip = res["checks"]["refund_slip_K0001"]
+        assert slip["ok"] and len(slip["slips"]) == 1, slip
+        assert res["kiosks"][0]["slip"]["owed"] > 0
+        seen = [t["state"] for t in res["kiosks"][0]["transitions"]]
+        after = seen[seen.index("error"):]
+        assert after[:3] == ["error", "service_login", "service_menu"], seen  # only staff cleared it
     if name == "two-kiosks":
         ids = [k["resident_id"] for k in res["kiosks"]]
         assert len(set(ids)) == 2

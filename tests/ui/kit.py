@@ -97,12 +97,14 @@ class Clock:
         return self.now
 
 
-def make_kiosk(tmp: Path, settings: UISettings, **devices: Any) -> tuple[Any, LocalPort, SimulatedDevices,
-                                                                          ServiceMenu, FakeBackend]:
+def make_kiosk(tmp: Path, settings: UISettings, wall: float | None = None, **devices: Any) -> tuple[
+        Any, LocalPort, SimulatedDevices, ServiceMenu, FakeBackend]:
     from kiosk.ui.app import KioskApp
 
     clock = Clock()
-    flow = Flow(FlowSettings(languages=LANGUAGES, timeouts=Timeouts()), clock=clock)
+    # ``wall``: a fixed wall-clock time (epoch seconds) for screens that depend on it (closing time).
+    flow = Flow(FlowSettings(languages=LANGUAGES, timeouts=Timeouts()), clock=clock,
+                **({} if wall is None else {"wall_clock": lambda: wall}))
     counters = IssueCounters(tmp / "counters.json")
     sim = SimulatedDevices(on_receipt=counters.record, **devices)
     port = LocalPort(flow, sim)

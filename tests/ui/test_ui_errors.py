@@ -30,7 +30,7 @@ def test_wrong_pin_then_locked(kiosk, lang: str) -> None:  # type: ignore[no-unt
     assert d.state is State.PIN_LOCKED
     assert d.t("error.pin_blocked") in d.screen_text()
     d.shot("21-pin-locked")
-    d.key("button.next")
+    d.key("button.take_card")  # issue 18: 「カードを取り出す」, not 次へ
     assert d.state is not State.PIN_LOCKED
 
 

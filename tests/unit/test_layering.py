@@ -54,7 +54,12 @@ FLOW_FORBIDDEN_CALLS = re.compile(
     r"\bopen\(")
 
 
+# The card <-> kiosk contract (PIN tries and lengths, token kinds) is pure data: the flow may read it.
+FLOW_ALLOWED_LINE = re.compile(r"^\s*from card\.contract import ", re.MULTILINE)
+
+
 def _flow_violations(text: str) -> list[str]:
+    text = FLOW_ALLOWED_LINE.sub("# ", text)
     bad = sorted(set(IMPORT.findall(text)) & FLOW_FORBIDDEN_IMPORTS)
     bad += [m.group(0) for m in FLOW_FORBIDDEN_CALLS.finditer(text)]
     return bad
@@ -72,7 +77,7 @@ def test_the_flow_is_pure() -> None:
 @pytest.mark.parametrize("line", [
     "import threading", "from queue import Queue", "    time.sleep(0.1)", "now = dt.datetime.now(JST)",
     "from printer.receipt import ReceiptData", "import httpx", "from smartcard.System import readers",
-    "with open(path) as f:",
+    "with open(path) as f:", "from card.jpki import JpkiClient", "import card.contract",
 ])
 def test_the_flow_rule_catches(line: str) -> None:
     assert _flow_violations(line + "\n")

@@ -85,12 +85,14 @@ def test_info_json(virtual_card: VirtualCardHandle, card_profile: CardProfile) -
     run = _run_cli("info", "--json", "--reader", "PCD 00 00")
     assert run.returncode == 0, run.stderr
     info = json.loads(run.stdout)
-    assert set(info) == {"atr", "token_label", "auth_cert", "pin_tries_left"}
+    assert set(info) == {"atr", "token_label", "token_kind", "key_algorithm", "auth_cert", "pin_tries_left"}
     cert = card_profile.auth.cert()
     der = cert.public_bytes(serialization.Encoding.DER)
     assert info == {
         "atr": "3BE000FF8131FE4514",
         "token_label": "JPKIAPICCTOKEN2",
+        "token_kind": "card",
+        "key_algorithm": "RSA-2048/SHA-256",
         "auth_cert": {
             "subject": cert.subject.rfc4514_string(),
             "issuer": cert.issuer.rfc4514_string(),
@@ -101,6 +103,38 @@ def test_info_json(virtual_card: VirtualCardHandle, card_profile: CardProfile) -
         },
         "pin_tries_left": 3,
     }
+
+
+@pytest.mark.parametrize(("kind", "label", "algorithm", "atr"), [
+    ("smartphone", "JPKIAPGPSETOKEN", "RSA-2048/SHA-256", "3B8480014A504B491D"),
+    ("nextgen", "JPKIAPICCTOKEN3", "ECDSA-P384/SHA-384", "3BE000FF8131FE4514"),
+])
+def test_info_json_other_tokens(pcscd: PcscdHandle, kind: str, label: str, algorithm: str, atr: str) -> None:
+    from fixtures.pcsc import serve_virtual_card
+
+    from card.virtual.__main__ import make_profile
+
+    profile = make_profile("1234", "ABC123", f"info-{kind}", kind)
+    with serve_virtual_card(profile):
+        run = _run_cli("info", "--json", "--reader", "PCD 00 00")
+    assert run.returncode == 0, run.stderr
+    info = json.loads(run.stdout)
+    assert (info["atr"], info["token_label"], info["token_kind"], info["key_algorithm"]) == (
+        atr, label, kind, algorithm)
+    if kind == "smartphone":
+        assert info["auth_cert"] is None  # behind the PIN, which info never asks for
+    else:
+        assert info["auth_cert"]["serial"] == f"{profile.auth.cert().serial_number:X}"
+
+
+def test_info_unknown_label_names_it(pcscd: PcscdHandle, card_profile: CardProfile) -> None:
+    import dataclasses
+
+    from fixtures.pcsc import serve_virtual_card
+
+    with serve_virtual_card(dataclasses.replace(card_profile, token_label="JPKIAPFUTURETOKEN")):
+        run = _run_cli("info", "--json", "--reader", "PCD 00 00")
+    assert run.returncode == 8 and "JPKIAPFUTURETOKEN" in run.stderr
 
 
 def test_readers_command(virtual_card: VirtualCardHandle) -> None:

@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from fixtures.pcsc import VirtualCardHandle
+from fixtures.pcsc import PcscdHandle, VirtualCardHandle, serve_virtual_card
 
 from card.profile import CardProfile
 
@@ -93,3 +93,21 @@ def test_blocked_pin_still_binds(virtual_card: VirtualCardHandle) -> None:
     assert pins.returncode == 0, pins.stderr
     auth_block = pins.stdout.split("PIN [Digital Signature PIN]")[0]
     assert "User Authentication PIN" in auth_block and "Tries left     : 0" in auth_block
+
+
+def test_opensc_with_the_smartphone_token(pcscd: PcscdHandle) -> None:
+    """What OpenSC does with an Android token (docs/card.md "OpenSC and the other tokens"): its jpki
+    driver takes it (by SELECT AP, the contactless ATR is not in its table) and lists the certificates
+    from its static emulation, but reading EF 000A fails, because the token wants the PIN first."""
+    from card.virtual.__main__ import make_profile
+
+    phone = make_profile("1234", "ABC123", "opensc-phone", "smartphone")
+    with serve_virtual_card(phone) as h:
+        name = _tool("opensc-tool", "--reader", h.reader, "--name")
+        assert (name.returncode, name.stdout.strip().lower()) == (0, "jpki")
+        listing = _tool("pkcs15-tool", "--reader", h.reader, "--list-certificates")
+        assert "User Authentication Certificate" in listing.stdout
+        read = _tool("pkcs15-tool", "--reader", h.reader, "--read-certificate", "01")
+        assert read.returncode != 0 and "BEGIN CERTIFICATE" not in read.stdout
+        pins = _tool("pkcs15-tool", "--reader", h.reader, "--list-pins")
+        assert "User Authentication PIN" in pins.stdout and "Tries left     : 3" in pins.stdout

@@ -113,7 +113,7 @@ def test_revoke_updates_the_crl_of_a_running_center(center_data: CenterData, tmp
     shutil.copytree(center_data.path, data)
     from card.profile import CardProfile
 
-    entry = center_data.index[-1]
+    entry = center_data.plain_cards()[-1][0]  # a classic card of the current CA (its CRL is revoked into)
     prof = CardProfile.load(data / entry["card"])
     k = center_data.kiosks[7]
     for proc in start_center(data):

@@ -81,10 +81,12 @@ class Rig:
         self.send(evt.Touch(), evt.ChooseLanguage("ja"), evt.Next())
         self.until(State.PIN)  # the card lies on the reader already: read at once
         self.send(evt.PinSubmitted(self.entry["pin"]))
-        self.until(State.MUNICIPALITY)
-        muni = next(c for c in self.runner.view.choices if c.key == self.entry["municipality"])
-        self.send(evt.MunicipalityChosen(muni.key, muni.relation or "residence"),
-                  evt.CertificateChosen("juminhyo"), evt.WhoseChosen("self"), evt.OptionsChosen(frozenset()),
+        # A single municipality is no choice: the flow goes straight to its certificates (issue 18).
+        self.until(State.MUNICIPALITY, State.CERTIFICATE)
+        if self.runner.view.state is State.MUNICIPALITY:
+            muni = next(c for c in self.runner.view.choices if c.key == self.entry["municipality"])
+            self.send(evt.MunicipalityChosen(muni.key, muni.relation or "residence"))
+        self.send(evt.CertificateChosen("juminhyo"), evt.WhoseChosen("self"), evt.OptionsChosen(frozenset()),
                   evt.CopiesChosen(1), evt.Confirm())
         assert self.runner.view.state is State.PAYMENT, self.runner.view
 

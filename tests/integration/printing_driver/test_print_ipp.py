@@ -287,3 +287,22 @@ def test_server_stub_verify_reads_the_back(tmp_path: Path) -> None:
     assert shown["municipality"] == content["municipality"]["code"]
     with Image.open(back) as im:
         assert im.size == (LASER.width_dots, LASER.page_height_dots)
+
+
+def test_garbage_after_the_job_was_accepted_cancels_it() -> None:
+    """Recorded answers: the printer takes the job, then answers garbage; the client sends Cancel-Job
+    so nothing of this job can come out later for the next customer."""
+    seen: list[int] = []
+    running = _running_job_then(_reasons("none"))
+
+    def answer(op: int, rid: bytes) -> tuple[int, str, bytes]:
+        seen.append(op)
+        if op == 0x09:
+            return 200, "application/ipp", b"\x02\x00\x00\x00" + rid + b"\x01\x21\x00"  # cut short
+        return running(op, rid)  # type: ignore[operator, no-any-return]
+
+    with recorded_printer(answer) as uri, IppPrinter(uri, FAST) as printer, \
+            pytest.raises(IppProtocolError) as info:
+        printer.print_pdf(b"%PDF-1.4 test", 1)
+    assert info.value.pages_completed == 0
+    assert seen[:3] == [0x0B, 0x02, 0x09] and seen[-1] == 0x08  # ..., Cancel-Job last

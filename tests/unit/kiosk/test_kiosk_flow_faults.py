@@ -23,6 +23,8 @@ def _drain_to_idle(k: Kiosk) -> None:
             return
         if k.state is State.TAKE_CARD:
             k.send(evt.CardRemoved())
+        elif k.flow.view.staff_call:  # a refund that failed: only staff clear it (issue 18)
+            k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(True), evt.ServiceExit(in_service=True))
         elif k.state is State.THANK_YOU:
             k.wait(5)
         else:
@@ -298,8 +300,10 @@ def test_refund_failure_asks_for_staff_and_stops() -> None:
     k = _at("printing")
     k.send(evt.PrinterFault("printer_paper_end"), evt.PaymentFault("payment_jam", held=200))
     assert k.state is State.ERROR and k.flow.view.message_key == "error.refund_failed"
-    _drain_to_idle(k)
-    assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.refund_failed"
+    k.send(evt.Next(), evt.Touch())  # issue 18: the resident cannot dismiss it; staff clear it
+    assert k.state is State.ERROR and k.flow.view.staff_call
+    k.send(evt.ServiceRequested(), evt.StaffPinSubmitted(True), evt.ServiceExit(in_service=False))
+    assert k.state is State.OUT_OF_SERVICE and k.flow.view.message_key == "oos.staff"
 
 
 def test_payment_device_fault_with_money_held_refunds_it() -> None:

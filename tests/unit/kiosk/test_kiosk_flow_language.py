@@ -67,8 +67,13 @@ def test_no_effect_outside_a_transaction() -> None:
     from fixtures.kiosk_flow import Kiosk
 
     k = Kiosk()
-    assert k.send(evt.ChooseLanguage("en")) == [] and k.state is State.ATTRACT
+    k.send(evt.ServiceRequested())  # the staff screens stay in Japanese
+    assert k.send(evt.ChooseLanguage("en")) == [] and k.state is State.SERVICE_LOGIN
     assert k.flow.view.language == "ja"
+    # Issue 18: on the attract screen a language button starts the transaction in that language.
+    k2 = Kiosk()
+    k2.send(evt.ChooseLanguage("en"))
+    assert (k2.state, k2.flow.view.language) == (State.NOTICE, "en")
 
 
 def test_six_languages() -> None:

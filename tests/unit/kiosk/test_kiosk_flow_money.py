@@ -66,7 +66,7 @@ def test_a_failed_refund_says_so_with_the_amount() -> None:
     k.send(evt.PaymentFault("refund_failed", held=200))
     v = k.flow.view
     assert k.state is State.ERROR and v.message_key == "error.refund_failed"
-    assert (v.money_key, v.paid) == ("money.refund_failed", 200)
+    assert (v.money_key, v.refund_owed) == ("money.refund_owed", 200)
 
 
 def test_the_payment_screen_shows_what_is_still_due_and_what_is_accepted() -> None:

@@ -22,7 +22,7 @@ def _ja(key: str) -> str:
 
 @pytest.mark.parametrize(("key", "expected"), [
     # Readings written down by hand (accent marks dropped): what a resident must hear.
-    ("screen.place_card", "マイナンバーカードヲヨミトリブニオイテクダサイ"),
+    ("screen.place_card", "マイナンバーカードマタワスマートフォンヲヨミトリブニオイテクダサイ"),  # または: マタワ
     ("screen.take_card", "マイナンバーカードヲオトリクダサイ"),
     ("screen.take_documents", "ショーメーショトリヨーメーサイショヲオトリクダサイ"),
     ("step.pin", "アンショーバンゴー"),

@@ -25,7 +25,8 @@ def test_receipt_data_has_no_field_for_personal_data() -> None:
     names = {f.name for cls in (ReceiptData, ReceiptItem) for f in dataclasses.fields(cls)}
     assert names == {
         "store_name", "store_code", "terminal_id", "issued_at", "municipality", "items", "transaction_number",
-        "paid", "change", "refunded", "certificate", "copies", "fee_per_copy", "fee_total",
+        "paid", "change", "refunded", "refund_owed", "reference", "certificate", "copies", "fee_per_copy",
+        "fee_total",
     }
     with pytest.raises(TypeError):
         ReceiptData(name="見本太郎", **dataclasses.asdict(sample_receipt()))  # type: ignore[call-arg]
@@ -151,3 +152,19 @@ def test_every_receipt_line_fits_48_half_width_columns(
     title, body = receipt_lines(data)
     assert _cols(title) * 2 <= 48  # printed double width
     assert all(_cols(line) <= 48 for line in body), [line for line in body if _cols(line) > 48]
+
+
+def test_a_refund_slip_says_what_is_owed_the_reference_and_to_show_it_to_staff() -> None:
+    data = dataclasses.replace(sample_receipt(), paid=500, change=0, refund_owed=500, reference="S10R-N15C")
+    title, body = receipt_lines(data)
+    assert title == "返金未済の控え"
+    assert "受付番号：S10R-N15C" in body
+    assert any(line.startswith("未返金") and line.endswith("500円") for line in body)
+    assert body[-2:] == ["返金できませんでした。", "この控えを店員にお見せください。"]
+    assert "日時　　：2026年11月26日(木) 14:05" in body  # the time the screen showed
+    build_receipt(data)  # every line encodes and fits
+
+
+def test_an_ordinary_receipt_has_no_refund_slip_lines() -> None:
+    title, body = receipt_lines(sample_receipt())
+    assert title == "ご利用明細書" and not any("未返金" in line or "受付番号" in line for line in body)

@@ -79,3 +79,8 @@ def test_copytest_json() -> None:
     assert rep["copy_evident"] is True and len(rep["grid"]) == 72
     assert set(rep["copy"]["shows_fraction_by_copier_dpi"]) == {"200", "300", "400", "600"}
     assert rep["capabilities"]["microtext"] is False
+    assert rep["seam"]["spread"] <= rep["seam"]["max"] == 0.003
+    mid = rep["mid_range_copier"]
+    assert (mid["mtf_sigma_mm"], mid["threshold"], mid["shows"]) == (0.08, 0.38, True)
+    lo, hi = mid["shows_for_thresholds"]
+    assert mid["threshold_margin"] == round(min(0.38 - lo, hi - 0.38), 3) >= 0.05

@@ -7,8 +7,18 @@ from functools import cache
 import numpy as np
 import pytest
 
-from printer.copytest import DEFAULT_GRID, TYPICAL_COPIER, CopyReport, copytest, gaussian, photocopy
+from printer.copytest import (
+    DEFAULT_GRID,
+    MID_RANGE_COPIER,
+    TYPICAL_COPIER,
+    CopyReport,
+    copytest,
+    gaussian,
+    photocopy,
+)
 from printer.profiles import GroundParams, get_profile
+from printer.security.ground import ground_pattern, word_patch
+from printer.security.seams import SEAM_SPREAD_MAX, seam_spread
 from printing_layout._helpers import rendered
 
 
@@ -22,6 +32,51 @@ def test_word_is_hidden_on_the_original(profile: str) -> None:
     o = report(profile).original
     assert o.hidden
     assert o.delta_mean < 0.02 and o.delta_texture < 0.02 and abs(o.correlation) < 0.3
+    assert o.seam_spread <= SEAM_SPREAD_MAX == 0.003
+
+
+COPY_EVIDENT = ["a4-thermal-300", "a4-laser-600"]
+
+
+@pytest.mark.parametrize("profile", COPY_EVIDENT)
+def test_seam_measure_fails_the_unbalanced_pattern(profile: str) -> None:
+    """The pattern as it was before balancing (issue 17): the seams along the word's strokes."""
+    prof = get_profile(profile)
+    raw, _ = word_patch(prof, balanced=False)
+    assert seam_spread(raw, prof.dpi, prof.security.ground.cell) > SEAM_SPREAD_MAX + 0.0005
+
+
+@pytest.mark.parametrize("profile", COPY_EVIDENT)
+def test_seam_measure_reads_a_clean_lattice_as_flat(profile: str) -> None:
+    prof = get_profile(profile)
+    clean = np.zeros((600, 700), dtype=bool)
+    clean[1::3, 1::3] = True  # the background lattice alone, built here, not by the code under test
+    assert seam_spread(clean, prof.dpi, prof.security.ground.cell) < 0.0002
+
+
+@pytest.mark.parametrize("profile", COPY_EVIDENT)
+def test_balanced_seams_are_flat_on_the_page_ground_too(profile: str) -> None:
+    """The page stamps the balanced patch around every word: a 70 mm square of page ground passes."""
+    prof = get_profile(profile)
+    side = prof.mm_to_dots(70)
+    ink, word = ground_pattern(side, side, prof)
+    assert 0.05 < word.mean() < 0.5  # words, some cut at the square's edges
+    balanced = seam_spread(ink, prof.dpi, prof.security.ground.cell)
+    raw, _ = ground_pattern(side, side, prof, balanced=False)
+    # Words cover only part of a page, so the percentiles are less extreme than on the word patch;
+    # the balanced ground must still pass and be clearly flatter than the unbalanced one.
+    assert balanced <= SEAM_SPREAD_MAX
+    assert balanced < 0.75 * seam_spread(raw, prof.dpi, prof.security.ground.cell)
+
+
+@pytest.mark.parametrize("profile", COPY_EVIDENT)
+def test_mid_range_copier_brings_the_word_out_with_margin(profile: str) -> None:
+    m = report(profile).mid_range
+    assert m is not None and m.setting == MID_RANGE_COPIER and m.shows
+    assert m.band is not None and m.band[0] <= 0.38 <= m.band[1]
+    assert m.margin >= 0.05
+    j = report(profile).to_json()["mid_range_copier"]
+    assert j["threshold_margin"] == m.margin and j["shows"] is True
 
 
 @pytest.mark.parametrize(("profile", "least"), [("a4-thermal-300", 0.55), ("a4-laser-600", 0.9)])

@@ -5,15 +5,19 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import numpy as np
 import pytest
 
 from printer.document import JuminhyoBody, Person, parse_issued
 from printer.layout.canvas import Bitmap, PageLayout, wrap
 from printer.layout.fonts import string_width_mm
 from printer.layout.frame import LayoutError
+from printer.layout.raster import draw_layout
 from printer.layout.render import layout_document
+from printer.layout.seal import seal_grid
+from printer.profiles import get_profile
 from printer.samples import SAMPLES, load_sample
-from printing_layout._helpers import sample_json
+from printing_layout._helpers import rendered, sample_json
 
 
 def _household(n: int) -> list[PageLayout]:
@@ -159,3 +163,59 @@ def test_kazei_prints_aggregate_income_and_the_status_counts() -> None:
     for label in ("合計所得金額", "総所得金額等", "特別障害者", "普通障害者", "寡婦・ひとり親"):
         assert label in texts
     assert "111,400" in texts and "74,200" in texts and "190,600" in texts
+
+
+def _seal_and_name(profile: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """(page ink, seal ink alone, name ink alone, seal box in dots) of the inkan sample's last page."""
+    prof = get_profile(profile)
+    issued = load_sample("inkan")
+    (page,) = rendered("inkan", profile)
+    layout = layout_document(issued.document)[-1]
+    (seal,) = [i for i in layout.items if isinstance(i, Bitmap) and i.role == "official_seal"]
+    (mayor,) = layout.texts("mayor")
+    w, h = prof.width_dots, prof.page_height_dots
+    only_seal = PageLayout(1, 1, [seal])
+    only_name = PageLayout(1, 1, [mayor])
+    seal_ink = ~np.asarray(draw_layout(only_seal, w, h, prof.dpi), dtype=bool)
+    name_ink = ~np.asarray(draw_layout(only_name, w, h, prof.dpi), dtype=bool)
+    k = prof.dpi / 25.4
+    box = (round(seal.x * k), round(seal.y * k), round((seal.x + seal.w) * k), round((seal.y + seal.h) * k))
+    return ~np.asarray(page.image, dtype=bool), seal_ink, name_ink, box
+
+
+@pytest.mark.parametrize("profile", ["a4-thermal-300", "a4-laser-600"])
+def test_official_seal_is_ink_only_and_the_name_reads_through_it(profile: str) -> None:
+    page, seal, name, (x0, y0, x1, y1) = _seal_and_name(profile)
+    k = get_profile(profile).dpi / 25.4
+    # The seal overlaps the name (j1050) ...
+    assert (name[y0:y1, x0:x1]).any()
+    # ... every dot of the name is printed, and no seal ink comes within 0.25 mm of it.
+    assert not (name & ~page).any()
+    r = round(0.25 * k)
+    near = name.copy()
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            near |= np.roll(np.roll(name, dy, axis=0), dx, axis=1)
+    assert not (seal & near).any()
+    # No white box: inside the seal, away from its strokes and the name, the 地紋 is still printed.
+    inner = np.zeros_like(page)
+    inner[y0:y1, x0:x1] = True
+    clear = inner & ~seal & ~near
+    m = round(0.5 * k)
+    for _ in range(m):  # keep well away from seal strokes (the page knocks the 地紋 out around content)
+        clear[1:] &= clear[:-1].copy()
+        clear[:, 1:] &= clear[:, :-1].copy()
+    assert clear.sum() > 1000
+    assert 0.07 < page[clear].mean() < 0.16  # the 11 % tint
+    # A drawn seal: a closed heavy frame on all four sides and a face of characters.
+    f = round(0.9 * k)
+    ys, xs = np.nonzero(seal)
+    frame = seal[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    assert abs(frame.shape[1] - (x1 - x0)) <= 1 and abs(frame.shape[0] - (y1 - y0)) <= 1
+    assert frame[:f].all() and frame[:, -f:].all() and frame[-f:].all()
+    assert 0.15 < frame.mean() < 0.5
+
+
+@pytest.mark.parametrize(("n", "grid"), [(1, (1, 1)), (4, (2, 2)), (5, (2, 3)), (6, (2, 3)), (9, (3, 3))])
+def test_seal_characters_fill_a_near_square_grid(n: int, grid: tuple[int, int]) -> None:
+    assert seal_grid(n) == grid

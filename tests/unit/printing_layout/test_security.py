@@ -42,13 +42,30 @@ def test_every_cell_holds_the_same_number_of_dots_word_or_not(mask: np.ndarray, 
 def test_ground_dots_lie_on_the_device_grid(dpi: int) -> None:
     prof = get_profile(BY_DPI[dpi])
     p = prof.security.ground
-    ink, word = ground_pattern(1200, 900, prof)
-    assert ink.dtype == bool and ink.shape == (900, 1200)
-    bg = ink & ~word
-    # Background: isolated single dots exactly on the pitch grid; no two background dots touch.
-    ys, xs = np.nonzero(bg)
+    raw, word = ground_pattern(1200, 900, prof, balanced=False)
+    ink, word_b = ground_pattern(1200, 900, prof)
+    assert ink.dtype == bool and ink.shape == (900, 1200) and np.array_equal(word, word_b)
+    # Unbalanced background: isolated single dots exactly on the pitch grid.
+    ys, xs = np.nonzero(raw & ~word)
     assert ((ys % p.pitch == p.pitch // 2) & (xs % p.pitch == p.pitch // 2)).all()
-    assert not (bg[:, 1:] & bg[:, :-1]).any() and not (bg[1:] & bg[:-1]).any()
+    # Balanced: the clusters are untouched, the dot count is the same, some background dots near the
+    # word moved, and every background dot is still isolated (nothing in its 8-neighbourhood).
+    assert np.array_equal(ink & word, raw & word) and ink.sum() == raw.sum()
+    bg = ink & ~word
+    moved = bg & ~raw
+    assert moved.any()
+    padded = np.pad(ink, 1)
+    neighbours = sum(
+        padded[1 + dy : 1 + dy + 900, 1 + dx : 1 + dx + 1200]
+        for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        if (dy, dx) != (0, 0)
+    )
+    assert not (bg & (neighbours > 0)).any()
+    # A moved dot is at most one dot (in x and y) from a lattice site.
+    ys, xs = np.nonzero(moved)
+    off_y, off_x = (ys - p.pitch // 2) % p.pitch, (xs - p.pitch // 2) % p.pitch
+    assert np.isin(off_y, (0, 1, p.pitch - 1)).all() and np.isin(off_x, (0, 1, p.pitch - 1)).all()
     # The word area exists and is a minority of the page; the tint is 1/pitch² overall.
     assert 0.05 < word.mean() < 0.6
     assert abs(ink.mean() - p.coverage) < 0.01
