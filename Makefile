@@ -5,7 +5,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # `make bench` runs every bench in its self-checking smoke mode; `make bench BENCH_ARGS=` measures.
 BENCH_ARGS ?= --smoke
 
-.PHONY: bootstrap bootstrap-unit test lint unit demo bench clean
+.PHONY: bootstrap bootstrap-unit test lint unit demo bench voice clean
 
 bootstrap:
 	@VENV=$(VENV) scripts/bootstrap.sh
@@ -31,6 +31,11 @@ demo: bootstrap
 
 bench: bootstrap
 	@set -e; for b in bench/*.py; do echo "== $$b $(BENCH_ARGS)"; $(PY) $$b $(BENCH_ARGS); done
+
+# Voice guidance clips for the example config's languages, cached under var/voice (docs/kiosk-ui.md §7).
+VOICE_CONFIG ?= kiosk/examples/kiosk.toml
+voice: bootstrap-unit
+	$(PY) -m kiosk.voice --config $(VOICE_CONFIG) --out var/voice
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -44,11 +44,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered) + 0.5) - 1))]
 
 
-def run_once(transactions: int) -> dict[str, Any]:
+VOICE_CLIPS = REPO / "var" / "voice"  # `make voice`; with --voice the Japanese clips are rendered first
+
+
+def run_once(transactions: int, voice: bool = False) -> dict[str, Any]:
     env = {**os.environ, "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1", "KIVY_NO_CONFIG": "1",
-           "KIVY_NO_FILELOG": "1", "KIVY_NO_CONSOLELOG": "1", "PYTHONPATH": str(REPO)}
+           "KIVY_NO_FILELOG": "1", "KIVY_NO_CONSOLELOG": "1", "PYTHONPATH": str(REPO),
+           "SDL_AUDIODRIVER": "dummy"}  # clips decoded and mixed as on the device, to no speaker
+    extra = ["--voice", str(VOICE_CLIPS)] if voice else []
     t0 = time.time()
-    done = subprocess.run([sys.executable, "-m", "kiosk.ui.probe", "--transactions", str(transactions)],
+    done = subprocess.run([sys.executable, "-m", "kiosk.ui.probe", "--transactions", str(transactions),
+                           *extra],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60 + 30 * transactions,
                           check=False)
     lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
@@ -87,16 +93,46 @@ def check(run: dict[str, Any], transactions: int) -> list[str]:
     return bad
 
 
+def _voice_cost(plain: list[dict[str, Any]], voiced: list[dict[str, Any]]) -> dict[str, Any]:
+    """What voice guidance adds: tap → next screen with and without it, RSS, clips played."""
+    if not voiced:
+        return {}
+    def screen_taps(runs: list[dict[str, Any]]) -> list[float]:
+        return [ms for r in runs for name, ms in r["taps"] if "→" in name]
+    on, off = screen_taps(voiced), screen_taps(plain)
+    return {
+        "voice_tap_to_next_screen_ms_p50": round(statistics.median(on), 1),
+        "voice_tap_to_next_screen_ms_p95": round(percentile(on, 0.95), 1),
+        "voice_added_ms_p50": round(statistics.median(on) - statistics.median(off), 1),
+        "voice_added_rss_mb": round(statistics.median(r["rss_after_mb"] for r in voiced)
+                                    - statistics.median(r["rss_after_mb"] for r in plain), 1),
+        "voice_clips": {k: sum(r["voice"][k] for r in voiced) for k in ("played", "no_audio", "missing")},
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--transactions", type=int, default=20)
     ap.add_argument("--smoke", action="store_true", help="one run of 2 transactions, checked")
+    ap.add_argument("--voice", action="store_true",
+                    help="also run with voice guidance on and report its added cost")
     args = ap.parse_args()
     if args.smoke:
         args.runs, args.transactions = 1, 2
     runs = [run_once(args.transactions) for _ in range(args.runs)]
     bad = [f"run {i}: {msg}" for i, r in enumerate(runs, start=1) for msg in check(r, args.transactions)]
+    voiced: list[dict[str, Any]] = []
+    if args.voice or args.smoke:
+        if args.voice:  # `make voice` for Japanese (a subprocess: this file's name shadows the package)
+            subprocess.run([sys.executable, "-m", "kiosk.voice", "--config", "kiosk/examples/kiosk.toml",
+                            "--languages", "ja", "--out", str(VOICE_CLIPS)], cwd=REPO, check=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+        voiced = [run_once(args.transactions, voice=True) for _ in range(args.runs)]
+        bad += [f"voice run {i}: {msg}" for i, r in enumerate(voiced, start=1)
+                for msg in check(r, args.transactions)]
+        bad += [f"voice run {i}: nothing said" for i, r in enumerate(voiced, start=1)
+                if not sum(r["voice"].values())]
     taps = [ms for r in runs for _, ms in r["taps"]]
     screen = [ms for r in runs for name, ms in r["taps"] if "→" in name]
     summary = {
@@ -108,6 +144,7 @@ def main() -> int:
         "tap_to_next_screen_ms_p95": round(percentile(screen, 0.95), 1),
         "tap_to_frame_ms_p50_all": round(statistics.median(taps), 1),
         "tap_to_frame_ms_p95_all": round(percentile(taps, 0.95), 1),
+        **_voice_cost(runs, voiced),
         "runs": args.runs, "transactions": args.transactions, "resolution": "1280x800",
         "video": "offscreen (Mesa llvmpipe)", "checks": "failed" if bad else "passed",
     }

@@ -76,7 +76,8 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
                                    on_sound=_later(holder, "on_sound"), on_restart=_later(holder, "stop"))
         backend, counters = wired, wired.counters
     menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
-    app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages)
+    _voice_first_start(cfg)
+    app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages, voice=cfg.voice)
     holder["app"] = app
     if hasattr(port, "start"):
         port.start()
@@ -91,6 +92,27 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
         if wired is not None:
             wired.close()
     return 0
+
+
+def _voice_first_start(cfg: Any) -> None:
+    """Render the clips ``make voice`` did not (a first start): on one background thread, so the kiosk
+    opens at once; until a clip exists its screen's text is the guidance (a warning is logged)."""
+    if not cfg.voice.enabled:
+        return
+    import threading
+
+    from kiosk.ui.i18n import Translator
+    from kiosk.voice.prompts import inventory
+    from kiosk.voice.render import render_clips
+
+    def work() -> None:
+        report = render_clips(cfg.voice.clips, inventory(Translator(), cfg.ui.languages), cfg.voice.rate,
+                              jobs=1)
+        if report.rendered or report.failed:
+            log.info("voice clips: %d rendered, %d cached, %d failed in %.1f s", report.rendered,
+                     report.cached, report.failed, report.seconds)
+
+    threading.Thread(target=work, name="voice-first-start", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:

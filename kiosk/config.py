@@ -44,6 +44,7 @@ __all__ = [
     "TcpLinkConfig",
     "UiConfig",
     "UsbLinkConfig",
+    "VoiceConfig",
     "load_config",
     "parse_config",
 ]
@@ -215,12 +216,34 @@ class UiConfig:
     shuffle_keypad: bool = False  # against shoulder surfing of the PIN
     languages: tuple[str, ...] = ("ja", "en")
     font_scale: float = 1.0
+    screen_mm: tuple[float, ...] = ()  # the panel's visible [width, height] in mm: sizes touch targets
 
     def __post_init__(self) -> None:
         if len(self.resolution) != 2 or min(self.resolution) < 320:
             raise ValueError("resolution: [width, height], each >= 320")
+        if self.screen_mm and (len(self.screen_mm) != 2 or min(self.screen_mm) < 50):
+            raise ValueError("screen_mm: [width, height] in millimetres, each >= 50")
         if not self.languages:
             raise ValueError("languages: at least one")
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Spoken guidance (docs/kiosk-flow.md config reference; clips by ``python -m kiosk.voice``)."""
+
+    enabled: bool = True
+    volume: float = 0.8  # 0..1, applied when playing (not part of a clip)
+    rate: float = 1.0  # speaking rate, 1.0 = the engine's normal; part of each clip's name
+    clips: Path = Path("var/voice")  # where the rendered clips are cached
+    repeat_seconds: float = 10.0  # take-card / take-documents prompt repeated this often
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.volume <= 1.0:
+            raise ValueError("volume: 0.0..1.0")
+        if not 0.5 <= self.rate <= 2.0:
+            raise ValueError("rate: 0.5..2.0")
+        if self.repeat_seconds < 3.0:
+            raise ValueError("repeat_seconds: at least 3 (a prompt must finish before it repeats)")
 
 
 @dataclass(frozen=True)
@@ -266,6 +289,7 @@ class KioskConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     flow: FlowConfig = field(default_factory=FlowConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
 
     def flow_settings(self) -> FlowSettings:

@@ -12,7 +12,7 @@ APT_LOG=$LOG_DIR/bootstrap-apt.log
 PIP_VERSION=26.3  # pinned like every other dependency: a new pip must not change an install silently
 
 # Files only (fonts, PDF tools): what rendering and the unit tests read.
-APT_UNIT=(fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core poppler-utils)
+APT_UNIT=(fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core poppler-utils open-jtalk open-jtalk-mecab-naist-jdic espeak-ng)
 # The real parts the integration, UI and HIL tests start: pcscd with vpcd, OpenSC, PostgreSQL, SDL's GL.
 # cups-ipp-utils brings ippeveprinter, the IPP printer the page-printer tests print to; it needs D-Bus
 # and avahi (it refuses to start without DNS-SD), which the IPP fixture starts by hand.

@@ -293,6 +293,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "Out of service at the store's request."),
     "oos.other_kiosk": ("恐れ入りますが、他の店舗の端末をご利用ください。", "Sorry for the inconvenience. Please use a kiosk at another store."),
     "oos.staff": ("保守作業中のため、ただいまご利用いただけません。", "Out of service for maintenance."),
+    # --- accessibility: step indicator, voice guidance, keypad (issue 14) --------------------------------
+    "step.card": ("カード", "Card"),
+    "step.pin": ("暗証番号", "PIN"),
+    "step.certificate": ("証明書", "Certificate"),
+    "step.confirm": ("確認・お支払い", "Check and pay"),
+    "step.print": ("印刷", "Printing"),
+    "button.listen": ("もう一度聞く", "Listen again"),
+    "voice.pin_key": ("数字のボタン", "Number key"),
 }
 
 

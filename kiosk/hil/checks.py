@@ -18,7 +18,7 @@ from server_stub.verify import verify_cli
 if TYPE_CHECKING:
     from kiosk.hil.scenarios import Scenario
 
-__all__ = ["check_center", "check_content", "check_prints"]
+__all__ = ["check_center", "check_content", "check_prints", "check_voice"]
 
 
 def _pages(out: Path) -> list[Path]:
@@ -130,6 +130,38 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
     finally:
         con.close()
     return checks
+
+
+# Screens whose prompt names an amount: its clip is rendered the first time it is needed (kiosk.ui.voice).
+_AMOUNT_KEYS = frozenset({"screen.confirm.fee", "screen.payment", "screen.printing",
+                          "screen.take_documents.change"})
+
+
+def check_voice(out: Path, result: dict[str, Any], pins: set[str]) -> dict[str, Any]:
+    """Keypad scenarios: every screen the resident saw said its prompt from a clip, the PIN screen
+    announced digits only as "a number key", and no PIN reached a log of any part."""
+    problems: list[str] = []
+    logs = "\n".join(p.read_text(encoding="utf-8", errors="replace")
+                     for p in sorted((out / "logs").glob("*")) if p.is_file())
+    for kiosk in result.get("kiosks", []):
+        voice: dict[str, list[list[str]]] = kiosk.get("voice") or {}
+        for state in dict.fromkeys(kiosk.get("states", [])):
+            if state in ("attract", "service_login", "service_menu"):
+                continue
+            said = voice.get(state, [])
+            if not any(k == f"screen.{state}" or k.startswith(("error.", "oos.")) for k, _ in said):
+                problems.append(f"{state}: no prompt")
+            problems += [f"{state}: clip {k} missing" for k, o in said
+                         if o == "missing" and k not in _AMOUNT_KEYS]
+        pin_said = [k for k, _ in voice.get("pin", [])]
+        if any(k.startswith("pin.") and k[4:].isdigit() for k in pin_said):
+            problems.append("a PIN key was announced by its digit")
+        if "voice.pin_key" not in pin_said:
+            problems.append("the PIN pad was never walked with the keypad")
+    problems += ["PIN found in the logs" for pin in pins if pin and pin in logs]
+    return {"ok": not problems, "problems": problems,
+            "clips": {k["kiosk_id"]: sum(len(v) for v in (k.get("voice") or {}).values())
+                      for k in result.get("kiosks", [])}}
 
 
 REFUSED_BEFORE_PIN = "EF 000A refused before VERIFY (6982)"

@@ -110,7 +110,8 @@ class KioskProcess:
         staff = cfg.staff
         gate = StaffGate(staff.pin_hash, staff.max_attempts, staff.lockout_seconds, time.monotonic)
         menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
-        app = KioskApp(runner, ui, service=menu, languages=cfg.ui.languages)  # type: ignore[arg-type]
+        app = KioskApp(runner, ui, service=menu, languages=cfg.ui.languages,  # type: ignore[arg-type]
+                       voice=cfg.voice)
         holder["app"] = app
         self.runner = runner
         runner.start()
@@ -122,6 +123,7 @@ class KioskProcess:
             runner.stop()
             backend.close()
             self.screen.stop()
+        self.summary["voice"] = _voice_by_screen(self.screen.app.voice.played)
         _emit({"done": True, "summary": self.summary})
         return 0
 
@@ -278,6 +280,9 @@ class KioskProcess:
         from kiosk.ui.i18n import Translator
 
         tr = Translator()
+        if self.resident.keypad and action.kind in ("touch", "press", "lang", "choose", "copies", "pin"):
+            self._keys(action, view)
+            return
         lang = view.language
         if action.kind == "touch":
             self.screen.center()
@@ -313,6 +318,42 @@ class KioskProcess:
             self.screen.pump_for(10, lambda: self._view().state is not view.state or (
                 bool(getattr(self._view(), "card_present", want)) != want))
 
+    def _keys(self, action: Action, view: View) -> None:
+        """The same action with the keypad only: move the focus to the control, then Enter."""
+        if action.kind == "touch":
+            self._key("choose")
+        elif action.kind == "press":
+            self._focus_and_choose(str(action.arg))
+        elif action.kind == "lang":
+            self._focus_and_choose(f"language.{action.arg}")
+        elif action.kind == "choose":
+            self._focus_and_choose(f"choice.{action.arg}")
+            if action.extra.get("then"):
+                self._settle()
+                self._focus_and_choose(action.extra["then"])
+        elif action.kind == "copies":
+            for _ in range(int(action.arg) - 1):
+                self._focus_and_choose("button.more")
+            self._focus_and_choose("button.next")
+        elif action.kind == "pin":
+            for digit in action.arg:
+                self._key("digit", digit)  # straight to the flow: never spoken, never logged
+            self._focus_and_choose("button.confirm")
+            self.pins_typed += 1
+
+    def _key(self, action: str, digit: str | None = None) -> None:
+        self.screen.app.keypad(action, digit)
+        self.screen.pump_for(0.05)
+
+    def _focus_and_choose(self, key: str) -> None:
+        app = self.screen.app
+        for _ in range(80):
+            self._key("next")
+            if app.focus.key == key:
+                self._key("choose")
+                return
+        raise StepError(f"keypad: no control {key!r} on {self._view().state.value}")
+
     def _press(self, *texts: str) -> None:
         w = self.screen.find(*texts)
         if w is None:
@@ -334,6 +375,14 @@ class KioskProcess:
             year = int(key)
             texts.append(tr.text("label.tax_year", view.language, year=year, reiwa=reiwa_number(year)))
         self._press(*texts)
+
+
+def _voice_by_screen(played: list[tuple[str, str, str]]) -> dict[str, list[list[str]]]:
+    """The clips the voice guide played (or found missing), per screen, in order: ``[key, outcome]``."""
+    out: dict[str, list[list[str]]] = {}
+    for screen, key, outcome in played:
+        out.setdefault(screen, []).append([key, outcome])
+    return out
 
 
 def main(argv: list[str]) -> int:

@@ -25,6 +25,7 @@ class Resident:
     pins: tuple[str, ...] = ()  # typed in order; the card's own PIN when empty
     copies: int = 1
     language: str = "ja"
+    keypad: bool = False  # operates with the keypad only (JIS X 8341 style), listening to the voice
 
 
 @dataclass(frozen=True)

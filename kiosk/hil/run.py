@@ -25,6 +25,7 @@ from kiosk.hil.services import (
     HOLIDAY,
     IN_HOURS,
     OUTSIDE_HOURS,
+    REPO,
     Service,
     Supervisor,
     child_env,
@@ -118,6 +119,14 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         center = sup.center(opts.data.resolve(), now)
     timings["center_start"] = round(time.perf_counter() - t, 3)
     setups: list[KioskSetup] = []
+    if any(p.resident.keypad for p in sc.people):  # the kiosk's build step: clips before it starts
+        t = time.perf_counter()
+        from kiosk.ui.i18n import Translator
+        from kiosk.voice.prompts import inventory
+        from kiosk.voice.render import render_clips
+
+        render_clips(REPO / "var" / "voice", inventory(Translator(), ("ja",)), 1.0)
+        timings["voice_render"] = round(time.perf_counter() - t, 3)
     for i, (person, entry) in enumerate(zip(sc.people, entries, strict=True)):
         k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
                             scenario=sc)
@@ -151,6 +160,7 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         info["message_keys"] = k.summary.get("message_keys", [])
         info["transitions"] = k.transitions
         info["unavailable"] = k.summary.get("unavailable")
+        info["voice"] = k.summary.get("voice", {})  # clips played per screen (kiosk.ui.voice)
         info["slip"] = k.summary.get("slip")  # a refund that failed: what the screen showed
         if k.error:
             info["error"] = k.error
@@ -166,6 +176,7 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
                      "KIVY_NO_CONSOLELOG": "1"})
     if not os.environ.get("DISPLAY"):
         env.setdefault("SDL_VIDEODRIVER", "offscreen")
+        env.setdefault("SDL_AUDIODRIVER", "dummy")  # the voice clips go through SDL's mixer to no speaker
     argv = [sys.executable, "-m", "kiosk.hil", "kiosk-process", "--config", str(k.config),
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
             "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
@@ -248,6 +259,12 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
     if sc.furigana is not None:
         checks["content"] = check_content(sc, out, data)
     checks.update(check_center(sc, data, result))
+    if any(p.resident.keypad for p in sc.people):
+        from kiosk.hil.checks import check_voice
+
+        index = json.loads((data / "cards" / "index.json").read_text(encoding="utf-8"))
+        ids = {k["resident_id"] for k in result.get("kiosks", [])}
+        checks["voice"] = check_voice(out, result, {str(e["pin"]) for e in index if e["resident_id"] in ids})
     checks.update(check_refund_slip(out, data, result))
     return checks
 

@@ -69,6 +69,9 @@ _PAPER_END_MID_PAGE = {"at": "CONFIRM", "printer": {"inject": {"after_pages": 1.
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     _one("happy-juminhyo", "住民票の写し (本人), paid, printed, sealed", "issued",
          exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),
+    _one("voice-keypad", "住民票 by keypad only, voice on: clips per screen, no PIN digit said",
+         "issued", exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign"),
+         resident=Resident(keypad=True)),
     _one("happy-inkan", "印鑑登録証明書", "issued", exclude=(*REFUSING, "no-seal", "foreign"),
          resident=Resident(certificate="inkan")),
     _one("happy-kazei", "課税（所得）証明書, newest year", "issued",

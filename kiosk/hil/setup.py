@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.flow.staff import hash_pin
 from kiosk.hil.options import VPCD_PORTS, RunOptions
-from kiosk.hil.services import Service
+from kiosk.hil.services import REPO, Service
 
 if TYPE_CHECKING:
     from kiosk.hil.scenarios import Person, Scenario
@@ -187,7 +187,11 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         "[timeouts]", *(f"{key} = {value}" for key, value in timeouts.items()),
         "[staff]", f'pin_hash = "{hash_pin(STAFF_PIN, scheme="scrypt")}"',
         "max_attempts = 5", "lockout_seconds = 300.0",
-        "[ui]", "resolution = [1280, 800]", "fullscreen = true", 'languages = ["ja", "en"]',
+        "[ui]", "resolution = [1280, 800]", "fullscreen = true",
+        'languages = ["ja", "en", "zh", "ko", "pt", "vi"]',
+        # Voice only where the scenario listens (voice-keypad): the others keep their timing.
+        "[voice]", f"enabled = {'true' if k.person.resident.keypad else 'false'}",
+        f'clips = "{REPO / "var" / "voice"}"',
         "[paths]", f'journal = "{k.dir / "journal.db"}"', f'logs = "{k.dir / "logs"}"',
     ]
     k.config = k.dir / "kiosk.toml"

@@ -22,18 +22,23 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
 
+from kiosk.config import VoiceConfig
 from kiosk.flow import State, View
 from kiosk.flow import events as evt
 from kiosk.service_menu import CornerGesture, ServiceMenu
 from kiosk.ui.attract import AttractLoop
-from kiosk.ui.i18n import LANGUAGES, Translator
+from kiosk.ui.i18n import LANGUAGES, Translator, source_messages
+from kiosk.ui.keypad import FocusRing, key_action
 from kiosk.ui.port import FlowPort
 from kiosk.ui.screens import BODIES, Body, Render, _values
 from kiosk.ui.service_screens import service_login, service_menu, staff_render
 from kiosk.ui.settings import UISettings
 from kiosk.ui.sound import Sounds
+from kiosk.ui.steps import HEIGHT as STEPS_HEIGHT
+from kiosk.ui.steps import step_bar
 from kiosk.ui.theme import Theme
-from kiosk.ui.widgets import FitLabel, Panel, fill
+from kiosk.ui.voice import PIN_KEY, VoiceGuide
+from kiosk.ui.widgets import FitLabel, Panel, Tile, fill
 
 __all__ = ["KioskApp"]
 
@@ -89,7 +94,8 @@ class KioskApp(App):  # type: ignore[misc]
     def __init__(self, port: FlowPort, settings: UISettings | None = None, *,
                  service: ServiceMenu | None = None, languages: tuple[str, ...] = LANGUAGES,
                  translator: Translator | None = None, sounds: Sounds | None = None,
-                 clock: Callable[[], float] = time.monotonic, **kw: Any) -> None:
+                 clock: Callable[[], float] = time.monotonic, voice: VoiceConfig | None = None,
+                 voice_guide: VoiceGuide | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.port = port
         self.settings = settings or UISettings()
@@ -109,6 +115,12 @@ class KioskApp(App):  # type: ignore[misc]
         self.renders = 0  # screens drawn (bench, tests)
         self.last_render = 0.0  # perf_counter() of the last rebuild
         self._ticker: Any = None
+        # Spoken guidance and keypad focus (issue 14); both off the flow's path: they never block it.
+        self.voice = voice_guide or VoiceGuide(voice if voice is not None else VoiceConfig(enabled=False),
+                                               self.tr)
+        self.focus = FocusRing()
+        self._spoken_keys = frozenset(source_messages())
+        self._voice_ticker: Any = None
 
     def _theme(self) -> Theme:
         base = Theme.high_contrast() if self.high_contrast else Theme.normal()
@@ -136,16 +148,84 @@ class KioskApp(App):  # type: ignore[misc]
         self.render(self.port.view)
         if self.settings.tick_seconds > 0:
             self._ticker = Clock.schedule_interval(self._tick, self.settings.tick_seconds)
+        self._voice_ticker = Clock.schedule_interval(lambda _dt: self.voice.tick(), 1.0)
         return self.root_layout
 
     def on_stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        if self._voice_ticker is not None:
+            self._voice_ticker.cancel()
         Window.unbind(on_keyboard=self._on_keyboard)
         self.sounds.stop()
+        self.voice.stop()
 
-    def _on_keyboard(self, _window: Any, key: int, *_: Any) -> bool:
-        return key == 27  # Escape (and Android back) must never close the kiosk
+    def _on_keyboard(self, _window: Any, key: int, _scancode: Any = None, codepoint: str | None = None,
+                     *_: Any) -> bool:
+        if key == 27:
+            return True  # Escape (and Android back) must never close the kiosk
+        v = self.view
+        if v is None:
+            return False
+        action = key_action(key, codepoint, pin=v.state is State.PIN)
+        if action is None:
+            return False  # an unknown key does nothing (and is not logged: it could be a PIN digit)
+        self.keypad(*action)
+        return True
+
+    def keypad(self, action: str, digit: str | None = None) -> None:
+        """One keypad action (``kiosk.ui.keypad.key_action``); also the HIL's way to press keys."""
+        v = self.view
+        if v is None:
+            return
+        if v.state is State.ATTRACT:
+            if action != "repeat":
+                self.port.submit(evt.Touch())  # any key starts, like any touch
+            return
+        if action == "digit" and digit is not None:
+            self.port.submit(evt.PinDigit(digit))  # neither spoken nor logged
+        elif action == "repeat":
+            self.voice.repeat()
+        elif action == "back":
+            if v.can_back:
+                self.port.submit(evt.Back())
+        elif action in ("prev", "next"):
+            tile = self.focus.move(self.root_layout, -1 if action == "prev" else 1)
+            if tile is not None:
+                self._announce(tile)
+        elif action == "choose":
+            tile = self.focus.tile
+            if tile is None:
+                tile = self.focus.move(self.root_layout, 1)
+                if tile is not None:
+                    self._announce(tile)
+                return
+            tile.dispatch("on_release")
+
+    def _announce(self, tile: Tile) -> None:
+        lang = self.view.language if self.view is not None else "ja"
+        if tile.key.startswith("pin.") and tile.key[4:].isdigit():
+            self.voice.announce(PIN_KEY, self.tr.text(PIN_KEY, lang), lang)  # never the digit
+            return
+        key, v = tile.key, self.view
+        text: str | None = None
+        if key.startswith("language."):  # a language is named in itself
+            code = key.removeprefix("language.")
+            self.voice.announce(key, self.tr.text(key, code), code)
+            return
+        if key.startswith("choice.") and v is not None:
+            choice = next((c for c in v.choices if f"choice.{c.key}" == key), None)
+            if choice is not None and choice.label_key:
+                text = self.tr.text(choice.label_key, lang)
+            elif v.state is State.MEMBERS:
+                text = None  # a member's name is personal: never rendered to a clip
+        elif key in self._spoken_keys:
+            text = self.tr.text(key, lang, max=v.max_copies if v is not None else 1)
+        if text is None and not (v is not None and v.state is State.MEMBERS):
+            labels = [w.text for w in tile.walk(restrict=True) if isinstance(w, FitLabel) and w.text]
+            text = labels[0] if labels else None
+        if text:
+            self.voice.announce(key or "control", text, lang)
 
     def _tick(self, _dt: float) -> None:
         self.port.submit(evt.Tick(time.monotonic()))
@@ -169,7 +249,9 @@ class KioskApp(App):  # type: ignore[misc]
         shown = replace(view, seconds_left=left)
         if shown == self._shown and not force:
             return
-        if self.view is None or view.state is not self.view.state or view.language != self.view.language:
+        old = self.view
+        new_screen = old is None or view.state is not old.state
+        if old is None or new_screen or view.language != old.language:
             self._local = {}
         self.view, self._shown = view, shown
         plain = not self.large_text and self.high_contrast == self.settings.high_contrast
@@ -188,6 +270,12 @@ class KioskApp(App):  # type: ignore[misc]
             if view.warning:
                 root.add_widget(self._warning(r))
         self.sounds.update(view.sound)
+        if new_screen:
+            self.focus.reset()
+        else:
+            self.focus.restore(root)
+        # After this frame is drawn: loading a clip takes ~10 ms (p95 ~27 ms) that a tap must not wait for.
+        Clock.schedule_once(lambda _dt: self.voice.show(view), 0)
         self.renders += 1
         self.last_render = time.perf_counter()
 
@@ -205,11 +293,16 @@ class KioskApp(App):  # type: ignore[misc]
         tr = staff_render(r) if v.state in _STAFF else r
         main = BoxLayout(orientation="vertical")
         fill(main, th.background)
+        steps = step_bar(r) if v.state not in _STAFF else None
+        if steps is not None:
+            main.add_widget(steps)
         title = body.title or tr.t(f"screen.{v.state.value}", **_values(v))
         alert = v.state in _ALERT
-        # A band under the title takes its room from the title bar, not from the keys below.
-        head = Panel(color=th.alert if alert else th.header, size_hint_y=None,
-                     height=118 - 12 * len(v.bands), padding=(30, 6))
+        # A band under the title and the step indicator above it take their room from the title bar,
+        # not from the keys below.
+        head_h = 118 - 12 * len(v.bands) - (STEPS_HEIGHT if steps is not None else 0)
+        head = Panel(color=th.alert if alert else th.header, size_hint_y=None, height=head_h,
+                     padding=(30, 4))
         head.add_widget(FitLabel(text=title, base_font=th.title_px, min_font=th.min_px, one_line=True,
                                  font_name=tr.font(), color=th.alert_text if alert else th.header_text))
         main.add_widget(head)
@@ -240,24 +333,40 @@ class KioskApp(App):  # type: ignore[misc]
         h = self.settings.min_target_px
         nav = BoxLayout(size_hint_y=None, height=h + 20, spacing=16, padding=(20, 10))
         w = max(240, h)
+        left: list[tuple[str, Any, int, dict[str, Any]]] = []  # (message key, action, width, options)
         if v.can_back:
-            nav.add_widget(r.button(r.t("button.back"), evt.Back(), size_hint_x=None, width=w,
-                                    key="button.back"))
+            left.append(("button.back", evt.Back(), w, {}))
         if v.can_cancel:
-            nav.add_widget(r.button(r.t("button.cancel"), evt.Cancel(), size_hint_x=None, width=w,
-                                    key="button.cancel"))
-        nav.add_widget(Widget())
+            left.append(("button.cancel", evt.Cancel(), w, {}))
+        if v.state not in _STAFF and self.voice.enabled:
+            left.append(("button.listen", self.voice.repeat, w, {}))
+        middle: list[tuple[str, Any, int, dict[str, Any]]] = []
         if v.state not in _STAFF:
             for which, key, on in (("large", "ui.large_text", self.large_text),
                                    ("contrast", "ui.invert", self.high_contrast)):
-                nav.add_widget(r.button(r.t(key), partial(self.toggle_display, which),
-                                        kind="selected" if on else "secondary", px=22, size_hint_x=None,
-                                        width=180, key=key))
-            nav.add_widget(Widget())
+                middle.append((key, partial(self.toggle_display, which), 180,
+                               {"kind": "selected" if on else "secondary", "px": 22}))
+        right: list[tuple[str, Any, int, dict[str, Any]]] = []
         if body.primary is not None:
             key, action = body.primary
-            nav.add_widget(r.button(r.t(key), action, kind="primary", size_hint_x=None, width=w + 60,
-                                    key=key))
+            right.append((key, action, w + 60, {"kind": "primary"}))
+        # Narrow panels (1024 px) or voice on: every button shrinks in proportion, never below a target.
+        items = left + middle + right
+        gaps = 16 * (len(items) + (2 if middle else 1) - 1) + 40
+        want = sum(width for _, _, width, _ in items)
+        scale = min(1.0, (self.settings.width - gaps) / want) if want else 1.0
+
+        def add(group: list[tuple[str, Any, int, dict[str, Any]]]) -> None:
+            for key, action, width, opts in group:
+                nav.add_widget(r.button(r.t(key), action, size_hint_x=None, width=max(h, int(width * scale)),
+                                        key=key, **opts))
+
+        add(left)
+        nav.add_widget(Widget())
+        if middle:
+            add(middle)
+            nav.add_widget(Widget())
+        add(right)
         return nav
 
     def _warning(self, r: Render) -> Widget:

@@ -53,7 +53,7 @@ def _rss_by_mapping(top: int = 12) -> list[tuple[str, float]]:
     return [(path, round(kb / 1024, 1)) for path, kb in ranked]
 
 
-def _run(transactions: int) -> None:
+def _run(transactions: int, voice: str | None = None) -> None:
     from kiosk.ui.boot import prepare
     from kiosk.ui.settings import UISettings
 
@@ -76,7 +76,10 @@ def _run(transactions: int) -> None:
     Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
     devices = SimulatedDevices(auto_pay=True, auto_print=True)
     port = LocalPort(Flow(FlowSettings(languages=LANGUAGES)), devices)
-    app = KioskApp(port, settings)
+    from kiosk.config import VoiceConfig
+
+    # --voice DIR: the same path with spoken guidance from the clips in DIR (bench: its added cost).
+    app = KioskApp(port, settings, voice=VoiceConfig(clips=Path(voice)) if voice else None)
     app._run_prepare()
     runTouchApp(embedded=True)
     while not flips:
@@ -166,16 +169,19 @@ def _run(transactions: int) -> None:
                         if isinstance(e, fx.PrintReceipt)],
            "completed": [e.result for e in port.effects if isinstance(e, fx.CompleteOrder)],
            "final_state": shown(), "rss_after_mb": _rss_mb(), "transactions": transactions,
-           "rss_per_transaction": rss_per_transaction, "rss_where": _rss_by_mapping()})
+           "rss_per_transaction": rss_per_transaction, "rss_where": _rss_by_mapping(),
+           "voice": {o: sum(1 for *_, out in app.voice.played if out == o)
+                     for o in ("played", "no_audio", "missing")}})
     app.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kiosk.ui.probe")
     ap.add_argument("--transactions", type=int, default=20)
+    ap.add_argument("--voice", help="voice guidance on, clips from this directory")
     args = ap.parse_args(argv)
     try:
-        _run(args.transactions)
+        _run(args.transactions, args.voice)
     except Exception as e:  # reported on stdout: Kivy has taken stderr over
         _emit({"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()})
         return 1

@@ -21,6 +21,7 @@ from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
 from kiosk.ui.i18n import Translator, format_yen
+from kiosk.ui.illustrations import Illustration
 from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
 from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
@@ -141,7 +142,8 @@ def _card_picture(r: Render, alert: bool = False) -> Widget:
 def _place_card(r: Render) -> Body:
     row = BoxLayout(spacing=30, padding=(40, 10))
     row.add_widget(_card_picture(r))
-    row.add_widget(_column(r.label(r.t("place_card.note"), px=r.theme.body_px), padding=0))
+    row.add_widget(_column(Illustration("place-card", size_hint_y=0.6),
+                           r.label(r.t("place_card.note"), px=r.theme.body_px, size_hint_y=0.4), padding=0))
     return Body(row)
 
 
@@ -175,6 +177,7 @@ def _pin(r: Render) -> Body:
     lines = [r.t(v.message_key)] if v.message_key else []
     hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
     left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
+    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
     row.add_widget(left)
     row.add_widget(_pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
@@ -207,13 +210,16 @@ def _choice_tile(r: Render, c: Choice, main: str, on_tap: Callable[[], None], *,
                 disabled_look=not c.available, key=f"choice.{c.key}")
     texts = BoxLayout(orientation="vertical")
     why = bool(c.reason_key and not c.available)
+    name_share = (0.3 if r.settings.width < 1200 else 0.4) if why else 0.5  # narrow: room for the reason
     texts.add_widget(FitLabel(text=main, base_font=r.theme.button_px, min_font=r.theme.min_px,
                               font_name=main_font or r.font(), color=fg, halign="left",
-                              size_hint_y=0.4 if why else 0.5))
+                              size_hint_y=name_share))
     below = r.t(c.reason_key) if why and c.reason_key else sub
     if below:
-        texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=r.theme.min_px - 2,
-                                  size_hint_y=0.6 if why else 0.5,
+        # 1024×768: two columns of 433 px; a long reason may go down to 16 px (the resident minimum).
+        floor = r.theme.min_px - (4 if r.settings.width < 1200 else 2)
+        texts.add_widget(FitLabel(text=below, base_font=r.theme.small_px, min_font=floor,
+                                  size_hint_y=1 - name_share,
                                   font_name=r.font() if why else (sub_font or r.font()),
                                   color=fg, halign="left"))
     tile.add_widget(texts)
@@ -228,7 +234,8 @@ def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
     cols = 2 if n > 3 else 1
     rows = max(1, -(-n // cols))
     body = r.settings.height - 362 - reserved  # language bar, title and navigation bar
-    height = max(r.settings.min_target_px, min(150, (body - 12 - 14 * (rows - 1)) // rows))
+    cap = 150 if r.settings.height < 1400 else 220  # portrait panels: room for long translations
+    height = max(r.settings.min_target_px, min(cap, (body - 12 - 14 * (rows - 1)) // rows))
     return GridLayout(cols=cols, spacing=14, padding=(40, 6), row_force_default=True,
                       row_default_height=height)
 
@@ -392,7 +399,8 @@ def _take_documents(r: Render) -> Body:
         lines.append(r.label(r.t("screen.take_documents.change", change=format_yen(v.change)), px=40))
     lines += _money_line(r)
     title = r.t(v.message_key, **_values(v)) if v.message_key else None
-    return Body(_column(*(lines or [Widget()])), primary=("button.done", evt.DocumentsTaken()), title=title)
+    return Body(_column(Illustration("output", size_hint_y=1.6), *lines),
+                primary=("button.done", evt.DocumentsTaken()), title=title)
 
 
 def _thank_you(r: Render) -> Body:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.config import UiConfig
+from kiosk.ui.layouts import known_size, min_target_px
 
 __all__ = ["UISettings"]
 
@@ -43,8 +44,11 @@ class UISettings:
         :raises ValueError: a resolution below 640×480 or a font scale outside 0.5..2.0.
         """
         width, height = ui.resolution
+        known_size((width, height))
+        mm = (ui.screen_mm[0], ui.screen_mm[1]) if ui.screen_mm else None
         values: dict[str, object] = {"width": width, "height": height, "fullscreen": ui.fullscreen,
                                      "high_contrast": ui.high_contrast, "shuffle_pin": ui.shuffle_keypad,
-                                     "font_scale": ui.font_scale}
+                                     "font_scale": ui.font_scale,
+                                     "min_target_px": min_target_px((width, height), mm)}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

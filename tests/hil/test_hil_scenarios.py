@@ -72,6 +72,10 @@ def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
         assert holders == {k["resident_id"] for k in res["kiosks"]}
     elif sc.seals == "none":
         assert not pages
+    if name == "voice-keypad":  # keys only: the PIN pad was walked, every screen spoken (checks["voice"])
+        said = res["kiosks"][0]["voice"]
+        assert ["voice.pin_key", "no_audio"] in said["pin"] or ["voice.pin_key", "played"] in said["pin"]
+        assert {"place_card", "pin", "certificate", "confirm", "take_card"} <= set(said)
     if sc.furigana is not None:
         # The content the seal signed carries the placeholder; the same check fails for a real reading.
         docs = res["checks"]["content"]["documents"]

@@ -71,7 +71,8 @@ def test_inactivity_warning_overlay_answers_still_here(run_app, tmp_path: Path) 
 def test_python_m_kiosk_starts_the_ui(tmp_path: Path) -> None:
     text = (REPO / "kiosk" / "examples" / "kiosk.toml").read_text(encoding="utf-8")
     text = text.replace("../../var/kiosk/logs", str(tmp_path / "logs")).replace(
-        "../../var/kiosk/journal.db", str(tmp_path / "journal.db"))
+        "../../var/kiosk/journal.db", str(tmp_path / "journal.db")).replace(
+        "../../var/voice", str(tmp_path / "voice"))
     text = re.sub(r"resolution = \[\d+, \d+\]", "resolution = [1024, 768]", text)
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(text, encoding="utf-8")

@@ -42,7 +42,7 @@ def test_the_shipped_example_loads() -> None:
     assert cfg.printer.transport == TcpLinkConfig("tcp", "127.0.0.1", 9100)
     assert cfg.receipt is not None and cfg.receipt.profile == "receipt-80-203"
     assert cfg.paths.journal == EXAMPLE.parent / "../../var/kiosk/journal.db"  # relative to the file
-    assert cfg.flow_settings().languages == ("ja", "en")
+    assert cfg.flow_settings().languages == ("ja", "en", "zh", "ko", "pt", "vi")  # the demo offers all six
     # The example ships no usable hash (issue 12): well-formed, but neither the PIN it once named nor
     # any short PIN opens it, and no comment names a PIN.
     assert not any(verify_pin(p, cfg.staff.pin_hash) for p in ("246810", "000000", "123456"))
