@@ -93,6 +93,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "Please call the store staff. This screen stays until they deal with it. A slip with the same details has been printed."),
     "screen.payment.due": ("あと{due}円", "{due} yen to go"),
     "screen.payment.accepted": ("使えるお金：{money}", "Accepted: {money}"),
+    "printing.stay": ("印刷が終わるまで、その場を離れないでください", "Please stay here until printing is finished"),
     "screen.thank_you": ("ご利用ありがとうございました", "Thank you"),
     "screen.thank_you.body": ("証明書・カード・おつりをお確かめください", "Please check that you have your certificate, card and change"),
     "screen.error": ("ご案内", "Information"),

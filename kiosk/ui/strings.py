@@ -37,7 +37,6 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "label.tax_year.short": ("年度", "Fiscal year"),
     "button.more": ("増やす", "More"),
     "button.less": ("減らす", "Fewer"),
-    "printing.stay": ("印刷が終わるまで、その場を離れないでください", "Please stay here until printing is finished"),
     "idle.seconds": ("あと{seconds}秒で中止します", "Cancelling in {seconds} s"),
     "take_card.alert": ("カードの取り忘れにご注意ください", "Do not forget your card"),
     # Service menu (staff; shown in Japanese, or English when the kiosk language is English)
