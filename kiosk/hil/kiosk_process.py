@@ -172,7 +172,9 @@ class KioskProcess:
                 continue
             action = next_action(view, self.resident, self.pins_typed, self.args.card_pin)
             if view.state in (State.ERROR, State.PIN_LOCKED, State.THANK_YOU):
-                action = Action("touch") if view.state is State.THANK_YOU else Action("press", "button.next")
+                # PIN_LOCKED waits for 「カードを取り出す」 (it never closes by itself); the rest for 次へ.
+                button = "button.take_card" if view.state is State.PIN_LOCKED else "button.next"
+                action = Action("touch") if view.state is State.THANK_YOU else Action("press", button)
                 self._hold(view)
             if action.kind == "wait":
                 self.screen.pump_for(0.05)

@@ -54,6 +54,9 @@ REPO = Path(__file__).resolve().parents[2]
 IN_HOURS = "2026-11-25T10:00:00+09:00"
 HOLIDAY = "2026-11-23T10:00:00+09:00"  # 勤労感謝の日, a Monday, in office hours
 OUTSIDE_HOURS = "2026-11-25T02:00:00+09:00"
+# When the HIL center data is made: before every scenario clock above, because the center refuses a CRL
+# dated in its future (docs/center.md "Hostile load"), and init dates the CRLs at its own "now".
+DATA_NOW = "2026-11-22T09:00:00+09:00"
 MAX_LINES = 2000
 
 
@@ -282,7 +285,7 @@ def _ipp_ready(svc: Service, port: int) -> None:
 
 
 def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: int = 4,
-                now: str = IN_HOURS, timeout: float = 600) -> bool:
+                now: str = DATA_NOW, timeout: float = 600) -> bool:
     """``python -m server_stub init`` once per data dir (reused when its index exists; a lock makes
     concurrent callers wait for the first).  Returns whether it ran now.
 
@@ -291,10 +294,11 @@ def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: i
     data.parent.mkdir(parents=True, exist_ok=True)
     with (data.parent / f".{data.name}.init.lock").open("a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = data / "hil-now.txt"
         if (data / "cards" / "index.json").exists():
-            if (data / "pki" / "trust.json").exists():
+            if (data / "pki" / "trust.json").exists() and stamp.exists() and stamp.read_text().strip() == now:
                 return False
-            # Made before the CA generations and token kinds (issue 11): its index lacks their tags.
+            # Made before the CA generations and token kinds (issue 11), or at another clock: remake it.
             shutil.rmtree(data)
         r = subprocess.run([sys.executable, "-m", "server_stub", "init", "--data", str(data), "--residents",
                             str(residents), "--seed", seed, "--kiosks", str(kiosks), "--now", now],
@@ -302,6 +306,7 @@ def init_center(data: Path, *, residents: int = 20, seed: str = "hil", kiosks: i
                            check=False)
         if r.returncode != 0:
             raise ServiceStartError(f"server_stub init failed: {r.stderr[-2000:]}")
+        stamp.write_text(now + "\n", encoding="utf-8")
         return True
 
 
