@@ -10,10 +10,7 @@ import base64
 import functools
 import http.client
 import json
-import os
-import signal
 import ssl
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from card import nextgen
 from card.keys import PrivateKey
 from card.profile import CardProfile
+from server_stub.childproc import start_child, stop_child
 from server_stub.pki import auth_message
 
 __all__ = [
@@ -39,7 +37,6 @@ __all__ = [
     "spawn_center",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -205,11 +202,6 @@ class CenterClient:
         return self.call("GET", f"/v1/seals/{seal_id}")
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.pop("KONBINI_CENTER_NOW", None)
-    return env
 
 
 class SpawnedCenter:
@@ -232,22 +224,7 @@ class SpawnedCenter:
         if db:
             args += ["--db", db]
         self.data, self.db = data, db
-        self.proc = subprocess.Popen(
-            [*args, *extra],
-            cwd=REPO,
-            env=_child_env(),
-            stdout=subprocess.PIPE,
-            # quiet: a long-running child whose stderr nobody reads must not block on a full pipe.
-            stderr=subprocess.DEVNULL if quiet else subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            self.proc.wait(10)
-            raise RuntimeError(f"center did not start: {err[-2000:]}")
-        info = json.loads(line)
+        self.proc, info = start_child([*args, *extra], "center", quiet=quiet)
         self.port = int(info["port"])
         self.public_port = int(info["public_port"])
         self.pid = int(info["pid"])
@@ -261,14 +238,7 @@ class SpawnedCenter:
 
     def stop(self) -> str:
         """Stop by pid (SIGTERM, then SIGKILL); returns what it wrote to stderr."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        return self.proc.stderr.read() if self.proc.stderr else ""
+        return stop_child(self.proc)
 
 
 spawn_center = SpawnedCenter

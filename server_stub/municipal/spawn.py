@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
-from server_stub.client import REPO, SpawnedCenter, _child_env
+from server_stub.childproc import start_child, stop_child
+from server_stub.client import SpawnedCenter
 
 __all__ = ["SpawnedMunicipal", "SpawnedTiers"]
 
@@ -37,32 +36,11 @@ class SpawnedMunicipal:
         if now:
             args += ["--now", now]
         self.name, self.codes = name, codes
-        self.proc = subprocess.Popen(
-            [*args, *extra],
-            cwd=REPO,
-            env=_child_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL if quiet else subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read() if self.proc.stderr else ""
-            self.proc.wait(10)
-            raise RuntimeError(f"municipal server {name} did not start: {err[-2000:]}")
-        info = json.loads(line)
+        self.proc, info = start_child([*args, *extra], f"municipal server {name}", quiet=quiet)
         self.port, self.pid = int(info["port"]), int(info["pid"])
 
     def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        return self.proc.stderr.read() if self.proc.stderr else ""
+        return stop_child(self.proc)
 
 
 class SpawnedTiers:

@@ -334,7 +334,8 @@ def test_tiers_command_starts_and_stops_everything(center_data: CenterData) -> N
     import sys
     import time
 
-    from server_stub.client import REPO, _child_env
+    from server_stub.childproc import REPO
+    from server_stub.childproc import child_env as _child_env
 
     proc = subprocess.Popen(
         [
