@@ -38,23 +38,28 @@ from kiosk.hil.run import run_scenario  # noqa: E402
 from printer.document import parse_issued  # noqa: E402
 from printer.layout.render import render_pages  # noqa: E402
 from printer.profiles import get_profile  # noqa: E402
+from printer.samples import sample_path  # noqa: E402
 
 
 def _render_seconds(data: Path, order_ids: list[str], profile_name: str) -> float:
-    """Render the order's issued documents again, as the kiosk's printer adapter does."""
+    """Render again what the orders printed, as the kiosk's printer adapter does.
+
+    The center keeps no document content after ``complete`` (docs/center.md "Retention"), so each
+    order's certificate is rendered from the sample of the same type: the same layout code and page
+    count class, not the resident's own data.
+    """
     con = sqlite3.connect(f"file:{data / 'center.db'}?mode=ro", uri=True)
     try:
-        rows = [r[0] for oid in order_ids
-                for r in con.execute("SELECT document FROM documents WHERE order_id = ?", (oid,))]
+        kinds = [r[0] for oid in order_ids
+                 for r in con.execute("SELECT certificate FROM documents WHERE order_id = ?", (oid,))]
     finally:
         con.close()
     profile = get_profile(profile_name)
-    if rows:  # warm (fonts loaded, patterns cached) as in a kiosk that has printed before
-        first = parse_issued(json.loads(rows[0]))
-        render_pages(first.document, first.seal, profile)
+    samples = [parse_issued(json.loads(sample_path(kind).read_text(encoding="utf-8"))) for kind in kinds]
+    if samples:  # warm (fonts loaded, patterns cached) as in a kiosk that has printed before
+        render_pages(samples[0].document, samples[0].seal, profile)
     t0 = time.perf_counter()
-    for raw in rows:
-        issued = parse_issued(json.loads(raw))
+    for issued in samples:
         render_pages(issued.document, issued.seal, profile)
     return time.perf_counter() - t0
 
