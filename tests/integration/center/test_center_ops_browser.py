@@ -21,7 +21,8 @@ from fixtures.center import CenterData, CenterProcess, start_center
 from fixtures.ops import OpsProcess, start_ops
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from card.profile import SeededRandom
 from server_stub import pki
@@ -87,13 +88,17 @@ def test_console_in_chromium(
         assert int(b.find_element(By.CSS_SELECTOR, "#count-fault b").text) >= 1
         # Filter to faults only: the healthy kiosk is not listed.
         Select(b.find_element(By.NAME, "status")).select_by_value("fault")
+        before = b.find_element(By.ID, f"row-{other.kiosk_id}")
         b.find_element(By.CSS_SELECTOR, "#filter button").click()
+        WebDriverWait(b, 20).until(staleness_of(before))  # the filtered page has replaced this one
         assert b.find_elements(By.ID, f"row-{other.kiosk_id}") == []
         assert b.find_elements(By.ID, f"row-{out_k.kiosk_id}")
         # The other kiosk's page: out of service for an inspection, by button.
         b.get(f"https://127.0.0.1:{ops.port}/kiosks/{other.kiosk_id}")
         Select(b.find_element(By.ID, "reason")).select_by_value("inspection")
+        page = b.find_element(By.TAG_NAME, "html")
         b.find_element(By.ID, "cmd-out_of_service").click()
+        WebDriverWait(b, 20).until(staleness_of(page))  # the POST answered with a new page
         assert "指示を送りました" in b.find_element(By.ID, "notice").text
         log = b.find_element(By.ID, "command-log").text
         assert "休止 / Out of service" in log and "点検 / inspection" in log and "operator-01" in log
