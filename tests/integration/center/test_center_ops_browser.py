@@ -125,8 +125,14 @@ def test_forged_operator_certificate_gets_no_page(
     )
     p12.with_suffix(".p12.txt").write_text("forged\n")
     with operator_browser(center_data.path, ops.port, tmp_path / "browser", p12=p12) as b:
-        with pytest.raises(WebDriverException) as e:
+        try:
             b.get(f"https://127.0.0.1:{ops.port}/")
-        assert "net::ERR_" in str(e.value.msg)  # the handshake failed: no page at all
+            raised = ""
+        except WebDriverException as exc:
+            raised = str(exc.msg)
+        # The handshake failed: the driver reports net::ERR_…, or chromium shows its own error page
+        # (which of the two depends on timing); either way no page of the console arrives.
+        source = b.page_source
+        assert "net::ERR_" in raised or b.current_url.startswith("chrome-error://") or "ERR_" in source
         b.save_screenshot(str(_shots(tmp_path) / "ops-forged.png"))
-        assert "運用コンソール" not in b.page_source
+        assert "運用コンソール" not in source and "Operations console" not in source
