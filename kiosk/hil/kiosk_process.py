@@ -63,8 +63,16 @@ class KioskProcess:
         with self._lock:
             last = self.views[-1][1] if self.views else None
             self.views.append((now, view))
-        for hook in self.hooks:
-            if hook.get("signal") == "kill" and hook["at"].lower() == view.state.value:
+        for hook in list(self.hooks):
+            if hook.get("cash") == "empty" and view.state.value in _states(hook):
+                # The hopper runs dry the moment the kiosk reaches that screen (on the flow thread,
+                # before the effects of this batch run), not when the script next looks: a quick
+                # printer fault would otherwise be refunded first.
+                self.hooks.remove(hook)
+                _emit({"hook": hook, "state": view.state.value, "mono": round(now, 4)})
+                cash: Any = self.runner.devices.cash  # kiosk.payment.SimulatedCashDevice
+                cash.stock.clear()
+            if hook.get("signal") == "kill" and view.state.value in _states(hook):
                 # The power cut, at the very moment the screen changes (the flow thread, before any
                 # further effect of this batch could finish): nothing gets to clean up.
                 _emit({"hook": hook, "state": view.state.value, "mono": round(now, 4)})
@@ -253,8 +261,10 @@ class KioskProcess:
         """Interventions bound to this screen; True when one fired (re-read the screen)."""
         fired = False
         for hook in list(self.hooks):
-            if hook["at"].lower() != view.state.value:
-                continue
+            # "at" is a state, or a list of states: the first of them the script sees fires the hook (a
+            # busy machine can draw a short state, e.g. PRINTING before a quick fault, between two looks).
+            if view.state.value not in _states(hook) or hook.get("cash"):
+                continue  # (a cash hook is the flow thread's: on_view)
             self.hooks.remove(hook)
             fired = True
             _emit({"hook": hook})
@@ -271,9 +281,6 @@ class KioskProcess:
                 ack = Path(hook["ack"])
                 if not self.screen.pump_for(float(hook.get("wait", 30)), ack.exists):
                     raise StepError(f"no answer to hook {hook['signal']}")
-            if hook.get("cash") == "empty":  # the hopper runs dry: a refund cannot be paid out
-                cash: Any = self.runner.devices.cash  # kiosk.payment.SimulatedCashDevice
-                cash.stock.clear()
             if "sleep" in hook:
                 self.screen.pump_for(float(hook["sleep"]))
         return fired
@@ -426,3 +433,9 @@ def _in_bytes(state: dict[str, Any], profile_name: str) -> dict[str, Any]:
     inject = {k: v for k, v in inject.items() if k != "after_pages"}
     inject["after_bytes"] = int(float(state["inject"]["after_pages"]) * page_bytes)
     return {**state, "inject": inject}
+
+
+def _states(hook: dict[str, Any]) -> list[str]:
+    """The screens a hook fires at: ``"at"`` is one state name or a list of them."""
+    at = hook["at"] if isinstance(hook["at"], list) else [hook["at"]]
+    return [str(a).lower() for a in at]
