@@ -84,8 +84,9 @@ def memory(data: Path, idle: int) -> dict[str, Any]:
     }
 
 
-def _flood_proc(port: int, n: int, seconds: float, ready: Any) -> None:
-    """Keep ``n`` stalled TCP connections open (reopening those the center sheds) for ``seconds``."""
+def _flood_proc(port: int, n: int, seconds: float, ready: Any, rate: float) -> None:
+    """Keep ``n`` stalled TCP connections open for ``seconds``, reopening those the center sheds at up
+    to ``rate`` new connections per second (a slow-connection attacker, not a SYN flood)."""
     socks: list[socket.socket] = []
     end = time.monotonic() + seconds
     announced = False
@@ -105,7 +106,9 @@ def _flood_proc(port: int, n: int, seconds: float, ready: Any) -> None:
                 continue
             alive.append(s)
         socks = alive
-        while len(socks) < n and time.monotonic() < end:
+        budget = int(rate * 0.2) if announced else n
+        while len(socks) < n and time.monotonic() < end and budget > 0:
+            budget -= 1
             src = f"127.0.0.{2 + len(socks) % 200}"
             try:
                 socks.append(
@@ -149,14 +152,14 @@ def _pct(lat: list[float], q: float) -> float:
     return round(s[min(len(s) - 1, int(q * len(s)))] * 1000, 1)
 
 
-def flood(data: Path, n_flood: int, transactions: int) -> dict[str, Any]:
+def flood(data: Path, n_flood: int, transactions: int, rate: float) -> dict[str, Any]:
     center = SpawnedCenter(data, "--kiosk-rate", "0", db=None, now=NOW, quiet=True)
     try:
         _kiosk_run(center.port, data, 3)  # warm up
         idle = _kiosk_run(center.port, data, transactions)
         ready = mp.Event()
         seconds = 30.0 + transactions * 1.0
-        proc = mp.Process(target=_flood_proc, args=(center.port, n_flood, seconds, ready))
+        proc = mp.Process(target=_flood_proc, args=(center.port, n_flood, seconds, ready, rate))
         proc.start()
         ready.wait(60)
         t0 = time.monotonic()
@@ -168,12 +171,18 @@ def flood(data: Path, n_flood: int, transactions: int) -> dict[str, Any]:
         center.stop()
     return {
         "flood_connections": n_flood,
+        "flood_reconnects_per_s": rate,
         "transactions": transactions,
         "idle_p50_ms": _pct(idle, 0.5),
         "idle_p99_ms": _pct(idle, 0.99),
         "flood_p50_ms": _pct(loaded, 0.5),
         "flood_p99_ms": _pct(loaded, 0.99),
         "p99_ratio": round(_pct(loaded, 0.99) / max(0.1, _pct(idle, 0.99)), 2),
+        # The first transaction of each phase includes the kiosk's TLS connection (under the flood it
+        # competes for a handshake slot); the rest run on its keep-alive connection, as a kiosk's do.
+        "flood_first_tx_ms": round(loaded[0] * 1000, 1),
+        "flood_keepalive_p99_ms": _pct(loaded[1:], 0.99),
+        "idle_keepalive_p99_ms": _pct(idle[1:], 0.99),
         "flood_seconds": round(took, 1),
     }
 
@@ -183,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--idle", type=int, default=1000)
     ap.add_argument("--flood", type=int, default=2500)
     ap.add_argument("--transactions", type=int, default=60)
+    ap.add_argument("--flood-rate", type=float, default=200.0, help="new flood connections per second")
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--data", type=Path, default=REPO / "var" / "bench" / "hostile-data")
     ap.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "hostile.json")
@@ -196,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if r.returncode:
             raise SystemExit(r.stderr)
     mem = memory(a.data, a.idle)
-    fl = flood(a.data, a.flood, a.transactions)
+    fl = flood(a.data, a.flood, a.transactions, a.flood_rate)
     print("\n| measure | value |\n|---|---|")
     for k, v in {**mem, **fl}.items():
         print(f"| {k} | {v} |")
@@ -204,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out))
-    # Self-check (smoke included): memory comes back, the kiosk completes every transaction under flood.
-    ok = mem["returned_pct"] >= 50 and len(fl) > 0
+    # Self-check (smoke included): no 256 KiB TLS buffer per connection any more (asyncio's default),
+    # and the kiosk completed every transaction under the flood (_kiosk_run asserts each one).
+    ok = mem["kib_per_connection"] < 150 and fl["transactions"] == a.transactions
     return 0 if ok else 1
 
 

@@ -454,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     p99 = round(lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000, 1) if lat else None
     crossed = len(stats.crossed) + checks["crossed_db"]
     out = {
-        "transactions": stats.done,
+        "transactions": stats.done,  # completed and printed; the faulted ones are counted in "faults"
+        "attempted": a.transactions,
         "crossed": crossed,
         "unsettled": checks["unsettled"] + sum(1 for k in kiosks if k.journal is not None),
         "errors_by_code": dict(stats.errors),

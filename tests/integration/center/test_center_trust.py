@@ -119,6 +119,9 @@ def test_keys_come_from_the_os_random_source_and_files_are_private(tmp_path: Pat
         assert _public(a, name) != _public(b, name), name
     assert "seed" not in cfg and "same" not in (a / "center.json").read_text()
     assert cfg["seeded_keys"] is False
+    kcert = x509.load_pem_x509_certificate((a / "kiosks" / "K0001.pem").read_bytes())
+    assert (kcert.not_valid_after_utc - kcert.not_valid_before_utc).days == 91  # 90 days + 1 back-dated
+    assert cfg["kiosk_cert_days"] == 90
     # The synthetic registry still follows --seed: same people, same PINs.
     ia = json.loads((a / "cards" / "index.json").read_text())
     ib = json.loads((b / "cards" / "index.json").read_text())
