@@ -73,7 +73,7 @@ button{font-size:1rem;padding:.3rem .8rem}
 def search_box(value: str = "") -> str:
     """The short-reference search form (server_stub/ops/lookup.py answers it)."""
     return (
-        '<form method="get" action="/lookup" id="lookup" class="inline">'
+        '<form method="get" action="/lookup" id="lookup" class="inline" style="margin-bottom:.6rem">'
         '<label>受付番号 / Reference <input name="ref" id="lookup-ref" size="11" maxlength="32" '
         f'placeholder="7VCD-R602" autocomplete="off" value="{escape(value)}"></label> '
         '<button type="submit" id="lookup-go">検索 / Find</button></form>'
