@@ -7,6 +7,10 @@ Text is printed in Kanji mode (FS C 1 Shift-JIS, FS &, ESC R 8) on a 12 × 24 / 
 48 half-width columns on 576 dots.  No line is wider than the paper: a long transaction number (the
 center's order id) continues on the next line.  The date and time are Japan time (Asia/Tokyo), as on
 every receipt a Japanese store hands out, whatever zone the kiosk's clock runs in.
+
+When the resident used another language, the same wording follows the Japanese lines in that language
+(``translation``), drawn as GS v 0 raster by :mod:`printer.receipt_raster`: the clerk reads the
+Japanese half, the resident their own, and neither has to hunt for it line by line.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from printer.escpos.encoder import cut, justify, kanji_setup, size, text, text_l
 from printer.escpos.errors import UnencodableTextError
 from printer.job import JobOptions, PrintReport, print_commands
 from printer.profiles import PrinterProfile, get_profile
+from printer.receipt_raster import ReceiptTranslation, translation_commands
 from printer.transport.base import PrinterTransport
 
 __all__ = [
@@ -29,6 +34,7 @@ __all__ = [
     "ReceiptData",
     "ReceiptError",
     "ReceiptItem",
+    "ReceiptTranslation",
     "build_receipt",
     "print_receipt",
     "receipt_lines",
@@ -103,6 +109,8 @@ class ReceiptData:
     # staff read out (kiosk.flow.reference), and asks the resident to show it to the staff.
     refund_owed: int = 0
     reference: str = ""
+    # The same wording in the resident's language (None for Japanese): fixed phrases and amounts only.
+    translation: ReceiptTranslation | None = None
 
     def __post_init__(self) -> None:
         _check_text(self.store_name, "store_name")
@@ -210,8 +218,9 @@ def receipt_lines(data: ReceiptData, columns: int = 48) -> tuple[str, list[str]]
                 *([f"受付番号：{data.reference}"] if data.reference else [])]
         # In place of the "don't forget" footer: what is owed and what to do with this slip.
         body = [*body[:-3], *owed, rule, "返金できませんでした。", "この控えを店員にお見せください。"]
-        return "返金未済の控え", body
-    return "ご利用明細書", body
+    # A rule between the Japanese half and the resident's language, drawn below it as raster.
+    tail = [rule] if data.translation is not None else []
+    return ("返金未済の控え" if data.refund_owed else "ご利用明細書"), [*body, *tail]
 
 
 def _cash_lines(data: ReceiptData, columns: int) -> list[str]:
@@ -232,6 +241,9 @@ def build_receipt(data: ReceiptData, profile: PrinterProfile | None = None) -> l
     cmds += [*text_line(title), size(1, 1), *text_line(body[0]), justify("left")]
     for line in body[1:]:
         cmds += text_line(line)
+    if data.translation is not None:
+        # Under the rule that ends the body; ESC a still says left, so the block starts at the margin.
+        cmds += translation_commands(data.translation, prof.width_dots, prof.band_rows)
     # GS V 65 n feeds to the cutter and n units (7.5 mm) more, so the last line clears the blade.
     cmds += [LineFeed(), cut(feed=prof.mm_to_dots(7.5))]
     return cmds

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageDraw, ImageFont
 
 from assets.fonts import IPAEX_GOTHIC
+from kiosk.adapters.receipt_text import receipt_translation
 from kiosk.devices import DeviceStatus, PrinterDeviceError, ReceiptHeader
 from kiosk.flow.effects import PrintReceipt
 from kiosk.flow.faults import Fault
@@ -33,6 +34,7 @@ from printer.layout.back import render_duplex_pdf
 from printer.layout.render import render_pages, render_pdf
 from printer.profiles import PrinterProfile, get_profile
 from printer.receipt import ReceiptData, ReceiptError, ReceiptItem, print_receipt, sample_receipt
+from printer.receipt_raster import TranslationError
 from printer.transport.base import PrinterTransport
 from printer.transport.errors import (
     CoverOpenError,
@@ -302,12 +304,18 @@ class EscposReceiptPrinter(_Printer):
 
 def receipt_data(receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.datetime) -> ReceiptData:
     """The ご利用明細書 of the flow's ``PrintReceipt``: store, terminal (the kiosk id), time,
-    municipality, certificate, money and order id.  No personal data: ``ReceiptData`` has no field
-    for it.
+    municipality, certificate, money and order id, and the same wording in the resident's language
+    (``kiosk.adapters.receipt_text``).  No personal data: ``ReceiptData`` has no field for it.
 
     :raises printer.receipt.ReceiptError: a field the receipt cannot print (too long, not Shift-JIS).
     """
     copies = max(1, receipt.copies)
+    try:
+        translation = receipt_translation(receipt, issued_at)
+    except TranslationError:
+        # A catalog text the font cannot draw: the Japanese receipt still records the money; say so.
+        log.exception("receipt: no %s block printed", receipt.language)
+        translation = None
     return ReceiptData(
         store_name=header.store_name, store_code=header.store_code, terminal_id=header.terminal_id,
         issued_at=issued_at, municipality=receipt.municipality or "—",
@@ -315,4 +323,5 @@ def receipt_data(receipt: PrintReceipt, header: ReceiptHeader, issued_at: dt.dat
                            fee_total=None if receipt.fee % copies == 0 else receipt.fee),),
         transaction_number=receipt.order_id, paid=receipt.paid, change=receipt.change,
         refunded=receipt.refunded, refund_owed=receipt.refund_owed, reference=receipt.reference,
+        translation=translation,
     )

@@ -120,6 +120,8 @@ class PrintReceipt(Effect):
     refund_owed: int = 0
     reference: str = ""
     at: float | None = None
+    # The resident's language: the receipt repeats its wording in it under the Japanese (not personal data).
+    language: str = "ja"
 
 
 @dataclass(frozen=True)

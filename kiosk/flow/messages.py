@@ -3,7 +3,8 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``.
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``;
+the receipt's ``receipt.*`` texts take ``{certificate}``, ``{copies}`` and ``{yen}`` from ``kiosk.adapters.receipt_text``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
 住基カード message of [S25]); every refusal says what happened and what to do, in plain words.  Where a
@@ -144,6 +145,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "certificate.kazei": ("課税（所得）証明書", "Tax (income) certificate"),
     "certificate.koseki": ("戸籍証明書", "Family register certificate"),
     "certificate.fuhyo": ("戸籍の附票の写し", "Copy of family register supplement (fuhyo)"),
+    # --- the receipt's block in the resident's language (printer.receipt_raster; issue 18) ----------------
+    "receipt.title": ("ご利用明細書", "Receipt"),
+    "receipt.slip_title": ("返金未済の控え", "Refund not paid: keep this slip"),
+    "receipt.date": ("日時", "Date and time"),
+    "receipt.copies": ("{certificate} {copies}通", "{certificate} ×{copies}"),
+    "receipt.total": ("合計", "Total"),
+    "receipt.paid": ("お預かり", "Paid"),
+    "receipt.change": ("おつり", "Change"),
+    "receipt.refunded": ("返金", "Refunded"),
+    "receipt.owed": ("未返金", "Not refunded"),
+    "receipt.reference": ("受付番号", "Reference"),
+    "receipt.number": ("取引番号", "Transaction number"),
+    "receipt.yen": ("{yen}円", "{yen} yen"),
+    "receipt.footer": ("証明書とマイナンバーカードのお取り忘れにご注意ください。", "Please do not forget your certificate and your My Number Card."),
+    "receipt.show_staff": ("返金できませんでした。この控えを店員にお見せください。", "The refund could not be paid. Please show this slip to the store staff."),
     "whose.juminhyo.self": ("本人のみ", "Only me"),
     "whose.juminhyo.household": ("世帯全員", "Everyone in my household"),
     "whose.juminhyo.members": ("世帯の一部", "Some members of my household"),

@@ -198,7 +198,7 @@ def _receipt(ctx: Context, refunded: int = 0, refund_owed: int = 0, reference: s
     town = ctx.municipality.name if ctx.municipality is not None else ""
     return PrintReceipt(ctx.order_id, cert, ctx.copies, ctx.fee_total, ctx.inserted, ctx.change,
                         refunded=refunded, certificate_name=name, municipality=town,
-                        refund_owed=refund_owed, reference=reference, at=at)
+                        refund_owed=refund_owed, reference=reference, at=at, language=ctx.language)
 
 
 def _printed(env: Env, ctx: Context, ev: Printed) -> Outcome:

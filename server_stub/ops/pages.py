@@ -18,7 +18,7 @@ from server_stub.fleet import REMOTE_REASONS, STATUSES, KioskView
 from server_stub.ops.charts import bar_chart
 from server_stub.ops.stats import CrlState, Issuance
 
-__all__ = ["STATUS_LABEL", "alerts", "detail_page", "error_page", "fleet_page"]
+__all__ = ["STATUS_LABEL", "alerts", "detail_page", "error_page", "fleet_page", "search_box"]
 
 STATUS_LABEL = {
     "ok": "正常 / OK",
@@ -68,6 +68,16 @@ td,th{border:1px solid #bbb;padding:.15rem .4rem;text-align:left}
 .chart text{font-size:12px}form.inline{display:inline-block;margin-right:1rem}
 button{font-size:1rem;padding:.3rem .8rem}
 """
+
+
+def search_box(value: str = "") -> str:
+    """The short-reference search form (server_stub/ops/lookup.py answers it)."""
+    return (
+        '<form method="get" action="/lookup" id="lookup" class="inline" style="margin-bottom:.6rem">'
+        '<label>受付番号 / Reference <input name="ref" id="lookup-ref" size="11" maxlength="32" '
+        f'placeholder="7VCD-R602" autocomplete="off" value="{escape(value)}"></label> '
+        '<button type="submit" id="lookup-go">検索 / Find</button></form>'
+    )
 
 
 def _page(title: str, body: str) -> str:
@@ -172,7 +182,7 @@ def fleet_page(
         horizontal=False,
     )
     body = (
-        "<h1>運用コンソール / Operations console</h1>"
+        f"<h1>運用コンソール / Operations console</h1>{search_box()}"
         f'<div class="counts">{boxes}</div>'
         f'<h2>警告 / Alerts ({len(al)})</h2><ul class="alerts" id="alerts">{items}</ul>{more}'
         "<h2>交付状況 / Issuance</h2>"

@@ -34,7 +34,7 @@ from sqlalchemy import Engine
 
 from server_stub.errors import CenterError
 from server_stub.fleet import Fleet
-from server_stub.ops import pages
+from server_stub.ops import lookup, pages
 from server_stub.ops.metrics import FleetCollector, ops_registry
 from server_stub.ops.stats import crl_state, issuance
 
@@ -65,6 +65,7 @@ class OpsApp:
 
     def __post_init__(self) -> None:
         self.secret = secrets.token_bytes(32)
+        self.references = lookup.ReferenceIndex(self.engine, self.fleet.clock)
         self.registry = ops_registry(
             self.data_dir,
             FleetCollector(
@@ -166,6 +167,11 @@ class _Handler(BaseHTTPRequestHandler):
             from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
             self._send(200, generate_latest(app.registry), CONTENT_TYPE_LATEST)
+            return
+        if url.path in lookup.ROUTES:  # short reference → transaction (server_stub/ops/lookup.py)
+            http_status, ctype, body, self._code = lookup.handle(
+                app.references, url.path, parse_qs(url.query), self._operator())
+            self._send(http_status, body, ctype)
             return
         m = _KIOSK.fullmatch(url.path)
         if m:

@@ -82,3 +82,12 @@ def test_no_money_no_money_line() -> None:
     k = drive(State.PLACE_CARD)
     k.send(evt.CardInserted(), evt.DeviceFault("card", "card_unreadable"))
     assert k.state is State.ERROR and k.flow.view.money_key is None
+
+
+def test_the_receipt_is_printed_in_the_language_the_resident_used() -> None:
+    k = drive(State.PRINTING)
+    k.send(evt.ChooseLanguage("en"))
+    out = k.send(evt.Printed(1))
+    assert [e.language for e in out if isinstance(e, fx.PrintReceipt)] == ["en"]
+    k = _paper_end_refunded()  # a resident who kept Japanese gets a Japanese refund receipt
+    assert [e.language for e in k.send(evt.Refunded(200)) if isinstance(e, fx.PrintReceipt)] == ["ja"]

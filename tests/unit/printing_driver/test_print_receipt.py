@@ -15,6 +15,7 @@ from printer.receipt import (
     ReceiptData,
     ReceiptError,
     ReceiptItem,
+    ReceiptTranslation,
     build_receipt,
     receipt_lines,
     sample_receipt,
@@ -22,11 +23,12 @@ from printer.receipt import (
 
 
 def test_receipt_data_has_no_field_for_personal_data() -> None:
-    names = {f.name for cls in (ReceiptData, ReceiptItem) for f in dataclasses.fields(cls)}
+    classes = (ReceiptData, ReceiptItem, ReceiptTranslation)
+    names = {f.name for cls in classes for f in dataclasses.fields(cls)}
     assert names == {
         "store_name", "store_code", "terminal_id", "issued_at", "municipality", "items", "transaction_number",
         "paid", "change", "refunded", "refund_owed", "reference", "certificate", "copies", "fee_per_copy",
-        "fee_total",
+        "fee_total", "translation", "language", "title", "rows",
     }
     with pytest.raises(TypeError):
         ReceiptData(name="見本太郎", **dataclasses.asdict(sample_receipt()))  # type: ignore[call-arg]
