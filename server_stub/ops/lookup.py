@@ -33,6 +33,7 @@ from contracts.jst import JST
 from contracts.reference import ReferenceFormatError, normalise_reference, short_reference
 from server_stub import audit
 from server_stub.errors import CenterError, api_error
+from server_stub.municipalities import CERTIFICATES
 from server_stub.ops.pages import CSS, search_box
 from server_stub.store import orders
 
@@ -181,7 +182,8 @@ def _when(at: float | None) -> str:
 def _facts_table(found: list[OrderFacts]) -> str:
     rows = "".join(
         f'<tr id="order-{escape(f.order_id)}"><td>{escape(f.kiosk_id)}</td>'
-        f"<td>{escape(STATE_LABEL.get(f.state, f.state))}</td><td>{escape(f.certificate_type)}</td>"
+        f"<td>{escape(STATE_LABEL.get(f.state, f.state))}</td>"
+        f"<td>{escape(CERTIFICATES.get(f.certificate_type, f.certificate_type))}</td>"
         f"<td>{f.copies}</td><td>{f.charged:,}円</td>"
         f'<td class="{"st-warning" if f.refund == "due" else ""}">{escape(REFUND_LABEL[f.refund])}</td>'
         f"<td>{_when(f.created_at)}</td><td>{_when(f.completed_at)}</td>"

@@ -100,7 +100,7 @@ def test_the_operator_finds_it_in_chromium_and_the_lookup_is_audited(
         assert b.title == "受付番号の照会 / Reference lookup"
         assert b.find_element(By.ID, "lookup-ref-shown").text == ref
         row = b.find_element(By.ID, f"order-{failed['order_id']}").text
-        assert failed["kiosk_id"] in row and "不成立" in row and "返金対象" in row
+        assert failed["kiosk_id"] in row and "不成立" in row and "返金対象" in row and "住民票の写し" in row
         assert f"{failed['fee_total']:,}円" in row
         b.save_screenshot(str(shots / "ops-lookup.png"))
         # A look-alike letter: the page says which, and keeps what was typed for correcting.
