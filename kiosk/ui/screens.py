@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
@@ -26,7 +27,9 @@ from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
 from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
 
-__all__ = ["BODIES", "Body", "Render", "reiwa"]
+__all__ = ["BODIES", "PIN_KEY_ASPECT", "Body", "Render", "reiwa"]
+
+PIN_KEY_ASPECT = 1.1  # the tallest a PIN key may be, as a multiple of its width
 
 
 def reiwa(year: int) -> int:
@@ -153,21 +156,33 @@ def _waiting(r: Render) -> Body:
 
 
 def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], None],
-             on_ok: Callable[[], None]) -> GridLayout:
+             on_ok: Callable[[], None]) -> Widget:
     digits = r.local.get("order")
     if digits is None:
         digits = list("1234567890")
         if r.settings.shuffle_pin:
             random.SystemRandom().shuffle(digits)  # against shoulder-surfing of finger positions
         r.local["order"] = digits
-    pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
+    key_w = max(150, r.settings.min_target_px)
+    # Keys as tall as the room allows but never much taller than wide: on a portrait panel a pad that
+    # fills the height has keys twice as tall as wide, which reads as bars, not keys.
+    pad = GridLayout(cols=3, spacing=12, size_hint=(None, None), width=3 * key_w + 24,
+                     row_force_default=True)
+    holder = AnchorLayout(anchor_y="center", size_hint_x=None, width=pad.width)
+    holder.add_widget(pad)
+
+    def fit(_w: Widget, height: float) -> None:
+        pad.height = min(height, 4 * round(key_w * PIN_KEY_ASPECT) + 3 * 12)
+        pad.row_default_height = (pad.height - 3 * 12) / 4
+
+    holder.bind(height=fit)
     for d in digits[:9]:
         pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT, key=f"pin.{d}"))
     pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary", key="button.erase"))
     pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT,
                             key=f"pin.{digits[9]}"))
     pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary", key="button.confirm"))
-    return pad
+    return holder
 
 
 def _pin(r: Render) -> Body:

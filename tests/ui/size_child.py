@@ -65,6 +65,8 @@ def main(width: int, height: int, out: Path) -> int:
                         problems.append(f"{where}: touch target {w.size} < {target}px (15 mm)")
                     if off:
                         problems.append(f"{where}: control {getattr(w, 'key', '')!r} off screen")
+                    if str(getattr(w, "key", "")).startswith("pin.") and w.height > w.width * 1.25:
+                        problems.append(f"{where}: PIN key {w.size} is a bar, not a key")
                 if isinstance(w, Label) and w.text and w.opacity > 0:
                     tw, th = w.texture_size
                     if hasattr(w, "breaks_a_word") and w.breaks_a_word():
