@@ -33,7 +33,6 @@ _SILENT = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU})
 _AFTER_TITLE: dict[State, tuple[str, ...]] = {
     State.NOTICE: ("screen.notice.body",),
     State.PLACE_CARD: ("place_card.note",),
-    State.PRINTING: ("printing.stay",),
     State.TAKE_CARD: ("take_card.alert",),
 }
 
@@ -48,13 +47,28 @@ def repeats(state: State) -> bool:
     return state in _REPEATING
 
 
+def _printing(view: View) -> tuple[str, ...]:
+    """PRINTING says what it is doing once, when the screen appears (no page count is known yet), and
+    not again for every page: a sentence per page would talk over itself for a resident who only has
+    to wait.  The progress, page and time left, is said when asked for (もう一度聞く, ``#``), from the
+    view of that moment; a stopped job says why."""
+    if view.message_key:  # printing.aborting
+        return (view.message_key,)
+    if view.page_now == 0:
+        return ("screen.printing", "printing.stay")
+    left = (view.print_left_key,) if view.print_left_key else ()
+    return ("printing.page", *left, "printing.stay")
+
+
 def prompt(view: View) -> tuple[str, ...]:
     """The message keys the kiosk says when ``view`` appears (and again on request), in order."""
     state = view.state
     if state in _SILENT:
         return ()
     out: list[str] = []
-    if state is State.ERROR or state is State.OUT_OF_SERVICE:
+    if state is State.PRINTING:
+        out.extend(_printing(view))
+    elif state is State.ERROR or state is State.OUT_OF_SERVICE:
         out.append(view.message_key or f"screen.{state.value}")
     else:
         out.append(f"screen.{state.value}")

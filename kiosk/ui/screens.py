@@ -104,6 +104,7 @@ def _values(v: View) -> dict[str, object]:
         "tries": v.tries_left if v.tries_left is not None else "", "max": v.max_copies,
         "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
         "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
+        "page": v.page_now, "left": v.print_left if v.print_left is not None else "",
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
@@ -394,7 +395,10 @@ def _printing(r: Render) -> Body:
     v = r.view
     bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
     note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
-    return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
+    # The time left only when the flow has a measured rate for it; otherwise the pages say it all.
+    left = r.t(v.print_left_key, **_values(v)) if v.print_left_key else ""
+    return Body(_column(Widget(size_hint_y=0.3), bar, r.label(left, px=r.theme.title_px, size_hint_y=0.6),
+                        r.label(note, color=r.theme.alert)),
                 title=r.t(v.title_key or "screen.printing", **_values(v)))
 
 

@@ -83,6 +83,8 @@ class VoiceGuide:
     def repeat(self) -> None:
         """Say the current screen's prompt again."""
         if self._view is not None:
+            # From the view of this moment: on PRINTING the page and the time left have moved on.
+            self._parts = spoken(self._view, self.tr)
             self._say(self._view.state, self._view.language, self._parts)
 
     def tick(self, now: float | None = None) -> None:

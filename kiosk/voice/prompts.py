@@ -31,6 +31,7 @@ def voice_values(v: View) -> dict[str, object]:
         "tries": v.tries_left if v.tries_left is not None else "", "max": v.max_copies,
         "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
         "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
+        "page": v.page_now, "left": v.print_left if v.print_left is not None else "",
         "year": v.tax_year or "", "reiwa": reiwa_number(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),

@@ -21,7 +21,7 @@ from kiosk.flow.services import CERTIFICATES, WHOSE_CHOICES
 
 FLOW_DIR = Path(__file__).resolve().parents[3] / "kiosk" / "flow"
 PLACEHOLDERS = {"tries", "fee", "refund", "year", "reiwa", "pages", "done", "max", "inserted", "change",
-                "paid", "due", "money", "owed", "ref", "time", "minutes"}
+                "paid", "due", "money", "owed", "ref", "time", "minutes", "page", "left"}
 KEY_LITERAL = re.compile(r'"((?:error|reason|oos|pin|confirm|printing|service|screen|label|idle)\.[a-z_.]+)"')
 
 
