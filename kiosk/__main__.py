@@ -44,12 +44,13 @@ def _later(holder: dict[str, Any], method: str) -> Any:
 def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.flow import Flow
     from kiosk.flow.staff import StaffGate
+    from kiosk.preview.__main__ import preview_dir
     from kiosk.service_menu import AuditLog, IssueCounters, ServiceMenu
     from kiosk.ui.boot import prepare
     from kiosk.ui.settings import UISettings
 
     ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if simulate else 0.0,
-                                fullscreen=cfg.ui.fullscreen and not windowed)
+                                fullscreen=cfg.ui.fullscreen and not windowed, previews=preview_dir(cfg))
     prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
     from kiosk.simulated_devices import SimulatedBackend, SimulatedDevices
     from kiosk.ui.app import KioskApp
@@ -77,6 +78,7 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
         backend, counters = wired, wired.counters
     menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
     _voice_first_start(cfg)
+    _previews_first_start(ui)
     app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages, voice=cfg.voice)
     holder["app"] = app
     if hasattr(port, "start"):
@@ -113,6 +115,22 @@ def _voice_first_start(cfg: Any) -> None:
                      report.cached, report.failed, report.seconds)
 
     threading.Thread(target=work, name="voice-first-start", daemon=True).start()
+
+
+def _previews_first_start(ui: Any) -> None:
+    """Make the confirm screen's layout previews that are missing (a first start, or a new layout) on a
+    background thread; the confirm screen shows the summary alone until its preview exists."""
+    import threading
+
+    from kiosk.preview import ensure_previews, preview_size
+
+    def work() -> None:
+        report = ensure_previews(ui.previews, preview_size((ui.width, ui.height)))
+        if report.rendered or report.pruned:
+            log.info("layout previews: %d made, %d stale removed in %.1f s", report.rendered, report.pruned,
+                     report.seconds)
+
+    threading.Thread(target=work, name="previews-first-start", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,11 +16,13 @@ from typing import Any
 from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image as KvImage
 from kivy.uix.widget import Widget
 
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
+from kiosk.preview import cached_preview, preview_size
 from kiosk.ui.i18n import Translator, format_yen
 from kiosk.ui.illustrations import Illustration
 from kiosk.ui.settings import UISettings
@@ -378,7 +380,43 @@ def _confirm(r: Render) -> Body:
     box = _column(*rows, spacing=4)
     if v.message_key:
         box.add_widget(r.label(r.t(v.message_key), color=r.theme.alert))
-    return Body(box, primary=("button.pay", evt.Confirm()))
+    preview = _preview(r)
+    if preview is None:
+        return Body(box, primary=("button.pay", evt.Confirm()))
+    portrait = r.settings.height > r.settings.width
+    outer = BoxLayout(orientation="vertical" if portrait else "horizontal", spacing=10,
+                      padding=(0, 0, 0, 6) if portrait else (0, 0, 30, 6))
+    outer.add_widget(box)
+    outer.add_widget(preview)
+    return Body(outer, primary=("button.pay", evt.Confirm()))
+
+
+def _preview(r: Render) -> Widget | None:
+    """The masked layout of what will be printed, from the cache only (made ahead by kiosk.preview):
+    beside the summary on a landscape panel, under it on a portrait one; nothing while not made."""
+    v = r.view
+    if r.settings.previews is None or v.certificate is None:
+        return None
+    size = preview_size((r.settings.width, r.settings.height))
+    items = [k.removeprefix("item.") for k in v.items or ()]
+    path = cached_preview(r.settings.previews, v.certificate, items, size)
+    if path is None:
+        return None
+    caption_h = 80
+    portrait = r.settings.height > r.settings.width
+    # Landscape: as tall as the summary's room allows (the picture scales down, never up, to fit).
+    holder = BoxLayout(orientation="vertical", spacing=4, size_hint=(None, None if portrait else 1),
+                       width=size[0] + 40, height=size[1] + caption_h + 4)
+    holder.add_widget(KvImage(source=str(path), fit_mode="scale-down"))
+    holder.add_widget(r.label(r.t("label.preview"), px=r.theme.min_px + 2, color=r.theme.muted,
+                              size_hint_y=None, height=caption_h))
+    if portrait:  # centred under the summary
+        row = BoxLayout(size_hint_y=None, height=holder.height)
+        row.add_widget(Widget())
+        row.add_widget(holder)
+        row.add_widget(Widget())
+        return row
+    return holder
 
 
 def _payment(r: Render) -> Body:
