@@ -104,15 +104,19 @@ def _voice_first_start(cfg: Any) -> None:
     import threading
 
     from kiosk.ui.i18n import Translator
+    from kiosk.voice.__main__ import amounts_of
     from kiosk.voice.prompts import inventory
-    from kiosk.voice.render import render_clips
+    from kiosk.voice.render import prepare_cache
 
     def work() -> None:
-        report = render_clips(cfg.voice.clips, inventory(Translator(), cfg.ui.languages), cfg.voice.rate,
-                              jobs=1)
-        if report.rendered or report.failed:
-            log.info("voice clips: %d rendered, %d cached, %d failed in %.1f s", report.rendered,
-                     report.cached, report.failed, report.seconds)
+        tr = Translator()
+        # The prompts, then the money sentences of the configured fees, then stale clips removed.
+        r = prepare_cache(cfg.voice.clips, inventory(tr, cfg.ui.languages), amounts_of(cfg, tr),
+                          cfg.voice.rate, budget_bytes=round(cfg.voice.cache_mb * 1e6), jobs=1)
+        if r.base.rendered or r.amounts.rendered or r.pruned or r.base.failed or r.amounts.failed:
+            log.info("voice clips: %d + %d rendered, %d failed, %d pruned, %.1f MB in %.1f s",
+                     r.base.rendered, r.amounts.rendered, r.base.failed + r.amounts.failed, r.pruned,
+                     r.bytes_after / 1e6, r.base.seconds + r.amounts.seconds)
 
     threading.Thread(target=work, name="voice-first-start", daemon=True).start()
 
