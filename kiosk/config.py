@@ -237,7 +237,7 @@ class VoiceConfig:
     clips: Path = Path("var/voice")  # where the rendered clips are cached
     repeat_seconds: float = 10.0  # take-card / take-documents prompt repeated this often
     fees: tuple[int, ...] = (200, 300, 450)  # yen per copy: sentences with these amounts are rendered ahead
-    cache_mb: float = 120.0  # disk budget of the clip cache; money sentences beyond it are rendered on need
+    cache_mb: float = 300.0  # disk budget of the clip cache; money sentences beyond it are rendered on need
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.volume <= 1.0:

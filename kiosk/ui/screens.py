@@ -194,12 +194,25 @@ def _pin(r: Render) -> Body:
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
     lines = [r.t(v.message_key)] if v.message_key else []
     hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
-    left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
-    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
+    note = r.label(hint, color=r.theme.alert if v.message_key else r.theme.text)
+    pad = _pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
+                   lambda: r.send(evt.PinSubmitted()))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
+    if r.settings.height > r.settings.width:
+        # Portrait: the notes take the full width above the pad (beside it, a line of the rule no
+        # longer fits and ends with one kana on a line of its own), the keypad hint beside the pad.
+        left.add_widget(note)
+        column = BoxLayout(orientation="vertical", spacing=10, padding=(40, 12, 40, 6))
+        column.add_widget(left)
+        row.padding = (0, 0, 0, 0)
+        row.add_widget(Illustration("pin-hint"))
+        row.add_widget(pad)
+        column.add_widget(row)
+        return Body(column)
+    left.add_widget(note)
+    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
     row.add_widget(left)
-    row.add_widget(_pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
-                            lambda: r.send(evt.PinSubmitted())))
+    row.add_widget(pad)
     return Body(row)
 
 
