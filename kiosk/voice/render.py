@@ -73,15 +73,6 @@ def render_clips(directory: Path, texts: Iterable[tuple[str, str]], rate: float,
     missing = [(lang, t) for lang, t in todo if not (directory / clip_name(t, lang, rate)).exists()]
     directory.mkdir(parents=True, exist_ok=True)
     failed = skipped = 0
-    if budget_bytes is not None:
-        used, kept = cache_bytes(directory), []
-        for item in missing:
-            if used >= budget_bytes:
-                skipped += 1
-                continue
-            kept.append(item)
-            used += _estimate(item[1])
-        missing = kept
 
     def one(item: tuple[str, str]) -> bool:
         try:
@@ -91,21 +82,32 @@ def render_clips(directory: Path, texts: Iterable[tuple[str, str]], rate: float,
             log.warning("voice clip (%s) not rendered: %s", item[0], e)
             return False
 
-    if jobs <= 1:  # in the caller's thread: a daemon thread (first start) must not hold up exit
-        failed = sum(1 for item in missing if not one(item))
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            failed = sum(1 for ok in pool.map(one, missing) if not ok)
+    # With a budget, ``jobs`` clips at a time and the real size on disk checked between them: the
+    # cache overshoots by a few clips at most, and never by an estimate's error.
+    step = max(1, jobs) if budget_bytes is not None else max(1, len(missing))
+    done: list[tuple[str, str]] = []
+    used = cache_bytes(directory) if budget_bytes is not None else 0
+    pool = ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for i in range(0, len(missing), step):
+            if budget_bytes is not None and used >= budget_bytes:
+                skipped = len(missing) - i
+                break
+            chunk = missing[i:i + step]
+            # jobs <= 1: in the caller's thread (a daemon thread at first start must not hold up exit)
+            results = pool.map(one, chunk) if pool is not None else map(one, chunk)
+            failed += sum(1 for ok in results if not ok)
+            done += chunk
+            if budget_bytes is not None:
+                for lang, text in chunk:
+                    clip = directory / clip_name(text, lang, rate)
+                    used += clip.stat().st_size if clip.exists() else 0
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    missing = done
     return RenderReport(rendered=len(missing) - failed, cached=len(todo) - len(missing) - skipped,
                         failed=failed, seconds=time.perf_counter() - start, skipped=skipped)
-
-
-def _estimate(text: str) -> int:
-    """Bytes a clip of ``text`` will take, before it exists: about 0.17 s of speech per character
-    (Japanese; Latin letters are quicker, so this errs high), at the cache's 16-bit mono rate."""
-    from kiosk.voice.clips import SAMPLE_RATE
-
-    return round(0.17 * len(text) * SAMPLE_RATE * 2) + 44
 
 
 def cache_bytes(directory: Path) -> int:
