@@ -363,9 +363,12 @@ def _copies(r: Render) -> Body:
 
 
 def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
-                 px: int | None = None) -> BoxLayout:
-    row = BoxLayout(spacing=20)
-    row.add_widget(r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted))
+                 px: int | None = None, *, lines: int = 1, tight: bool = False) -> BoxLayout:
+    row = BoxLayout(spacing=20, size_hint_y=lines)  # ``lines``: its share of the height
+    cap = r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted)
+    if tight:  # the caption may go down to 16 px (the resident minimum), as a greyed reason does
+        cap.min_font = r.theme.min_px - 4
+    row.add_widget(cap)
     row.add_widget(r.label(value, font=font, px=px, halign="left"))
     return row
 
@@ -373,27 +376,32 @@ def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
 def _confirm(r: Render) -> Body:
     v = r.view
     cert_key = f"certificate.{v.certificate}"
-    rows = [_summary_row(r, r.t("label.municipality"), v.municipality or "", JA_FONT),
-            _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT)]
+    preview = _preview(r)
+    # A narrow landscape panel with the preview beside: the items may need two lines, so their row
+    # gets twice the height of the others, the rows sit closer, and a caption may shrink to 16 px.
+    tight = preview is not None and r.settings.height <= r.settings.width < 1200
+    two = 2 if tight else 1
+    rows = [_summary_row(r, r.t("label.municipality"), v.municipality or "", JA_FONT, tight=tight),
+            _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT, tight=tight)]
     if r.lang != "ja":  # the certificate is printed in Japanese; its translation goes under the name
         rows.append(_summary_row(r, "", r.t(cert_key), px=r.theme.small_px))
     sep = "、" if r.lang in ("ja", "zh") else ", "
     if v.whose is not None:  # what the resident chose: whose entries, which items, which year
-        rows.append(_summary_row(r, r.t("label.whose"), r.t(v.whose)))
+        rows.append(_summary_row(r, r.t("label.whose"), r.t(v.whose), tight=tight))
         if v.members:
             rows.append(_summary_row(r, "", sep.join(v.members), JA_FONT, px=r.theme.small_px))
     if v.items is not None:
         chosen = sep.join(r.t(k) for k in v.items) if v.items else r.t("label.items.none")
-        rows.append(_summary_row(r, r.t("label.items"), chosen))
+        rows.append(_summary_row(r, r.t("label.items"), chosen, lines=two, tight=tight))
     if v.tax_year:
-        rows.append(_summary_row(r, r.t("label.tax_year.short"),
-                                 r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))))
-    rows.append(_summary_row(r, r.t("label.count"), r.t("label.copies", copies=v.copies)))
-    rows.append(_summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=48))
-    box = _column(*rows, spacing=4)
+        year = r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))
+        rows.append(_summary_row(r, r.t("label.tax_year.short"), year, tight=tight))
+    rows.append(_summary_row(r, r.t("label.count"), r.t("label.copies", copies=v.copies), tight=tight))
+    rows.append(_summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=48,
+                             tight=tight))
+    box = _column(*rows, spacing=0 if tight else 4)
     if v.message_key:
         box.add_widget(r.label(r.t(v.message_key), color=r.theme.alert))
-    preview = _preview(r)
     if preview is None:
         return Body(box, primary=("button.pay", evt.Confirm()))
     portrait = r.settings.height > r.settings.width
@@ -415,7 +423,7 @@ def _preview(r: Render) -> Widget | None:
     path = cached_preview(r.settings.previews, v.certificate, items, size)
     if path is None:
         return None
-    caption_h = 80
+    caption_h = 80 if r.settings.width >= 1200 else 100  # narrow: the caption takes four lines
     portrait = r.settings.height > r.settings.width
     # Landscape: as tall as the summary's room allows (the picture scales down, never up, to fit).
     holder = BoxLayout(orientation="vertical", spacing=4, size_hint=(None, None if portrait else 1),
