@@ -5,7 +5,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # `make bench` runs every bench in its self-checking smoke mode; `make bench BENCH_ARGS=` measures.
 BENCH_ARGS ?= --smoke
 
-.PHONY: bootstrap bootstrap-unit test lint unit demo bench voice clean
+.PHONY: bootstrap bootstrap-unit test lint unit demo bench voice previews clean
 
 bootstrap:
 	@VENV=$(VENV) scripts/bootstrap.sh
@@ -36,6 +36,10 @@ bench: bootstrap
 VOICE_CONFIG ?= kiosk/examples/kiosk.toml
 voice: bootstrap-unit
 	$(PY) -m kiosk.voice --config $(VOICE_CONFIG) --out var/voice
+
+# The confirm screen's masked layout previews for the example config's screen size (docs/kiosk-ui.md §2).
+previews: bootstrap-unit
+	$(PY) -m kiosk.preview --config $(VOICE_CONFIG) --out var/previews
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -44,12 +44,13 @@ def _later(holder: dict[str, Any], method: str) -> Any:
 def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
     from kiosk.flow import Flow
     from kiosk.flow.staff import StaffGate
+    from kiosk.preview.__main__ import preview_dir
     from kiosk.service_menu import AuditLog, IssueCounters, ServiceMenu
     from kiosk.ui.boot import prepare
     from kiosk.ui.settings import UISettings
 
     ui = UISettings.from_config(cfg.ui, tick_seconds=0.5 if simulate else 0.0,
-                                fullscreen=cfg.ui.fullscreen and not windowed)
+                                fullscreen=cfg.ui.fullscreen and not windowed, previews=preview_dir(cfg))
     prepare(ui, kivy_home=Path(cfg.paths.logs) / "kivy")
     from kiosk.simulated_devices import SimulatedBackend, SimulatedDevices
     from kiosk.ui.app import KioskApp
@@ -77,6 +78,7 @@ def _run(cfg: KioskConfig, simulate: bool, windowed: bool) -> int:
         backend, counters = wired, wired.counters
     menu = ServiceMenu(gate, backend, AuditLog(logs / "audit.jsonl"), counters)
     _voice_first_start(cfg)
+    _previews_first_start(ui)
     app = KioskApp(port, ui, service=menu, languages=cfg.ui.languages, voice=cfg.voice)
     holder["app"] = app
     if hasattr(port, "start"):
@@ -102,17 +104,37 @@ def _voice_first_start(cfg: Any) -> None:
     import threading
 
     from kiosk.ui.i18n import Translator
+    from kiosk.voice.__main__ import amounts_of
     from kiosk.voice.prompts import inventory
-    from kiosk.voice.render import render_clips
+    from kiosk.voice.render import prepare_cache
 
     def work() -> None:
-        report = render_clips(cfg.voice.clips, inventory(Translator(), cfg.ui.languages), cfg.voice.rate,
-                              jobs=1)
-        if report.rendered or report.failed:
-            log.info("voice clips: %d rendered, %d cached, %d failed in %.1f s", report.rendered,
-                     report.cached, report.failed, report.seconds)
+        tr = Translator()
+        # The prompts, then the money sentences of the configured fees, then stale clips removed.
+        r = prepare_cache(cfg.voice.clips, inventory(tr, cfg.ui.languages), amounts_of(cfg, tr),
+                          cfg.voice.rate, budget_bytes=round(cfg.voice.cache_mb * 1e6), jobs=1)
+        if r.base.rendered or r.amounts.rendered or r.pruned or r.base.failed or r.amounts.failed:
+            log.info("voice clips: %d + %d rendered, %d failed, %d pruned, %.1f MB in %.1f s",
+                     r.base.rendered, r.amounts.rendered, r.base.failed + r.amounts.failed, r.pruned,
+                     r.bytes_after / 1e6, r.base.seconds + r.amounts.seconds)
 
     threading.Thread(target=work, name="voice-first-start", daemon=True).start()
+
+
+def _previews_first_start(ui: Any) -> None:
+    """Make the confirm screen's layout previews that are missing (a first start, or a new layout) on a
+    background thread; the confirm screen shows the summary alone until its preview exists."""
+    import threading
+
+    from kiosk.preview import ensure_previews, preview_size
+
+    def work() -> None:
+        report = ensure_previews(ui.previews, preview_size((ui.width, ui.height)))
+        if report.rendered or report.pruned:
+            log.info("layout previews: %d made, %d stale removed in %.1f s", report.rendered, report.pruned,
+                     report.seconds)
+
+    threading.Thread(target=work, name="previews-first-start", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:

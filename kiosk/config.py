@@ -236,6 +236,8 @@ class VoiceConfig:
     rate: float = 1.0  # speaking rate, 1.0 = the engine's normal; part of each clip's name
     clips: Path = Path("var/voice")  # where the rendered clips are cached
     repeat_seconds: float = 10.0  # take-card / take-documents prompt repeated this often
+    fees: tuple[int, ...] = (200, 300, 450)  # yen per copy: sentences with these amounts are rendered ahead
+    cache_mb: float = 300.0  # disk budget of the clip cache; money sentences beyond it are rendered on need
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.volume <= 1.0:
@@ -244,6 +246,8 @@ class VoiceConfig:
             raise ValueError("rate: 0.5..2.0")
         if self.repeat_seconds < 3.0:
             raise ValueError("repeat_seconds: at least 3 (a prompt must finish before it repeats)")
+        if any(f <= 0 for f in self.fees) or self.cache_mb <= 0:
+            raise ValueError("fees: yen per copy (> 0); cache_mb: > 0")
 
 
 @dataclass(frozen=True)

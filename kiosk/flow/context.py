@@ -55,6 +55,8 @@ class Context:
     refund: int = 0
     pages_done: int = 0
     pages_total: int = 0
+    seconds_per_page: float | None = None  # the printer's measured rate, from the runtime's PrintProgress
+    page_at: float = 0.0  # when the last page came out (flow clock): the time left counts down from it
     abort_cause: str | None = None  # why a running print job was stopped (card_removed, timeout)
     ending: Ending = ""
     # A refund the cash device could not pay (issue 18): the screen waits for staff (service menu),
@@ -89,7 +91,8 @@ class Context:
 RESIDENT_FIELDS = (
     "certificate", "tries_left", "pin", "session_id", "municipalities", "municipality",
     "service", "whose", "members", "items", "tax_year", "copies", "history", "order_id", "fee_total",
-    "inserted", "paid", "change", "refund", "pages_done", "pages_total", "abort_cause", "ending",
+    "inserted", "paid", "change", "refund", "pages_done", "pages_total", "seconds_per_page", "page_at",
+    "abort_cause", "ending",
     "whose_chosen", "staff_needed", "refund_owed", "failed_wall", "card_left", "back_to", "back_key",
 )
 

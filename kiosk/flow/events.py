@@ -286,6 +286,9 @@ class Refunded(Event):
 class PrintProgress(Event):
     page: int  # pages finished so far
     pages: int
+    # Seconds a page takes on this printer as the runtime measured it from pages actually printed
+    # (kiosk.runtime.print_rate); None while nothing is known, and then the screen shows pages only.
+    seconds_per_page: float | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from kiosk.flow.states import State
 from kiosk.flow.view import View
 
-__all__ = ["STEPS", "STEP_KEYS", "prompt", "repeats", "step_of"]
+__all__ = ["STEPS", "STEP_KEYS", "prompt", "repeats", "step_of", "update"]
 
 # カード → 暗証番号 → 証明書 → 確認・お支払い → 印刷
 STEP_KEYS: tuple[str, ...] = ("step.card", "step.pin", "step.certificate", "step.confirm", "step.print")
@@ -33,7 +33,6 @@ _SILENT = frozenset({State.SERVICE_LOGIN, State.SERVICE_MENU})
 _AFTER_TITLE: dict[State, tuple[str, ...]] = {
     State.NOTICE: ("screen.notice.body",),
     State.PLACE_CARD: ("place_card.note",),
-    State.PRINTING: ("printing.stay",),
     State.TAKE_CARD: ("take_card.alert",),
 }
 
@@ -48,14 +47,33 @@ def repeats(state: State) -> bool:
     return state in _REPEATING
 
 
+def _printing(view: View) -> tuple[str, ...]:
+    """PRINTING says what it is doing once, when the screen appears (no page count is known yet), and
+    not again for every page: a sentence per page would talk over itself for a resident who only has
+    to wait.  The progress, page and time left, is said when asked for (もう一度聞く, ``#``), from the
+    view of that moment; a stopped job says why."""
+    if view.message_key:  # printing.aborting
+        return (view.message_key,)
+    if view.page_now == 0:
+        return ("screen.printing", "printing.stay")
+    left = (view.print_left_key,) if view.print_left_key else ()
+    return ("printing.page", *left, "printing.stay")
+
+
 def prompt(view: View) -> tuple[str, ...]:
     """The message keys the kiosk says when ``view`` appears (and again on request), in order."""
     state = view.state
     if state in _SILENT:
         return ()
     out: list[str] = []
-    if state is State.ERROR or state is State.OUT_OF_SERVICE:
+    if state is State.PRINTING:
+        out.extend(_printing(view))
+    elif state is State.ERROR or state is State.OUT_OF_SERVICE:
         out.append(view.message_key or f"screen.{state.value}")
+    elif state is State.TAKE_DOCUMENTS:  # its title says what is in the tray (certificates or a refund)
+        out.append(view.message_key or "screen.take_documents")
+        if view.change:
+            out.append("screen.take_documents.change")
     else:
         out.append(f"screen.{state.value}")
         if state is State.PIN_LOCKED and view.message_key:
@@ -67,8 +85,16 @@ def prompt(view: View) -> tuple[str, ...]:
                 out.append("screen.pin.tries")
         if state is State.CONFIRM and view.fee is not None:
             out.append("screen.confirm.fee")
-        if state is State.TAKE_DOCUMENTS and view.change:
-            out.append("screen.take_documents.change")
     if view.money_key:
         out.append(view.money_key)
     return tuple(out)
+
+
+def update(old: View, new: View) -> tuple[str, ...]:
+    """What to say when a screen changes without being a new screen (same state, language and
+    message): on PAYMENT, the amount still due after each coin or note (「あと100円」), so a resident
+    who cannot see the screen knows how much more to insert; nothing otherwise (a printed page, a
+    tick of a countdown, a typed PIN digit say nothing)."""
+    if new.state is State.PAYMENT and new.inserted != old.inserted and new.due > 0:
+        return ("screen.payment.due",)
+    return ()

@@ -3,7 +3,7 @@
 
 This is the msgid/msgstr source for the UI's gettext catalogs: the key is the msgid, Japanese is the
 source text and English the first translation.  Placeholders use ``str.format`` names (``{tries}``,
-``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``) that the UI fills from the ``View``;
+``{fee}``, ``{refund}``, ``{paid}``, ``{due}``, ``{money}``, ``{owed}``, ``{ref}``, ``{time}``, ``{minutes}``, ``{year}``, ``{reiwa}``, ``{pages}``, ``{page}``, ``{left}``) that the UI fills from the ``View``;
 the receipt's ``receipt.*`` texts take ``{certificate}``, ``{copies}`` and ``{yen}`` from ``kiosk.adapters.receipt_text``.
 
 Wording follows what residents see at real kiosks and municipal pages (docs/domain.md §1, e.g. the
@@ -70,8 +70,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "screen.payment.inserted": ("投入金額　{inserted}円", "Inserted: {inserted} yen"),
     "screen.issuing": ("証明書を準備しています。しばらくお待ちください",
                        "Preparing your certificate. Please wait."),
-    "screen.printing": ("印刷しています（{done}/{pages}枚）。終わるまでお待ちください",
-                        "Printing ({done} of {pages} pages). Please wait until it is finished."),
+    "screen.printing": ("証明書を印刷しています", "Printing your certificate"),
+    "printing.page": ("{page}/{pages}枚目を印刷しています", "Printing page {page} of {pages}"),
+    "printing.left_seconds": ("残り約{left}秒", "About {left} seconds left"),
+    "printing.left_minutes": ("残り約{left}分", "About {left} minutes left"),
     "screen.printing.start": ("印刷を始めています。終わるまでお待ちください", "Starting to print. Please wait until it is finished."),
     "screen.printing.stopped": ("印刷を中止しています", "Stopping the printing"),
     "screen.refunding": ("お金をお返ししています", "Returning your money"),

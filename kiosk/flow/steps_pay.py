@@ -11,6 +11,7 @@ any point can be resolved by ``kiosk.journal`` on restart.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from kiosk.flow._common import Env, Handler, after_card, end, error, finish, go, stay, to_thank_you
@@ -185,7 +186,10 @@ def _issuing_timeout(env: Env, ctx: Context, ev: Timeout) -> Outcome:
 
 def _progress(env: Env, ctx: Context, ev: PrintProgress) -> Outcome:
     # entered_at restarts the watchdog: a healthy printer makes progress page by page.
-    return stay(env, ctx, pages_done=ev.page, pages_total=ev.pages, entered_at=env.now)
+    rate = ev.seconds_per_page
+    known = rate is not None and math.isfinite(rate) and rate > 0  # a nonsense rate promises nothing
+    return stay(env, ctx, pages_done=ev.page, pages_total=ev.pages, entered_at=env.now,
+                seconds_per_page=rate if known else None, page_at=env.now)
 
 
 def _receipt(ctx: Context, refunded: int = 0, refund_owed: int = 0, reference: str = "",

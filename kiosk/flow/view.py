@@ -70,6 +70,12 @@ class View:
     money_key: str | None = None
     pages_done: int = 0
     pages_total: int = 0
+    page_now: int = 0  # PRINTING: the page coming out now (「2/3枚目」), 0 before the page count is known
+    # PRINTING: the time left from the printer's measured rate, as a message key (``printing.left_seconds``
+    # or ``printing.left_minutes``) and its value in that unit; None when no rate is known or the
+    # estimate has run out (the screen then shows pages only: never a promise the printer cannot keep).
+    print_left_key: str | None = None
+    print_left: int | None = None
     can_cancel: bool = False
     can_back: bool = False
     warning: bool = False  # the inactivity warning is showing ("続けますか?")

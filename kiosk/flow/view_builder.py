@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from contracts.jst import JST
 from kiosk.flow.closing import minutes_left
@@ -167,7 +168,23 @@ def title_key(state: State, ctx: Context) -> str | None:
         return None
     if ctx.abort_cause is not None:
         return "screen.printing.stopped"
-    return "screen.printing.start" if ctx.pages_total == 0 else None
+    return "screen.printing.start" if ctx.pages_total == 0 else "printing.page"
+
+
+def print_left(state: State, ctx: Context, now: float) -> tuple[str | None, int | None]:
+    """PRINTING: (message key, value) of the time left: the pages still to come at the printer's
+    measured rate, counted down from the last page.  Up to a minute in steps of 10 seconds, then whole
+    minutes, both rounded up; nothing when no rate is known, printing is being stopped, or the
+    printer is slower than measured (the estimate ran out): then the screen shows pages only."""
+    rate = ctx.seconds_per_page
+    if state is not State.PRINTING or rate is None or ctx.abort_cause is not None or ctx.pages_total == 0:
+        return None, None
+    left = (ctx.pages_total - ctx.pages_done) * rate - max(0.0, now - ctx.page_at)
+    if left <= 0:
+        return None, None
+    if left <= 60:
+        return "printing.left_seconds", 10 * math.ceil(left / 10)
+    return "printing.left_minutes", math.ceil(left / 60)
 
 
 def bands(state: State, ctx: Context, closing: int | None) -> tuple[str, ...]:
@@ -193,6 +210,7 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, w
     choices, multi = _choices(state, ctx, settings)
     closing = minutes_left(wall, settings) if wall else None
     whose, members, items = _chosen(ctx)
+    left_key, left = print_left(state, ctx, now)
     shown_fee = ctx.fee_total if ctx.fee_total is not None else (
         ctx.fee_per_copy * ctx.copies if ctx.fee_per_copy is not None else None)
     return View(
@@ -225,6 +243,9 @@ def build_view(state: State, ctx: Context, settings: FlowSettings, now: float, w
         money_key=money_key(state, ctx),
         pages_done=ctx.pages_done,
         pages_total=ctx.pages_total,
+        page_now=min(ctx.pages_done + 1, ctx.pages_total),
+        print_left_key=left_key,
+        print_left=left,
         can_cancel=state in CANCELLABLE,
         can_back=state in BACKABLE and (state not in _HISTORY_BACK or bool(ctx.history)),
         warning=ctx.warning,

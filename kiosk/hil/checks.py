@@ -133,7 +133,7 @@ def check_center(sc: Scenario, data: Path, result: dict[str, Any]) -> dict[str, 
 
 
 # Screens whose prompt names an amount: its clip is rendered the first time it is needed (kiosk.ui.voice).
-_AMOUNT_KEYS = frozenset({"screen.confirm.fee", "screen.payment", "screen.printing",
+_AMOUNT_KEYS = frozenset({"screen.confirm.fee", "screen.payment", "screen.payment.due",
                           "screen.take_documents.change"})
 
 

@@ -34,6 +34,7 @@ from kiosk.flow import effects as fx
 from kiosk.flow import events as evt
 from kiosk.flow.auth import auth_message
 from kiosk.flow.faults import Fault
+from kiosk.runtime.print_rate import PrintRate
 
 __all__ = ["CenterApi", "DeviceSet", "ExecContext", "JournalApi", "health", "run"]
 
@@ -89,6 +90,7 @@ class ExecContext:
     payment_cancelled: Callable[[], bool]
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     on_receipt: Callable[[fx.PrintReceipt], None] | None = None
+    print_rate: PrintRate | None = None  # the certificate printer's measured pace (time left on screen)
 
 
 def is_unreachable(e: CenterClientError) -> bool:
@@ -140,9 +142,14 @@ def _pay(ctx: ExecContext, effect: fx.StartPayment) -> list[evt.Event]:
 
 
 def _print(ctx: ExecContext, effect: fx.Print) -> list[evt.Event]:
+    timer = ctx.print_rate.start() if ctx.print_rate is not None else None
+
+    def on_page(done: int, total: int) -> None:
+        rate = timer.page(done) if timer is not None else None
+        ctx.post(evt.PrintProgress(done, total, seconds_per_page=rate))
+
     try:
-        pages = ctx.devices.printer.print_documents(
-            effect.documents, lambda done, total: ctx.post(evt.PrintProgress(done, total)), ctx.print_aborted)
+        pages = ctx.devices.printer.print_documents(effect.documents, on_page, ctx.print_aborted)
     except PrinterDeviceError as e:
         return [evt.PrinterFault(e.fault, e.pages_done)]
     return [evt.Printed(pages)]

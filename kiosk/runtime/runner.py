@@ -37,6 +37,7 @@ from kiosk.flow.states import State
 from kiosk.flow.view import View
 from kiosk.runtime import executor
 from kiosk.runtime.executor import CenterApi, DeviceSet, ExecContext, JournalApi
+from kiosk.runtime.print_rate import PrintRate
 
 __all__ = ["Runner"]
 
@@ -93,6 +94,7 @@ class Runner:
         self._events: queue.Queue[tuple[evt.Event, int | None] | _Stop] = queue.Queue()
         self._jobs: queue.Queue[tuple[fx.Effect | str | _Call, int, bool] | _Stop] = queue.Queue()
         self._abort_print = threading.Event()
+        self.print_rate = PrintRate()  # the certificate printer's pace, in memory (kiosk.runtime.print_rate)
         self._cancel_payment = threading.Event()
         self._journal_lock = threading.Lock()
         self._card_lock = threading.Lock()
@@ -302,7 +304,7 @@ class Runner:
             receipt_header=ReceiptHeader(self.store_name or "コンビニ交付", self.store_code, self.kiosk_id),
             post=lambda event: self._post(event, gen), record=record, card_lock=self._card_lock,
             print_aborted=self._abort_print.is_set, payment_cancelled=self._cancel_payment.is_set,
-            on_receipt=self.on_receipt)
+            on_receipt=self.on_receipt, print_rate=self.print_rate)
 
     def _run(self, effect: fx.Effect, gen: int) -> None:
         for event in executor.run(self._context(gen), effect):

@@ -13,20 +13,25 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image as KvImage
 from kivy.uix.widget import Widget
 
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
+from kiosk.preview import cached_preview, preview_size
 from kiosk.ui.i18n import Translator, format_yen
 from kiosk.ui.illustrations import Illustration
 from kiosk.ui.settings import UISettings
 from kiosk.ui.theme import JA_FONT, Theme, font_for
 from kiosk.ui.widgets import BusyBar, CardPicture, Dots, FitLabel, PagesBar, Tile, pulse
 
-__all__ = ["BODIES", "Body", "Render", "reiwa"]
+__all__ = ["BODIES", "PIN_KEY_ASPECT", "Body", "Render", "reiwa"]
+
+PIN_KEY_ASPECT = 1.1  # the tallest a PIN key may be, as a multiple of its width
 
 
 def reiwa(year: int) -> int:
@@ -101,6 +106,7 @@ def _values(v: View) -> dict[str, object]:
         "tries": v.tries_left if v.tries_left is not None else "", "max": v.max_copies,
         "fee": format_yen(v.fee or 0), "inserted": format_yen(v.inserted), "change": format_yen(v.change),
         "refund": format_yen(v.refund), "done": v.pages_done, "pages": v.pages_total or "-",
+        "page": v.page_now, "left": v.print_left if v.print_left is not None else "",
         "year": v.tax_year or "", "reiwa": reiwa(v.tax_year) if v.tax_year else "",
         "paid": format_yen(v.paid), "due": format_yen(v.due),
         "money": "・".join(format_yen(yen) for yen in v.accepted),
@@ -153,21 +159,33 @@ def _waiting(r: Render) -> Body:
 
 
 def _pin_pad(r: Render, on_digit: Callable[[str], None], on_erase: Callable[[], None],
-             on_ok: Callable[[], None]) -> GridLayout:
+             on_ok: Callable[[], None]) -> Widget:
     digits = r.local.get("order")
     if digits is None:
         digits = list("1234567890")
         if r.settings.shuffle_pin:
             random.SystemRandom().shuffle(digits)  # against shoulder-surfing of finger positions
         r.local["order"] = digits
-    pad = GridLayout(cols=3, spacing=12, size_hint=(None, 1), width=3 * 150 + 24)
+    key_w = max(150, r.settings.min_target_px)
+    # Keys as tall as the room allows but never much taller than wide: on a portrait panel a pad that
+    # fills the height has keys twice as tall as wide, which reads as bars, not keys.
+    pad = GridLayout(cols=3, spacing=12, size_hint=(None, None), width=3 * key_w + 24,
+                     row_force_default=True)
+    holder = AnchorLayout(anchor_y="center", size_hint_x=None, width=pad.width)
+    holder.add_widget(pad)
+
+    def fit(_w: Widget, height: float) -> None:
+        pad.height = min(height, 4 * round(key_w * PIN_KEY_ASPECT) + 3 * 12)
+        pad.row_default_height = (pad.height - 3 * 12) / 4
+
+    holder.bind(height=fit)
     for d in digits[:9]:
         pad.add_widget(r.button(d, partial(on_digit, d), px=44, font=JA_FONT, key=f"pin.{d}"))
     pad.add_widget(r.button(r.t("button.erase"), on_erase, kind="secondary", key="button.erase"))
     pad.add_widget(r.button(digits[9], (lambda: on_digit(digits[9])), px=44, font=JA_FONT,
                             key=f"pin.{digits[9]}"))
     pad.add_widget(r.button(r.t("button.confirm"), on_ok, kind="primary", key="button.confirm"))
-    return pad
+    return holder
 
 
 def _pin(r: Render) -> Body:
@@ -176,12 +194,25 @@ def _pin(r: Render) -> Body:
     left.add_widget(Dots(filled=v.pin_digits, total=v.pin_max, theme=r.theme, size_hint_y=0.35))
     lines = [r.t(v.message_key)] if v.message_key else []
     hint = "\n".join(lines + [r.t(k, tries=v.tries_left) for k in v.pin_notes])
-    left.add_widget(r.label(hint, color=r.theme.alert if v.message_key else r.theme.text))
-    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
+    note = r.label(hint, color=r.theme.alert if v.message_key else r.theme.text)
+    pad = _pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
+                   lambda: r.send(evt.PinSubmitted()))
     row = BoxLayout(spacing=30, padding=(40, 12, 40, 6))
+    if r.settings.height > r.settings.width:
+        # Portrait: the notes take the full width above the pad (beside it, a line of the rule no
+        # longer fits and ends with one kana on a line of its own), the keypad hint beside the pad.
+        left.add_widget(note)
+        column = BoxLayout(orientation="vertical", spacing=10, padding=(40, 12, 40, 6))
+        column.add_widget(left)
+        row.padding = (0, 0, 0, 0)
+        row.add_widget(Illustration("pin-hint"))
+        row.add_widget(pad)
+        column.add_widget(row)
+        return Body(column)
+    left.add_widget(note)
+    left.add_widget(Illustration("pin-hint", size_hint_y=0.8))
     row.add_widget(left)
-    row.add_widget(_pin_pad(r, lambda d: r.send(evt.PinDigit(d)), lambda: r.send(evt.PinErase()),
-                            lambda: r.send(evt.PinSubmitted())))
+    row.add_widget(pad)
     return Body(row)
 
 
@@ -332,9 +363,12 @@ def _copies(r: Render) -> Body:
 
 
 def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
-                 px: int | None = None) -> BoxLayout:
-    row = BoxLayout(spacing=20)
-    row.add_widget(r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted))
+                 px: int | None = None, *, lines: int = 1, tight: bool = False) -> BoxLayout:
+    row = BoxLayout(spacing=20, size_hint_y=lines)  # ``lines``: its share of the height
+    cap = r.label(caption, size_hint_x=0.3, halign="right", color=r.theme.muted)
+    if tight:  # the caption may go down to 16 px (the resident minimum), as a greyed reason does
+        cap.min_font = r.theme.min_px - 4
+    row.add_widget(cap)
     row.add_widget(r.label(value, font=font, px=px, halign="left"))
     return row
 
@@ -342,27 +376,68 @@ def _summary_row(r: Render, caption: str, value: str, font: str | None = None,
 def _confirm(r: Render) -> Body:
     v = r.view
     cert_key = f"certificate.{v.certificate}"
-    rows = [_summary_row(r, r.t("label.municipality"), v.municipality or "", JA_FONT),
-            _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT)]
+    preview = _preview(r)
+    # A narrow landscape panel with the preview beside: the items may need two lines, so their row
+    # gets twice the height of the others, the rows sit closer, and a caption may shrink to 16 px.
+    tight = preview is not None and r.settings.height <= r.settings.width < 1200
+    two = 2 if tight else 1
+    rows = [_summary_row(r, r.t("label.municipality"), v.municipality or "", JA_FONT, tight=tight),
+            _summary_row(r, r.t("label.certificate"), r.tr.text(cert_key, "ja"), JA_FONT, tight=tight)]
     if r.lang != "ja":  # the certificate is printed in Japanese; its translation goes under the name
         rows.append(_summary_row(r, "", r.t(cert_key), px=r.theme.small_px))
     sep = "、" if r.lang in ("ja", "zh") else ", "
     if v.whose is not None:  # what the resident chose: whose entries, which items, which year
-        rows.append(_summary_row(r, r.t("label.whose"), r.t(v.whose)))
+        rows.append(_summary_row(r, r.t("label.whose"), r.t(v.whose), tight=tight))
         if v.members:
             rows.append(_summary_row(r, "", sep.join(v.members), JA_FONT, px=r.theme.small_px))
     if v.items is not None:
         chosen = sep.join(r.t(k) for k in v.items) if v.items else r.t("label.items.none")
-        rows.append(_summary_row(r, r.t("label.items"), chosen))
+        rows.append(_summary_row(r, r.t("label.items"), chosen, lines=two, tight=tight))
     if v.tax_year:
-        rows.append(_summary_row(r, r.t("label.tax_year.short"),
-                                 r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))))
-    rows.append(_summary_row(r, r.t("label.count"), r.t("label.copies", copies=v.copies)))
-    rows.append(_summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=48))
-    box = _column(*rows, spacing=4)
+        year = r.t("label.tax_year", year=v.tax_year, reiwa=reiwa(v.tax_year))
+        rows.append(_summary_row(r, r.t("label.tax_year.short"), year, tight=tight))
+    rows.append(_summary_row(r, r.t("label.count"), r.t("label.copies", copies=v.copies), tight=tight))
+    rows.append(_summary_row(r, r.t("label.fee"), r.t("label.yen", amount=format_yen(v.fee or 0)), px=48,
+                             tight=tight))
+    box = _column(*rows, spacing=0 if tight else 4)
     if v.message_key:
         box.add_widget(r.label(r.t(v.message_key), color=r.theme.alert))
-    return Body(box, primary=("button.pay", evt.Confirm()))
+    if preview is None:
+        return Body(box, primary=("button.pay", evt.Confirm()))
+    portrait = r.settings.height > r.settings.width
+    outer = BoxLayout(orientation="vertical" if portrait else "horizontal", spacing=10,
+                      padding=(0, 0, 0, 6) if portrait else (0, 0, 30, 6))
+    outer.add_widget(box)
+    outer.add_widget(preview)
+    return Body(outer, primary=("button.pay", evt.Confirm()))
+
+
+def _preview(r: Render) -> Widget | None:
+    """The masked layout of what will be printed, from the cache only (made ahead by kiosk.preview):
+    beside the summary on a landscape panel, under it on a portrait one; nothing while not made."""
+    v = r.view
+    if r.settings.previews is None or v.certificate is None:
+        return None
+    size = preview_size((r.settings.width, r.settings.height))
+    items = [k.removeprefix("item.") for k in v.items or ()]
+    path = cached_preview(r.settings.previews, v.certificate, items, size)
+    if path is None:
+        return None
+    caption_h = 80 if r.settings.width >= 1200 else 100  # narrow: the caption takes four lines
+    portrait = r.settings.height > r.settings.width
+    # Landscape: as tall as the summary's room allows (the picture scales down, never up, to fit).
+    holder = BoxLayout(orientation="vertical", spacing=4, size_hint=(None, None if portrait else 1),
+                       width=size[0] + 40, height=size[1] + caption_h + 4)
+    holder.add_widget(KvImage(source=str(path), fit_mode="scale-down"))
+    holder.add_widget(r.label(r.t("label.preview"), px=r.theme.min_px + 2, color=r.theme.muted,
+                              size_hint_y=None, height=caption_h))
+    if portrait:  # centred under the summary
+        row = BoxLayout(size_hint_y=None, height=holder.height)
+        row.add_widget(Widget())
+        row.add_widget(holder)
+        row.add_widget(Widget())
+        return row
+    return holder
 
 
 def _payment(r: Render) -> Body:
@@ -379,7 +454,10 @@ def _printing(r: Render) -> Body:
     v = r.view
     bar = PagesBar(value=v.pages_done, total=v.pages_total, theme=r.theme, size_hint_y=None, height=60)
     note = r.t(v.message_key) if v.message_key else r.t("printing.stay")
-    return Body(_column(Widget(size_hint_y=0.3), bar, r.label(note, color=r.theme.alert)),
+    # The time left only when the flow has a measured rate for it; otherwise the pages say it all.
+    left = r.t(v.print_left_key, **_values(v)) if v.print_left_key else ""
+    return Body(_column(Widget(size_hint_y=0.3), bar, r.label(left, px=r.theme.title_px, size_hint_y=0.6),
+                        r.label(note, color=r.theme.alert)),
                 title=r.t(v.title_key or "screen.printing", **_values(v)))
 
 

@@ -7,6 +7,7 @@ a site configures; the rest are UI constants with defaults that tests and the be
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from kiosk.config import UiConfig
 from kiosk.ui.layouts import known_size, min_target_px
@@ -30,6 +31,8 @@ class UISettings:
     tick_seconds: float = 0.0  # feed ``Tick`` from the UI (0: the runner's own ticker does it)
     corner_px: int = 120  # size of the corner squares of the staff gesture
     gesture_seconds: float = 5.0  # the four corners must be tapped within this time
+    # Cached layout previews for the confirm screen (``kiosk.preview``); None: the summary only.
+    previews: Path | None = None
 
     def __post_init__(self) -> None:
         if self.width < 640 or self.height < 480:

@@ -35,6 +35,7 @@ UI_MESSAGES: dict[str, tuple[str, str]] = {
     "label.fee": ("手数料", "Fee"),
     "label.inserted": ("投入金額", "Inserted"),
     "label.tax_year.short": ("年度", "Fiscal year"),
+    "label.preview": ("印刷の見本（個人の情報は隠しています）", "Sample layout (personal details hidden)"),
     "button.more": ("増やす", "More"),
     "button.less": ("減らす", "Fewer"),
     "idle.seconds": ("あと{seconds}秒で中止します", "Cancelling in {seconds} s"),

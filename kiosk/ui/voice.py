@@ -22,10 +22,10 @@ from typing import Any
 
 from kiosk.config import VoiceConfig
 from kiosk.flow import State, View
-from kiosk.flow.guidance import repeats
+from kiosk.flow.guidance import repeats, update
 from kiosk.ui.i18n import Translator, source_messages
 from kiosk.voice.clips import clip_name
-from kiosk.voice.prompts import FINITE, PLACEHOLDER, spoken
+from kiosk.voice.prompts import FINITE, PLACEHOLDER, spoken, voice_values
 from kiosk.voice.render import render_clip
 from kiosk.voice.tts import VoiceError
 
@@ -76,6 +76,11 @@ class VoiceGuide:
         old, self._view = self._view, view
         if old is not None and (old.state, old.language, old.message_key) == (
                 view.state, view.language, view.message_key):
+            news = update(old, view)  # e.g. 「あと100円」 after a coin; the screen's prompt is not repeated
+            if news:
+                values = voice_values(view)
+                parts = tuple((k, " ".join(self.tr.text(k, view.language, **values).split())) for k in news)
+                self._say(view.state, view.language, parts)
             return
         self._parts = spoken(view, self.tr)
         self._say(view.state, view.language, self._parts)
@@ -83,6 +88,8 @@ class VoiceGuide:
     def repeat(self) -> None:
         """Say the current screen's prompt again."""
         if self._view is not None:
+            # From the view of this moment: on PRINTING the page and the time left have moved on.
+            self._parts = spoken(self._view, self.tr)
             self._say(self._view.state, self._view.language, self._parts)
 
     def tick(self, now: float | None = None) -> None:

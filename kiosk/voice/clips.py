@@ -15,12 +15,17 @@ from pathlib import Path
 
 from kiosk.voice.tts import VoiceError
 
-__all__ = ["ClipStats", "clip_name", "clip_stats"]
+__all__ = ["SAMPLE_RATE", "ClipStats", "clip_name", "clip_stats"]
+
+# Every clip is stored at this rate (kiosk.voice.tts resamples the engines' output): wideband speech,
+# a third of Open JTalk's 48 kHz.  Part of each clip's name, so a change renders every clip anew and
+# the old ones are pruned (kiosk.voice.render.prune_clips).
+SAMPLE_RATE = 16000
 
 
 def clip_name(text: str, language: str, rate: float) -> str:
     """File name of the clip of ``text`` in ``language`` at ``rate``."""
-    digest = hashlib.sha256(f"{language}\0{rate:.2f}\0{text}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{language}\0{rate:.2f}\0{SAMPLE_RATE}\0{text}".encode()).hexdigest()[:24]
     return f"{language}-{digest}.wav"
 
 

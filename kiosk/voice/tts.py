@@ -15,7 +15,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
+
+import numpy as np
 
 from kiosk.errors import KioskError
 
@@ -73,22 +76,65 @@ def _jtalk(text: str, rate: float, out: Path, trace: Path | None = None) -> None
         _run([*cmd, str(src)])
 
 
-def synthesize(text: str, language: str, rate: float, out: Path) -> None:
-    """Render ``text`` spoken in ``language`` at ``rate`` (1.0 = normal) into the WAV file ``out``.
+def synthesize(text: str, language: str, rate: float, out: Path, sample_rate: int | None = None) -> None:
+    """Render ``text`` spoken in ``language`` at ``rate`` (1.0 = normal) into the WAV file ``out``,
+    16-bit mono at ``sample_rate`` (default: the cache's ``SAMPLE_RATE``), silence trimmed at the ends.
 
     :raises VoiceError: no engine for the language, engine missing or failing.
     """
+    from kiosk.voice.clips import SAMPLE_RATE
+
     if not text.strip():
         raise VoiceError("nothing to say")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if language == "ja":
-        _jtalk(text, rate, out)
-        return
     voice = ESPEAK_VOICES.get(language)
-    if voice is None:
+    if language != "ja" and voice is None:
         raise VoiceError(f"no voice for language {language!r}")
-    _run([_tool("espeak-ng"), "-v", voice, "-s", str(round(_ESPEAK_WPM * rate)), "-w", str(out),
-          "--stdin"], stdin=text.encode("utf-8"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw.wav"
+        if language == "ja":
+            _jtalk(text, rate, raw)
+        else:
+            assert voice is not None
+            _run([_tool("espeak-ng"), "-v", voice, "-s", str(round(_ESPEAK_WPM * rate)), "-w", str(raw),
+                  "--stdin"], stdin=text.encode("utf-8"))
+        _store(raw, out, sample_rate or SAMPLE_RATE)
+
+
+_EDGE_SECONDS = 0.08  # silence kept before and after the speech (the player adds the gaps between sentences)
+
+
+def _store(raw: Path, out: Path, sample_rate: int) -> None:
+    """The engine's WAV as the cache keeps it: ends trimmed, resampled to ``sample_rate``.
+
+    Open JTalk's own sampling-frequency option (``-s``) would synthesise the 48 kHz "mei" voice's spectrum
+    on a narrower band (every formant moved down), so the 48 kHz output is resampled here instead: the
+    spectrum is cut at the new Nyquist frequency (FFT, no new dependency) and the time axis kept.
+    """
+    try:
+        with wave.open(str(raw), "rb") as w:
+            if w.getsampwidth() != 2:
+                raise VoiceError("engine output is not 16-bit PCM")
+            rate, channels = w.getframerate(), w.getnchannels()
+            samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
+    except (OSError, EOFError, wave.Error) as e:
+        raise VoiceError(f"engine output unreadable: {type(e).__name__}") from e
+    if channels > 1:
+        samples = samples.reshape(-1, channels).mean(axis=1)
+    loud = np.flatnonzero(np.abs(samples) > 300)  # about -40 dBFS: below it, silence or breath
+    if loud.size:
+        edge = round(_EDGE_SECONDS * rate)
+        samples = samples[max(0, loud[0] - edge): loud[-1] + edge]
+    if rate != sample_rate and samples.size:
+        n_out = max(1, round(samples.size * sample_rate / rate))
+        spectrum = np.fft.rfft(samples)[: n_out // 2 + 1]
+        samples = np.fft.irfft(spectrum, n_out) * (n_out / samples.size)
+    pcm = np.clip(np.rint(samples), -32768, 32767).astype("<i2")
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
 
 
 _FIELD = re.compile(r"^[^,]+,[^,]+,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,([^,]*),([^,]*),")

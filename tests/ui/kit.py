@@ -226,7 +226,7 @@ def collect_views() -> dict[str, Any]:
     p.submit(evt.PaymentComplete(1500, 900))
     snap(p)  # issuing
     p.submit(evt.Issued(({"content": {}, "seal": "s"},) * 3))
-    p.submit(evt.PrintProgress(2, 3))
+    p.submit(evt.PrintProgress(2, 3, seconds_per_page=25.0))  # the last page, 「残り約30秒」
     snap(p)
     p.submit(evt.Printed(3))
     snap(p)

@@ -33,7 +33,12 @@ SHOTS = ("language", "notice", "place_card", "pin", "certificate", "confirm", "p
 
 def main(width: int, height: int, out: Path) -> int:
     name = f"{width}x{height}"
-    settings = UISettings(width=width, height=height, fullscreen=True, tick_seconds=0, sound=False)
+    from kiosk.preview import ensure_previews, preview_size
+
+    previews = Path(tempfile.mkdtemp()) / "previews"
+    ensure_previews(previews, preview_size((width, height)))  # as a kiosk's first start does
+    settings = UISettings(width=width, height=height, fullscreen=True, tick_seconds=0, sound=False,
+                          previews=previews)
     prepare(settings)
     from kivy.base import runTouchApp
     from kivy.uix.behaviors import ButtonBehavior
@@ -65,6 +70,8 @@ def main(width: int, height: int, out: Path) -> int:
                         problems.append(f"{where}: touch target {w.size} < {target}px (15 mm)")
                     if off:
                         problems.append(f"{where}: control {getattr(w, 'key', '')!r} off screen")
+                    if str(getattr(w, "key", "")).startswith("pin.") and w.height > w.width * 1.25:
+                        problems.append(f"{where}: PIN key {w.size} is a bar, not a key")
                 if isinstance(w, Label) and w.text and w.opacity > 0:
                     tw, th = w.texture_size
                     if hasattr(w, "breaks_a_word") and w.breaks_a_word():
@@ -75,6 +82,8 @@ def main(width: int, height: int, out: Path) -> int:
                         problems.append(f"{where}: {w.text[:30]!r} drawn at {w.font_size}px")
                     if off:
                         problems.append(f"{where}: {w.text[:30]!r} is off screen")
+            if screen == "confirm":
+                problems += _preview_problems(app, where, width, height)
             if screen in SHOTS:
                 screenshot(out / name / lang / f"{screen}.png")
                 shots += 1
@@ -82,6 +91,24 @@ def main(width: int, height: int, out: Path) -> int:
     result = {"size": name, "target_px": target, "problems": problems, "shots": shots}
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
+
+
+def _preview_problems(app: object, where: str, width: int, height: int) -> list[str]:
+    """The confirm screen shows the layout preview, whole and on screen."""
+    from kivy.uix.image import Image
+
+    images = [w for w in app.root_layout.walk() if isinstance(w, Image)]  # type: ignore[attr-defined]
+    if len(images) != 1 or "previews" not in images[0].source:
+        return [f"{where}: no layout preview ({len(images)} images)"]
+    im = images[0]
+    x, y = im.to_window(im.x, im.y)
+    shown_w, shown_h = im.norm_image_size
+    out = []
+    if x < -1 or y < -1 or x + im.width > width + 1 or y + im.height > height + 1:
+        out.append(f"{where}: layout preview off screen")
+    if shown_w > im.width + 1 or shown_h > im.height + 1 or min(shown_w, shown_h) < 100:
+        out.append(f"{where}: layout preview drawn {shown_w:.0f}x{shown_h:.0f} in {im.size}")
+    return out
 
 
 if __name__ == "__main__":

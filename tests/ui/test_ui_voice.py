@@ -24,7 +24,7 @@ from kiosk.voice.render import render_clips
 
 CLIPS = REPO / "var" / "voice"  # the same cache as ``make voice``: names hash the words, never stale
 PIN = "1234"  # the simulated card's PIN
-AMOUNTS = {"screen.confirm.fee", "screen.payment", "screen.printing", "screen.take_documents.change"}
+AMOUNTS = {"screen.confirm.fee", "screen.payment", "screen.payment.due", "screen.take_documents.change"}
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +218,22 @@ def test_voice_config_reaches_the_guide() -> None:
 
     guide = VoiceGuide(VoiceConfig(enabled=False, volume=0.3, rate=0.8), Translator())
     assert (guide.enabled, guide.volume, guide.rate) == (False, 0.3, 0.8)
+
+
+def test_payment_says_what_is_still_due(run_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app, port = _kiosk(tmp_path, run_app, tmp_path / "no-clips")
+    for e in (evt.Touch(), evt.ChooseLanguage("ja"), evt.Next(), evt.CardInserted(), evt.PinSubmitted(PIN),
+              evt.MunicipalityChosen("139991", "residence"), evt.CertificateChosen("inkan"),
+              evt.CopiesChosen(2), evt.Confirm()):
+        port.submit(e)
+    pump(2)
+    assert port.view.state is State.PAYMENT and port.view.fee == 400
+    said = len(app.voice.played)
+    port.submit(evt.MoneyInserted(100))
+    pump(2)
+    # Only 「あと300円」: the screen's prompt is not repeated for a coin.
+    assert [k for _, k, _ in app.voice.played[said:]] == ["screen.payment.due"]
+    port.submit(evt.MoneyInserted(300))
+    pump(2)
+    assert port.view.state is not State.PAYMENT or port.view.due == 0
+    assert [k for _, k, _ in app.voice.played[said:]].count("screen.payment.due") == 1  # nothing due: silent

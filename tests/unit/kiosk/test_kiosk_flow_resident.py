@@ -253,7 +253,7 @@ def test_printing_title_before_the_page_count_and_after_an_abort() -> None:
     k = drive(State.PRINTING)
     assert k.flow.view.title_key == "screen.printing.start"
     k.send(evt.PrintProgress(1, 2))
-    assert k.flow.view.title_key is None  # 「印刷しています（1/2枚）」
+    assert k.flow.view.title_key == "printing.page"  # 「2/2枚目を印刷しています」
     k.send(evt.CardRemoved())
     assert k.flow.view.title_key == "screen.printing.stopped"
 

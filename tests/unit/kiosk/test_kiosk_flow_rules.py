@@ -21,7 +21,7 @@ from kiosk.flow.services import CERTIFICATES, WHOSE_CHOICES
 
 FLOW_DIR = Path(__file__).resolve().parents[3] / "kiosk" / "flow"
 PLACEHOLDERS = {"tries", "fee", "refund", "year", "reiwa", "pages", "done", "max", "inserted", "change",
-                "paid", "due", "money", "owed", "ref", "time", "minutes"}
+                "paid", "due", "money", "owed", "ref", "time", "minutes", "page", "left"}
 # The receipt's wording (receipt.*) is filled by kiosk.adapters.receipt_text, not by the View.
 RECEIPT_PLACEHOLDERS = {"certificate", "copies", "yen"}
 KEY_LITERAL = re.compile(r'"((?:error|reason|oos|pin|confirm|printing|service|screen|label|idle)\.[a-z_.]+)"')

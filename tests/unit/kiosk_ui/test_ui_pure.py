@@ -50,8 +50,8 @@ def test_text_fills_placeholders_and_falls_back() -> None:
     assert tr.text("screen.payment", "ja", fee="1,050") == "手数料1,050円を投入してください"
     assert tr.text("screen.payment", "ko", fee="200") == "수수료 200엔을 넣어 주십시오"
     assert tr.text("screen.payment", "xx", fee="5") == "Please insert 5 yen"  # no catalog: English
-    kept = "Đang in (1/{pages} trang). Vui lòng chờ đến khi in xong."  # unknown placeholders stay
-    assert tr.text("screen.printing", "vi", done=1) == kept
+    kept = "Đang in trang 1/{pages}"  # unknown placeholders stay
+    assert tr.text("printing.page", "vi", page=1) == kept
     assert tr.text("service.exit", "zh") == "Exit"  # staff texts: Japanese or English only
     with pytest.raises(KeyError):
         tr.text("no.such.key", "ja")
