@@ -33,6 +33,8 @@ class Person:
     wrong_pins: int = 0  # wrong PINs typed before the right one (0..3)
     same_municipality: bool = False  # a resident of the first person's municipality
     municipality: str | None = None  # only a resident registered there
+    card: bool = True  # False: no resident, no virtual card (the kiosk only watches its reader)
+    reader: int | None = None  # which vpcd reader (index of VPCD_PORTS) it watches; None: its own
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,10 @@ class Scenario:
     tiers: tuple[dict[str, Any], ...] = ()
     center_args: tuple[str, ...] = ()  # further ``serve`` options (e.g. the municipal deadline)
     ipp_plan: dict[str, Any] = field(default_factory=dict)  # its engine's plan (kiosk/hil/ipp_engine.py)
+    # The operators' side (kiosk/hil/fleet.py): the ops console runs too and the run follows its steps.
+    fleet: bool = False
+    kiosk_offset: int = 0  # the first kiosk certificate of DIR/kiosks/index.json the run uses
+    report_seconds: float | None = None  # the kiosks' health.report_seconds (None: the default)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -143,6 +149,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "out of service", "refunded:error.printer_fault+oos:oos.printer", seals="voided",
              people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
              printer="ipp", ipp_plan={"fail_after": 1, "reason": "media-jam"}),
+    # Issue 13: kiosk-1 (reader 00 00, a card) transacts in the end; kiosk-2 never reads a card and
+    # watches the same reader (one vpcd slot, docs/hil.md "fleet").  Short report and poll intervals.
+    Scenario("fleet", "two kiosks report; paper out on one (console red, metric, alert, its screen out of "
+             "service); the other taken out of service from the console in chromium, back, then issued",
+             "issued+oos:oos.remote.maintenance+recovered,idle+oos:oos.printer",
+             people=(Person(exclude=(*REFUSING, *OTHER_TOKENS, "no-seal", "no-tax-return", "foreign")),
+                     Person(card=False, reader=0)),
+             fleet=True, kiosk_offset=2, report_seconds=3.0, timeouts={"device_check": 1.0}),
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),
