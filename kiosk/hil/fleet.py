@@ -103,8 +103,10 @@ class FleetRun:
         self.http = OpsHttp(self.data, port)
         self.base = f"https://127.0.0.1:{port}"
         try:
+            before = self._latency()
             with operator_browser(self.data, port, self.out / "console" / "browser") as br:
                 self._steps(br)
+            self._latency_figures(before, self._latency())
         except _StepFailedError as e:
             self.problems.append(str(e))
         except Exception as e:  # a selenium or HTTP failure is a failed step, with its message
@@ -185,6 +187,27 @@ class FleetRun:
                    command_log=br.find_element("id", "command-log").text)
         br.get(self.base + "/")
         self._save(br, "5-after.png")
+
+    def _latency(self) -> dict[str, float]:
+        """The center's report timings so far (the histograms' sums and counts, every center process of
+        this data directory): in the handler, at the TLS edge, and the handshakes."""
+        m = self.http.metric
+        return {"handler_sum": m("konbini_center_request_seconds_sum", route="kiosk_status"),
+                "handler_n": m("konbini_center_request_seconds_count", route="kiosk_status"),
+                "edge_sum": m("konbini_center_edge_seconds_sum", route="kiosk_status"),
+                "edge_n": m("konbini_center_edge_seconds_count", route="kiosk_status"),
+                "tls_sum": m("konbini_center_tls_handshake_seconds_sum"),
+                "tls_n": m("konbini_center_tls_handshake_seconds_count")}
+
+    def _latency_figures(self, a: dict[str, float], b: dict[str, float]) -> None:
+        """Mean milliseconds per report (and per handshake) during the steps."""
+        def mean(key: str) -> float:
+            n = b[f"{key}_n"] - a[f"{key}_n"]
+            return round(1000 * (b[f"{key}_sum"] - a[f"{key}_sum"]) / n, 2) if n else 0.0
+
+        self.figures.update(reports=b["edge_n"] - a["edge_n"], report_handler_ms=mean("handler"),
+                            report_edge_ms=mean("edge"), tls_handshakes=b["tls_n"] - a["tls_n"],
+                            tls_handshake_ms=mean("tls"))
 
     def _row(self, k: KioskSetup) -> str | None:
         """The status class of the kiosk's row in the console's fleet table (over HTTPS)."""
