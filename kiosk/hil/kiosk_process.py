@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,13 @@ class KioskProcess:
                     continue
             started = started or view.state in _STARTED
             if started and view.state in _IDLE_AFTER:
+                end = str(self.spec.get("end_state") or "")
+                if end and view.state.value != end:
+                    # The transaction is over; wait for the idle kiosk to settle where it must (e.g. out
+                    # of service once its device poll finds the paper still out), then read it again.
+                    if not self.screen.pump_for(30.0, partial(self._reached, end)):
+                        raise StepError(f"the idle kiosk never reached {end}")
+                    continue
                 if self.spec.get("stay_seconds") and not self._stay(view):
                     continue
                 return
@@ -195,6 +203,9 @@ class KioskProcess:
                 continue
             self._do(action, view)
         raise StepError("scenario did not finish in time")
+
+    def _reached(self, state: str) -> bool:
+        return bool(self._view().state.value == state)
 
     def _watch(self, gate: Path) -> tuple[State, str | None] | None:
         """Fleet (kiosk/hil/fleet.py): nobody at the kiosk; the operators act on it from the console.

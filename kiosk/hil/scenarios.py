@@ -62,6 +62,7 @@ class Scenario:
     fleet: bool = False
     kiosk_offset: int = 0  # the first kiosk certificate of DIR/kiosks/index.json the run uses
     report_seconds: float | None = None  # the kiosks' health.report_seconds (None: the default)
+    end_state: str | None = None  # where the idle kiosk must settle after the transaction (a state value)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -105,12 +106,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              seals="voided", voided_page=True, stay_seconds=60.0),
     Scenario("refund-failed", "paper ends mid-page, then the hopper cannot pay the refund back: the slip "
              "prints, the screen stays until the staff clear it, journal and center agree on the money",
-             "refund_failed:error.refund_failed+staff_cleared",
+             "refund_failed:error.refund_failed+staff_cleared+oos:oos.printer",
              people=(Person(resident=Resident(copies=2),
                             hooks=(_PAPER_END_MID_PAGE,
                                    # paid, change given: the hopper may run dry from here on
                                    {"at": ["ISSUING", "PRINTING"], "cash": "empty"})),),
-             seals="voided", voided_page=True),
+             # The staff leave the menu "in service", but the paper is still out: the idle poll
+             # takes the kiosk out of service for the printer.
+             seals="voided", voided_page=True, end_state="out_of_service"),
     Scenario("center-down", "the center goes away before authentication",
              "error:error.center_unreachable+oos:oos.center", seals="none",
              people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),

@@ -80,6 +80,8 @@ class KioskSetup:
         hooks = [dict(h, ack=str(self.dir / f"ack-{n}")) for n, h in enumerate(self.person.hooks)]
         spec: dict[str, Any] = {"resident": resident, "hooks": hooks, "max_seconds": 600,
                                 "state_timeout": 300, "stay_seconds": self.scenario.stay_seconds}
+        if self.scenario.end_state:
+            spec["end_state"] = self.scenario.end_state
         if self.scenario.fleet:  # watch the screens until the orchestrator says go (kiosk/hil/fleet.py)
             spec.update(watch_until=str(self.gate), watch_only=not self.person.card)
         return spec
