@@ -67,6 +67,14 @@ class Api:
         finally:
             self.metrics.observe(route_of(req.path), code, time.perf_counter() - t0)
 
+    def edge_request(self, path: str, seconds: float) -> None:
+        """``server_stub.httpserver``: first decrypted byte of a request in → its answer drained out."""
+        self.metrics.edge.labels(route_of(path)).observe(seconds)
+
+    def edge_handshake(self, seconds: float) -> None:
+        """``server_stub.httpserver``: one finished TLS handshake (a new kiosk connection)."""
+        self.metrics.handshake.observe(seconds)
+
     def _dispatch(self, req: HttpRequest) -> Response:
         if self.public_only and not is_public(req.path):
             raise RequestError("見つかりません / not found", code="not_found", status=404)

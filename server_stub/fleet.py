@@ -198,11 +198,13 @@ def status_of(report: Mapping[str, Any] | None, at: float, now: float, unreachab
     """One of STATUSES: silence longer than ``unreachable_after`` beats everything the last report said."""
     if report is None or now - at > unreachable_after:
         return "unreachable"
-    if not report["in_service"]:
-        return "out_of_service"
     states = {report["reader"], report["printer"], report.get("receipt_printer"), report["cash_box"]}
     if states & _FAULT:
+        # A kiosk that stopped itself because a device failed needs someone (red), unlike one an
+        # operator or the staff took out of service with every device well.
         return "fault"
+    if not report["in_service"]:
+        return "out_of_service"
     if states & _WARN:
         return "warning"
     return "ok"

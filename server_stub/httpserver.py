@@ -30,6 +30,7 @@ import contextlib
 import json
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -98,6 +99,10 @@ class HttpServer:
         self.limits = limits or Limits()
         self.limiter = limiter
         self.check_kiosk = check_kiosk
+        # Timing at the TLS edge, when the handler offers it (server_stub.app.Api): the handler's own
+        # histogram misses the handshake, the queue for a worker thread and the writing of the answer.
+        self._edge_request = getattr(handler, "edge_request", None)
+        self._edge_handshake = getattr(handler, "edge_handshake", None)
         # threads=0 runs handlers on the event loop itself: no GIL hand-offs between the loop and a worker
         # (each costs up to the 5 ms switch interval under load); right when handlers are short and the
         # database is local.  With threads > 0, a slow database round trip does not stall other kiosks.
@@ -134,6 +139,7 @@ class HttpServer:
         peer = peer_of(writer)
         key, raw = id(writer), writer.transport
         self.handshaking.admit(key, peer, raw)
+        t_tls = time.perf_counter()
         try:
             await writer.start_tls(self.ssl_ctx, ssl_handshake_timeout=self.limits.handshake_timeout)
         except (OSError, ssl.SSLError, TimeoutError, AttributeError):
@@ -146,6 +152,8 @@ class HttpServer:
             return
         finally:
             self.handshaking.done(key)
+        if self._edge_handshake is not None:
+            self._edge_handshake(time.perf_counter() - t_tls)
         if not await self.slots.acquire(peer):
             writer.transport.abort()
             return
@@ -212,6 +220,7 @@ class HttpServer:
                 deadline = await self._request_start(conn, reader)
                 if deadline is None:
                     return
+                t_in = time.perf_counter()  # the request's first bytes are through TLS
                 try:
                     event = await self._next_event(conn, reader, deadline)
                 except TimeoutError:
@@ -230,6 +239,9 @@ class HttpServer:
                 await self._send(conn, writer, status, body, close=True)
                 return
             keep = await self._send(conn, writer, status, body, close=closes(status, body))
+            if self._edge_request is not None:  # the answer is drained to the TLS socket
+                path = event.target.decode("latin-1").split("?", 1)[0]
+                self._edge_request(path, time.perf_counter() - t_in)
             if not keep or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
                 return
             conn.start_next_cycle()

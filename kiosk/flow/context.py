@@ -31,6 +31,7 @@ class Context:
     active_at: float = 0.0  # last resident input (inactivity timer)
     warning: bool = False
     warned_at: float = 0.0
+    checked_at: float = 0.0  # the idle device poll's last run (0: poll at the first tick)
     # The resident ----------------------------------------------------------------------------------
     card_present: bool = False
     certificate: bytes | None = field(default=None, repr=False)

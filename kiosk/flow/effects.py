@@ -22,6 +22,7 @@ __all__ = [
     "Issue",
     "JournalOrder",
     "PlaySound",
+    "PollDevices",
     "Print",
     "PrintReceipt",
     "ReadCard",
@@ -162,6 +163,12 @@ class RecordEvent(Effect):
 @dataclass(frozen=True)
 class WipeResident(Effect):
     """Drop every reference to the resident's data held outside the flow (runner, devices, UI)."""
+
+
+@dataclass(frozen=True)
+class PollDevices(Effect):
+    """Ask the printers and the cash device for their status (no center call, no journal recovery);
+    the runner answers ``DevicesPolled``.  The idle kiosk's periodic check (``Timeouts.device_check``)."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ __all__ = [
     "Confirm",
     "CopiesChosen",
     "DeviceFault",
+    "DevicesPolled",
     "DevicesReady",
     "DocumentsTaken",
     "Event",
@@ -334,10 +335,20 @@ class Timeout(Event):
     """A deadline passed.  Normally made by the flow itself from ``Tick``; the runner may send one too.
 
     ``warn``: inactivity warning; ``idle``: inactivity cancel; ``watchdog``: a device or the center
-    did not answer in time; ``message``: a message screen's display time is over.
+    did not answer in time; ``message``: a message screen's display time is over; ``device_check``:
+    time for the idle kiosk (ATTRACT, OUT_OF_SERVICE) to poll its devices (``PollDevices``).
     """
 
-    kind: Literal["warn", "idle", "watchdog", "message"]
+    kind: Literal["warn", "idle", "watchdog", "message", "device_check"]
+
+
+@dataclass(frozen=True)
+class DevicesPolled(Event):
+    """The idle device poll's answer (``PollDevices``): the fault codes the printers and the cash device
+    report now (``kiosk.flow.faults.Fault`` values; empty: none).  Unlike ``DevicesReady`` it says
+    nothing about the center or the reader, so an empty answer alone never puts the kiosk in service."""
+
+    faults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

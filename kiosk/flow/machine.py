@@ -27,6 +27,7 @@ from kiosk.flow.context import Context, Outcome
 from kiosk.flow.effects import Effect, PlaySound, WipeResident
 from kiosk.flow.errors import IllegalEventError, InvalidChoiceError
 from kiosk.flow.events import Event
+from kiosk.flow.idle import device_check, devices_polled
 from kiosk.flow.remote import remote_service
 from kiosk.flow.settings import FlowSettings
 from kiosk.flow.states import State
@@ -78,6 +79,8 @@ def _nothing(env: Env, ctx: Context, ev: Event) -> Outcome:
 
 
 def _warn(env: Env, ctx: Context, ev: evt.Timeout) -> Outcome:
+    if ev.kind == "device_check":
+        return device_check(env, ctx, ev)
     if ev.kind != "warn" or env.state not in IDLE_STATES or ctx.warning:
         return stay(env, ctx)
     return stay(env, ctx, PlaySound("warning"), warning=True, warned_at=env.now)
@@ -113,6 +116,10 @@ def _fault(code: str, env: Env, ctx: Context) -> Outcome:
         return stay(env, ctx)
     if env.state in _IDLE_DEVICE_STATES:
         return go(env, ctx, State.OUT_OF_SERVICE, message_key=oos)
+    if env.state is State.OUT_OF_SERVICE and ctx.held_oos is None:
+        # Already out of service: the notice says what is wrong now (e.g. the check after an operator
+        # ended a remote hold found the paper out), unless an operator holds the kiosk.
+        return stay(env, ctx, message_key=oos)
     return stay(env, ctx, pending_oos=oos)
 
 
@@ -136,6 +143,7 @@ GLOBAL: dict[type, Handler] = {
     evt.DeviceFault: _device_fault,
     evt.PaymentFault: _payment_fault,
     evt.RemoteService: remote_service,
+    evt.DevicesPolled: devices_polled,
 }
 
 

@@ -27,6 +27,9 @@ class Timeouts:
     take_documents: float = 30.0
     take_card_staff: float = 90.0  # card left on the reader this long → written prompt for staff, event
     thank_you: float = 5.0
+    # The idle kiosk (ATTRACT, OUT_OF_SERVICE) polls its printers and cash device this often: a paper
+    # end found there takes it out of service before a resident pays, a refill brings it back.
+    device_check: float = 10.0
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

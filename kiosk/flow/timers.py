@@ -5,7 +5,9 @@ Three kinds (docs/kiosk-flow.md "Timeouts"):
   (the screen asks "続けますか?"), then ``idle_cancel`` more → ``Timeout("idle")`` (cancel);
 - waiting states run a watchdog: no answer from the card, center, printer or cash device in time →
   ``Timeout("watchdog")`` (a print job never outlives its transaction, docs/architecture.md);
-- message screens show for a while and then go on by themselves → ``Timeout("message")``.
+- message screens show for a while and then go on by themselves → ``Timeout("message")``;
+- the idle kiosk (ATTRACT, OUT_OF_SERVICE) polls its devices every ``device_check`` seconds →
+  ``Timeout("device_check")`` (``kiosk.flow.idle``); no screen counts it down.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from kiosk.flow.events import Timeout
 from kiosk.flow.settings import Timeouts
 from kiosk.flow.states import State
 
-__all__ = ["IDLE_STATES", "MESSAGE_STATES", "WATCHDOG_STATES", "due", "seconds_left"]
+__all__ = ["DEVICE_CHECK_STATES", "IDLE_STATES", "MESSAGE_STATES", "WATCHDOG_STATES", "due", "seconds_left"]
 
 IDLE_STATES = frozenset({
     State.LANGUAGE, State.NOTICE, State.PLACE_CARD, State.PIN, State.MUNICIPALITY, State.CERTIFICATE,
@@ -56,8 +58,14 @@ def _deadline(state: State, ctx: Context, t: Timeouts) -> tuple[float, Timeout] 
     return None
 
 
+# Where no resident is served: the kiosk polls its devices instead (kiosk.flow.idle).
+DEVICE_CHECK_STATES = frozenset({State.ATTRACT, State.OUT_OF_SERVICE})
+
+
 def due(state: State, ctx: Context, t: Timeouts, now: float) -> Timeout | None:
     """The timeout that has fired at ``now``, if any."""
+    if state in DEVICE_CHECK_STATES:
+        return Timeout("device_check") if now >= ctx.checked_at + t.device_check else None
     d = _deadline(state, ctx, t)
     if d is None or now < d[0]:
         return None

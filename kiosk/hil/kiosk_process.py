@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +153,13 @@ class KioskProcess:
 
     def _drive(self) -> None:
         self.runner.wait_idle(20.0)  # start-up: journal recovery and the device check
+        shown: tuple[State, str | None] | None = None
+        if self.spec.get("watch_until"):
+            shown = self._watch(Path(self.spec["watch_until"]))
+            if self.spec.get("watch_only"):
+                return
         deadline = time.monotonic() + float(self.spec.get("max_seconds", 90))
         started = False
-        shown: tuple[State, str | None] | None = None
         stuck_since = time.monotonic()
         while time.monotonic() < deadline:
             self._settle()
@@ -168,6 +173,13 @@ class KioskProcess:
                     continue
             started = started or view.state in _STARTED
             if started and view.state in _IDLE_AFTER:
+                end = str(self.spec.get("end_state") or "")
+                if end and view.state.value != end:
+                    # The transaction is over; wait for the idle kiosk to settle where it must (e.g. out
+                    # of service once its device poll finds the paper still out), then read it again.
+                    if not self.screen.pump_for(30.0, partial(self._reached, end)):
+                        raise StepError(f"the idle kiosk never reached {end}")
+                    continue
                 if self.spec.get("stay_seconds") and not self._stay(view):
                     continue
                 return
@@ -191,6 +203,30 @@ class KioskProcess:
                 continue
             self._do(action, view)
         raise StepError("scenario did not finish in time")
+
+    def _reached(self, state: str) -> bool:
+        return bool(self._view().state.value == state)
+
+    def _watch(self, gate: Path) -> tuple[State, str | None] | None:
+        """Fleet (kiosk/hil/fleet.py): nobody at the kiosk; the operators act on it from the console.
+        Every screen it shows is recorded and shot; an out-of-service screen's rendered texts are
+        printed (``{"shown": ...}``: a notice, no personal data), so the orchestrator checks what the
+        screen says, not only the flow's state.  Ends when ``gate`` exists."""
+        shown: tuple[State, str | None] | None = None
+        while not gate.exists():
+            self._settle()
+            view = self._view()
+            key = (view.state, view.message_key)
+            if key == shown:
+                self.screen.pump_for(0.05)
+                continue
+            shown = key
+            self._record(view)
+            shot = self._shoot(view)
+            if view.state is State.OUT_OF_SERVICE:
+                _emit({"shown": {"state": view.state.value, "message_key": view.message_key, "shot": shot,
+                                 "texts": [t for t in self.screen.texts() if t]}})
+        return shown
 
     def _stay(self, view: View) -> bool:
         """Out of service at the end: wait ``stay_seconds`` for the kiosk to recover by itself (the
@@ -252,10 +288,11 @@ class KioskProcess:
         if view.fee:
             self.summary["fees"].append(view.fee)
 
-    def _shoot(self, view: View) -> None:
+    def _shoot(self, view: View) -> str:
         self.shot_count += 1
         name = f"{self.args.prefix}{self.shot_count:02d}-{view.state.value.lower()}.png"
         self.screen.shot(self.shots / name)
+        return name
 
     def _hooks(self, view: View) -> bool:
         """Interventions bound to this screen; True when one fired (re-read the screen)."""

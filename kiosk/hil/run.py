@@ -107,6 +107,9 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     entries: list[dict[str, Any]] = []
     taken: set[str] = set()
     for person in sc.people:
+        if not person.card:  # a kiosk nobody uses (fleet): no resident, no card
+            entries.append({"resident_id": None, "municipality": None, "tags": [], "pin": "0000"})
+            continue
         entries.append(_pick(index, person, taken, entries[0]["municipality"] if entries else None))
         taken.add(entries[-1]["resident_id"])
     now = {"outside_hours": OUTSIDE_HOURS, "holiday": HOLIDAY}.get(sc.now, IN_HOURS)
@@ -128,11 +131,12 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
         render_clips(REPO / "var" / "voice", inventory(Translator(), ("ja",)), 1.0)
         timings["voice_render"] = round(time.perf_counter() - t, 3)
     for i, (person, entry) in enumerate(zip(sc.people, entries, strict=True)):
-        k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry, kiosk=kiosks_ix[i], person=person,
-                            scenario=sc)
+        k = KioskSetup.make(i, out, data=opts.data.resolve(), entry=entry,
+                            kiosk=kiosks_ix[i + sc.kiosk_offset], person=person, scenario=sc)
         t = time.perf_counter()
-        k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
-                          name=f"card-{i + 1}")
+        if person.card:
+            k.card = sup.card(opts.data.resolve() / entry["card"], VPCD_PORTS[i], k.dir / "card-state.json",
+                              name=f"card-{i + 1}")
         if sc.printer == "ipp":
             plan = k.dir / "ipp-engine.json"
             plan.write_text(json.dumps(sc.ipp_plan), encoding="utf-8")
@@ -152,7 +156,12 @@ def _run(sc: Scenario, out: Path, opts: RunOptions, sup: Supervisor, *, index: l
     deadline = time.monotonic() + opts.timeout
     for k, p in zip(setups, procs, strict=True):
         k.proc = p
-    _supervise(sc, setups, sup, center, deadline)
+    if sc.fleet:
+        from kiosk.hil.fleet import FleetRun
+
+        result["fleet"] = FleetRun(sup, setups, out, opts.data.resolve(), sc=sc).run(deadline)
+    else:
+        _supervise(sc, setups, sup, center, deadline)
     outcomes = [k.outcome() for k in setups]
     result["kiosk_outcome"] = ",".join(outcomes)
     for k, info in zip(setups, result["kiosks"], strict=True):
@@ -179,7 +188,8 @@ def _spawn_kiosk(sup: Supervisor, k: KioskSetup, sc: Scenario, *, restart: bool 
         env.setdefault("SDL_AUDIODRIVER", "dummy")  # the voice clips go through SDL's mixer to no speaker
     argv = [sys.executable, "-m", "kiosk.hil", "kiosk-process", "--config", str(k.config),
             "--script", str(path), "--shots", str(k.shots), "--prefix", k.prefix,
-            "--shot-start", str(k.shots_taken), "--card-control", k.card.info["control"],
+            "--shot-start", str(k.shots_taken),
+            "--card-control", k.card.info["control"] if k.person.card else "none",
             "--printer-control", k.printer.info["control"], "--card-pin", k.entry["pin"]]
     if sc.read_before_pin:
         argv.append("--card-read-before-pin")
@@ -253,6 +263,8 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
         check_token_rule,
     )
 
+    if sc.fleet:  # the prints and the center are checked for the kiosk that served a resident
+        result = dict(result, kiosks=[k for k in result["kiosks"] if k["resident_id"] is not None])
     checks = {"prints": check_prints(sc, out, data, result)}
     if sc.read_before_pin or any("smartphone" in k["tags"] for k in result["kiosks"]):
         checks["token_rule"] = check_token_rule(sc, out)
@@ -266,6 +278,10 @@ def _check(sc: Scenario, out: Path, data: Path, result: dict[str, Any]) -> dict[
         ids = {k["resident_id"] for k in result.get("kiosks", [])}
         checks["voice"] = check_voice(out, result, {str(e["pin"]) for e in index if e["resident_id"] in ids})
     checks.update(check_refund_slip(out, data, result))
+    if sc.fleet:
+        fleet = result.get("fleet") or {}
+        checks["fleet"] = {"ok": bool(fleet) and not fleet.get("problems"),
+                           "problems": fleet.get("problems", ["the fleet steps did not run"])}
     return checks
 
 

@@ -33,6 +33,8 @@ class Person:
     wrong_pins: int = 0  # wrong PINs typed before the right one (0..3)
     same_municipality: bool = False  # a resident of the first person's municipality
     municipality: str | None = None  # only a resident registered there
+    card: bool = True  # False: no resident, no virtual card (the kiosk only watches its reader)
+    reader: int | None = None  # which vpcd reader (index of VPCD_PORTS) it watches; None: its own
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class Scenario:
     tiers: tuple[dict[str, Any], ...] = ()
     center_args: tuple[str, ...] = ()  # further ``serve`` options (e.g. the municipal deadline)
     ipp_plan: dict[str, Any] = field(default_factory=dict)  # its engine's plan (kiosk/hil/ipp_engine.py)
+    # The operators' side (kiosk/hil/fleet.py): the ops console runs too and the run follows its steps.
+    fleet: bool = False
+    kiosk_offset: int = 0  # the first kiosk certificate of DIR/kiosks/index.json the run uses
+    report_seconds: float | None = None  # the kiosks' health.report_seconds (None: the default)
+    end_state: str | None = None  # where the idle kiosk must settle after the transaction (a state value)
 
 
 def _one(name: str, summary: str, expected: str, *, seals: str = "valid", **person: Any) -> Scenario:
@@ -99,12 +106,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              seals="voided", voided_page=True, stay_seconds=60.0),
     Scenario("refund-failed", "paper ends mid-page, then the hopper cannot pay the refund back: the slip "
              "prints, the screen stays until the staff clear it, journal and center agree on the money",
-             "refund_failed:error.refund_failed+staff_cleared",
+             "refund_failed:error.refund_failed+staff_cleared+oos:oos.printer",
              people=(Person(resident=Resident(copies=2),
                             hooks=(_PAPER_END_MID_PAGE,
                                    # paid, change given: the hopper may run dry from here on
                                    {"at": ["ISSUING", "PRINTING"], "cash": "empty"})),),
-             seals="voided", voided_page=True),
+             # The staff leave the menu "in service", but the paper is still out: the idle poll
+             # takes the kiosk out of service for the printer.
+             seals="voided", voided_page=True, end_state="out_of_service"),
     Scenario("center-down", "the center goes away before authentication",
              "error:error.center_unreachable+oos:oos.center", seals="none",
              people=(Person(hooks=({"at": "PIN", "signal": "center_stop"},)),),
@@ -143,6 +152,14 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "out of service", "refunded:error.printer_fault+oos:oos.printer", seals="voided",
              people=(Person(exclude=(*REFUSING, "no-seal", "no-tax-return", "foreign")),),
              printer="ipp", ipp_plan={"fail_after": 1, "reason": "media-jam"}),
+    # Issue 13: kiosk-1 (reader 00 00, a card) transacts in the end; kiosk-2 never reads a card and
+    # watches the same reader (one vpcd slot, docs/hil.md "fleet").  Short report and poll intervals.
+    Scenario("fleet", "two kiosks report; paper out on one (console red, metric, alert, its screen out of "
+             "service); the other taken out of service from the console in chromium, back, then issued",
+             "issued+oos:oos.remote.maintenance+recovered,idle+oos:oos.printer",
+             people=(Person(exclude=(*REFUSING, *OTHER_TOKENS, "no-seal", "no-tax-return", "foreign")),
+                     Person(card=False, reader=0)),
+             fleet=True, kiosk_offset=2, report_seconds=3.0, timeouts={"device_check": 1.0}),
     Scenario("two-kiosks", "two kiosks, two cards, the same moment: each prints its own resident",
              "issued,issued",
              people=(Person(exclude=(*REFUSING, "foreign")), Person(exclude=(*REFUSING, "foreign"), skip=1))),

@@ -78,8 +78,18 @@ class KioskSetup:
         if restart:
             return {"resident": resident, "hooks": [], "stop_at": "attract", "max_seconds": 60}
         hooks = [dict(h, ack=str(self.dir / f"ack-{n}")) for n, h in enumerate(self.person.hooks)]
-        return {"resident": resident, "hooks": hooks, "max_seconds": 600, "state_timeout": 300,
-                "stay_seconds": self.scenario.stay_seconds}
+        spec: dict[str, Any] = {"resident": resident, "hooks": hooks, "max_seconds": 600,
+                                "state_timeout": 300, "stay_seconds": self.scenario.stay_seconds}
+        if self.scenario.end_state:
+            spec["end_state"] = self.scenario.end_state
+        if self.scenario.fleet:  # watch the screens until the orchestrator says go (kiosk/hil/fleet.py)
+            spec.update(watch_until=str(self.gate), watch_only=not self.person.card)
+        return spec
+
+    @property
+    def gate(self) -> Path:
+        """The file the fleet orchestrator creates when this kiosk's resident may start (or it may end)."""
+        return self.dir / "go"
 
     def ack(self) -> None:
         """Tell the kiosk process the orchestrator did what its hook asked."""
@@ -135,6 +145,8 @@ class KioskSetup:
             base = f"error:{err}"
         elif "printing" in states and "thank_you" in states:
             base = "issued"
+        elif states and set(states) <= {"attract", "out_of_service"}:
+            base = "idle"  # nobody used it (fleet: the kiosk whose paper ran out)
         else:
             base = f"incomplete:{states[-1] if states else 'none'}"
         if "out_of_service" in states:
@@ -179,7 +191,7 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         f"terminal = {k.index + 1}",
         "[center]", f'url = "{center.info["url"]}"', f'data_dir = "{k.data}"',
         "connect_timeout = 2.0", "read_timeout = 20.0", "retries = 1",
-        "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[k.index])}"',
+        "[card]", f'reader = "{reader_name_for_port(VPCD_PORTS[_reader(k)])}"',
         "[printer]", f'profile = "{profile}"', f"transport = {transport}",
         "[receipt]", 'profile = "receipt-80-203"',
         f'transport = {{ type = "tcp", host = "{rh}", port = {rp} }}',
@@ -194,6 +206,12 @@ def kiosk_config(k: KioskSetup, center: Service, opts: RunOptions) -> Path:
         f'clips = "{REPO / "var" / "voice"}"',
         "[paths]", f'journal = "{k.dir / "journal.db"}"', f'logs = "{k.dir / "logs"}"',
     ]
+    if k.scenario.report_seconds is not None:
+        lines += ["[health]", f"report_seconds = {k.scenario.report_seconds}"]
     k.config = k.dir / "kiosk.toml"
     k.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return k.config
+
+
+def _reader(k: KioskSetup) -> int:
+    return k.index if k.person.reader is None else k.person.reader

@@ -224,6 +224,46 @@ def _read_card(ctx: ExecContext, e: fx.ReadCard) -> list[evt.Event]:
     return _card(ctx, lambda c: [evt.CardRead(c.read_auth_certificate(), c.pin_tries_left())])
 
 
+# A printer's status detail (kiosk.adapters.printing.StatusReport) → the fault that names it.
+_PRINTER_DETAIL: dict[str, Fault] = {"paper_end": Fault.PRINTER_PAPER_END,
+                                     "cover_open": Fault.PRINTER_COVER_OPEN, "offline": Fault.PRINTER_OFFLINE}
+
+
+def _printer_poll(printer: Any) -> Fault | None:
+    query = getattr(printer, "query", None)  # the real adapters name the fault; a bare status() does not
+    report = query() if query is not None else None
+    state = report.state if report is not None else printer.status()
+    if state in (DeviceStatus.OK, DeviceStatus.WARNING):
+        return None
+    if state is DeviceStatus.UNKNOWN:
+        return Fault.PRINTER_OFFLINE
+    return _PRINTER_DETAIL.get(getattr(report, "detail", None) or "", Fault.PRINTER_ERROR)
+
+
+def poll_devices(ctx: ExecContext, effect: fx.PollDevices) -> list[evt.Event]:
+    """The idle poll: each printer's and the cash device's status now, as fault codes (a query that
+    fails is the device's offline fault: "unknown" is not "ok")."""
+    faults: list[str] = []
+    for name, device in (("printer", ctx.devices.printer), ("receipt", ctx.devices.receipt)):
+        if device is None:
+            continue
+        try:
+            fault = _printer_poll(device)
+        except Exception as e:
+            log.warning("%s poll failed: %s", name, getattr(e, "code", type(e).__name__))
+            fault = Fault.PRINTER_OFFLINE
+        if fault is not None:
+            faults.append(str(fault))
+    try:
+        cash = ctx.devices.cash.status()
+    except Exception as e:
+        log.warning("payment poll failed: %s", getattr(e, "code", type(e).__name__))
+        cash = None
+    if cash not in (DeviceStatus.OK, DeviceStatus.WARNING):
+        faults.append(str(Fault.PAYMENT_OFFLINE))
+    return [evt.DevicesPolled(tuple(faults))]
+
+
 _EXECUTORS: dict[type[fx.Effect], Callable[[ExecContext, Any], list[evt.Event]]] = {
     fx.ReadCard: _read_card,
     fx.VerifyPin: _verify_pin,
@@ -235,6 +275,7 @@ _EXECUTORS: dict[type[fx.Effect], Callable[[ExecContext, Any], list[evt.Event]]]
     fx.Print: _print,
     fx.PrintReceipt: _receipt,
     fx.CompleteOrder: _complete,
+    fx.PollDevices: poll_devices,
 }
 
 

@@ -55,6 +55,7 @@ _FAULT_STATE: dict[Fault, tuple[str, str]] = {
     Fault.PAYMENT_JAM: ("cash_box", "error"),
     Fault.PAYMENT_ERROR: ("cash_box", "error"),
 }
+_FAULT_CODES = frozenset(f.value for f in Fault)
 _PRINTER_DETAIL = {"paper_end", "cover_open", "offline", "error", "paper_near_end"}
 _REASONS = ("maintenance", "inspection", "store_request")
 
@@ -161,6 +162,9 @@ class HealthReporter:
     def note_event(self, event: evt.Event) -> None:
         """The runner's event observer: faults become ``last_errors`` and refine device states."""
         code: Fault | None = None
+        if isinstance(event, evt.DevicesPolled):
+            self._note_polled(event)
+            return
         if isinstance(event, (evt.DeviceFault, evt.PrinterFault, evt.PaymentFault)):
             code = event.code
         elif isinstance(event, evt.DevicesReady):
@@ -176,6 +180,23 @@ class HealthReporter:
                 device, state = _FAULT_STATE[code]
                 self.faults[device] = state
         self._wake.set()
+
+    def _note_polled(self, event: evt.DevicesPolled) -> None:
+        """The idle poll's faults refine the device states at once (the status query may be 5 s old);
+        each new one is a last error once, not once per poll."""
+        changed = False
+        with self._lock:
+            for code in event.faults:
+                fault = Fault(code) if code in _FAULT_CODES else None
+                if fault is None or fault not in _FAULT_STATE:
+                    continue
+                device, state = _FAULT_STATE[fault]
+                if self.faults.get(device) != state:
+                    self.faults[device] = state
+                    self._errors.append({"at": round(self._clock() - self._started, 3), "code": code})
+                    changed = True
+        if changed:
+            self._wake.set()
 
     def poke(self) -> None:
         """Report now (e.g. a device changed)."""

@@ -54,6 +54,22 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        # The same request measured at the TLS edge (server_stub.httpserver): from its first decrypted
+        # byte to its answer drained to the socket, so the worker queue and the write are in it.
+        self.edge = Histogram(
+            "konbini_center_edge_seconds",
+            "time from a request's first byte through TLS to its answer written, by route",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.handshake = Histogram(
+            "konbini_center_tls_handshake_seconds",
+            "mutual-TLS handshakes of the API listener (one per new connection)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
     def observe(self, route: str, code: str, seconds: float) -> None:
         self.requests.labels(route, code).inc()
         self.latency.labels(route).observe(seconds)

@@ -34,7 +34,7 @@ def test_list_names_every_builtin_scenario() -> None:
                  "two-kiosks",
                  "happy-smartphone", "happy-nextgen", "smartphone-pin-first", "ca-rollover", "expired-ca",
                  "holiday-koseki", "furigana-blank", "municipal-slow", "municipal-race",
-                 "municipal-two-servers"):
+                 "municipal-two-servers", "fleet"):
         assert must in names
 
 
@@ -69,7 +69,7 @@ def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
     if sc.seals == "valid":
         assert pages, "a happy path prints at least one page"
         holders = {p["holder"] for p in res["checks"]["prints"]["pages"]}
-        assert holders == {k["resident_id"] for k in res["kiosks"]}
+        assert holders == {k["resident_id"] for k in res["kiosks"] if k["resident_id"] is not None}
     elif sc.seals == "none":
         assert not pages
     if name == "voice-keypad":  # keys only: the PIN pad was walked, every screen spoken (checks["voice"])
@@ -98,3 +98,35 @@ def test_scenario(name: str, hil_data: Path, tmp_path: Path) -> None:
         assert len(set(ids)) == 2
         for p in res["checks"]["prints"]["pages"]:
             assert p["holder"] == p["expected_holder"]
+    if name == "fleet":
+        _fleet(res, out)
+
+
+def _fleet(res: dict[str, Any], out: Path) -> None:
+    """Issue 13's four steps, from what the run saved: the console's pages as chromium showed them, the
+    kiosks' rendered screens, the figures."""
+    fleet = res["fleet"]
+    assert not fleet["problems"]
+    steps = fleet["steps"]
+    assert list(steps) == ["1_reporting", "2_paper_out", "3_remote_out_of_service", "4_back_in_service"]
+    serving, paperless = (k["kiosk_id"] for k in res["kiosks"])
+    assert steps["1_reporting"]["rows"] == {serving: "st-ok", paperless: "st-ok"}
+    paper = steps["2_paper_out"]
+    assert paper["row"] == "st-fault" and f"{paperless} 用紙切れ" in paper["alerts"]
+    assert fleet["figures"]["paper_to_metric_s"] <= paper["interval"]
+    assert fleet["figures"]["paper_to_console_red_s"] <= paper["interval"]
+    for step, key in (("2_paper_out", "oos.printer"), ("3_remote_out_of_service", "oos.remote.maintenance")):
+        shown = steps[step]["kiosk_screen"]
+        assert shown["message_key"] == key
+        assert any("ただいまご利用いただけません" in t for t in shown["texts"])
+        assert (out / "screens" / shown["shot"]).stat().st_size > 5000
+    assert steps["3_remote_out_of_service"]["status"] == "休止中 / Out of service"
+    assert "再開 / Back in service" in steps["4_back_in_service"]["command_log"]
+    consoles = sorted(p.name for p in (out / "console").glob("*.png"))
+    assert consoles == ["1-fleet.png", "2-paper-out.png", "3-remote-out-of-service.png",
+                        "4-back-in-service.png", "5-after.png"]
+    # The kiosk whose paper ran out never served anyone; the other did, after being out of service.
+    states = [t["state"] for t in res["kiosks"][1]["transitions"]]
+    assert set(states) == {"attract", "out_of_service"}
+    served = [t["state"] for t in res["kiosks"][0]["transitions"]]
+    assert served.index("out_of_service") < served.index("printing")

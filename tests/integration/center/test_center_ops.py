@@ -119,7 +119,11 @@ def test_metrics_move_with_their_events(ops: OpsProcess, api: CenterProcess, cen
     ok0 = c.metric("konbini_center_requests_total", route="kiosk_status", code="ok")
     bad0 = c.metric("konbini_center_requests_total", route="kiosk_status", code="report_field_unknown")
     lat0 = c.metric("konbini_center_request_seconds_count", route="kiosk_status")
-    out0 = c.metric("konbini_kiosks", status="out_of_service")
+    edge0 = c.metric("konbini_center_edge_seconds_count", route="kiosk_status")
+    edge_sum0 = c.metric("konbini_center_edge_seconds_sum", route="kiosk_status")
+    lat_sum0 = c.metric("konbini_center_request_seconds_sum", route="kiosk_status")
+    tls0 = c.metric("konbini_center_tls_handshake_seconds_count")
+    fault0 = c.metric("konbini_kiosks", status="fault")
     paper0 = c.metric("konbini_kiosk_devices", device="printer", state="paper_end")
     with api.client(k) as kc:
         assert (
@@ -132,8 +136,16 @@ def test_metrics_move_with_their_events(ops: OpsProcess, api: CenterProcess, cen
         == bad0 + 1
     )
     assert c.metric("konbini_center_request_seconds_count", route="kiosk_status") == lat0 + 2
-    # The refused report did not replace the stored one: still out of service with paper out.
-    assert c.metric("konbini_kiosks", status="out_of_service") == out0 + 1
+    # The same two requests at the TLS edge, on one new connection: the edge holds the handler's time
+    # and more (reading the request, the worker queue, writing the answer).
+    assert c.metric("konbini_center_edge_seconds_count", route="kiosk_status") == edge0 + 2
+    assert c.metric("konbini_center_tls_handshake_seconds_count") >= tls0 + 1
+    edge = c.metric("konbini_center_edge_seconds_sum", route="kiosk_status") - edge_sum0
+    handler = c.metric("konbini_center_request_seconds_sum", route="kiosk_status") - lat_sum0
+    assert edge > handler > 0
+    # The refused report did not replace the stored one: out of service because the paper is out,
+    # which the console counts as a fault (red), not as a planned stop.
+    assert c.metric("konbini_kiosks", status="fault") == fault0 + 1
     assert c.metric("konbini_kiosk_devices", device="printer", state="paper_end") == paper0 + 1
     assert c.metric("konbini_center_crl_age_seconds") > 0
     assert c.metric("konbini_center_crl_stale") == 0

@@ -81,6 +81,9 @@ def test_status_rules() -> None:
     assert status_of(validate_report(report(in_service=False, reason="oos.printer")), now, now, 90) == (
         "out_of_service"
     )
+    # Out of service because the paper ran out (the idle poll): a fault, red, not a planned stop.
+    assert status_of(validate_report(report(in_service=False, reason="oos.printer", printer="paper_end")),
+                     now, now, 90) == "fault"
     assert status_of(validate_report(report()), now - 91, now, 90) == "unreachable"
     assert status_of(None, 0, now, 90) == "unreachable"
 

@@ -133,3 +133,15 @@ def test_the_thread_reports_at_start_on_change_and_at_the_interval() -> None:
         assert len(center.bodies) == 3
     finally:
         r.stop()
+
+
+def test_the_idle_poll_refines_the_printer_state_and_logs_each_new_fault_once() -> None:
+    from kiosk.flow import events as evt
+    from kiosk.runtime.health_report import HealthReporter, Snapshot
+
+    r = HealthReporter(lambda body: [], Snapshot, lambda cmd: True, interval=30, version="t")
+    for _ in range(3):  # the paper stays out over three polls
+        r.note_event(evt.DevicesPolled(("printer_paper_end",)))
+    body = r.build(Snapshot())
+    assert body["printer"] == "paper_end"
+    assert [e["code"] for e in body["last_errors"]] == ["printer_paper_end"]
