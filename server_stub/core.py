@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from server_stub import audit, pki
+from server_stub import audit, holders, pki
 from server_stub.dbexec import transaction
 from server_stub.directory import MunicipalBackend, municipal_backend
 from server_stub.errors import CenterError, ConfigError, RequestError, api_error
@@ -124,6 +124,7 @@ class CenterCore:
             raise api_error(
                 "config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", status=500
             ) from exc
+        holders.ensure_card_municipality(engine)
         with engine.connect() as conn:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}

@@ -13,11 +13,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Engine, bindparam, inspect, select, text
 
 from server_stub.store import card_certs, orders, sessions
 
-__all__ = ["CARD_HOLDER", "ORDER_LOCKED_SESSION", "ORDER_SESSION", "Scope", "scope_json"]
+__all__ = [
+    "CARD_HOLDER",
+    "ORDER_LOCKED_SESSION",
+    "ORDER_SESSION",
+    "Scope",
+    "ensure_card_municipality",
+    "scope_json",
+]
 
 # Certificate serial → (resident id, residence municipality): the J-LIS mapping from issuing the card.
 CARD_HOLDER = select(card_certs.c.resident_id, card_certs.c.municipality).where(
@@ -60,3 +67,21 @@ class Scope:
 def scope_json(entries: list[tuple[str, str, bool]], holder: str | None) -> str:
     """What ``sessions.municipalities`` stores: ``{"m": [[code, relation, answered]], "holder"}``."""
     return json.dumps({"m": [list(e) for e in entries], "holder": holder}, ensure_ascii=False)
+
+
+def ensure_card_municipality(engine: Engine) -> bool:
+    """A data dir made before the tiers gets ``card_certs.municipality`` once, filled from its registry
+    (the last time the center reads one); True when the column was added."""
+    insp = inspect(engine)
+    if "municipality" in {c["name"] for c in insp.get_columns("card_certs")}:
+        return False
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE card_certs ADD COLUMN municipality VARCHAR(6)"))
+        if insp.has_table("residents"):
+            conn.execute(
+                text(
+                    "UPDATE card_certs SET municipality = (SELECT r.municipality FROM residents r "
+                    "WHERE r.resident_id = card_certs.resident_id)"
+                )
+            )
+    return True

@@ -207,7 +207,11 @@ def check_eligibility(raw: bytes, req: EligibilityRequest, holder: str | None = 
         raise bad_answer("garbage") from exc
     if not isinstance(answer, dict) or not isinstance(answer.get("resident"), dict):
         raise bad_answer("garbage")
-    if answer.get("version") != VERSION or answer.get("request_id") != req.request_id:
+    if (
+        answer.get("version") != VERSION
+        or answer.get("request_id") != req.request_id
+        or answer.get("relation") != req.relation
+    ):
         raise bad_answer("wrong_request")
     if answer.get("resident_id") != req.resident_id:
         raise bad_answer("wrong_resident")
