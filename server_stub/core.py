@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -22,11 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from server_stub import audit, pki, rules
-from server_stub import queries as sql
-from server_stub.dbexec import run, transaction
+from server_stub import audit, holders, pki
+from server_stub.dbexec import transaction
 from server_stub.directory import MunicipalBackend, municipal_backend
-from server_stub.errors import AuthError, CenterError, ConfigError, RequestError, api_error
+from server_stub.errors import CenterError, ConfigError, RequestError, api_error
 from server_stub.issuing import Issuer
 from server_stub.kiosks import KioskRegistry
 from server_stub.municipalities import Municipality
@@ -126,6 +124,7 @@ class CenterCore:
             raise api_error(
                 "config", "config_invalid", "認証局証明書を読めません", "cannot read auth CA", status=500
             ) from exc
+        holders.ensure_card_municipality(engine)
         with engine.connect() as conn:
             rows = conn.execute(select(municipalities.c.data)).all()
         self.catalogue = {m.code: m for m in (Municipality.from_json(json.loads(r.data)) for r in rows)}
@@ -141,39 +140,6 @@ class CenterCore:
 
     def _audit(self, conn: Connection, at: float, kiosk_id: str | None, event: str, **detail: Any) -> None:
         audit.queue(conn, at=at, kiosk_id=kiosk_id, event=event, detail=detail, postgres=self.postgres)
-
-    @staticmethod
-    def _facts_of(row: Any, resident_id: str) -> tuple[rules.ResidentFacts, dict[str, Any]]:
-        """Facts from a row carrying queries._FACT_COLUMNS (``data`` NULL: no such resident)."""
-        if row is None or row.data is None:
-            raise AuthError("住民が見つかりません / resident unknown", code="resident_unknown")
-        data = json.loads(row.data)
-        years = frozenset(int(y) for y in row.tax_years.split(",")) if row.tax_years else frozenset()
-        honseki = data["honseki"]["municipality"] if data.get("honseki") else None
-        facts = rules.ResidentFacts(
-            resident_id=resident_id,
-            municipality=data["municipality"],
-            status=data["status"],
-            support_measure=bool(data["support_measure"]),
-            foreign=data.get("foreign") is not None,
-            has_seal=bool(row.seals),
-            tax_years=years,
-            honseki=honseki,
-            honseki_registered=honseki is not None and row.registered == honseki,
-            household_size=int(row.household or 1),
-        )
-        return facts, data
-
-    @staticmethod
-    def _with_household(
-        conn: Connection, facts: rules.ResidentFacts, data: dict[str, Any]
-    ) -> rules.ResidentFacts:
-        """The facts with the household's current members (世帯の一部), read in this transaction."""
-        if facts.household_size <= 1:
-            return facts
-        rows = run(conn, sql.HOUSEHOLD, {"hh": data["household_id"]})
-        members = tuple((p["resident_id"], p["name"]) for p in (json.loads(r.data) for r in rows))
-        return dataclasses.replace(facts, household_members=members)
 
     def record_security_event(self, kiosk_id: str | None, exc: CenterError) -> None:
         """Write ``exc.security_event`` to the audit log in a transaction of its own."""

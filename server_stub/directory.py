@@ -28,8 +28,9 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from server_stub.dbexec import transaction
-from server_stub.errors import CenterError, ConfigError
+from server_stub.errors import AuthError, CenterError, ConfigError, NotAvailableError, RequestError
 from server_stub.municipal.core import MunicipalCore
+from server_stub.municipal.eligibility import PATH_ELIGIBILITY, EligibilityRequest
 from server_stub.municipal.protocol import (
     PATH_CERTIFICATES,
     CertificateRequest,
@@ -55,6 +56,9 @@ class MunicipalBackend(Protocol):
 
     def fetch(self, req: CertificateRequest) -> bytes:
         """The raw answer body.  :raises MunicipalError, NotAvailableError, CenterError:"""
+
+    def eligibility(self, req: EligibilityRequest) -> bytes:
+        """The raw answer body of ``/m1/eligibility``.  :raises MunicipalError, CenterError:"""
 
     def available(self, code: str) -> bool:
         """False while every server of ``code`` is marked down."""
@@ -111,11 +115,27 @@ class LocalMunicipal:
             answer = self.core.answer(conn, req, now)
         return json.dumps(answer, ensure_ascii=False).encode()
 
+    def eligibility(self, req: EligibilityRequest) -> bytes:
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        with self.engine.connect() as conn:
+            answer = self.core.eligibility(conn, req, now)
+            conn.rollback()
+        return json.dumps(answer, ensure_ascii=False).encode()
+
     def available(self, code: str) -> bool:
         return True
 
 
 _JSON = {"content-type": "application/json"}
+# The rules' refusals of an order that pass through to the kiosk (codes of contracts/center.py); the
+# message is the center's own, never the municipality's text.
+_ORDER_REFUSALS = {
+    "option_invalid": "オプションが不正です / option invalid",
+    "option_not_allowed": "このオプションは選べません / option not allowed",
+    "year_not_offered": "この年度は交付できません / year not offered",
+    "copies_invalid": "部数が不正です / copies invalid",
+    "certificate_type_unknown": "証明書の種類が不正です / unknown certificate",
+}
 
 
 class RemoteMunicipal:
@@ -173,12 +193,12 @@ class RemoteMunicipal:
             conn.sock.settimeout(timeout)
         return conn, True
 
-    def _exchange(self, server: Server, body: bytes, timeout: float) -> tuple[int, bytes, Any]:
+    def _exchange(self, server: Server, path: str, body: bytes, timeout: float) -> tuple[int, bytes, Any]:
         """One request; a kept-alive connection the server had closed is replaced once (the request
         is idempotent on its id, so sending it again is safe)."""
         conn, reused = self._conn(server, timeout)
         try:
-            conn.request("POST", PATH_CERTIFICATES, body=body, headers=_JSON)
+            conn.request("POST", path, body=body, headers=_JSON)
             resp = conn.getresponse()
             return resp.status, resp.read(), conn
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
@@ -190,7 +210,7 @@ class RemoteMunicipal:
             raise
         conn, _ = self._conn(server, timeout)
         try:
-            conn.request("POST", PATH_CERTIFICATES, body=body, headers=_JSON)
+            conn.request("POST", path, body=body, headers=_JSON)
             resp = conn.getresponse()
             return resp.status, resp.read(), conn
         except BaseException:
@@ -208,18 +228,25 @@ class RemoteMunicipal:
             ``municipal_bad_answer`` (an answer that is not the protocol's).
         :raises CenterError: the municipality's typed refusal (e.g. ``not_available`` + reason).
         """
-        deadline = self.clock() + req.deadline_ms / 1000
-        servers = self._order(req.municipality)
+        return self._ask(PATH_CERTIFICATES, req.municipality, req.to_json(), req.deadline_ms)
+
+    def eligibility(self, req: EligibilityRequest) -> bytes:
+        """``/m1/eligibility`` with the same failover, deadline and refusals as :meth:`fetch`."""
+        return self._ask(PATH_ELIGIBILITY, req.municipality, req.to_json(), req.deadline_ms)
+
+    def _ask(self, path: str, code: str, request: dict[str, Any], deadline_ms: int) -> bytes:
+        deadline = self.clock() + deadline_ms / 1000
+        servers = self._order(code)
         if not servers:
             raise unavailable("not_in_directory")
-        body = json.dumps(req.to_json()).encode()
+        body = json.dumps(request).encode()
         why = "down"
         for server in servers:
             left = deadline - self.clock()
             if left <= 0:
                 break
             try:
-                status, data, conn = self._exchange(server, body, left)
+                status, data, conn = self._exchange(server, path, body, left)
             except TimeoutError:
                 # Too slow: the deadline is spent, and any answer that still comes is not taken.
                 self._mark_down(server, "timeout")
@@ -249,12 +276,17 @@ class RemoteMunicipal:
             return bad_answer("garbage")
         if status >= 500:
             return unavailable(str(err["error"])[:40])
-        from server_stub.errors import NotAvailableError
         from server_stub.rules import REASONS, reason_message
 
-        reason = err.get("reason")
-        if err["error"] in ("not_available", "outside_hours") and reason in REASONS:
-            return NotAvailableError(reason_message(reason), code=err["error"], status=422, reason=reason)
+        reason, code = err.get("reason"), err["error"]
+        if code in ("not_available", "outside_hours") and reason in REASONS:
+            # The rules' refusal as the in-process backend raises it (outside_hours is 403).
+            status = 403 if code == "outside_hours" else 422
+            return NotAvailableError(reason_message(reason), code=code, status=status, reason=reason)
+        if code in _ORDER_REFUSALS and status == 422:
+            return RequestError(_ORDER_REFUSALS[code], code=code, status=422)
+        if code == "resident_unknown" and status == 403:
+            return AuthError("住民が見つかりません / resident unknown", code=code, status=403)
         return bad_answer("wrong_request")
 
 

@@ -72,6 +72,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def _quiet_peer_resets(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A peer that resets or leaves during its TLS handshake is not a server error.  asyncio keeps the
+    handshake's exception in an internal future too; when a GC cycle frees that future it logged
+    "Future exception was never retrieved" with a traceback (timing-dependent): logged at debug."""
+    exc = context.get("exception")
+    if context.get("message") == "Future exception was never retrieved" and isinstance(
+        exc, (ConnectionError, ssl.SSLError, TimeoutError)
+    ):
+        log.debug("peer left during the handshake: %s", type(exc).__name__)
+        return
+    loop.default_exception_handler(context)
+
+
 class HttpServer:
     """Serves ``handler`` over TLS.  ``public(path)`` says which paths need no client certificate.
 
@@ -114,6 +127,7 @@ class HttpServer:
         self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        asyncio.get_running_loop().set_exception_handler(_quiet_peer_resets)
         # Plain TCP here: TLS starts only once the connection holds a slot (_client).
         self.server = await asyncio.start_server(
             self._client, host, port, backlog=1024, reuse_port=reuse_port or None

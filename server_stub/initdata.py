@@ -301,7 +301,11 @@ def _load_db(
             ],
         )
         keep = {x.data["resident_id"] for x in reg.residents}
-        conn.execute(insert(card_certs), [{"serial": s, "resident_id": r, "kind": k} for s, r, k in serials])
+        home = {x.data["resident_id"]: x.data["municipality"] for x in reg.residents}
+        conn.execute(
+            insert(card_certs),
+            [{"serial": s, "resident_id": r, "kind": k, "municipality": home.get(r)} for s, r, k in serials],
+        )
         if reg.koseki:
             conn.execute(
                 insert(koseki),

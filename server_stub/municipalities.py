@@ -63,6 +63,8 @@ class Municipality:
     # (nth, weekday) pairs: the nth <weekday> (0 = Monday) of each month is a maintenance day.
     maintenance: tuple[tuple[int, int], ...] = ()
     seal_prefix: str = ""  # 印鑑登録証明書 number prefix, e.g. 見本印証
+    # The reading of 「都道府県名＋市区町村名」 in hiragana, a full-width space between the two (issue 18).
+    reading: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,6 +107,7 @@ class Municipality:
             my_number_on_juminhyo=bool(d["my_number_on_juminhyo"]),
             maintenance=tuple((int(a), int(b)) for a, b in d["maintenance"]),
             seal_prefix=d["seal_prefix"],
+            reading=str(d.get("reading", "")),
             extra=dict(d.get("extra", {})),
         )
 
@@ -132,6 +135,7 @@ CATALOGUE: tuple[Municipality, ...] = (
         my_number_on_juminhyo=True,
         maintenance=((3, 6),),
         seal_prefix="見本印証",
+        reading="とうきょうと　みほんし",
     ),
     Municipality(
         code="279992",
@@ -150,6 +154,7 @@ CATALOGUE: tuple[Municipality, ...] = (
         my_number_on_juminhyo=False,
         maintenance=((2, 1),),
         seal_prefix="架空印証",
+        reading="おおさかふ　かくうし",
     ),
     Municipality(
         code="019993",
@@ -162,6 +167,7 @@ CATALOGUE: tuple[Municipality, ...] = (
         my_number_on_juminhyo=False,
         maintenance=((1, 0),),
         seal_prefix="試験印証",
+        reading="ほっかいどう　しけんちょう",
     ),
     Municipality(
         code="409994",
@@ -179,6 +185,7 @@ CATALOGUE: tuple[Municipality, ...] = (
         my_number_on_juminhyo=True,
         maintenance=((4, 3),),
         seal_prefix="模擬印証",
+        reading="ふくおかけん　もぎむら",
     ),
 )
 
@@ -199,6 +206,26 @@ def _kanji_number(n: int) -> str:
     return out + (_KANJI[n] if n else "")
 
 
+_KANA_DIGITS = ("", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう")
+# Readings of digit × unit that change sound (さんびゃく, ろっぴゃく, はっぴゃく, さんぜん, はっせん).
+_KANA_UNITS: dict[int, tuple[str, dict[int, str]]] = {
+    1000: ("せん", {1: "せん", 3: "さんぜん", 8: "はっせん"}),
+    100: ("ひゃく", {1: "ひゃく", 3: "さんびゃく", 6: "ろっぴゃく", 8: "はっぴゃく"}),
+    10: ("じゅう", {1: "じゅう"}),
+}
+_SUFFIX_READING = {"市": "し", "町": "ちょう", "村": "むら"}
+
+
+def _kana_number(n: int) -> str:
+    """1 → いち, 10 → じゅう, 300 → さんびゃく, 1741 → せんななひゃくよんじゅういち (as _kanji_number)."""
+    out = ""
+    for value, (unit, special) in _KANA_UNITS.items():
+        q, n = divmod(n, value)
+        if q:
+            out += special.get(q, _KANA_DIGITS[q] + unit)
+    return out + _KANA_DIGITS[n]
+
+
 def synthetic_municipality(code: str) -> Municipality | None:
     """The synthetic municipality of ``code`` (5xxxxx), or None for any other code."""
     if not (len(code) == 6 and code.isdigit() and int(code) > _SYNTH_BASE):
@@ -206,6 +233,8 @@ def synthetic_municipality(code: str) -> Municipality | None:
     i = int(code) - _SYNTH_BASE
     t = CATALOGUE[i % len(CATALOGUE)]
     name = f"架空{_kanji_number(i)}{t.name[-1]}"
+    prefecture_reading = t.reading.split("　")[0]
+    reading = f"{prefecture_reading}　かくう{_kana_number(i)}{_SUFFIX_READING[t.name[-1]]}"
     return Municipality(
         code=code,
         prefecture=t.prefecture,
@@ -217,6 +246,7 @@ def synthetic_municipality(code: str) -> Municipality | None:
         my_number_on_juminhyo=t.my_number_on_juminhyo,
         maintenance=t.maintenance,
         seal_prefix=t.seal_prefix,
+        reading=reading,
         extra=dict(t.extra),
     )
 

@@ -22,6 +22,13 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
 
 _S = {"type": "string"}
 _I = {"type": "integer"}
+# Optional readings of names (issue 18): kana from the municipality's registry, full-width spaces
+# between parts; the kiosk shows them under the name, romanised for readers of Latin script.
+_READING = {
+    "type": "string",
+    "maxLength": 200,
+    "description": "reading in kana (furigana) of the name beside it; absent when not registered",
+}
 _ERR = {
     "description": "error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
@@ -109,6 +116,7 @@ OPENAPI: dict[str, Any] = {
                                 {
                                     "code": _S,
                                     "name": _S,
+                                    "reading": _READING,
                                     "relation": {"enum": ["residence", "honseki"]},
                                     "services": {
                                         "type": "array",
@@ -121,6 +129,13 @@ OPENAPI: dict[str, Any] = {
                                                 "reason": _S,
                                                 "message": _S,
                                                 "options": {"type": "object"},
+                                                "members": {
+                                                    "type": "array",
+                                                    "items": _obj(
+                                                        {"id": _S, "name": _S, "reading": _READING},
+                                                        ["id", "name"],
+                                                    ),
+                                                },
                                             }
                                         ),
                                     },

@@ -1,7 +1,9 @@
 """Orders: ``POST /v1/orders``, ``/issue`` and ``/complete`` (one short DB transaction each).
 
-Every document is built from the resident the *session* is bound to, read inside the issuing
-transaction; the kiosk id comes from the TLS client certificate, never from the body.
+Every document is created by the municipality for the resident the *session* is bound to and checked
+to name the session's holder before it is sealed; the order itself is checked and priced by the
+municipality (``/m1/eligibility``); the kiosk id comes from the TLS client certificate, never from the
+body.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from server_stub import holders, rules
 from server_stub import queries as sql
-from server_stub import rules
 from server_stub.core import payment_of, req_str, token
 from server_stub.dbexec import run, send, transaction
 from server_stub.errors import CenterError, OrderError, RequestError, SessionError
+from server_stub.municipal.eligibility import EligibilityRequest, OrderAsk, check_eligibility
+from server_stub.municipal.protocol import MunicipalError
 from server_stub.municipal.step import Fetched, MunicipalStep
 from server_stub.store import dumps
 
@@ -35,8 +39,8 @@ class OrderDesk(MunicipalStep):
     """The order routes; :class:`server_stub.service.Center` adds authentication."""
 
     def _session(self, conn: Connection, kiosk_id: str, sid: str, t: float) -> Any:
-        """The session row with its resident's facts (queries.SESSION_FACTS)."""
-        row = run(conn, sql.SESSION_FACTS, {"sid": sid}).one_or_none()
+        """The session row (its scope names the municipalities and the holder)."""
+        row = run(conn, sql.SESSION, {"sid": sid}).one_or_none()
         owner, expires_at = (None, None) if row is None else (row.kiosk_id, row.expires_at)
         self._check_session(kiosk_id, sid, owner, t, expires_at)
         return row
@@ -67,29 +71,46 @@ class OrderDesk(MunicipalStep):
         cert = req_str(body, "certificate", 16)
         t, now = self.now()
         rules.check_service_hours(now)
-        with transaction(self.engine) as conn:
+        with self.engine.connect() as conn:
             sess = self._session(conn, kiosk_id, sid, t)
-            allowed = {c: rel for c, rel in json.loads(sess.municipalities)}
-            if code not in allowed or code not in self.catalogue:
-                raise rules.not_available("not_offered")
-            if not self.municipal_available(code):
-                # Its issuance servers are down or slow: refused before the resident pays.
-                raise rules.not_available("municipal_unavailable")
-            muni = self.catalogue[code]
-            facts, data = self._facts_of(sess, sess.resident_id)
-            facts = self._with_household(conn, facts, data)
-            opts = rules.validate_order(
-                muni,
-                cert,
-                allowed[code],
-                facts,
-                options=body.get("options", {}),
-                copies=body.get("copies", 1),
-                now=now,
-            )
+            conn.rollback()
+        scope = holders.Scope.parse(sess.municipalities)
+        if code not in scope.municipalities or code not in self.catalogue:
+            raise rules.not_available("not_offered")
+        relation, answered = scope.municipalities[code]
+        if not answered or scope.holder is None or not self.municipal_available(code):
+            # Its issuance servers are down or slow: refused before the resident pays.
+            raise rules.not_available("municipal_unavailable")
+        oid = token("O-")
+        # The municipality checks the order against its registry and rules, and prices it; no
+        # transaction is open meanwhile.  The request id is the order id.
+        req = EligibilityRequest(
+            oid,
+            code,
+            sess.resident_id,
+            relation,
+            self.deadline_ms(),
+            OrderAsk(cert, body.get("options", {}), body.get("copies", 1)),
+        )
+        try:
+            checked = check_eligibility(self.municipal.eligibility(req), req, scope.holder)
+        except MunicipalError as exc:
+            with transaction(self.engine) as conn:
+                self._audit(
+                    conn,
+                    t,
+                    kiosk_id,
+                    "municipal_failed",
+                    order_id=oid,
+                    municipality=code,
+                    code=exc.error_code,
+                    problem=exc.problem,
+                )
+            raise
+        assert checked.options is not None and checked.fee_each is not None
+        opts, fee = checked.options, checked.fee_each
+        with transaction(self.engine) as conn:
             copies = int(body.get("copies", 1))
-            fee = muni.services[cert].fee
-            oid = token("O-")
             send(
                 conn,
                 sql.ORDER_INSERT,
@@ -99,7 +120,7 @@ class OrderDesk(MunicipalStep):
                     "kiosk_id": kiosk_id,
                     "resident_id": sess.resident_id,
                     "municipality": code,
-                    "relation": allowed[code],
+                    "relation": relation,
                     "certificate": cert,
                     "options": dumps(opts),
                     "copies": copies,
@@ -158,8 +179,8 @@ class OrderDesk(MunicipalStep):
         # The municipality's content first, outside any transaction (server_stub/municipal/step.py).
         fetched = self._fetch_contents(kiosk_id, oid, payment.get("amount"), t, now)
         with transaction(self.engine) as conn:
-            # One statement: the order row locked (PostgreSQL), its session and its resident's facts.
-            row = self._order_row(conn, kiosk_id, oid, sql.ORDER_LOCKED_FACTS)
+            # One statement: the order row locked (PostgreSQL) and its session.
+            row = self._order_row(conn, kiosk_id, oid, holders.ORDER_LOCKED_SESSION)
             if row.state in ("printed", "failed"):
                 # A replay after completion would hand out documents already printed or voided.
                 raise OrderError(
@@ -221,22 +242,11 @@ class OrderDesk(MunicipalStep):
     def _build_documents(
         self, conn: Connection, kiosk_id: str, order: Any, now: dt.datetime, fetched: Fetched | None
     ) -> list[dict[str, Any]]:
-        # The facts came with the locked order row, read in this transaction (ORDER_LOCKED_FACTS).
-        facts, resident = self._facts_of(order, order.resident_id)
-        facts = self._with_household(conn, facts, resident)
-        options = json.loads(order.options)
-        # Re-check eligibility inside the issuing transaction: the registry may have changed.
-        rules.validate_order(
-            self.catalogue[order.municipality],
-            order.certificate,
-            order.relation,
-            facts,
-            options=options,
-            copies=order.copies,
-            now=now,
-        )
-        if fetched is None or fetched.holder_name != resident["name"]:
-            # The order or its resident changed between the fetch and this transaction: nothing sealed.
+        # The municipality re-checked the order against its registry and rules when it created the
+        # content (/m1/certificates); the center checks that it names the session's holder.
+        holder = holders.Scope.parse(order.s_scope).holder
+        if fetched is None or holder is None or fetched.holder_name != holder:
+            # The order or its session changed between the fetch and this transaction: nothing sealed.
             raise CenterError("発行を再試行してください / retry the issue", code="store_failed", status=503)
         return self.issuer.documents(
             conn,

@@ -27,7 +27,9 @@ __all__ = [
     "choosable_members",
     "latest_fiscal_year",
     "municipalities_for",
+    "municipality_entry",
     "national_holiday",
+    "person_reading",
     "service_status",
     "validate_order",
 ]
@@ -252,9 +254,37 @@ def _services(
             entry["options"] = _options_hint(muni, cert, f, now)
             members = choosable_members(f) if cert in ("juminhyo", "kisaijiko") else ()
             if members:  # 世帯の一部 (kiosk: service-level "members" adds the MEMBERS screen)
-                entry["members"] = [{"id": rid, "name": name} for rid, name in members]
+                readings: dict[str, str] = f.extra.get("readings", {})
+                entry["members"] = [
+                    {"id": rid, "name": name, **({"reading": readings[rid]} if rid in readings else {})}
+                    for rid, name in members
+                ]
         out.append(entry)
     return out
+
+
+def municipality_entry(
+    muni: Municipality, relation: str, f: ResidentFacts, now: dt.datetime
+) -> dict[str, Any]:
+    """One municipality of the session's list, as its issuance server describes it (docs/center.md
+    "Eligibility"): name, reading, relation and every service with its fee, options or reason."""
+    if relation == "residence":
+        certs = [
+            c
+            for c in CERTIFICATES
+            if c in muni.services and (KEPT_BY[c] == "residence" or f.honseki == muni.code)
+        ]
+    else:
+        certs = [c for c in CERTIFICATES if c in muni.services and KEPT_BY[c] == "honseki"]
+    entry: dict[str, Any] = {
+        "code": muni.code,
+        "name": f"{muni.prefecture}{muni.name}",
+        "relation": relation,
+        "services": _services(muni, certs, relation, f, now),
+    }
+    if muni.reading:
+        entry["reading"] = muni.reading
+    return entry
 
 
 def municipalities_for(
@@ -264,31 +294,19 @@ def municipalities_for(
     out: list[dict[str, Any]] = []
     home = catalogue.get(f.municipality)
     if home is not None:
-        certs = [
-            c
-            for c in CERTIFICATES
-            if c in home.services and (KEPT_BY[c] == "residence" or f.honseki == home.code)
-        ]
-        out.append(
-            {
-                "code": home.code,
-                "name": f"{home.prefecture}{home.name}",
-                "relation": "residence",
-                "services": _services(home, certs, "residence", f, now),
-            }
-        )
+        out.append(municipality_entry(home, "residence", f, now))
     if f.honseki and f.honseki != f.municipality and f.honseki in catalogue:
-        hon = catalogue[f.honseki]
-        certs = [c for c in CERTIFICATES if c in hon.services and KEPT_BY[c] == "honseki"]
-        out.append(
-            {
-                "code": hon.code,
-                "name": f"{hon.prefecture}{hon.name}",
-                "relation": "honseki",
-                "services": _services(hon, certs, "honseki", f, now),
-            }
-        )
+        out.append(municipality_entry(catalogue[f.honseki], "honseki", f, now))
     return out
+
+
+def person_reading(person: dict[str, Any]) -> str | None:
+    """A registry person's reading (氏　名 in katakana), or None unless both parts are registered."""
+    kana = person.get("furigana") or {}
+    family, given = kana.get("family"), kana.get("given")
+    if not isinstance(family, str) or not isinstance(given, str) or not family or not given:
+        return None
+    return f"{family}　{given}"
 
 
 def _bool_opt(options: dict[str, Any], key: str) -> bool:

@@ -53,6 +53,8 @@ card_certs = Table(
     Column("serial", String(40), primary_key=True),  # hex, upper case
     Column("resident_id", String(16), nullable=False, index=True),
     Column("kind", String(8), nullable=False),
+    # The residence municipality when the card was issued: with resident_id, all J-LIS knows (tiers).
+    Column("municipality", String(6), nullable=True),
 )
 honseki_registrations = Table(
     "honseki_registrations",

@@ -38,6 +38,7 @@ class Member:
 
     id: str
     name: str = field(repr=False)
+    reading: str | None = field(default=None, repr=False)  # kana (furigana), when registered
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Municipality:
     name: str
     relation: Literal["residence", "honseki"]
     services: tuple[Service, ...] = ()
+    reading: str | None = None  # kana of the name (issue 18), optional
 
     @property
     def available(self) -> bool:
@@ -154,7 +156,8 @@ def _parse_service(raw: Any, path: str) -> Service:
     whose, options, years = _parse_hint(hint, f"{path}.options")
     members = tuple(
         Member(_get(_mapping(x, f"{path}.members[{i}]"), "id", str, f"{path}.members[{i}]"),
-               _get(_mapping(x, f"{path}.members[{i}]"), "name", str, f"{path}.members[{i}]"))
+               _get(_mapping(x, f"{path}.members[{i}]"), "name", str, f"{path}.members[{i}]"),
+               _get(_mapping(x, f"{path}.members[{i}]"), "reading", str, f"{path}.members[{i}]", None))
         for i, x in enumerate(_list(m, "members", path))
     )
     if members and "members" not in whose:
@@ -216,5 +219,6 @@ def parse_municipalities(raw: Any) -> tuple[Municipality, ...]:
         services = tuple(_parse_service(s, f"{path}.services[{j}]")
                          for j, s in enumerate(_list(m, "services", path)))
         out.append(Municipality(_get(m, "code", str, path), _get(m, "name", str, path),
-                                cast(Literal["residence", "honseki"], relation), services))
+                                cast(Literal["residence", "honseki"], relation), services,
+                                _get(m, "reading", str, path, None)))
     return tuple(out)

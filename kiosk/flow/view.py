@@ -23,6 +23,9 @@ class Choice:
     label_key: str | None = None  # message key to translate (certificates, options, whose)
     # A literal label from the center (municipality or member name): shown on screen, never in a log.
     label: str | None = field(default=None, repr=False)
+    # The label's reading in kana (municipality and member names, issue 18); the screen shows it or
+    # its romanisation.  Never in a log, like the label.
+    reading: str | None = field(default=None, repr=False)
     available: bool = True
     reason_key: str | None = None  # why not (message key), shown under a greyed-out button
     fee: int | None = None  # yen per copy, where it applies

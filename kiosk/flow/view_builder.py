@@ -45,7 +45,8 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
                      for c in settings.languages), False
     if state is State.MUNICIPALITY:
         return tuple(
-            Choice(m.code, label_key=f"relation.{m.relation}", label=m.name, available=m.available,
+            Choice(m.code, label_key=f"relation.{m.relation}", label=m.name, reading=m.reading,
+                   available=m.available,
                    reason_key=None if m.available else (reason_key(m.reason) or "reason.nothing_available"),
                    relation=m.relation,
                    selected=ctx.municipality is not None and ctx.municipality == m)
@@ -70,7 +71,8 @@ def _choices(state: State, ctx: Context, settings: FlowSettings) -> tuple[tuple[
                             available=w != "members" or bool(service.members))
                      for w in service.whose), False
     if state is State.MEMBERS:
-        return tuple(Choice(m.id, label=m.name, selected=m.id in ctx.members) for m in service.members), True
+        return tuple(Choice(m.id, label=m.name, reading=m.reading, selected=m.id in ctx.members)
+                     for m in service.members), True
     if state is State.ITEMS:
         return tuple(Choice(o.key, label_key=f"item.{o.key}", available=o.available,
                             reason_key=reason_key(o.reason) if not o.available else None,

@@ -22,6 +22,7 @@ from kivy.uix.widget import Widget
 from contracts.jst import reiwa_number
 from kiosk.flow import Choice, State, View
 from kiosk.flow import events as evt
+from kiosk.flow.romaji import hepburn
 from kiosk.preview import cached_preview, preview_size
 from kiosk.ui.i18n import Translator, format_yen
 from kiosk.ui.illustrations import Illustration
@@ -271,13 +272,27 @@ def _grid(r: Render, n: int, reserved: int = 0) -> GridLayout:
                       row_default_height=height)
 
 
+_SEP = {True: "　／　", False: "  /  "}  # reading ／ relation on a municipality tile
+
+
+def _reading(r: Render, c: Choice) -> str | None:
+    """A name's reading (issue 18): the kana on a Japanese screen, its Hepburn romanisation otherwise."""
+    if not c.reading:
+        return None
+    return c.reading if r.lang == "ja" else hepburn(c.reading)
+
+
 def _municipality(r: Render) -> Body:
     grid = _grid(r, len(r.view.choices))
     for c in r.view.choices:
         event = evt.MunicipalityChosen(c.key, c.relation or "residence")
-        # The municipality's (Japanese) name is what residents look for; the relation explains it.
+        # The municipality's (Japanese) name is what residents look for; its reading under it, then the
+        # relation that explains it.
+        relation = r.t(c.label_key or "relation.residence")
+        reading = _reading(r, c)
+        sub = f"{reading}{_SEP[r.lang == 'ja']}{relation}" if reading else relation
         grid.add_widget(_choice_tile(r, c, c.label or c.key, partial(r.send, event), main_font=JA_FONT,
-                                     sub=r.t(c.label_key or "relation.residence")))
+                                     sub=sub, sub_font=JA_FONT if r.lang == "ja" else None))
     return Body(grid)
 
 
@@ -314,7 +329,10 @@ def _multi(r: Render, make: Callable[[tuple[str, ...]], evt.Event], names_are_da
         shown = Choice(**{**c.__dict__, "selected": c.key in chosen})
         main = c.label if names_are_data and c.label else r.t(c.label_key or "")
         main = ("● " if c.key in chosen else "○ ") + main  # not by colour alone
-        tile = _choice_tile(r, shown, main, partial(toggle, c.key))
+        # A person's name with its reading under it (kana in Japanese, romanised in other languages).
+        sub = _reading(r, c) if names_are_data else None
+        tile = _choice_tile(r, shown, main, partial(toggle, c.key), sub=sub,
+                            sub_font=JA_FONT if r.lang == "ja" else None)
         if names_are_data:  # a person's name from the center: always the Japanese font
             tile.children[-1].children[-1].font_name = JA_FONT
         grid.add_widget(tile)

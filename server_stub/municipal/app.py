@@ -26,8 +26,9 @@ from server_stub.dbexec import transaction
 from server_stub.errors import AuthError, CenterError, RequestError
 from server_stub.httpserver import HttpRequest, Response
 from server_stub.municipal.core import MunicipalCore
+from server_stub.municipal.eligibility import PATH_ELIGIBILITY, EligibilityRequest
 from server_stub.municipal.openapi import OPENAPI
-from server_stub.municipal.protocol import PATH_CERTIFICATES, PATH_HEALTH, CertificateRequest
+from server_stub.municipal.protocol import PATH_CERTIFICATES, PATH_HEALTH, CertificateRequest, bind
 from server_stub.municipal.setup import CENTER_CN
 from server_stub.municipal.storage import requests
 from server_stub.store import dumps, residents
@@ -39,13 +40,22 @@ log = logging.getLogger(__name__)
 # Seconds a stored answer is kept for idempotent replays (the center retries within a session: 600 s).
 KEEP_ANSWERS_S = 3600.0
 # Test-only misbehaviours (``--fault``), each a real protocol answer that the center must refuse.
-FAULTS = ("garbage", "wrong-resident", "wrong-municipality", "fields-missing")
+FAULTS = ("garbage", "wrong-resident", "wrong-municipality", "fields-missing", "unbound")
+# Which call misbehaves (``--fault-on``): the content of ``/issue`` (after payment) by default.
+FAULT_CALLS = ("certificates", "eligibility", "both")
 
 
 @dataclass(frozen=True)
 class Faults:
     delay_s: float = 0.0  # sleep before working: a slow municipality (``--delay-ms``)
     answer: str | None = None  # one of FAULTS
+    on: str = "certificates"  # one of FAULT_CALLS
+
+    def applies(self, call: str) -> bool:
+        return self.answer is not None and self.on in (call, "both")
+
+    def delay(self, call: str) -> float:
+        return self.delay_s if self.on in (call, "both") else 0.0
 
 
 def check_caller(cn: str, _serial: int) -> None:
@@ -80,6 +90,12 @@ class MunicipalApp:
                     "許可されていないメソッド / method not allowed", code="method_not_allowed", status=405
                 )
             return 200, self.certificates(req.json())
+        if req.path == PATH_ELIGIBILITY:
+            if req.method != "POST":
+                raise RequestError(
+                    "許可されていないメソッド / method not allowed", code="method_not_allowed", status=405
+                )
+            return 200, self.eligibility(req.json())
         raise RequestError("見つかりません / not found", code="not_found", status=404)
 
     def certificates(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -94,8 +110,8 @@ class MunicipalApp:
             )
         # Idempotency ignores the deadline: a retry with a fresh deadline is the same request.
         req_hash = hashlib.sha256(dumps({**body, "deadline_ms": 0}).encode()).hexdigest()
-        if self.faults.delay_s:
-            time.sleep(self.faults.delay_s)
+        if self.faults.delay("certificates"):
+            time.sleep(self.faults.delay("certificates"))
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         try:
             with transaction(self.engine) as conn:
@@ -136,6 +152,73 @@ class MunicipalApp:
             return self._replay(stored, req_hash)
         return answer
 
+    def eligibility(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /m1/eligibility``: read-only, so nothing is stored; same deadline rule as content.
+
+        :raises CenterError: typed refusals (resident unknown, the rules refuse the order).
+        """
+        started = time.monotonic()
+        ereq = EligibilityRequest.from_json(body)
+        if not self.core.serves(ereq.municipality):
+            raise RequestError(
+                "担当外の市区町村です / municipality not served here",
+                code="municipality_not_served",
+                status=421,
+            )
+        if self.faults.delay("eligibility"):
+            time.sleep(self.faults.delay("eligibility"))
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        with self.engine.connect() as conn:
+            answer = self.core.eligibility(conn, ereq, now)
+            if self.faults.applies("eligibility"):
+                answer = self._misbehave_eligibility(conn, ereq, answer, now)
+            conn.rollback()
+        if time.monotonic() - started > ereq.deadline_ms / 1000:
+            raise CenterError("期限を過ぎました / deadline passed", code="deadline_passed", status=504)
+        return answer
+
+    def _misbehave_eligibility(
+        self, conn: Any, ereq: EligibilityRequest, answer: dict[str, Any], now: dt.datetime
+    ) -> dict[str, Any]:
+        fault = self.faults.answer
+        if fault == "garbage":
+            return {"version": 1, "resident": "……"}
+        if fault == "unbound":
+            return {**answer, "binding": "0" * 64}
+        answer = {k: v for k, v in answer.items() if k != "binding"}
+        if fault == "wrong-municipality":
+            answer["municipality"] = answer["entry"]["code"] = "999999"
+        elif fault == "fields-missing":
+            answer["resident"] = {"status": answer["resident"]["status"]}
+            answer.pop("order", None)
+        elif fault == "wrong-resident":
+            # Another resident's answer, honestly labelled: the center must see it is not its resident.
+            for other in self._others(
+                conn,
+                CertificateRequest(
+                    request_id=ereq.request_id,
+                    municipality=ereq.municipality,
+                    resident_id=ereq.resident_id,
+                    certificate="juminhyo",
+                    options={},
+                    copies=1,
+                    issued=now.date(),
+                    deadline_ms=1,
+                ),
+            ):
+                swapped = EligibilityRequest(**{**ereq.__dict__, "resident_id": other, "order": None})
+                theirs = self.core.eligibility(conn, swapped, now)
+                answer = {k: v for k, v in theirs.items() if k != "binding"}
+                if ereq.order is not None:
+                    answer["order"] = {
+                        "certificate": ereq.order.certificate,
+                        "options": {},
+                        "copies": ereq.order.copies,
+                        "fee_each": 0,
+                    }
+                break
+        return bind(answer)
+
     @staticmethod
     def _replay(stored: Any, req_hash: str) -> dict[str, Any]:
         if stored.request_hash != req_hash:
@@ -151,10 +234,13 @@ class MunicipalApp:
         self, conn: Any, creq: CertificateRequest, answer: dict[str, Any], now: dt.datetime
     ) -> dict[str, Any]:
         fault = self.faults.answer
-        if fault is None:
+        if not self.faults.applies("certificates"):
             return answer
         if fault == "garbage":
             return {"version": 1, "documents": "……"}
+        if fault == "unbound":
+            # A header of this request over a body bound to another (the overwrite, caught by binding).
+            return {**answer, "binding": "0" * 64}
         if fault == "wrong-municipality":
             for doc in answer["documents"]:
                 doc["municipality"]["code"] = "999999"
@@ -171,7 +257,8 @@ class MunicipalApp:
                 except CenterError:
                     continue  # that one's rules refuse: try the next neighbour
                 break
-        return answer
+        # The misbehaving server binds what it sends: the center's content checks must catch it.
+        return bind({k: v for k, v in answer.items() if k != "binding"})
 
     @staticmethod
     def _others(conn: Any, creq: CertificateRequest) -> list[str]:

@@ -33,8 +33,14 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--delay-ms", type=int, default=0, help="TESTS ONLY: answer this much later")
     s.add_argument(
         "--fault",
-        choices=["garbage", "wrong-resident", "wrong-municipality", "fields-missing"],
+        choices=["garbage", "wrong-resident", "wrong-municipality", "fields-missing", "unbound"],
         help="TESTS ONLY: answer wrongly in this way",
+    )
+    s.add_argument(
+        "--fault-on",
+        choices=["certificates", "eligibility", "both"],
+        default="certificates",
+        help="TESTS ONLY: which call --fault and --delay-ms apply to",
     )
     i = msub.add_parser("init", help="(re)create DIR/munet and DIR/municipal for a center data dir")
     i.add_argument("--data", required=True, help="the center data dir")
@@ -110,7 +116,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         core,
         engine,
         offset_clock(a.now or os.environ.get(NOW_ENV)),
-        Faults(delay_s=a.delay_ms / 1000, answer=a.fault),
+        Faults(delay_s=a.delay_ms / 1000, answer=a.fault, on=a.fault_on),
         a.name,
     )
     tls = d / "tls"

@@ -62,9 +62,23 @@ _CONTENT = {
     "description": "docs/document-content.md without seal_id and issue_number (the center adds them)",
     "not": {"anyOf": [{"required": ["seal_id"]}, {"required": ["issue_number"]}]},
 }
+_BINDING = {
+    **_S,
+    "pattern": "^[0-9a-f]{64}$",
+    "description": "SHA-256 (hex) of b'konbini-m1-binding' 00 + the answer's JSON without binding "
+    "(keys sorted, separators ',' ':', UTF-8): ties the request id, the resident id and every field",
+}
 _ANSWER = {
     "type": "object",
-    "required": ["version", "request_id", "municipality", "resident_id", "certificate", "documents"],
+    "required": [
+        "version",
+        "request_id",
+        "municipality",
+        "resident_id",
+        "certificate",
+        "documents",
+        "binding",
+    ],
     "properties": {
         "version": {"const": VERSION},
         "request_id": _S,
@@ -72,6 +86,98 @@ _ANSWER = {
         "resident_id": _S,
         "certificate": _S,
         "documents": {"type": "array", "items": _CONTENT, "minItems": 1, "maxItems": 5},
+        "binding": _BINDING,
+    },
+}
+_RELATION = {"enum": ["residence", "honseki"]}
+_ELIGIBILITY_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["version", "request_id", "municipality", "resident_id", "relation", "deadline_ms"],
+    "properties": {
+        "version": {"const": VERSION},
+        "request_id": {**_S, "maxLength": 64, "description": "E-… at authentication, the order id at order"},
+        "municipality": {**_S, "maxLength": 6},
+        "resident_id": {**_S, "maxLength": 64},
+        "relation": _RELATION,
+        "deadline_ms": {**_I, "minimum": 1, "maximum": 60000},
+        "order": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["certificate"],
+            "description": "an order to check against the rules and price (as the kiosk sent it)",
+            "properties": {"certificate": {**_S, "maxLength": 16}, "options": {}, "copies": {}},
+        },
+    },
+}
+_READING = {**_S, "description": "reading in kana (furigana), full-width space between parts"}
+_MEMBER = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": _S, "name": _S, "reading": _READING},
+}
+_SERVICE = {
+    "type": "object",
+    "required": ["certificate", "name", "available", "fee"],
+    "properties": {
+        "certificate": _S,
+        "name": _S,
+        "available": {"type": "boolean"},
+        "fee": {**_I, "minimum": 0},
+        "reason": _S,
+        "message": _S,
+        "options": {"type": "object"},
+        "members": {"type": "array", "items": _MEMBER},
+    },
+}
+_ELIGIBILITY = {
+    "type": "object",
+    "required": [
+        "version",
+        "request_id",
+        "municipality",
+        "resident_id",
+        "relation",
+        "resident",
+        "honseki",
+        "entry",
+        "binding",
+    ],
+    "properties": {
+        "version": {"const": VERSION},
+        "request_id": _S,
+        "municipality": _S,
+        "resident_id": _S,
+        "relation": _RELATION,
+        "resident": {
+            "type": "object",
+            "required": ["name", "status"],
+            "properties": {"name": _S, "status": {"enum": ["active", "moved_out", "deceased"]}},
+        },
+        "honseki": {"type": ["string", "null"], "description": "code keeping the 戸籍 (residence only)"},
+        "entry": {
+            "type": "object",
+            "required": ["code", "name", "relation", "services"],
+            "description": "the kiosk's menu entry for this municipality (Center API v1 municipalities[])",
+            "properties": {
+                "code": _S,
+                "name": _S,
+                "reading": _READING,
+                "relation": _RELATION,
+                "services": {"type": "array", "items": _SERVICE},
+            },
+        },
+        "order": {
+            "type": "object",
+            "required": ["certificate", "options", "copies", "fee_each"],
+            "properties": {
+                "certificate": _S,
+                "options": {"type": "object"},
+                "copies": _I,
+                "fee_each": {**_I, "minimum": 0},
+            },
+        },
+        "binding": _BINDING,
     },
 }
 _ERROR = {
@@ -92,7 +198,13 @@ OPENAPI: dict[str, Any] = {
         "securitySchemes": {
             "networkTls": {"type": "mutualTLS", "description": "client certificate of the center (munet CA)"}
         },
-        "schemas": {"CertificateRequest": _REQUEST, "Answer": _ANSWER, "Error": _ERROR},
+        "schemas": {
+            "CertificateRequest": _REQUEST,
+            "Answer": _ANSWER,
+            "EligibilityRequest": _ELIGIBILITY_REQUEST,
+            "Eligibility": _ELIGIBILITY,
+            "Error": _ERROR,
+        },
     },
     "security": [{"networkTls": []}],
     "paths": {
@@ -111,6 +223,27 @@ OPENAPI: dict[str, Any] = {
                     "4XX": {"description": "refusal", **_json({"$ref": "#/components/schemas/Error"})},
                     "504": {
                         "description": "deadline passed; nothing kept",
+                        **_json({"$ref": "#/components/schemas/Error"}),
+                    },
+                },
+            }
+        },
+        "/m1/eligibility": {
+            "post": {
+                "summary": "what a resident may get here: name, status, 本籍地, menu entry; an order checked "
+                "and priced (read-only)",
+                "requestBody": {
+                    "required": True,
+                    **_json({"$ref": "#/components/schemas/EligibilityRequest"}),
+                },
+                "responses": {
+                    "200": {
+                        "description": "the answer",
+                        **_json({"$ref": "#/components/schemas/Eligibility"}),
+                    },
+                    "4XX": {"description": "refusal", **_json({"$ref": "#/components/schemas/Error"})},
+                    "504": {
+                        "description": "deadline passed",
                         **_json({"$ref": "#/components/schemas/Error"}),
                     },
                 },

@@ -11,6 +11,7 @@ resident or municipality and content without its fields with a typed :class:`Mun
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ __all__ = [
     "CertificateRequest",
     "MunicipalError",
     "bad_answer",
+    "bind",
+    "binding_of",
     "check_answer",
     "names_in",
     "unavailable",
@@ -59,7 +62,31 @@ REQUIRED_BODY: dict[str, tuple[str, ...]] = {
     "fuhyo": ("persons",),
 }
 # What the audit entry ``municipal_bad_answer`` says went wrong (no content, no names).
-ANSWER_PROBLEMS = ("garbage", "wrong_request", "wrong_resident", "wrong_municipality", "fields_missing")
+ANSWER_PROBLEMS = (
+    "garbage",
+    "wrong_request",
+    "wrong_resident",
+    "wrong_municipality",
+    "fields_missing",
+    "binding_mismatch",
+)
+
+
+def binding_of(answer: dict[str, Any]) -> str:
+    """SHA-256 (hex) of an answer's canonical JSON without ``binding`` (sorted keys, no spaces).
+
+    It covers the request id, the resident id and everything answered, so an answer assembled from
+    two requests' parts (a header echoed right over another request's body) does not match.  Not a
+    signature: the mutual TLS of the closed network says who answered.
+    """
+    payload = {k: v for k, v in answer.items() if k != "binding"}
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(b"konbini-m1-binding\x00" + text.encode()).hexdigest()
+
+
+def bind(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer with its ``binding`` (the municipal server's last step before sending)."""
+    return {**answer, "binding": binding_of(answer)}
 
 
 class MunicipalError(CenterError):
@@ -182,9 +209,9 @@ def names_in(value: Any) -> set[str]:
 def check_answer(raw: bytes, req: CertificateRequest, resident_name: str) -> list[dict[str, Any]]:
     """The contents of a municipal answer, each checked before the center seals anything.
 
-    The answer must be JSON of this request, for this resident (id echoed and name shown in every
-    copy), of this municipality, of the requested type and date, with every required field and none of
-    the fields the center stamps.
+    The answer must be JSON of this request, for this resident (id echoed, ``binding`` matching the
+    whole answer, and name shown in every copy), of this municipality, of the requested type and
+    date, with every required field and none of the fields the center stamps.
 
     :raises MunicipalError: ``municipal_bad_answer`` with ``problem`` in :data:`ANSWER_PROBLEMS`.
     """
@@ -200,6 +227,9 @@ def check_answer(raw: bytes, req: CertificateRequest, resident_name: str) -> lis
         raise bad_answer("wrong_resident")
     if answer.get("municipality") != req.municipality:
         raise bad_answer("wrong_municipality")
+    if answer.get("binding") != binding_of(answer):
+        # Header and documents of different requests (the 2023 overwrite) do not hash together.
+        raise bad_answer("binding_mismatch")
     docs: list[Any] = answer["documents"]
     if len(docs) != req.copies or not all(isinstance(d, dict) for d in docs):
         raise bad_answer("fields_missing")

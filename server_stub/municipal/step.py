@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 
-from server_stub import queries as sql
-from server_stub import rules
+from server_stub import holders, rules
 from server_stub.core import CenterCore
 from server_stub.dbexec import run, send, transaction
 from server_stub.municipal.protocol import CertificateRequest, MunicipalError, check_answer
@@ -50,17 +49,19 @@ class MunicipalStep(CenterCore):
         :raises CenterError: the municipality's own refusal (its rules), order left as it was.
         """
         with self.engine.connect() as conn:
-            order = run(conn, sql.ORDER, {"oid": oid}).one_or_none()
-            if (
-                order is None
-                or order.kiosk_id != kiosk_id
-                or order.state != "ordered"
-                or amount != order.fee_total
-            ):
-                return None
-            facts_row = run(conn, sql.FACTS, {"rid": order.resident_id}).one_or_none()
+            order = run(conn, holders.ORDER_SESSION, {"oid": oid}).one_or_none()
             conn.rollback()
-        _facts, resident = self._facts_of(facts_row, order.resident_id)
+        if (
+            order is None
+            or order.kiosk_id != kiosk_id
+            or order.state != "ordered"
+            or amount != order.fee_total
+        ):
+            return None
+        # The name the residence municipality gave at authentication (the center holds no registry).
+        holder = holders.Scope.parse(order.s_scope).holder
+        if holder is None:
+            return None  # the issuing transaction refuses it (no documents without a named holder)
         req = CertificateRequest(
             request_id=oid,
             municipality=order.municipality,
@@ -69,15 +70,15 @@ class MunicipalStep(CenterCore):
             options=json.loads(order.options),
             copies=int(order.copies),
             issued=now.astimezone(rules.JST).date(),
-            deadline_ms=max(1, int(self.config.municipal_deadline * 1000)),
+            deadline_ms=self.deadline_ms(),
         )
         try:
             raw = self.municipal.fetch(req)
-            contents = check_answer(raw, req, resident["name"])
+            contents = check_answer(raw, req, holder)
         except MunicipalError as exc:
             self._void_unissued(kiosk_id, order, exc, t)
             raise
-        return Fetched(contents, resident["name"])
+        return Fetched(contents, holder)
 
     def _void_unissued(self, kiosk_id: str, order: Any, exc: MunicipalError, t: float) -> None:
         """The payment was made and no document exists: the order fails whole, its fee refundable."""
@@ -97,6 +98,9 @@ class MunicipalStep(CenterCore):
                 code=exc.error_code,
                 problem=exc.problem,
             )
+
+    def deadline_ms(self) -> int:
+        return max(1, int(self.config.municipal_deadline * 1000))
 
     def municipal_available(self, code: str) -> bool:
         return self.municipal.available(code)

@@ -212,11 +212,19 @@ def test_a_municipal_server_down_fails_over_to_its_twin(center_data: CenterData,
             i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
             assert i.status == 200, i.body
             assert e1["name"] in _names(i.body["documents"][0])
-        tiers.server("b").stop()
+        # The last server goes down between the order and the issue: voided and refunded.
         o = _order(c, k.kiosk_id, e1, p1)
+        tiers.server("b").stop()
         i = c.issue(o["order_id"], uuid.uuid4().hex, o["fee_total"])
         assert (i.status, i.error) == (424, "municipal_unavailable")
         assert c.complete(o["order_id"], "failed", 0).body["refund"] == o["fee_total"]
+        # With none of its servers up, the municipality is unavailable before anyone pays.
+        s = c.authenticate(p1, k.kiosk_id)
+        assert s.status == 201, s.body
+        menu = {m["code"]: m for m in s.body["municipalities"]}
+        assert {x["reason"] for x in menu[code]["services"]} == {"municipal_unavailable"}
+        refused = c.order(s.body["session_id"], code, "juminhyo")
+        assert (refused.status, refused.body.get("reason")) == (422, "municipal_unavailable")
 
 
 def _municipal_ctx(data: Path, *, cert: Path | None = None, key: Path | None = None) -> ssl.SSLContext:

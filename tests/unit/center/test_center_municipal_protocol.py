@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,19 @@ def _answer(**over: Any) -> dict[str, Any]:
     return a
 
 
-def _problem(answer: Any, raw: bytes | None = None) -> str | None:
+def _bind(answer: dict[str, Any]) -> dict[str, Any]:
+    """The binding as docs/center.md defines it, written out here: SHA-256 over a fixed prefix and the
+    answer's JSON without ``binding``, keys sorted, no spaces, UTF-8."""
+    body = {k: v for k, v in answer.items() if k != "binding"}
+    canon = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return {**body, "binding": hashlib.sha256(b"konbini-m1-binding\x00" + canon).hexdigest()}
+
+
+def _problem(answer: Any, raw: bytes | None = None, *, bind: bool = True) -> str | None:
+    if raw is None:
+        raw = json.dumps(_bind(answer) if bind else answer).encode()
     try:
-        check_answer(raw if raw is not None else json.dumps(answer).encode(), REQ, NAME)
+        check_answer(raw, REQ, NAME)
     except MunicipalError as exc:
         assert exc.error_code == "municipal_bad_answer"
         assert exc.http_status == 424
@@ -74,9 +85,20 @@ def _problem(answer: Any, raw: bytes | None = None) -> str | None:
 
 
 def test_a_correct_answer_passes_with_every_copy() -> None:
-    docs = check_answer(json.dumps(_answer()).encode(), REQ, NAME)
+    docs = check_answer(json.dumps(_bind(_answer())).encode(), REQ, NAME)
     assert len(docs) == 2
     assert docs[0]["body"]["persons"][0]["name"] == NAME
+
+
+def test_an_answer_whose_parts_belong_to_different_requests_is_refused() -> None:
+    # The 2023 overwrite: this request's header (ids echoed right) over a body bound for another.
+    theirs = _bind(_answer(request_id="O-other"))
+    ours = {**_answer(), "binding": theirs["binding"]}
+    assert _problem(ours, bind=False) == "binding_mismatch"
+    bound = _bind(_answer())
+    bound["documents"][1]["body"]["address"] = "東京都見本市もみじ台9-9-9"  # changed after binding
+    assert _problem(bound, bind=False) == "binding_mismatch"
+    assert _problem(_answer(), bind=False) == "binding_mismatch"  # no binding at all
 
 
 @pytest.mark.parametrize(
