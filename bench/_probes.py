@@ -94,11 +94,14 @@ def rss_mib(pids: list[int]) -> list[float]:
 
 
 class RoundTrips:
-    """strace on the center processes: the turns on their sockets to PostgreSQL's port.
+    """strace on the center processes: their waits on PostgreSQL's sockets.
 
-    A turn is a run of sends on one database connection ended by a receive that returned data: the
-    client sent what it had (statements queued in pipeline mode go together) and then had to wait for
-    the server's answer.  What is counted is the traffic seen on the wire, not a model of the code.
+    A round trip is a ``poll`` for input only on a database socket: psycopg (libpq) polls so when it
+    has sent what it had and needs the server's answer to go on (while it still has queries to send
+    it polls for output too, which returns at once).  Also counted, as ``bursts``: runs of sends on
+    one connection ended by a receive that returned data (more than the waits: psycopg reads answers
+    already there between two sends of a pipeline).  What is counted is the traffic seen at the
+    system calls, not a model of the code.
     """
 
     def __init__(self, pids: list[int], pg_port: int, out: Path) -> None:
@@ -106,15 +109,16 @@ class RoundTrips:
         out.mkdir(parents=True, exist_ok=True)
         for f in out.glob("tr.*"):
             f.unlink()
-        args = ["strace", "-ff", "-ttt", "-yy", "-qq", "-e", "trace=sendto,recvfrom,sendmsg,recvmsg",
+        args = ["strace", "-ff", "-ttt", "-yy", "-qq", "-s", "400", "-e",
+                "trace=sendto,recvfrom,sendmsg,recvmsg,poll,ppoll",
                 "-o", str(out / "tr")]
         for pid in pids:
             args += ["-p", str(pid)]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)  # every thread attached before the first transaction
 
-    def stop(self) -> int:
-        """Detach; the number of turns seen."""
+    def stop(self) -> tuple[int, int]:
+        """Detach; (waits, bursts) seen."""
         self.proc.send_signal(signal.SIGINT)
         try:
             self.proc.wait(10)
@@ -125,20 +129,28 @@ class RoundTrips:
             + str(self.pg_port)
             + r")\]>.*= (-?\d+)"
         )
+        sock = r"\d+<TCP:\[[^\]]*->127\.0\.0\.1:" + str(self.pg_port) + r"\]>"
+        # The poll that ends a wait: for input (not output), returned ready (a 100 ms poll timing out
+        # and repeated is one wait, counted once).
+        wait = re.compile(r"^\d+\.\d+ p?poll\(\[\{fd=" + sock + r", events=POLLIN(\|POLLERR)?\}\].* = 1 ")
         events = []
+        waits = 0
         for f in self.out.glob("tr.*"):
             for line in f.read_text(errors="replace").splitlines():
+                if wait.match(line):
+                    waits += 1
+                    continue
                 m = pat.match(line)
                 if m and int(m.group(4)) > 0:
                     events.append((float(m.group(1)), m.group(3), m.group(2)))
         events.sort()
         last: dict[str, str] = {}
         turns = 0
-        for _, sock, kind in events:
-            if kind == "send" and last.get(sock) != "send":
+        for _, conn, kind in events:
+            if kind == "send" and last.get(conn) != "send":
                 turns += 1
-            last[sock] = kind
-        return turns
+            last[conn] = kind
+        return waits, turns
 
 
 class Profile:

@@ -429,7 +429,8 @@ def run_cell(  # noqa: PLR0917
         "pg_cpu_ms_per_tx": round((cpu1[1] - cpu0[1]) * 1000 / max(1, started), 2) if db else None,
         "stmts_per_tx": round(stmts / max(1, started), 1) if stmts is not None else None,
         # Under strace (slowed down, so only counted, never timed): turns on the database sockets.
-        "roundtrips_per_tx": round(turns / max(1, started), 1) if turns is not None else None,
+        "roundtrips_per_tx": round(turns[0] / max(1, started), 1) if turns is not None else None,
+        "send_bursts_per_tx": round(turns[1] / max(1, started), 1) if turns is not None else None,
         "center_rss_mib": rss,
         "profile": prof,
         "error_codes": sorted(set(errors))[:5],

@@ -161,6 +161,7 @@ class CenterCore:
             honseki=honseki,
             honseki_registered=honseki is not None and row.registered == honseki,
             household_size=int(row.household or 1),
+            household_members=_members(getattr(row, "household_data", None)),
         )
         return facts, data
 
@@ -170,6 +171,8 @@ class CenterCore:
     ) -> rules.ResidentFacts:
         """The facts with the household's current members (世帯の一部), read in this transaction."""
         if facts.household_size <= 1:
+            return facts
+        if facts.household_members:  # read with the facts (queries._FACT_COLUMNS household_data)
             return facts
         rows = run(conn, sql.HOUSEHOLD, {"hh": data["household_id"]})
         members = tuple((p["resident_id"], p["name"]) for p in (json.loads(r.data) for r in rows))
@@ -191,3 +194,12 @@ class CenterCore:
         :raises AuthError: ``kiosk_unknown``, ``kiosk_revoked``, ``crl_unavailable``.
         """
         self.kiosks.check(kiosk_id, serial)
+
+
+def _members(joined: str | None) -> tuple[tuple[str, str], ...]:
+    """(resident id, name) of the household members read with the facts (empty: not read)."""
+    if not joined:
+        return ()
+    return tuple(
+        (p["resident_id"], p["name"]) for p in (json.loads(d) for d in joined.split(sql.MEMBER_SEPARATOR))
+    )

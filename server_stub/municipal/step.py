@@ -49,18 +49,14 @@ class MunicipalStep(CenterCore):
         :raises MunicipalError: after the order was voided (state ``failed``, fee refundable) and audited.
         :raises CenterError: the municipality's own refusal (its rules), order left as it was.
         """
-        with self.engine.connect() as conn:
-            order = run(conn, sql.ORDER, {"oid": oid}).one_or_none()
-            if (
-                order is None
-                or order.kiosk_id != kiosk_id
-                or order.state != "ordered"
-                or amount != order.fee_total
-            ):
-                return None
-            facts_row = run(conn, sql.FACTS, {"rid": order.resident_id}).one_or_none()
-            conn.rollback()
-        _facts, resident = self._facts_of(facts_row, order.resident_id)
+        # One statement, no BEGIN/ROLLBACK on PostgreSQL: the order with its resident's facts.
+        with transaction(self.engine, autocommit=True) as conn:
+            order = run(conn, sql.ORDER_FACTS, {"oid": oid}).one_or_none()
+        if order is None or order.kiosk_id != kiosk_id:
+            return None
+        if order.state != "ordered" or amount != order.fee_total:
+            return None
+        _facts, resident = self._facts_of(order, order.resident_id)
         req = CertificateRequest(
             request_id=oid,
             municipality=order.municipality,
