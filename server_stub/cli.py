@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import uvloop
 from sqlalchemy.exc import SQLAlchemyError
 
 from server_stub.errors import CenterError, ConfigError
@@ -185,8 +184,7 @@ def _cmd_serve(a: argparse.Namespace) -> int:
         await server.close()
         await public.close()
 
-    # uvloop: the event loop, TLS and socket work of the listeners in C (docs/benchmarks.md "Center speed").
-    uvloop.run(run())
+    asyncio.run(run())
     engine.dispose()
     return 0
 
