@@ -15,11 +15,20 @@ transactions that end before the deadline count.  On PostgreSQL the statements e
 (pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
 
 With ``--tiers M…`` the same transactions also run through the center and M municipal issuance
-server processes (docs/center.md "Tiers": SQLite, one center process): the rows say ``municipal M``,
+server processes (docs/center.md "Tiers"): the rows say ``municipal M``,
 and ``+mean ms`` is the cost the second hop adds per transaction against the one-tier row of the
 same kiosks and load.
 
+``--netns`` runs the load generator in its own network namespace joined by a veth pair (the center
+listens on the host end), so every request crosses a real network path; without root it says so and
+stays on loopback.  Each row also has the center processes' RSS, and on PostgreSQL a short extra row
+under strace (``strace (count only)``) counts the round trips per transaction: the waits for
+PostgreSQL's answer (bench/_probes.py).  ``--profile`` samples the centers with py-spy (GIL holder)
+during every cell and prints the top frames.  ``--tiers M`` rows run on both databases and with one
+or two centers.
+
     python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200] [--tiers 1 4]
+                           [--netns] [--profile] [--no-roundtrips]
     python bench/center.py --verify-only [--smoke]
 
 Verification cost per transaction (``verification_rows``, printed first): what the center spends on the
@@ -673,7 +682,11 @@ def _run(a: argparse.Namespace) -> int:
     _added_cost(rows)
     _print_table(rows)
     if a.smoke:
-        bad = [r for r in rows if not r["tps"] > 0 or r["errors"]]
+        bad = [
+            r for r in rows
+            if not r["tps"] > 0 or r["errors"] or not r["center_cpu_ms_per_tx"] > 0
+            or not r["center_rss_mib"] or not all(x > 0 for x in r["center_rss_mib"])
+        ]
         if bad or not rows:
             print(f"smoke: FAILED {bad or 'no rows'}", file=sys.stderr)
             return 1
