@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -170,9 +171,9 @@ def send(conn: Connection, stmt: Executable, params: Params = None) -> None:
 
 @contextlib.contextmanager
 def transaction(engine: Engine, *, autocommit: bool = False) -> Iterator[Connection]:
-    """``engine.begin()``; on PostgreSQL in psycopg pipeline mode (BEGIN travels with the first
-    statement, :func:`send` queues).  ``autocommit`` (PostgreSQL): no BEGIN/COMMIT at all, for a
-    transaction of a single statement.
+    """``engine.begin()``; on PostgreSQL the transaction is sent in psycopg pipeline mode: BEGIN travels
+    with the first statement, :func:`send` queues, COMMIT travels with the trailing writes.
+    ``autocommit`` (PostgreSQL): no BEGIN/COMMIT and no pipeline, for a single statement.
 
     :raises StoreError: when PostgreSQL fails, also for a queued statement.
     """
@@ -180,17 +181,29 @@ def transaction(engine: Engine, *, autocommit: bool = False) -> Iterator[Connect
         with engine.begin() as conn:
             yield conn
         return
-    opts = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    # The connection is in autocommit mode at the driver and this function sends BEGIN and COMMIT
+    # itself: psycopg's own BEGIN is followed by a pipeline sync, one round trip of its own per
+    # transaction (bench/center.py's strace count showed it), and SQLAlchemy's COMMIT would come
+    # after the pipeline's closing sync, another.
     try:
-        with engine.connect().execution_options(**opts) as conn, conn.begin():
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             driver = _driver(conn)
-            with driver.pipeline():
+            if autocommit:
                 yield conn
-                if not autocommit:
-                    # COMMIT queued behind the transaction's trailing writes: they travel together and
-                    # the pipeline's closing sync is their one round trip.  SQLAlchemy's commit then
-                    # finds the transaction closed and sends nothing; a failed write aborts the
-                    # pipeline, COMMIT is skipped, and SQLAlchemy rolls back as before.
-                    driver.execute("COMMIT")
+                return
+            done = False
+            try:
+                with driver.pipeline():
+                    driver.execute(_BEGIN)
+                    yield conn
+                    # A failed statement aborts the pipeline: COMMIT is skipped and the sync raises.
+                    driver.execute(b"COMMIT")
+                done = True
+            finally:
+                if not done and driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                    driver.execute(b"ROLLBACK")  # the body raised, or a queued statement failed
     except psycopg.Error as exc:
         raise _store_error(exc) from exc
+
+
+_BEGIN = b"BEGIN ISOLATION LEVEL READ COMMITTED"  # what the engine's isolation_level made psycopg send
