@@ -94,14 +94,14 @@ def rss_mib(pids: list[int]) -> list[float]:
 
 
 class RoundTrips:
-    """strace on the center processes: their waits on PostgreSQL's sockets.
+    """strace on the center processes: their round trips to PostgreSQL.
 
-    A round trip is a ``poll`` for input only on a database socket: psycopg (libpq) polls so when it
-    has sent what it had and needs the server's answer to go on (while it still has queries to send
-    it polls for output too, which returns at once).  Also counted, as ``bursts``: runs of sends on
-    one connection ended by a receive that returned data (more than the waits: psycopg reads answers
-    already there between two sends of a pipeline).  What is counted is the traffic seen at the
-    system calls, not a model of the code.
+    A round trip is a send on a database socket followed by a ``poll`` for input only on it: psycopg
+    (libpq) polls so when it has sent what it had and needs the server's answer to go on (while it
+    still has queries to send it polls for output too, which returns at once); polls before the next
+    send are the same round trip.  Also counted, as ``bursts``: runs of sends on one connection ended
+    by a receive that returned data (more: psycopg reads answers already there between two sends of
+    a pipeline).  What is counted is the traffic seen at the system calls, not a model of the code.
     """
 
     def __init__(self, pids: list[int], pg_port: int, out: Path) -> None:
@@ -118,39 +118,39 @@ class RoundTrips:
         time.sleep(0.5)  # every thread attached before the first transaction
 
     def stop(self) -> tuple[int, int]:
-        """Detach; (waits, bursts) seen."""
+        """Detach; (round trips, send bursts) seen."""
         self.proc.send_signal(signal.SIGINT)
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-        pat = re.compile(
-            r"^(\d+\.\d+) (send|recv)\w*\(\d+<TCP:\[([^\]]*->127\.0\.0\.1:"
-            + str(self.pg_port)
-            + r")\]>.*= (-?\d+)"
-        )
-        sock = r"\d+<TCP:\[[^\]]*->127\.0\.0\.1:" + str(self.pg_port) + r"\]>"
-        # The poll that ends a wait: for input (not output), returned ready (a 100 ms poll timing out
-        # and repeated is one wait, counted once).
-        wait = re.compile(r"^\d+\.\d+ p?poll\(\[\{fd=" + sock + r", events=POLLIN(\|POLLERR)?\}\].* = 1 ")
+        conn = r"(\d+<TCP:\[[^\]]*->127\.0\.0\.1:" + str(self.pg_port) + r"\]>)"
+        io = re.compile(r"^(\d+\.\d+) (send|recv)\w*\(" + conn + r".*= (-?\d+)")
+        # The poll that ends a wait: for input only, returned ready.
+        wait = re.compile(r"^(\d+\.\d+) p?poll\(\[\{fd=" + conn + r", events=POLLIN(\|POLLERR)?\}\].* = 1 ")
         events = []
-        waits = 0
         for f in self.out.glob("tr.*"):
             for line in f.read_text(errors="replace").splitlines():
-                if wait.match(line):
-                    waits += 1
-                    continue
-                m = pat.match(line)
-                if m and int(m.group(4)) > 0:
+                if m := wait.match(line):
+                    events.append((float(m.group(1)), m.group(2), "wait"))
+                elif (m := io.match(line)) and int(m.group(4)) > 0:
                     events.append((float(m.group(1)), m.group(3), m.group(2)))
         events.sort()
         last: dict[str, str] = {}
-        turns = 0
-        for _, conn, kind in events:
-            if kind == "send" and last.get(conn) != "send":
-                turns += 1
-            last[conn] = kind
-        return waits, turns
+        sent: set[str] = set()
+        trips = bursts = 0
+        for _, sock, kind in events:
+            if kind == "send":
+                bursts += last.get(sock) != "send"
+                sent.add(sock)
+            elif kind == "wait" and sock in sent:
+                # A wait after something was sent: one round trip.  Further polls before the next
+                # send (an answer arriving in several segments) belong to the same round trip.
+                trips += 1
+                sent.discard(sock)
+            if kind != "wait":
+                last[sock] = kind
+        return trips, bursts
 
 
 class Profile:
