@@ -15,11 +15,20 @@ transactions that end before the deadline count.  On PostgreSQL the statements e
 (pg_stat_statements, BEGIN and COMMIT included: one round trip each) are reported as ``stmts/tx``.
 
 With ``--tiers M…`` the same transactions also run through the center and M municipal issuance
-server processes (docs/center.md "Tiers": SQLite, one center process): the rows say ``municipal M``,
+server processes (docs/center.md "Tiers"): the rows say ``municipal M``,
 and ``+mean ms`` is the cost the second hop adds per transaction against the one-tier row of the
 same kiosks and load.
 
+``--netns`` runs the load generator in its own network namespace joined by a veth pair (the center
+listens on the host end), so every request crosses a real network path; without root it says so and
+stays on loopback.  Each row also has the center processes' RSS, and on PostgreSQL a short extra row
+under strace (``strace (count only)``) counts the round trips per transaction: the waits for
+PostgreSQL's answer (bench/_probes.py).  ``--profile`` samples the centers with py-spy (GIL holder)
+during every cell and prints the top frames.  ``--tiers M`` rows run on both databases and with one
+or two centers.
+
     python bench/center.py [--duration 6] [--quick] [--no-postgres] [--offered 100 200] [--tiers 1 4]
+                           [--netns] [--profile] [--no-roundtrips]
     python bench/center.py --verify-only [--smoke]
 
 Verification cost per transaction (``verification_rows``, printed first): what the center spends on the
@@ -60,8 +69,13 @@ from server_stub.municipal.setup import directory_template  # noqa: E402
 from server_stub.municipal.spawn import SpawnedTiers  # noqa: E402
 from server_stub.pki import auth_message  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+import _probes  # noqa: E402
+
 NOW = "2026-11-25T10:00:00+09:00"
 THREADS: int | None = None  # --threads: the centers' handler threads (None: serve's default)
+NETNS: _probes.Netns | None = None  # --netns: the load generator's namespace (the center listens on host_ip)
+PROFILE_DIR: Path | None = None  # --profile: py-spy the centers during each cell, summaries here
 
 
 def _env() -> dict[str, str]:
@@ -110,7 +124,7 @@ class Conn:
 
 
 async def _kiosk(  # noqa: PLR0917
-    port: int,
+    addr: tuple[str, int],
     data: Path,
     kiosk: dict[str, str],
     cards: list[tuple[str, Any, bytes]],
@@ -122,7 +136,7 @@ async def _kiosk(  # noqa: PLR0917
 ) -> None:
     ctx = ssl.create_default_context(cafile=str(data / "tls" / "ca.pem"))
     ctx.load_cert_chain(str(data / kiosk["cert"]), str(data / kiosk["key"]))
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
+    reader, writer = await asyncio.open_connection(*addr, ssl=ctx, server_hostname="localhost")
     c = Conn(reader, writer)
     # The TLS handshakes happen before the measured window (start_at, start_at + duration).
     start_at, duration = window
@@ -186,14 +200,17 @@ async def _kiosk(  # noqa: PLR0917
 
 
 def _client_proc(  # noqa: PLR0917
-    ports: list[int],
+    addrs: list[tuple[str, int]],
     data: str,
     kiosks: list[dict[str, str]],
     duration: float,
     interval: float,
     start: Any,
     out: Any,
+    netns: str | None = None,
 ) -> None:
+    if netns is not None:
+        _probes.enter_netns(netns)  # before any socket: every connection crosses the veth pair
     d = Path(data)
     index = json.loads((d / "cards" / "index.json").read_text())
     # The load signs with RSA (PKCS#1 v1.5); the other token kinds are measured by verification_rows.
@@ -221,7 +238,7 @@ def _client_proc(  # noqa: PLR0917
         await asyncio.gather(
             *(
                 _kiosk(
-                    ports[i % len(ports)],
+                    addrs[i % len(addrs)],
                     d,
                     k,
                     cards[i % len(cards) :] + cards[: i % len(cards)],
@@ -243,13 +260,19 @@ def _start_centers(data: Path, n: int, db: str | None) -> list[SpawnedCenter]:
     # The benchmark measures throughput, not the per-kiosk rate limit: a saturated kiosk would hit it.
     # The bench measures throughput: every load-generator kiosk connects from 127.0.0.1, so the caps that
     # defend the center against one hostile address (docs/center.md "Hostile load") are lifted here.
-    extra = ["--kiosk-rate", "0", "--max-per-peer", "1024", "--max-handshaking-per-peer", "256"] + (
-        ["--threads", str(THREADS)] if THREADS is not None else [])
-    return [SpawnedCenter(data, *extra, db=db, now=NOW, quiet=True) for _ in range(n)]
+    return [SpawnedCenter(data, *_center_options(), db=db, now=NOW, quiet=True) for _ in range(n)]
 
 
-def _start_tiers(data: Path, municipal: int, db: str | None) -> SpawnedTiers:
-    """One center and ``municipal`` municipal processes sharing the municipality codes between them."""
+def _center_options() -> list[str]:
+    extra = ["--kiosk-rate", "0", "--max-per-peer", "1024", "--max-handshaking-per-peer", "256"]
+    extra += ["--threads", str(THREADS)] if THREADS is not None else []
+    return extra + (["--host", NETNS.host_ip] if NETNS is not None else [])
+
+
+def _start_tiers(
+    data: Path, municipal: int, db: str | None, processes: int
+) -> tuple[SpawnedTiers, list[Any]]:
+    """``processes`` centers and ``municipal`` municipal processes sharing the municipality codes."""
     mdir = data / "municipal"
     if not (mdir / "municipal.json").exists():
         _cli("municipal", "init", "--data", str(data))
@@ -262,8 +285,18 @@ def _start_tiers(data: Path, municipal: int, db: str | None) -> SpawnedTiers:
             {"name": f"m{i + 1}", "municipalities": [codes[i % len(codes)]]}
             for i in range(len(codes), municipal)
         ]
-    extra = ["--kiosk-rate", "0"] + (["--threads", str(THREADS)] if THREADS is not None else [])
-    return SpawnedTiers(data, *extra, layout=layout, db=db, now=NOW, quiet=True)
+    tiers = SpawnedTiers(data, *_center_options(), layout=layout, db=db, now=NOW, quiet=True)
+    more: list[Any] = []
+    try:
+        for _ in range(processes - 1):  # further centers on the same directory and database
+            more.append(SpawnedCenter(data, "--directory", str(tiers.directory), *_center_options(),
+                                      db=db, now=NOW, quiet=True))
+    except BaseException:
+        for c in more:
+            c.stop()
+        tiers.stop()
+        raise
+    return tiers, [tiers.center, *more]
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -302,12 +335,16 @@ def _pg_statements(url: str, reset: bool) -> int | None:
             if reset:
                 conn.execute("SELECT pg_stat_statements_reset()")
                 return 0
-            row = conn.execute(
-                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+            rows = conn.execute(
+                "SELECT calls, query FROM pg_stat_statements"
                 " WHERE query NOT LIKE '%pg_stat_statements%'"
                 " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            ).fetchone()
-            return int(row[0]) if row else 0
+                " ORDER BY calls DESC"
+            ).fetchall()
+            if os.environ.get("KONBINI_BENCH_STATEMENTS"):  # which statements, for docs/benchmarks.md
+                for calls, query in rows:
+                    print(f"  {calls:6d}  {' '.join(query.split())[:150]}", file=sys.stderr)
+            return sum(int(r[0]) for r in rows)
     except psycopg.Error:
         return None
 
@@ -321,13 +358,19 @@ def run_cell(  # noqa: PLR0917
     clients: int,
     interval: float = 0.0,
     tiers: int = 0,
+    trace: bool = False,
+    label: str = "",
 ) -> dict[str, Any]:
-    spawned = _start_tiers(data, tiers, db) if tiers else None
-    centers: list[Any] = [spawned.center] if spawned else _start_centers(data, processes, db)
+    spawned, centers = _start_tiers(data, tiers, db, processes) if tiers else (None, [])
+    centers = centers or _start_centers(data, processes, db)
+    tracer: _probes.RoundTrips | None = None
+    profile: _probes.Profile | None = None
+    rss: list[float] = []
     try:
         if db:
             _pg_statements(db, reset=True)
-        ports = [c.port for c in centers]
+        host = NETNS.host_ip if NETNS is not None else "127.0.0.1"
+        addrs = [(host, c.port) for c in centers]
         index = json.loads((data / "kiosks" / "index.json").read_text())[:kiosks]
         q: Any = mp.Queue()
         start: Any = mp.Value("d", 0.0)
@@ -335,7 +378,8 @@ def run_cell(  # noqa: PLR0917
         workers = [
             mp.Process(
                 target=_client_proc,
-                args=(ports, str(data), index[i::n_clients], duration, interval, start, q),
+                args=(addrs, str(data), index[i::n_clients], duration, interval, start, q,
+                      NETNS.name if NETNS is not None else None),
             )
             for i in range(n_clients)
         ]
@@ -343,11 +387,16 @@ def run_cell(  # noqa: PLR0917
             w.start()
         for _ in workers:
             q.get(timeout=300)  # ("ready",)
+        center_pids = [p.pid for p in centers] + ([m.pid for m in spawned.municipal] if spawned else [])
+        if trace and db:
+            port = int(db.rsplit(":", 1)[1].split("/", 1)[0])
+            tracer = _probes.RoundTrips([c.pid for c in centers], port, REPO / "var" / "bench" / "strace")
         start_at = time.time() + 0.5 + kiosks * 0.02  # time for the handshakes
         start.value = start_at
         while time.time() < start_at:
             time.sleep(0.005)
-        center_pids = [p.pid for p in centers] + ([m.pid for m in spawned.municipal] if spawned else [])
+        if PROFILE_DIR is not None and not trace:
+            profile = _probes.Profile(center_pids, duration, PROFILE_DIR / label)
         pg_pids = _children(PG_POSTMASTER) if db and PG_POSTMASTER else []
         cpu0 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
         lat: list[float] = []
@@ -359,11 +408,17 @@ def run_cell(  # noqa: PLR0917
             errors += part_err
             started += part_started
         cpu1 = (_cpu_seconds(center_pids), _cpu_seconds(pg_pids))
+        rss = _probes.rss_mib(center_pids)
         for w in workers:
             w.join(30)
         # Every transaction started has finished (the kiosks end the one in flight), counted or not.
         stmts = _pg_statements(db, reset=False) if db else None
+        turns = tracer.stop() if tracer is not None else None
+        tracer = None
+        prof = profile.stop() if profile is not None else None
     finally:
+        if tracer is not None:
+            tracer.stop()
         if spawned is not None:
             spawned.stop()
         else:
@@ -382,6 +437,11 @@ def run_cell(  # noqa: PLR0917
         "center_cpu_ms_per_tx": round((cpu1[0] - cpu0[0]) * 1000 / max(1, started), 2),
         "pg_cpu_ms_per_tx": round((cpu1[1] - cpu0[1]) * 1000 / max(1, started), 2) if db else None,
         "stmts_per_tx": round(stmts / max(1, started), 1) if stmts is not None else None,
+        # Under strace (slowed down, so only counted, never timed): turns on the database sockets.
+        "roundtrips_per_tx": round(turns[0] / max(1, started), 1) if turns is not None else None,
+        "send_bursts_per_tx": round(turns[1] / max(1, started), 1) if turns is not None else None,
+        "center_rss_mib": rss,
+        "profile": prof,
         "error_codes": sorted(set(errors))[:5],
     }
 
@@ -486,24 +546,30 @@ def verification_rows(repeat: int, smoke: bool = False) -> list[dict[str, Any]]:
 def _print_table(rows: list[dict[str, Any]]) -> None:
     print(
         "\n| db | center processes | municipal | kiosks | load | tx/s | p50 ms | p99 ms | +mean ms | errors |"
-        " stmts/tx | CPU ms/tx |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+        " stmts/tx | round trips/tx | CPU ms/tx | RSS MiB |\n" + "|---" * 14 + "|"
     )
+    dash = lambda v: "—" if v is None else v  # noqa: E731
     for r in rows:
-        extra = "—" if r.get("added_mean_ms") is None else r["added_mean_ms"]
         print(
             f"| {r['db']} | {r['processes']} | {r.get('municipal') or '—'} | {r['kiosks']} | {r['load']} | "
-            f"{r['tps']} | {r['p50_ms']} | {r['p99_ms']} | {extra} | {r['errors']} | "
-            f"{'—' if r['stmts_per_tx'] is None else r['stmts_per_tx']} | {r['center_cpu_ms_per_tx']} |"
+            f"{r['tps']} | {r['p50_ms']} | {r['p99_ms']} | {dash(r.get('added_mean_ms'))} | {r['errors']} | "
+            f"{dash(r['stmts_per_tx'])} | {dash(r.get('roundtrips_per_tx'))} | {r['center_cpu_ms_per_tx']} | "
+            f"{'+'.join(str(x) for x in r.get('center_rss_mib') or []) or '—'} |"
         )
+    for r in rows:
+        prof = r.get("profile")
+        if prof:
+            print(f"\nprofile {r['db']} procs={r['processes']} municipal={r.get('municipal') or 0} "
+                  f"kiosks={r['kiosks']} {r['load']}: {prof['samples']} samples")
+            print("  own time:  " + "; ".join(f"{k} {v}%" for k, v in prof["self"][:12]))
+            print("  inclusive: " + "; ".join(f"{k} {v}%" for k, v in prof["inclusive"][:16]))
 
 
 def _added_cost(rows: list[dict[str, Any]]) -> None:
     """``added_mean_ms``: a tiers row's mean latency minus the one-tier row of the same cell."""
-    base = {
-        (r["db"], r["kiosks"], r["load"]): r for r in rows if not r.get("municipal") and r["processes"] == 1
-    }
+    base = {(r["db"], r["processes"], r["kiosks"], r["load"]): r for r in rows if not r.get("municipal")}
     for r in rows:
-        b = base.get((r["db"], r["kiosks"], r["load"]))
+        b = base.get((r["db"], r["processes"], r["kiosks"], r["load"]))
         if r.get("municipal") and b is not None and r["mean_ms"] is not None and b["mean_ms"] is not None:
             r["added_mean_ms"] = round(r["mean_ms"] - b["mean_ms"], 1)
             r["added_cpu_ms_per_tx"] = round(r["center_cpu_ms_per_tx"] - b["center_cpu_ms_per_tx"], 2)
@@ -513,8 +579,8 @@ def _report(name: str, processes: int, kiosks: int, load: str, r: dict[str, Any]
     print(
         f"{name:9} procs={processes} kiosks={kiosks:3} {load:17} {r['tps']:7.1f} tx/s  "
         f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  "
-        f"stmts/tx {r['stmts_per_tx']}  cpu ms/tx center {r['center_cpu_ms_per_tx']} "
-        f"pg {r['pg_cpu_ms_per_tx']}",
+        f"stmts/tx {r['stmts_per_tx']}  round trips/tx {r['roundtrips_per_tx']}  "
+        f"cpu ms/tx center {r['center_cpu_ms_per_tx']} pg {r['pg_cpu_ms_per_tx']}  rss {r['center_rss_mib']}",
         flush=True,
     )
 
@@ -537,20 +603,40 @@ def main() -> int:
     ap.add_argument(
         "--tiers", type=int, nargs="*", default=[], help="also run through the center + M municipal processes"
     )
+    ap.add_argument("--netns", action="store_true",
+                    help="the load generator in its own network namespace over a veth pair (root)")
+    ap.add_argument("--profile", action="store_true",
+                    help="py-spy the centers in every cell (var/bench/profile)")
+    ap.add_argument("--no-roundtrips", action="store_true",
+                    help="skip the strace cell that counts PostgreSQL round trips per transaction")
     ap.add_argument("--verify-only", action="store_true", help="only the verification cost rows")
     ap.add_argument("--smoke", action="store_true",
                     help="seconds, self-checking: the verification rows and one short SQLite cell")
     a = ap.parse_args()
     if a.smoke and not a.verify_only:
         a.quick, a.duration = True, 2.0
-    verify_rows = verification_rows(5 if a.smoke else 200, smoke=a.smoke)
+    a.verify_rows = verification_rows(5 if a.smoke else 200, smoke=a.smoke)
     if a.verify_only:
-        print(json.dumps({"verification": verify_rows}))
+        print(json.dumps({"verification": a.verify_rows}))
         if a.smoke:
             print("smoke: ok (RSA and ECDSA verified, a wrong message refused)")
         return 0
-    global THREADS  # noqa: PLW0603 - read by _start_centers
+    global THREADS, NETNS, PROFILE_DIR  # noqa: PLW0603 - read by _start_centers and run_cell
     THREADS = a.threads
+    PROFILE_DIR = REPO / "var" / "bench" / "profile" if a.profile else None
+    NETNS = _probes.netns_up() if a.netns else None
+    if a.netns and NETNS is not None:
+        print(f"netns: load generator in {NETNS.name} ({NETNS.ns_ip}), center on {NETNS.host_ip} (veth)",
+              flush=True)
+    try:
+        return _run(a)
+    finally:
+        if NETNS is not None:
+            _probes.netns_down(NETNS)
+
+
+def _run(a: argparse.Namespace) -> int:
+    verify_rows = a.verify_rows
     var = REPO / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     data = _prepare(var, a.residents)
@@ -573,34 +659,39 @@ def main() -> int:
     rows = []
     try:
         for name, db in backends:
-            for processes, kiosks, rate in _cells(a):
-                interval = kiosks / rate if rate else 0.0  # mean seconds between customers at a kiosk
-                r = run_cell(data, db, processes, kiosks, a.duration, a.clients, interval)
-                load = f"offered {rate:g}/s" if rate else "saturated"
-                rows.append({"db": name, "processes": processes, "kiosks": kiosks, "load": load, **r})
-                _report(name, processes, kiosks, load, r)
-            for municipal in a.tiers if name == "sqlite" else []:
+            for municipal in [0, *a.tiers]:
                 for processes, kiosks, rate in _cells(a):
-                    if processes != 1:
-                        continue
-                    interval = kiosks / rate if rate else 0.0
-                    r = run_cell(data, db, 1, kiosks, a.duration, a.clients, interval, tiers=municipal)
+                    interval = kiosks / rate if rate else 0.0  # mean seconds between customers at a kiosk
                     load = f"offered {rate:g}/s" if rate else "saturated"
-                    row = {"db": name, "processes": 1, "municipal": municipal, "kiosks": kiosks, "load": load}
-                    rows.append({**row, **r})
-                    _report(name, 1, kiosks, f"{load} +{municipal}m", r)
+                    tag = load.replace(" ", "").replace("/", "")
+                    label = f"{name}-p{processes}-m{municipal}-k{kiosks}-{tag}"
+                    r = run_cell(data, db, processes, kiosks, a.duration, a.clients, interval,
+                                 tiers=municipal, label=label)
+                    rows.append({"db": name, "processes": processes, "municipal": municipal, "kiosks": kiosks,
+                                 "load": load, **r})
+                    _report(name, processes, kiosks, f"{load} +{municipal}m" if municipal else load, r)
+                if db and not a.no_roundtrips:
+                    # Counted under strace, one kiosk, a short run: the figure is a count, not a speed.
+                    r = run_cell(data, db, 1, 1, 2.0, 1, 0.0, tiers=municipal, trace=True)
+                    rows.append({"db": name, "processes": 1, "municipal": municipal, "kiosks": 1,
+                                 "load": "strace (count only)", **r})
+                    _report(name, 1, 1, "strace count", r)
     finally:
         if cluster is not None:
             cluster.stop()
     _added_cost(rows)
     _print_table(rows)
     if a.smoke:
-        bad = [r for r in rows if not r["tps"] > 0 or r["errors"]]
+        bad = [
+            r for r in rows
+            if not r["tps"] > 0 or r["errors"] or not r["center_cpu_ms_per_tx"] > 0
+            or not r["center_rss_mib"] or not all(x > 0 for x in r["center_rss_mib"])
+        ]
         if bad or not rows:
             print(f"smoke: FAILED {bad or 'no rows'}", file=sys.stderr)
             return 1
     result = {"cpus": os.cpu_count(), "duration_s": a.duration, "rows": rows, "verification": verify_rows,
-              "smoke": a.smoke}
+              "smoke": a.smoke, "netns": NETNS.name if NETNS is not None else None}
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))

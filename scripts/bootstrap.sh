@@ -21,6 +21,8 @@ APT_FULL=("${APT_UNIT[@]}" pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools swig
 # The operations console's browser test (chromium + chromedriver, NSS tools for the operator's
 # certificate), and `systemd-analyze verify` of deploy/ units (which needs the cage they name).
 APT_FULL+=(chromium chromium-driver libnss3-tools systemd cage)
+# bench/center.py: strace counts the center's PostgreSQL round trips, ip (iproute2) builds --netns.
+APT_FULL+=(strace iproute2)
 
 want_set=full
 [ "${1:-}" = unit ] && want_set=unit

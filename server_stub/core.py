@@ -157,3 +157,4 @@ class CenterCore:
         :raises AuthError: ``kiosk_unknown``, ``kiosk_revoked``, ``crl_unavailable``.
         """
         self.kiosks.check(kiosk_id, serial)
+

@@ -5,18 +5,23 @@ statement where the psycopg cursor underneath costs about 60 µs (measured on th
 on PostgreSQL :func:`run` compiles each statement once (per set of parameter names, as SQLAlchemy's own
 compiled cache does) and sends it on the psycopg connection of the caller's pooled SQLAlchemy
 connection.  The transaction stays SQLAlchemy's: psycopg sends BEGIN before the first statement and
-SQLAlchemy commits or rolls back.  Other databases (SQLite) go through ``Connection.execute``.
+SQLAlchemy commits or rolls back.  SQLite takes the same path on its sqlite3 cursor (SQLAlchemy's
+execute was about a quarter of the center's CPU there, bench/center.py --profile); its BEGIN IMMEDIATE
+is still sent by the engine's ``begin`` event when the transaction starts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.rows import namedtuple_row
 from sqlalchemy import Connection, Engine
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -29,7 +34,10 @@ __all__ = ["Rows", "run", "send", "transaction"]
 log = logging.getLogger(__name__)
 Params = dict[str, Any] | list[dict[str, Any]] | None
 
-_compiled: dict[tuple[int, tuple[str, ...]], tuple[Executable, str, dict[str, Any]]] = {}
+# (statement, dialect, parameter names) → (statement, SQL text, default values, positional names or None)
+_Compiled = tuple[Executable, str, dict[str, Any], tuple[str, ...] | None]
+_compiled: dict[tuple[int, str, tuple[str, ...]], _Compiled] = {}
+_row_types: dict[tuple[str, ...], Callable[..., Any]] = {}
 _lock = threading.Lock()
 
 
@@ -56,8 +64,8 @@ class Rows(list[Any]):
         return list(self)
 
 
-def _compile(conn: Connection, stmt: Executable, keys: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-    key = (id(stmt), keys)
+def _compile(conn: Connection, stmt: Executable, keys: tuple[str, ...]) -> _Compiled:
+    key = (id(stmt), conn.dialect.name, keys)
     hit = _compiled.get(key)
     if hit is None:
         # column_keys picks the SET/VALUES columns of UPDATE and INSERT, as Connection.execute does.
@@ -65,10 +73,33 @@ def _compile(conn: Connection, stmt: Executable, keys: tuple[str, ...]) -> tuple
         assert isinstance(c, SQLCompiler)
         if c.literal_execute_params or c.post_compile_params:
             raise TypeError("statements with post-compile parameters cannot run on the raw driver")
-        hit = (stmt, c.string, {k: v for k, v in c.params.items() if k not in keys})
+        positional = tuple(c.positiontup) if c.positional and c.positiontup is not None else None
+        hit = (stmt, c.string, {k: v for k, v in c.params.items() if k not in keys}, positional)
         with _lock:
             _compiled[key] = hit  # the statement is kept so that its id is never reused
-    return hit[1], hit[2]
+    return hit
+
+
+def _sqlite_args(hit: _Compiled, params: dict[str, Any]) -> Any:
+    values = {**hit[2], **params}
+    return values if hit[3] is None else tuple(values[k] for k in hit[3])
+
+
+def _sqlite_rows(cur: sqlite3.Cursor) -> Rows:
+    """The rows as named tuples (as psycopg's namedtuple_row gives on PostgreSQL)."""
+    names = tuple(d[0] for d in cur.description or ())
+    make = _row_types.get(names)
+    if make is None:
+        make = namedtuple("Row", names, rename=True)._make  # type: ignore[attr-defined]
+        with _lock:
+            _row_types[names] = make
+    return Rows(make(r) for r in cur.fetchall())
+
+
+def _sqlite_driver(conn: Connection) -> sqlite3.Connection:
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 def _driver(conn: Connection) -> psycopg.Connection[Any]:
@@ -87,9 +118,16 @@ def run(conn: Connection, stmt: Executable, params: dict[str, Any] | None = None
 
     :raises StoreError: when PostgreSQL fails (SQLite errors stay SQLAlchemy's, as before).
     """
+    if conn.dialect.name == "sqlite":
+        hit = _compile(conn, stmt, tuple(params or ()))
+        lite = _sqlite_driver(conn).execute(hit[1], _sqlite_args(hit, params or {}))
+        try:
+            return _sqlite_rows(lite)
+        finally:
+            lite.close()
     if conn.dialect.name != "postgresql":
         return Rows(conn.execute(stmt, params or {}).all())
-    text, defaults = _compile(conn, stmt, tuple(params or ()))
+    _, text, defaults, _ = _compile(conn, stmt, tuple(params or ()))
     try:
         with _driver(conn).cursor(row_factory=namedtuple_row) as cur:
             cur.execute(text, {**defaults, **(params or {})})
@@ -107,11 +145,19 @@ def send(conn: Connection, stmt: Executable, params: Params = None) -> None:
 
     :raises StoreError: when PostgreSQL fails.
     """
+    rows = params if isinstance(params, list) else [params or {}]
+    if conn.dialect.name == "sqlite" and rows:
+        hit = _compile(conn, stmt, tuple(rows[0]))
+        driver = _sqlite_driver(conn)
+        if isinstance(params, list):
+            driver.executemany(hit[1], [_sqlite_args(hit, p) for p in rows]).close()
+        else:
+            driver.execute(hit[1], _sqlite_args(hit, rows[0])).close()
+        return
     if conn.dialect.name != "postgresql":
         conn.execute(stmt, params or {})
         return
-    rows = params if isinstance(params, list) else [params or {}]
-    text, defaults = _compile(conn, stmt, tuple(rows[0]) if rows else ())
+    _, text, defaults, _ = _compile(conn, stmt, tuple(rows[0]) if rows else ())
     # Not closed here: in pipeline mode its result arrives later (psycopg keeps the cursor until then).
     cur = _driver(conn).cursor()
     try:
@@ -125,9 +171,9 @@ def send(conn: Connection, stmt: Executable, params: Params = None) -> None:
 
 @contextlib.contextmanager
 def transaction(engine: Engine, *, autocommit: bool = False) -> Iterator[Connection]:
-    """``engine.begin()``; on PostgreSQL in psycopg pipeline mode (BEGIN travels with the first
-    statement, :func:`send` queues).  ``autocommit`` (PostgreSQL): no BEGIN/COMMIT at all, for a
-    transaction of a single statement.
+    """``engine.begin()``; on PostgreSQL the transaction is sent in psycopg pipeline mode: BEGIN travels
+    with the first statement, :func:`send` queues, COMMIT travels with the trailing writes.
+    ``autocommit`` (PostgreSQL): no BEGIN/COMMIT and no pipeline, for a single statement.
 
     :raises StoreError: when PostgreSQL fails, also for a queued statement.
     """
@@ -135,9 +181,29 @@ def transaction(engine: Engine, *, autocommit: bool = False) -> Iterator[Connect
         with engine.begin() as conn:
             yield conn
         return
-    opts = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    # The connection is in autocommit mode at the driver and this function sends BEGIN and COMMIT
+    # itself: psycopg's own BEGIN is followed by a pipeline sync, one round trip of its own per
+    # transaction (bench/center.py's strace count showed it), and SQLAlchemy's COMMIT would come
+    # after the pipeline's closing sync, another.
     try:
-        with engine.connect().execution_options(**opts) as conn, conn.begin(), _driver(conn).pipeline():
-            yield conn
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            driver = _driver(conn)
+            if autocommit:
+                yield conn
+                return
+            done = False
+            try:
+                with driver.pipeline():
+                    driver.execute(_BEGIN)
+                    yield conn
+                    # A failed statement aborts the pipeline: COMMIT is skipped and the sync raises.
+                    driver.execute(b"COMMIT")
+                done = True
+            finally:
+                if not done and driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+                    driver.execute(b"ROLLBACK")  # the body raised, or a queued statement failed
     except psycopg.Error as exc:
         raise _store_error(exc) from exc
+
+
+_BEGIN = b"BEGIN ISOLATION LEVEL READ COMMITTED"  # what the engine's isolation_level made psycopg send

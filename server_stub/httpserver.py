@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import h11
+import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
 from server_stub.connlimits import Handshakes, Limits, Slots, return_freed_memory
@@ -357,7 +358,11 @@ class HttpServer:
         *,
         close: bool,
     ) -> bool:
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            # orjson writes the same compact UTF-8 as json.dumps(ensure_ascii=False, separators=(",", ":")).
+            payload = orjson.dumps(body)
+        except TypeError:  # what orjson refuses (an integer over 64 bits, a non-str key): the stdlib's
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if conn.our_state is not h11.SEND_RESPONSE:
             # h11 cannot frame a response before a request line was parsed (garbage input): answer a
             # minimal, fixed HTTP/1.1 error ourselves, then close.

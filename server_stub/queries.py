@@ -51,7 +51,9 @@ __all__ = [
     "FACTS_BY_CARD",
     "HOUSEHOLD",
     "KOSEKI",
+    "MEMBER_SEPARATOR",
     "ORDER",
+    "ORDER_FACTS",
     "ORDER_INSERT",
     "ORDER_LOCKED",
     "ORDER_LOCKED_FACTS",
@@ -64,6 +66,7 @@ __all__ = [
 ]
 
 _r2 = residents.alias("r2")
+_r3 = residents.alias("r3")
 
 
 class _YearList(FunctionElement[str]):
@@ -82,6 +85,28 @@ def _year_list_sqlite(element: _YearList, compiler: SQLCompiler, **kw: Any) -> s
 @compiles(_YearList, "postgresql")
 def _year_list_pg(element: _YearList, compiler: SQLCompiler, **kw: Any) -> str:
     return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR), ',')"
+
+
+# Separates the household members' JSON documents in ``household_data``: a raw control character cannot
+# occur inside JSON text (RFC 8259 requires it escaped in strings), so the split is unambiguous.
+MEMBER_SEPARATOR = "\x1e"
+
+
+class _MemberList(FunctionElement[str]):
+    """The members' ``data`` joined by MEMBER_SEPARATOR (aggregate, no bound parameters)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_MemberList)
+def _member_list_sqlite(element: _MemberList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, char(30))"
+
+
+@compiles(_MemberList, "postgresql")
+def _member_list_pg(element: _MemberList, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, chr(30))"
 
 
 CHALLENGE_INSERT = insert(challenges)
@@ -119,6 +144,20 @@ _FACT_COLUMNS = (
     .where(tax_records.c.resident_id == residents.c.resident_id)
     .scalar_subquery()
     .label("tax_years"),
+    # The household's active members (what HOUSEHOLD reads), so that a household costs no round trip
+    # of its own; read only when the household has more than one member.
+    select(_MemberList(_r3.c.data))
+    .where(
+        _r3.c.household_id == residents.c.household_id,
+        _r3.c.status == "active",
+        select(func.count())
+        .select_from(_r2)
+        .where(_r2.c.household_id == residents.c.household_id, _r2.c.status == "active")
+        .scalar_subquery()
+        > 1,
+    )
+    .scalar_subquery()
+    .label("household_data"),
 )
 FACTS = select(*_FACT_COLUMNS).where(residents.c.resident_id == bindparam("rid"))
 FACTS_BY_CARD = select(residents.c.resident_id, *_FACT_COLUMNS).where(
@@ -137,6 +176,12 @@ SESSION_INSERT = insert(sessions)
 SESSION = select(sessions).where(sessions.c.session_id == bindparam("sid"))
 ORDER_INSERT = insert(orders)
 ORDER = select(orders).where(orders.c.order_id == bindparam("oid"))
+# The order and its resident's facts in one unlocked read (the municipal step before issuing).
+ORDER_FACTS = (
+    select(orders, *_FACT_COLUMNS)
+    .select_from(orders.outerjoin(residents, residents.c.resident_id == orders.c.resident_id))
+    .where(orders.c.order_id == bindparam("oid"))
+)
 ORDER_LOCKED = ORDER.with_for_update()
 # The issuing transaction's first statement on PostgreSQL: the order row locked (FOR UPDATE OF orders
 # only: the session and resident rows are read, not locked), its session's owner and expiry, and its

@@ -48,9 +48,9 @@ class MunicipalStep(CenterCore):
         :raises MunicipalError: after the order was voided (state ``failed``, fee refundable) and audited.
         :raises CenterError: the municipality's own refusal (its rules), order left as it was.
         """
-        with self.engine.connect() as conn:
+        # One statement in autocommit: no BEGIN/ROLLBACK round trips on PostgreSQL.
+        with transaction(self.engine, autocommit=True) as conn:
             order = run(conn, holders.ORDER_SESSION, {"oid": oid}).one_or_none()
-            conn.rollback()
         if (
             order is None
             or order.kiosk_id != kiosk_id
