@@ -20,8 +20,11 @@ lint: bootstrap
 
 # Lint first (fast), then every test layer: unit, integration (pcscd+vpcd, emulator, center on
 # loopback, PostgreSQL), ui (Kivy offscreen), hil (the whole chain) and every bench in smoke mode.
+# On TEST_JOBS pytest-xdist workers; the tests that share pcscd's readers stay together on one of them
+# (tests/conftest.py, docs/testing.md).  TEST_JOBS=0 runs everything in one process.
+TEST_JOBS ?= 2
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 unit: bootstrap-unit
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -10,9 +10,11 @@ PDFs into one PNG per side, which the checks read like the emulator's pages.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +61,15 @@ def ensure_dnssd() -> None:
             raise ServiceStartError(f"{tool} is missing: apt-get install cups-ipp-utils avahi-daemon dbus")
     if _avahi_up():
         return
+    # Two starters at once (pytest-xdist workers, a HIL run beside the tests) would both start a bus and
+    # an avahi-daemon, and the second start fails: the first one starts them, the others wait and see.
+    with (Path(tempfile.gettempdir()) / "konbini-dnssd.lock").open("a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _avahi_up():
+            _start_dnssd()
+
+
+def _start_dnssd() -> None:
     if not _bus_up():
         _BUS.parent.mkdir(parents=True, exist_ok=True)
         (_BUS.parent / "pid").unlink(missing_ok=True)  # a stale pid file stops a new bus

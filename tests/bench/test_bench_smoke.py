@@ -9,12 +9,11 @@ the JSON, so the checks live with the bench.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.bench_smoke import run_smoke
 
 REPO = Path(__file__).resolve().parents[2]
 BENCHES = sorted(p.name for p in (REPO / "bench").glob("*.py") if not p.name.startswith("_"))
@@ -57,13 +56,10 @@ def test_the_glob_finds_the_benches_and_the_pending_list_names_real_ones() -> No
 
 
 @pytest.mark.parametrize("bench", _params())
-def test_bench_smoke(bench: str) -> None:
+def test_bench_smoke(bench: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     timeout = TIMEOUT_S.get(bench, DEFAULT_TIMEOUT_S)
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "PYTHONPATH": path}
-    try:
-        done = subprocess.run([sys.executable, str(REPO / "bench" / bench), "--smoke"], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=timeout, check=False)
+    try:  # the same run as the integration tests that check a bench's figures (fixtures/bench_smoke.py)
+        done = run_smoke(tmp_path_factory, bench, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"{bench} --smoke took over {timeout:.0f} s: {str(e.stdout)[-1500:]}")
     detail = f"exit {done.returncode}\nstdout:\n{done.stdout[-2000:]}\nstderr:\n{done.stderr[-3000:]}"

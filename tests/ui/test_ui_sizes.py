@@ -17,6 +17,7 @@ from kiosk.ui.layouts import SIZES
 
 
 @pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.timeout(660)  # the child's own limit (600 s) decides, not the suite's default 300 s
 def test_every_screen_fits_at(size: str) -> None:
     width, height = SIZES[size]
     out = SHOT_DIR / "sizes"

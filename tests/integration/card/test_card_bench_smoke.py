@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.bench_smoke import run_smoke
 from fixtures.pcsc import PcscdHandle
 
 REPO = Path(__file__).resolve().parents[3]
@@ -16,10 +17,9 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 @pytest.mark.pcsc
 @pytest.mark.timeout(900)  # ~45 s alone; it queues for the vpcd slot behind other pcscd users
-def test_bench_card_smoke(pcscd: PcscdHandle) -> None:
+def test_bench_card_smoke(pcscd: PcscdHandle, tmp_path_factory: pytest.TempPathFactory) -> None:
     # The bench serves its cards through serve_virtual_card, which takes the vpcd slot's lock itself.
-    r = subprocess.run([sys.executable, "bench/card.py", "--smoke"], cwd=REPO, env=ENV, text=True,
-                       capture_output=True, timeout=840, check=False)
+    r = run_smoke(tmp_path_factory, "card.py", timeout=840)  # tests/bench/test_bench_smoke.py's run too
     assert r.returncode == 0, r.stderr[-2000:]
     assert "smoke: ok" in r.stdout
     for kind in ("card", "smartphone", "nextgen"):
