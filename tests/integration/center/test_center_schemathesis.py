@@ -9,14 +9,16 @@ shrinking replays examples in bursts and a limited answer would only hide the op
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
-from fixtures.center import CenterData, CenterProcess, start_center
+from fixtures.center import TEST_NOW, CenterData, CenterProcess, session, start_center
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import JsonSchemaError
@@ -26,6 +28,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from server_stub.municipal.spawn import SpawnedMunicipal
 
 CHECKS = [
     not_a_server_error,
@@ -58,33 +62,74 @@ def _operations(schema: Any) -> list[Any]:
     return ops
 
 
-def fuzz(schema: Any, base_url: str, session: requests.Session) -> list[str]:
-    """Run every operation of ``schema`` through the checks; the labels of the operations exercised."""
-    done = []
-    for op in _operations(schema):
+Fill = Callable[[Any, int], None]
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=op.as_strategy())
-        def run(case: Any) -> None:
-            case.call_and_validate(
-                base_url=base_url, session=session, checks=CHECKS, timeout=10,
-                # requests lets REQUESTS_CA_BUNDLE override session.verify; the center's CA must win
-                verify=session.verify, cert=session.cert,
-            )
 
-        run()
-        done.append(op.label)
-    return done
+def fuzz(
+    schema: Any, base_url: str, session: requests.Session, fill: Fill | None = None
+) -> dict[str, set[int]]:
+    """Run every operation of ``schema`` through the checks; the statuses seen per operation label.
+
+    ``fill(case, level)`` puts real identifiers into some cases (level 1: ids only, 2: a valid request
+    around them): random ids alone only ever reach the refusals, never the success answers' schemas.
+    """
+    return {op.label: _run(op, base_url, session, fill) for op in _operations(schema)}
+
+
+def _run(op: Any, base_url: str, session: requests.Session, fill: Fill | None) -> set[int]:
+    seen: set[int] = set()
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(case=op.as_strategy(), level=st.sampled_from([0, 1, 2]))
+    def run(case: Any, level: int) -> None:
+        if fill is not None and level:
+            fill(case, level)
+        r = case.call_and_validate(
+            base_url=base_url, session=session, checks=CHECKS, timeout=10,
+            # requests lets REQUESTS_CA_BUNDLE override session.verify; the center's CA must win
+            verify=session.verify, cert=session.cert,
+        )
+        seen.add(r.status_code)
+
+    run()
+    return seen
 
 
 def test_the_center_api_conforms_to_its_openapi(
-    schema_center: CenterProcess, kiosk_session: requests.Session
+    schema_center: CenterProcess, kiosk_session: requests.Session, center_data: CenterData
 ) -> None:
     base = f"https://127.0.0.1:{schema_center.port}"
     schema = schemathesis.openapi.from_url(f"{base}/openapi.json", verify=kiosk_session.verify,
                                            cert=kiosk_session.cert, timeout=10)
-    labels = fuzz(schema, base, kiosk_session)
+    k = center_data.kiosks[5]
+    entry, profile = center_data.plain_cards()[1]
+    with schema_center.client(k) as c:
+        sid = session(c, k, profile)["session_id"]
+
+        def order() -> dict[str, Any]:
+            o = c.order(sid, entry["municipality"], "juminhyo")
+            assert o.status == 201, o.body
+            return o.body
+
+        first = order()
+
+        def fill(case: Any, level: int) -> None:
+            if isinstance(case.body, dict):
+                case.body["session_id"] = sid
+            if level == 1 and case.path_parameters and "order_id" in case.path_parameters:
+                case.path_parameters["order_id"] = first["order_id"]
+            elif level == 2 and case.path == "/v1/orders" and isinstance(case.body, dict):
+                case.body.update(municipality=entry["municipality"], certificate="juminhyo", options={})
+                case.body.pop("copies", None)
+            elif level == 2 and case.path.endswith("/issue") and isinstance(case.body, dict):
+                o = order()  # a fresh order each time: an issued one refuses a second payment
+                case.path_parameters["order_id"] = o["order_id"]
+                case.body["payment"] = {"method": "cash", "amount": o["fee_total"]}
+
+        labels = fuzz(schema, base, kiosk_session, fill)
+    for label in ("POST /v1/orders", "POST /v1/orders/{order_id}/issue"):
+        assert any(200 <= x < 300 for x in labels[label]) and any(400 <= x < 500 for x in labels[label]), (
+            label, labels[label])
     # Every path of the document was exercised (the expected list is the API of docs/center.md).
     assert sorted(labels) == sorted([
         "POST /v1/auth/challenge",
@@ -95,6 +140,41 @@ def test_the_center_api_conforms_to_its_openapi(
         "POST /v1/kiosks/status",
         "GET /v1/seals/{seal_id}",
     ])
+
+
+def test_the_municipal_protocol_conforms_to_its_openapi(center_data: CenterData) -> None:
+    """The center ↔ municipality protocol, as the center's client certificate from the munet CA sees it."""
+    codes = sorted({e["municipality"] for e in center_data.index})
+    entry = center_data.plain_cards()[0][0]
+
+    def fill(case: Any, level: int) -> None:
+        if not isinstance(case.body, dict):
+            return
+        case.body.update(version=1, municipality=entry["municipality"], resident_id=entry["resident_id"],
+                         request_id="O-st-" + uuid.uuid4().hex[:12])
+        if level == 2 and case.path == "/m1/certificates":
+            case.body.update(certificate="juminhyo", options={}, issued=TEST_NOW[:10])
+        elif level == 2:
+            case.body.update(relation="residence", order={"certificate": "juminhyo", "copies": 1})
+    server = SpawnedMunicipal(center_data.path / "municipal", "schema", codes, now=TEST_NOW)
+    net = center_data.path / "munet"
+    session = requests.Session()
+    session.verify = str(net / "ca.pem")
+    session.cert = (str(net / "center.pem"), str(net / "center-key.pem"))
+    try:
+        base = f"https://127.0.0.1:{server.port}"
+        schema = schemathesis.openapi.from_url(f"{base}/m1/openapi.json", verify=session.verify,
+                                               cert=session.cert, timeout=10)
+        labels = fuzz(schema, base, session, fill)
+    finally:
+        session.close()
+        err = server.stop()
+    assert "Traceback" not in err, err
+    # schemathesis leaves out the operation it loaded the document from (GET /m1/openapi.json).
+    assert sorted(labels) == ["GET /m1/health", "POST /m1/certificates", "POST /m1/eligibility"]
+    # Both the answers and the refusals were checked against their schemas.
+    for label in ("POST /m1/certificates", "POST /m1/eligibility"):
+        assert 200 in labels[label] and any(400 <= x < 500 for x in labels[label]), (label, labels[label])
 
 
 def test_a_wrong_answer_is_caught(schema_center: CenterProcess, kiosk_session: requests.Session) -> None:
