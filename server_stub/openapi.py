@@ -7,7 +7,7 @@ from typing import Any
 from contracts import center as center_contract
 from server_stub.fleet import ANSWER_SCHEMA, REPORT_SCHEMA
 
-__all__ = ["ERROR_CODES", "OPENAPI"]
+__all__ = ["ERROR_CODES", "ID_PATTERN", "OPENAPI"]
 
 ERROR_CODES = list(center_contract.ERROR_CODES)
 REASONS = list(center_contract.REASONS)
@@ -21,6 +21,10 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
 
 
 _S = {"type": "string"}
+# The syntax of ids in paths (orders, seals): the router (server_stub/app.py) matches exactly this, so
+# the document says which ids can exist and a reference client can send the ones that cannot.
+ID_PATTERN = r"[A-Za-z0-9_\-]{1,64}"
+_ID = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 _I = {"type": "integer"}
 # Optional readings of names (issue 18): kana from the municipality's registry, full-width spaces
 # between parts; the kiosk shows them under the name, romanised for readers of Latin script.
@@ -33,6 +37,21 @@ _ERR = {
     "description": "error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+# Real answers a client must expect besides its own mistakes (found by schemathesis against the running
+# center): the rate limiter's 429 always names the wait in a Retry-After header, and a database outage
+# (store_failed), an unreadable CRL (crl_unavailable) or an issue to retry answer 503.
+_RATE_LIMITED = {
+    **_ERR,
+    "description": "rate_limited: too many requests from this kiosk (or peer, on the public listener)",
+    "headers": {
+        "Retry-After": {
+            "required": True,
+            "description": "whole seconds to wait (also retry_after in the body)",
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+        }
+    },
+}
+_UNAVAILABLE = {**_ERR, "description": "store_failed, crl_unavailable: try again later"}
 
 
 def _op(
@@ -48,7 +67,9 @@ def _op(
         "summary": summary,
         "responses": {
             status: {"description": "ok", "content": {"application/json": {"schema": resp}}},
+            "429": _RATE_LIMITED,
             "4XX": _ERR,
+            "503": _UNAVAILABLE,
         },
     }
     if req is not None:
@@ -60,7 +81,7 @@ def _op(
     return op
 
 
-_OID = {"name": "order_id", "in": "path", "required": True, "schema": _S}
+_OID = {"name": "order_id", "in": "path", "required": True, "schema": _ID}
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "konbini issuance center stub", "version": "1"},
@@ -77,6 +98,7 @@ OPENAPI: dict[str, Any] = {
                     "error": {"type": "string", "enum": ERROR_CODES},
                     "reason": {"type": "string", "enum": REASONS},
                     "message": {"type": "string", "description": "日本語 / English"},
+                    "retry_after": {"type": "integer", "minimum": 1, "description": "429: seconds to wait"},
                 },
                 ["error", "message"],
             )
@@ -208,7 +230,7 @@ OPENAPI: dict[str, Any] = {
                 "200",
                 _obj({"seal_id": _S, "status": {"enum": ["valid", "voided"]}}),
                 public=True,
-                params=[{"name": "seal_id", "in": "path", "required": True, "schema": _S}],
+                params=[{"name": "seal_id", "in": "path", "required": True, "schema": _ID}],
             )
         },
     },

@@ -19,11 +19,14 @@ import schemathesis
 from fixtures.center import TEST_NOW, CenterData, CenterProcess, session, start_center
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import JsonSchemaError
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -66,26 +69,28 @@ Fill = Callable[[Any, int], None]
 
 
 def fuzz(
-    schema: Any, base_url: str, session: requests.Session, fill: Fill | None = None
+    schema: Any, base_url: str, session: requests.Session, fill: Fill | None = None, *, negative: bool = False
 ) -> dict[str, set[int]]:
     """Run every operation of ``schema`` through the checks; the statuses seen per operation label.
 
     ``fill(case, level)`` puts real identifiers into some cases (level 1: ids only, 2: a valid request
     around them): random ids alone only ever reach the refusals, never the success answers' schemas.
     """
-    return {op.label: _run(op, base_url, session, fill) for op in _operations(schema)}
+    return {op.label: _run(op, base_url, session, fill, negative) for op in _operations(schema)}
 
 
-def _run(op: Any, base_url: str, session: requests.Session, fill: Fill | None) -> set[int]:
+def _run(op: Any, base_url: str, session: requests.Session, fill: Fill | None, negative: bool) -> set[int]:
     seen: set[int] = set()
+    mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
+    checks = [*CHECKS, negative_data_rejection, missing_required_header] if negative else CHECKS
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(case=op.as_strategy(), level=st.sampled_from([0, 1, 2]))
+    @given(case=op.as_strategy(mode), level=st.sampled_from([0, 1, 2]))
     def run(case: Any, level: int) -> None:
         if fill is not None and level:
             fill(case, level)
         r = case.call_and_validate(
-            base_url=base_url, session=session, checks=CHECKS, timeout=10,
+            base_url=base_url, session=session, checks=checks, timeout=10,
             # requests lets REQUESTS_CA_BUNDLE override session.verify; the center's CA must win
             verify=session.verify, cert=session.cert,
         )
@@ -153,9 +158,11 @@ def test_the_municipal_protocol_conforms_to_its_openapi(center_data: CenterData)
         case.body.update(version=1, municipality=entry["municipality"], resident_id=entry["resident_id"],
                          request_id="O-st-" + uuid.uuid4().hex[:12])
         if level == 2 and case.path == "/m1/certificates":
-            case.body.update(certificate="juminhyo", options={}, issued=TEST_NOW[:10])
+            case.body.update(certificate="juminhyo", options={}, copies=1, issued=TEST_NOW[:10],
+                             deadline_ms=5000)
         elif level == 2:
-            case.body.update(relation="residence", order={"certificate": "juminhyo", "copies": 1})
+            case.body.update(relation="residence", order={"certificate": "juminhyo", "copies": 1},
+                             deadline_ms=5000)
     server = SpawnedMunicipal(center_data.path / "municipal", "schema", codes, now=TEST_NOW)
     net = center_data.path / "munet"
     session = requests.Session()
@@ -191,3 +198,31 @@ def test_a_wrong_answer_is_caught(schema_center: CenterProcess, kiosk_session: r
         fuzz(schema.include(path="/v1/auth/challenge"), base, kiosk_session)
     assert [type(e) for e in info.value.exceptions] == [JsonSchemaError]
 
+
+
+def test_the_center_refuses_what_its_openapi_forbids(
+    schema_center: CenterProcess, kiosk_session: requests.Session
+) -> None:
+    base = f"https://127.0.0.1:{schema_center.port}"
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", verify=kiosk_session.verify,
+                                           cert=kiosk_session.cert, timeout=10)
+    fuzz(schema, base, kiosk_session, negative=True)
+
+
+@pytest.fixture
+def limited_center(center_data: CenterData) -> Iterator[CenterProcess]:
+    yield from start_center(center_data.path, "--kiosk-rate", "0.5", "--kiosk-burst", "3")
+
+
+def test_rate_limited_answers_match_the_openapi(
+    limited_center: CenterProcess, kiosk_session: requests.Session
+) -> None:
+    """A center with a tight per-kiosk limit: its 429s (and their Retry-After) are checked like any answer."""
+    proc = limited_center
+    base = f"https://127.0.0.1:{proc.port}"
+    doc = kiosk_session.get(
+        f"{base}/openapi.json", timeout=10, verify=kiosk_session.verify, cert=kiosk_session.cert
+    ).json()
+    schema = schemathesis.openapi.from_dict(doc).include(path="/v1/auth/challenge")
+    labels = fuzz(schema, base, kiosk_session)
+    assert {201, 429} <= labels["POST /v1/auth/challenge"], labels
