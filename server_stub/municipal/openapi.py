@@ -191,6 +191,23 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+# The registry's database failing answers 503 store_failed (the shared HTTP server's mapping), a real
+# answer the center must expect; found while checking the protocol with schemathesis.
+_UNAVAILABLE = {
+    "description": "store_failed: the registry is unavailable",
+    **_json({"$ref": "#/components/schemas/Error"}),
+}
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "server", "municipalities"],
+    "properties": {
+        "status": {"const": "ok"},
+        "server": _S,
+        "municipalities": {"type": "array", "items": {**_S, "pattern": "^[0-9]{6}$"}},
+    },
+}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "konbini municipal issuance server (center-municipality protocol)", "version": "1"},
@@ -225,6 +242,7 @@ OPENAPI: dict[str, Any] = {
                         "description": "deadline passed; nothing kept",
                         **_json({"$ref": "#/components/schemas/Error"}),
                     },
+                    "503": _UNAVAILABLE,
                 },
             }
         },
@@ -246,13 +264,14 @@ OPENAPI: dict[str, Any] = {
                         "description": "deadline passed",
                         **_json({"$ref": "#/components/schemas/Error"}),
                     },
+                    "503": _UNAVAILABLE,
                 },
             }
         },
         "/m1/health": {
             "get": {
                 "summary": "liveness and the codes served",
-                "responses": {"200": {"description": "ok", **_json({"type": "object"})}},
+                "responses": {"200": {"description": "ok", **_json(_HEALTH)}},
             }
         },
         "/m1/openapi.json": {
