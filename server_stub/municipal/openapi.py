@@ -27,6 +27,12 @@ ERROR_CODES = (
     "copies_invalid",
     "certificate_type_unknown",
     "store_failed",
+    # The shared HTTP layer's refusals (server_stub/httpcommon.py, httpserver.py): a municipal server
+    # answers them too; they were missing here (a 70 KB body got 413 body_too_large, outside this enum).
+    "body_too_large",
+    "headers_too_large",
+    "http_malformed",
+    "request_timeout",
 )
 _S: dict[str, Any] = {"type": "string"}
 _I: dict[str, Any] = {"type": "integer"}
