@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from fixtures.center import TEST_NOW, CenterData, CenterProcess, session, start_center
+from fixtures.center import TEST_NOW, CenterData, CenterProcess, issued_order, session, start_center
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -246,3 +246,31 @@ def test_rate_limited_answers_match_the_openapi(
     schema = schemathesis.openapi.from_dict(doc).include(path="/v1/auth/challenge")
     labels = fuzz(schema, base, kiosk_session)
     assert {201, 429} <= labels["POST /v1/auth/challenge"], labels
+
+
+def test_the_public_seal_route_conforms_to_its_openapi(
+    schema_center: CenterProcess, kiosk_session: requests.Session, center_data: CenterData
+) -> None:
+    """``GET /v1/seals/{id}`` on the public listener: no client certificate (``security: []``)."""
+    k = center_data.kiosks[6]
+    entry, profile = center_data.plain_cards()[2]
+    c, _order, issued = issued_order(schema_center, k, profile, entry["municipality"])
+    c.close()
+    seal = issued["documents"][0]["content"]["seal_id"]
+    base = f"https://127.0.0.1:{schema_center.public_port}"
+    doc = kiosk_session.get(
+        f"https://127.0.0.1:{schema_center.port}/openapi.json", timeout=10,
+        verify=kiosk_session.verify, cert=kiosk_session.cert,
+    ).json()
+    schema = schemathesis.openapi.from_dict(doc, config=CONFIG).include(path="/v1/seals/{seal_id}")
+
+    def fill(case: Any, level: int) -> None:
+        case.path_parameters["seal_id"] = seal
+
+    anonymous = requests.Session()
+    anonymous.verify = kiosk_session.verify
+    try:
+        labels = fuzz(schema, base, anonymous, fill)
+    finally:
+        anonymous.close()
+    assert 200 in labels["GET /v1/seals/{seal_id}"] and 404 in labels["GET /v1/seals/{seal_id}"], labels
