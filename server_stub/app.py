@@ -9,12 +9,12 @@ from typing import Any
 from server_stub.errors import CenterError, RequestError
 from server_stub.fleet import Fleet, known_kiosks
 from server_stub.httpserver import HttpRequest, Response
-from server_stub.openapi import OPENAPI
+from server_stub.openapi import ID_PATTERN, OPENAPI
 from server_stub.service import Center
 
 __all__ = ["Api", "is_public"]
 
-_ID = r"([A-Za-z0-9_\-]{1,64})"
+_ID = rf"({ID_PATTERN})"
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/v1/auth/challenge"), "challenge"),
     ("POST", re.compile(r"/v1/auth/response"), "response"),

@@ -89,7 +89,8 @@ def payment_of(body: dict[str, Any]) -> dict[str, Any]:
             code="field_invalid",
         )
     out: dict[str, Any] = {"method": payment.get("method", "cash")}
-    if out["method"] not in PAYMENT_METHODS:
+    # A non-string method ({} or []) is unhashable: checked first, it is a refusal, not a 500.
+    if not isinstance(out["method"], str) or out["method"] not in PAYMENT_METHODS:
         raise RequestError("payment.method が不正です / unknown payment method", code="field_invalid")
     for k in _PAYMENT_INTS:
         if k not in payment:

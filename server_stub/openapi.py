@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from contracts import center as center_contract
+from server_stub.core import MAX_YEN, PAYMENT_METHODS
 from server_stub.fleet import ANSWER_SCHEMA, REPORT_SCHEMA
+from server_stub.httpcommon import MAX_BODY
 
-__all__ = ["ERROR_CODES", "OPENAPI"]
+__all__ = ["ERROR_CODES", "ID_PATTERN", "OPENAPI"]
 
 ERROR_CODES = list(center_contract.ERROR_CODES)
 REASONS = list(center_contract.REASONS)
@@ -21,7 +23,19 @@ def _obj(props: dict[str, Any], required: list[str] | None = None) -> dict[str, 
 
 
 _S = {"type": "string"}
+# The syntax of ids in paths (orders, seals): the router (server_stub/app.py) matches exactly this, so
+# the document says which ids can exist and a reference client can send the ones that cannot.
+ID_PATTERN = r"[A-Za-z0-9_\-]{1,64}"
+_ID = {"type": "string", "pattern": f"^{ID_PATTERN}$"}
 _I = {"type": "integer"}
+
+
+def _str(max_len: int) -> dict[str, Any]:
+    # The same bound the server's req_str/req_b64 applies (server_stub/core.py): longer is field_invalid.
+    return {"type": "string", "minLength": 1, "maxLength": max_len}
+
+
+_YEN = {"type": "integer", "minimum": 0, "maximum": MAX_YEN}
 # Optional readings of names (issue 18): kana from the municipality's registry, full-width spaces
 # between parts; the kiosk shows them under the name, romanised for readers of Latin script.
 _READING = {
@@ -33,6 +47,21 @@ _ERR = {
     "description": "error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+# Real answers a client must expect besides its own mistakes (found by schemathesis against the running
+# center): the rate limiter's 429 always names the wait in a Retry-After header, and a database outage
+# (store_failed), an unreadable CRL (crl_unavailable) or an issue to retry answer 503.
+_RATE_LIMITED = {
+    **_ERR,
+    "description": "rate_limited: too many requests from this kiosk (or peer, on the public listener)",
+    "headers": {
+        "Retry-After": {
+            "required": True,
+            "description": "whole seconds to wait (also retry_after in the body)",
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+        }
+    },
+}
+_UNAVAILABLE = {**_ERR, "description": "store_failed, crl_unavailable: try again later"}
 
 
 def _op(
@@ -48,7 +77,10 @@ def _op(
         "summary": summary,
         "responses": {
             status: {"description": "ok", "content": {"application/json": {"schema": resp}}},
+            "413": {**_ERR, "description": f"body_too_large: the body is over {MAX_BODY // 1024} KiB"},
+            "429": _RATE_LIMITED,
             "4XX": _ERR,
+            "503": _UNAVAILABLE,
         },
     }
     if req is not None:
@@ -60,7 +92,7 @@ def _op(
     return op
 
 
-_OID = {"name": "order_id", "in": "path", "required": True, "schema": _S}
+_OID = {"name": "order_id", "in": "path", "required": True, "schema": _ID}
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "konbini issuance center stub", "version": "1"},
@@ -77,6 +109,7 @@ OPENAPI: dict[str, Any] = {
                     "error": {"type": "string", "enum": ERROR_CODES},
                     "reason": {"type": "string", "enum": REASONS},
                     "message": {"type": "string", "description": "日本語 / English"},
+                    "retry_after": {"type": "integer", "minimum": 1, "description": "429: seconds to wait"},
                 },
                 ["error", "message"],
             )
@@ -102,7 +135,11 @@ OPENAPI: dict[str, Any] = {
             "post": _op(
                 "card's signature over SHA-256(konbini-kiosk-auth-v1 00 challenge_id 00 kiosk_id 00 nonce)",
                 _obj(
-                    {"challenge_id": _S, "certificate": _S, "signature": _S},
+                    {
+                        "challenge_id": _str(64),
+                        "certificate": {**_str(10926), "contentEncoding": "base64"},
+                        "signature": {**_str(1369), "contentEncoding": "base64"},
+                    },
                     ["challenge_id", "certificate", "signature"],
                 ),
                 "201",
@@ -151,11 +188,11 @@ OPENAPI: dict[str, Any] = {
                 "validate and price an order",
                 _obj(
                     {
-                        "session_id": _S,
-                        "municipality": _S,
-                        "certificate": _S,
+                        "session_id": _str(64),
+                        "municipality": _str(6),
+                        "certificate": _str(16),
                         "options": {"type": "object"},
-                        "copies": _I,
+                        "copies": {"type": "integer", "minimum": 1, "maximum": center_contract.MAX_COPIES},
                     },
                     ["session_id", "municipality", "certificate"],
                 ),
@@ -174,7 +211,23 @@ OPENAPI: dict[str, Any] = {
         "/v1/orders/{order_id}/issue": {
             "post": _op(
                 "issue the documents (idempotent per Idempotency-Key)",
-                _obj({"payment": _obj({"method": _S, "amount": _I}, ["amount"])}, ["payment"]),
+                _obj(
+                    {
+                        "payment": {
+                            **_obj(
+                                {
+                                    "method": {"enum": sorted(PAYMENT_METHODS)},
+                                    "amount": _YEN,
+                                    "received": _YEN,
+                                    "change": _YEN,
+                                },
+                                ["amount"],
+                            ),
+                            "additionalProperties": False,
+                        }
+                    },
+                    ["payment"],
+                ),
                 "200",
                 _obj(
                     {
@@ -191,7 +244,13 @@ OPENAPI: dict[str, Any] = {
         "/v1/orders/{order_id}/complete": {
             "post": _op(
                 "report the print result; failed voids the documents",
-                _obj({"result": {"enum": ["printed", "failed"]}, "pages_printed": _I}, ["result"]),
+                _obj(
+                    {
+                        "result": {"enum": ["printed", "failed"]},
+                        "pages_printed": {"type": "integer", "minimum": 0, "maximum": 1000},
+                    },
+                    ["result"],
+                ),
                 "200",
                 _obj({"order_id": _S, "state": _S, "refund": _I, "voided": {"type": "array", "items": _S}}),
                 params=[_OID],
@@ -208,7 +267,7 @@ OPENAPI: dict[str, Any] = {
                 "200",
                 _obj({"seal_id": _S, "status": {"enum": ["valid", "voided"]}}),
                 public=True,
-                params=[{"name": "seal_id", "in": "path", "required": True, "schema": _S}],
+                params=[{"name": "seal_id", "in": "path", "required": True, "schema": _ID}],
             )
         },
     },

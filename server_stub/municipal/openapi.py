@@ -27,6 +27,12 @@ ERROR_CODES = (
     "copies_invalid",
     "certificate_type_unknown",
     "store_failed",
+    # The shared HTTP layer's refusals (server_stub/httpcommon.py, httpserver.py): a municipal server
+    # answers them too; they were missing here (a 70 KB body got 413 body_too_large, outside this enum).
+    "body_too_large",
+    "headers_too_large",
+    "http_malformed",
+    "request_timeout",
 )
 _S: dict[str, Any] = {"type": "string"}
 _I: dict[str, Any] = {"type": "integer"}
@@ -191,6 +197,23 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+# The registry's database failing answers 503 store_failed (the shared HTTP server's mapping), a real
+# answer the center must expect; found while checking the protocol with schemathesis.
+_UNAVAILABLE = {
+    "description": "store_failed: the registry is unavailable",
+    **_json({"$ref": "#/components/schemas/Error"}),
+}
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "server", "municipalities"],
+    "properties": {
+        "status": {"const": "ok"},
+        "server": _S,
+        "municipalities": {"type": "array", "items": {**_S, "pattern": "^[0-9]{6}$"}},
+    },
+}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "konbini municipal issuance server (center-municipality protocol)", "version": "1"},
@@ -225,6 +248,7 @@ OPENAPI: dict[str, Any] = {
                         "description": "deadline passed; nothing kept",
                         **_json({"$ref": "#/components/schemas/Error"}),
                     },
+                    "503": _UNAVAILABLE,
                 },
             }
         },
@@ -246,13 +270,14 @@ OPENAPI: dict[str, Any] = {
                         "description": "deadline passed",
                         **_json({"$ref": "#/components/schemas/Error"}),
                     },
+                    "503": _UNAVAILABLE,
                 },
             }
         },
         "/m1/health": {
             "get": {
                 "summary": "liveness and the codes served",
-                "responses": {"200": {"description": "ok", **_json({"type": "object"})}},
+                "responses": {"200": {"description": "ok", **_json(_HEALTH)}},
             }
         },
         "/m1/openapi.json": {
