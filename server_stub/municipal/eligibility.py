@@ -16,12 +16,11 @@ and rebuilds the menu entry from the checked fields only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from server_stub.errors import RequestError
-from server_stub.municipal.protocol import VERSION, bad_answer, binding_of
+from server_stub.municipal.protocol import VERSION, bad_answer, check_envelope
 
 __all__ = [
     "PATH_ELIGIBILITY",
@@ -201,24 +200,7 @@ def check_eligibility(raw: bytes, req: EligibilityRequest, holder: str | None = 
 
     :raises MunicipalError: ``municipal_bad_answer`` with ``problem`` in ANSWER_PROBLEMS.
     """
-    try:
-        answer = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_answer("garbage") from exc
-    if not isinstance(answer, dict) or not isinstance(answer.get("resident"), dict):
-        raise bad_answer("garbage")
-    if (
-        answer.get("version") != VERSION
-        or answer.get("request_id") != req.request_id
-        or answer.get("relation") != req.relation
-    ):
-        raise bad_answer("wrong_request")
-    if answer.get("resident_id") != req.resident_id:
-        raise bad_answer("wrong_resident")
-    if answer.get("municipality") != req.municipality:
-        raise bad_answer("wrong_municipality")
-    if answer.get("binding") != binding_of(answer):
-        raise bad_answer("binding_mismatch")
+    answer = check_envelope(raw, req, body=("resident", dict), relation=req.relation)
     resident = answer["resident"]
     name, status, honseki = resident.get("name"), resident.get("status"), answer.get("honseki")
     if not _text(name) or status not in RESIDENT_STATUSES:

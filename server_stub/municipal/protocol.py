@@ -32,6 +32,7 @@ __all__ = [
     "bind",
     "binding_of",
     "check_answer",
+    "check_envelope",
     "names_in",
     "unavailable",
 ]
@@ -206,6 +207,36 @@ def names_in(value: Any) -> set[str]:
     return out
 
 
+def check_envelope(raw: bytes, req: Any, *, body: tuple[str, type], **echoed: Any) -> dict[str, Any]:
+    """The parsed answer after the checks every municipal answer gets, before its body is read.
+
+    ``req`` carries ``request_id``, ``resident_id`` and ``municipality``; ``body`` names the answer's
+    main member and its JSON type; ``echoed`` are further members the answer must repeat as asked.
+
+    :raises MunicipalError: ``garbage``, ``wrong_request``, ``wrong_resident``, ``wrong_municipality``
+        or ``binding_mismatch``.
+    """
+    try:
+        answer = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_answer("garbage") from exc
+    key, kind = body
+    if not isinstance(answer, dict) or not isinstance(answer.get(key), kind):
+        raise bad_answer("garbage")
+    if answer.get("version") != VERSION or answer.get("request_id") != req.request_id:
+        raise bad_answer("wrong_request")
+    if any(answer.get(k) != v for k, v in echoed.items()):
+        raise bad_answer("wrong_request")
+    if answer.get("resident_id") != req.resident_id:
+        raise bad_answer("wrong_resident")
+    if answer.get("municipality") != req.municipality:
+        raise bad_answer("wrong_municipality")
+    if answer.get("binding") != binding_of(answer):
+        # Header and body of different requests (the 2023 overwrite) do not hash together.
+        raise bad_answer("binding_mismatch")
+    return answer
+
+
 def check_answer(raw: bytes, req: CertificateRequest, resident_name: str) -> list[dict[str, Any]]:
     """The contents of a municipal answer, each checked before the center seals anything.
 
@@ -215,21 +246,7 @@ def check_answer(raw: bytes, req: CertificateRequest, resident_name: str) -> lis
 
     :raises MunicipalError: ``municipal_bad_answer`` with ``problem`` in :data:`ANSWER_PROBLEMS`.
     """
-    try:
-        answer = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_answer("garbage") from exc
-    if not isinstance(answer, dict) or not isinstance(answer.get("documents"), list):
-        raise bad_answer("garbage")
-    if answer.get("version") != VERSION or answer.get("request_id") != req.request_id:
-        raise bad_answer("wrong_request")
-    if answer.get("resident_id") != req.resident_id:
-        raise bad_answer("wrong_resident")
-    if answer.get("municipality") != req.municipality:
-        raise bad_answer("wrong_municipality")
-    if answer.get("binding") != binding_of(answer):
-        # Header and documents of different requests (the 2023 overwrite) do not hash together.
-        raise bad_answer("binding_mismatch")
+    answer = check_envelope(raw, req, body=("documents", list))
     docs: list[Any] = answer["documents"]
     if len(docs) != req.copies or not all(isinstance(d, dict) for d in docs):
         raise bad_answer("fields_missing")
